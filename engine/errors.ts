@@ -1,0 +1,83 @@
+/**
+ * The one error type the engine throws at callers. Everything a host needs to decide what to
+ * do next (retry? re-authenticate? show the provider's words?) is a field, never a string
+ * to parse. Messages and URLs must already be free of secrets when they get here.
+ */
+export type ErrorKind =
+  | 'auth'
+  | 'forbidden'
+  | 'not_found'
+  | 'rate_limited'
+  | 'client'
+  | 'conflict'
+  | 'server'
+  | 'network'
+  | 'timeout'
+  | 'mapping'
+  | 'validation'
+  | 'config';
+
+export const ERROR_KINDS: readonly ErrorKind[] = [
+  'auth', 'forbidden', 'not_found', 'rate_limited', 'client', 'conflict', 'server', 'network', 'timeout', 'mapping', 'validation', 'config',
+];
+
+export interface ConnectorErrorInit {
+  kind: ErrorKind;
+  message: string;
+  retryable?: boolean;
+  status?: number;
+  providerCode?: string;
+  providerMessage?: string;
+  connector?: string;
+  operation?: string;
+  request?: { method: string; url: string };
+  /** Where in the manifest the failing template or expression lives. */
+  location?: { file?: string; line?: number; column?: number; path?: string };
+  /** Validation details (which input field was wrong and why). */
+  details?: Array<{ path: string; message: string }>;
+  retryAfterMs?: number;
+  cause?: unknown;
+}
+
+export class ConnectorError extends Error {
+  readonly kind: ErrorKind;
+  readonly retryable: boolean;
+  readonly status?: number;
+  readonly providerCode?: string;
+  readonly providerMessage?: string;
+  connector?: string;
+  operation?: string;
+  request?: { method: string; url: string };
+  readonly location?: ConnectorErrorInit['location'];
+  readonly details?: ConnectorErrorInit['details'];
+  readonly retryAfterMs?: number;
+
+  constructor(init: ConnectorErrorInit) {
+    super(init.message, init.cause !== undefined ? { cause: init.cause } : undefined);
+    this.name = 'ConnectorError';
+    this.kind = init.kind;
+    this.retryable = init.retryable ?? false;
+    this.status = init.status;
+    this.providerCode = init.providerCode;
+    this.providerMessage = init.providerMessage;
+    this.connector = init.connector;
+    this.operation = init.operation;
+    this.request = init.request;
+    this.location = init.location;
+    this.details = init.details;
+    this.retryAfterMs = init.retryAfterMs;
+  }
+
+  /** A plain object safe to log or return over HTTP. */
+  toJSON(): Record<string, unknown> {
+    const out: Record<string, unknown> = { name: this.name, kind: this.kind, message: this.message, retryable: this.retryable };
+    for (const k of ['status', 'providerCode', 'providerMessage', 'connector', 'operation', 'request', 'location', 'details'] as const) {
+      if (this[k] !== undefined) out[k] = this[k];
+    }
+    return out;
+  }
+}
+
+export function isConnectorError(err: unknown): err is ConnectorError {
+  return err instanceof ConnectorError;
+}

@@ -1,0 +1,80 @@
+/**
+ * JSONata, compiled once and evaluated in a sandbox. Manifests are data written by people
+ * who are not us, so every evaluation is bounded in time and recursion depth: a runaway
+ * expression fails with a `mapping` error naming the manifest line instead of hanging a sync.
+ */
+import jsonata from 'jsonata';
+import { ConnectorError } from './errors.js';
+
+export interface ExprLocation {
+  file?: string;
+  line?: number;
+  column?: number;
+  /** Manifest path of the field, e.g. `streams.issues.mapping`. */
+  path?: string;
+}
+
+export interface ExprLimits {
+  /** Wall-clock budget for one evaluation; default 1000 ms. */
+  timeoutMs?: number;
+  /** Deepest evaluation stack allowed; default 500. */
+  maxDepth?: number;
+}
+
+export interface CompiledExpr {
+  readonly source: string;
+  readonly location?: ExprLocation;
+  evaluate(input: unknown, bindings?: Record<string, unknown>): Promise<unknown>;
+}
+
+const DEFAULT_LIMITS: Required<ExprLimits> = { timeoutMs: 1000, maxDepth: 500 };
+
+export interface ExprSyntaxError {
+  message: string;
+  /** Character offset into the source, when JSONata reports one. */
+  position?: number;
+  code?: string;
+}
+
+/** Compile only, for the validator. Returns the error instead of throwing. */
+export function checkExpr(source: string): ExprSyntaxError | undefined {
+  try {
+    jsonata(source);
+    return undefined;
+  } catch (err: any) {
+    return { message: String(err?.message ?? err), position: err?.position, code: err?.code };
+  }
+}
+
+function where(loc?: ExprLocation): string {
+  if (!loc) return '';
+  const at = loc.file ? `${loc.file}${loc.line ? `:${loc.line}` : ''}${loc.column ? `:${loc.column}` : ''}` : '';
+  return [loc.path, at].filter(Boolean).join(' at ');
+}
+
+export function compileExpr(source: string, location?: ExprLocation, limits?: ExprLimits): CompiledExpr {
+  const { timeoutMs, maxDepth } = { ...DEFAULT_LIMITS, ...limits };
+  let compiled: jsonata.Expression;
+  try {
+    // JSONata's own guardrails bound each evaluation's wall time and stack depth.
+    compiled = jsonata(source, { timeout: timeoutMs, stack: maxDepth });
+  } catch (err: any) {
+    throw new ConnectorError({ kind: 'config', message: `JSONata syntax error in ${where(location) || 'expression'}: ${err?.message ?? err}`, location, cause: err });
+  }
+  return Object.freeze({
+    source,
+    location,
+    async evaluate(input: unknown, bindings?: Record<string, unknown>): Promise<unknown> {
+      try {
+        return await compiled.evaluate(input, bindings as any);
+      } catch (err: any) {
+        throw new ConnectorError({
+          kind: 'mapping',
+          message: `JSONata ${where(location) || 'expression'} failed: ${err?.message ?? err}`,
+          location,
+          cause: err,
+        });
+      }
+    },
+  });
+}
