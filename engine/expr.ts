@@ -34,6 +34,8 @@ export interface ExprSyntaxError {
   /** Character offset into the source, when JSONata reports one. */
   position?: number;
   code?: string;
+  /** The token JSONata stopped at (`(end)` at the end of input); `position` is just past it. */
+  token?: string;
 }
 
 /** Compile only, for the validator. Returns the error instead of throwing. */
@@ -42,7 +44,7 @@ export function checkExpr(source: string): ExprSyntaxError | undefined {
     jsonata(source);
     return undefined;
   } catch (err: any) {
-    return { message: String(err?.message ?? err), position: err?.position, code: err?.code };
+    return { message: String(err?.message ?? err), position: err?.position, code: err?.code, token: typeof err?.token === 'string' ? err.token : undefined };
   }
 }
 

@@ -1,0 +1,47 @@
+/** `patchbay describe <id>`: everything a user of one connector needs to know, from its plan. */
+import { existsSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import type { Command } from 'commander';
+import { connectorsDir, displayPath } from '../context.js';
+import { EXIT, fail } from '../exit.js';
+import { formatDiagnostic } from '../format.js';
+import { closest } from '../suggest.js';
+
+const ID = /^[a-z][a-z0-9_-]*$/;
+
+export function register(program: Command): Command {
+  return program
+    .command('describe')
+    .description('show a connector: auth methods, config and credential fields, actions, streams, webhooks')
+    .argument('<id>', 'connector id (its folder name)')
+    .option('--json', 'print the description as JSON')
+    .action(async (id: string, opts: { json?: boolean }, cmd: Command) => {
+      const dir = connectorsDir(cmd);
+      const { findManifests, loadPlan } = await import('../../engine/manifest/index.js');
+      const file = join(dir, id, 'connector.yaml');
+      if (!ID.test(id) || !existsSync(file)) {
+        const known = (await findManifests([dir])).map((f) => basename(dirname(f))).sort();
+        const guess = closest(id, known);
+        const lines = [`unknown connector "${id}" in ${displayPath(dir)}`];
+        if (guess) lines.push(`did you mean "${guess}"?`);
+        lines.push(known.length ? `known connectors: ${known.join(', ')}` : 'no connectors found');
+        fail(cmd, lines.join('\n'));
+      }
+
+      const { plan, diagnostics } = await loadPlan(file);
+      if (!plan) {
+        const errors = diagnostics.filter((d) => d.severity === 'error');
+        process.stderr.write(`${errors.map(formatDiagnostic).join('\n')}\n`);
+        fail(cmd, `connector "${id}" does not load; fix the errors above (patchbay validate ${displayPath(file)})`);
+      }
+      const { describePlan } = await import('../describe-model.js');
+      const description = describePlan(plan);
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify({ ...description, file: displayPath(description.file) }, null, 2)}\n`);
+      } else {
+        const { renderDescription } = await import('../describe-text.js');
+        process.stdout.write(renderDescription(description));
+      }
+      process.exitCode = EXIT.ok;
+    });
+}

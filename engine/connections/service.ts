@@ -1,0 +1,212 @@
+/**
+ * Tenants' connections through the engine: validated against the connector's schemas,
+ * proven with `check` before anything is stored, secrets sealed at rest and never returned.
+ */
+import { ConnectorError, isConnectorError } from '../errors.js';
+import type { Connection } from '../http/types.js';
+import type { Plan } from '../manifest/plan.js';
+import { resolveConnection } from '../operations/context.js';
+import { collectSecrets, redact } from '../redact.js';
+import type { Store } from '../store/store.js';
+import type { TenantScope } from '../store/scope.js';
+import { ConnectionsRepo, type ConnectionInfo, type ConnectionStatus } from '../store/connections.js';
+import { newId } from '../store/ids.js';
+import type { EngineSeam } from './seam.js';
+
+/** A connection id (its tenant is looked up) or an id with the tenant the caller acts for. */
+export type ConnectionRef = string | { tenant: string; id: string };
+
+export interface CreateConnectionInput {
+  tenant: string;
+  connector: string;
+  name: string;
+  auth?: string;
+  config?: Record<string, unknown>;
+  credentials?: Record<string, unknown>;
+  settings?: Record<string, unknown>;
+  /** Store without running the connector's check request (validation still applies). */
+  skipCheck?: boolean;
+}
+
+export interface UpdateConnectionInput {
+  name?: string;
+  auth?: string;
+  config?: Record<string, unknown>;
+  /** Replaces the credentials; merge with `mergeCredentials` to change one field. */
+  credentials?: Record<string, unknown>;
+  mergeCredentials?: boolean;
+  settings?: Record<string, unknown>;
+  skipCheck?: boolean;
+}
+
+/** A connection ready for the engine, with decrypted credentials. Never hand it out. */
+export interface ResolvedStoredConnection {
+  scope: TenantScope;
+  info: ConnectionInfo;
+  connection: Connection;
+}
+
+export class ConnectionService {
+  private readonly repo: ConnectionsRepo;
+
+  constructor(
+    private readonly store: Store,
+    repo: ConnectionsRepo,
+    private readonly engine: EngineSeam,
+  ) {
+    this.repo = repo;
+  }
+
+  private plan(connector: string): Plan {
+    const plan = this.engine.plan(connector);
+    if (!plan) throw new ConnectorError({ kind: 'not_found', connector, message: `unknown connector "${connector}"` });
+    return plan;
+  }
+
+  /** The tenant scope and id a reference points at (not checking the row exists). */
+  async locate(ref: ConnectionRef): Promise<{ scope: TenantScope; id: string }> {
+    if (typeof ref !== 'string') return { scope: this.store.scope(ref.tenant), id: ref.id };
+    const tenant = await this.repo.tenantOf(ref);
+    if (!tenant) throw notFound(ref);
+    return { scope: this.store.scope(tenant), id: ref };
+  }
+
+  /** Validates, checks, and only then stores. A failed check throws and stores nothing. */
+  async create(input: CreateConnectionInput): Promise<ConnectionInfo> {
+    const plan = this.plan(input.connector);
+    const id = newId('conn');
+    const connection: Connection = {
+      connector: plan.id,
+      id,
+      tenant: input.tenant,
+      auth: input.auth,
+      config: input.config ?? {},
+      credentials: input.credentials ?? {},
+      settings: input.settings ?? {},
+    };
+    const scope = this.store.scope(input.tenant);
+    if (await this.repo.findByName(scope, plan.id, input.name)) {
+      throw new ConnectorError({ kind: 'conflict', connector: plan.id, message: `tenant "${input.tenant}" already has a ${plan.id} connection named "${input.name}"` });
+    }
+    resolveConnection(plan, connection);
+    if (!input.skipCheck) await this.engine.check(connection);
+    return this.repo.insert(scope, {
+      id,
+      connector: plan.id,
+      name: input.name,
+      auth: input.auth,
+      config: connection.config!,
+      credentials: connection.credentials!,
+      settings: connection.settings,
+      status: 'active',
+    });
+  }
+
+  async get(ref: ConnectionRef): Promise<ConnectionInfo | undefined> {
+    try {
+      const { scope, id } = await this.locate(ref);
+      return await this.repo.get(scope, id);
+    } catch (err) {
+      if (isConnectorError(err) && err.kind === 'not_found') return undefined;
+      throw err;
+    }
+  }
+
+  /** One tenant's connections, or (no tenant) every tenant's, for operators. */
+  async list(filter: { tenant?: string; connector?: string; status?: ConnectionStatus } = {}): Promise<ConnectionInfo[]> {
+    if (filter.tenant === undefined) {
+      const all = await this.repo.listAllTenants();
+      return all.filter((c) => (!filter.connector || c.connector === filter.connector) && (!filter.status || c.status === filter.status));
+    }
+    return this.repo.list(this.store.scope(filter.tenant), filter);
+  }
+
+  /** The connection with its credentials opened, for running it through the engine. */
+  async resolve(ref: ConnectionRef): Promise<ResolvedStoredConnection> {
+    const { scope, id } = await this.locate(ref);
+    const info = await this.repo.get(scope, id);
+    if (!info) throw notFound(id);
+    const credentials = await this.repo.getCredentials(scope, id);
+    const connection: Connection = {
+      connector: info.connector,
+      id: info.id,
+      tenant: info.tenant,
+      auth: info.auth,
+      config: info.config,
+      credentials,
+      settings: info.settings,
+    };
+    return { scope, info, connection };
+  }
+
+  /** Re-validates and re-checks the merged connection; on failure nothing changes. */
+  async update(ref: ConnectionRef, patch: UpdateConnectionInput): Promise<ConnectionInfo> {
+    const { scope, info, connection } = await this.resolve(ref);
+    const plan = this.plan(info.connector);
+    const credentials = patch.credentials === undefined
+      ? connection.credentials
+      : patch.mergeCredentials ? { ...connection.credentials, ...patch.credentials } : patch.credentials;
+    const next: Connection = {
+      ...connection,
+      auth: patch.auth ?? connection.auth,
+      config: patch.config ?? connection.config,
+      credentials,
+      settings: patch.settings ?? connection.settings,
+    };
+    resolveConnection(plan, next);
+    if (!patch.skipCheck) await this.engine.check(next);
+    // The check may have refreshed an OAuth token in place (next.credentials replaced).
+    const credentialsChanged = patch.credentials !== undefined || next.credentials !== credentials;
+    const updated = await this.repo.update(scope, info.id, {
+      name: patch.name,
+      auth: patch.auth,
+      config: patch.config,
+      credentials: credentialsChanged ? next.credentials : undefined,
+      settings: patch.settings,
+      // A connection that passes its check again is usable again.
+      status: info.status === 'error' && !patch.skipCheck ? 'active' : undefined,
+    });
+    return updated!;
+  }
+
+  /** Wipes the credentials and keeps the row (its runs and records stay attributable). */
+  async disconnect(ref: ConnectionRef): Promise<ConnectionInfo> {
+    const { scope, id } = await this.locate(ref);
+    const updated = await this.repo.update(scope, id, { credentials: null, status: 'disconnected' });
+    if (!updated) throw notFound(id);
+    return updated;
+  }
+
+  /** Records a failure that says the connection itself is broken (auth, config). */
+  async markError(scope: TenantScope, id: string, err: unknown, connection?: Connection): Promise<void> {
+    const message = redact(err instanceof Error ? err.message : String(err), collectSecrets(connection));
+    await this.repo.update(scope, id, { status: 'error', error: message });
+  }
+
+  async markActive(scope: TenantScope, id: string): Promise<void> {
+    await this.repo.update(scope, id, { status: 'active' });
+  }
+
+  /**
+   * The engine's credentials listener: persists refreshed or rotated OAuth tokens (merged
+   * over the stored ones, since a refresh response may omit the refresh token) and any
+   * settings learned with them.
+   */
+  async persistCredentials(connection: Connection, credentials: Record<string, unknown>, settings?: Record<string, unknown>): Promise<void> {
+    if (!connection.id || !connection.tenant) return;
+    const scope = this.store.scope(connection.tenant);
+    const current = await this.repo.getCredentials(scope, connection.id);
+    const info = await this.repo.get(scope, connection.id);
+    if (!info || info.status === 'disconnected') return;
+    await this.repo.update(scope, connection.id, {
+      credentials: { ...current, ...credentials },
+      settings: settings ? { ...info.settings, ...settings } : undefined,
+    });
+  }
+}
+
+function notFound(id: string): ConnectorError {
+  return new ConnectorError({ kind: 'not_found', message: `no connection with id "${id}"` });
+}
+
+export const AUTH_ERROR_KINDS = new Set(['auth', 'forbidden', 'config']);

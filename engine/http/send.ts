@@ -1,0 +1,83 @@
+/**
+ * One attempt on the wire with got. got's own retries and error throwing are off: retrying
+ * and classifying are ours, so every status comes back as a response and every transport
+ * failure as a ConnectorError of kind `network` or `timeout`.
+ */
+import type { Got } from 'got';
+import { ConnectorError } from '../errors.js';
+import { buildUrl, encodeBody } from './encode.js';
+import type { InboundResponse, OutboundRequest } from './types.js';
+
+export interface SendOptions {
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+const MAX_REDIRECTS = 5;
+
+function looksJson(contentType: string | undefined, text: string): boolean {
+  if (contentType && /[/+]json\b/i.test(contentType)) return true;
+  const t = text.trimStart();
+  return t.startsWith('{') || t.startsWith('[');
+}
+
+export function parseBody(contentType: string | undefined, text: string): unknown {
+  if (text === '') return undefined;
+  if (looksJson(contentType, text)) {
+    try {
+      return JSON.parse(text);
+    } catch {
+      return text;
+    }
+  }
+  return text;
+}
+
+function transportError(err: any, signal?: AbortSignal): ConnectorError {
+  const code: string = err?.code ?? 'ERR_UNKNOWN';
+  // Only the code and got's short text travel on: got's error holds the request options, headers included.
+  const cause = new Error(`${code}: ${String(err?.message ?? err)}`);
+  if (signal?.aborted || err?.name === 'AbortError' || code === 'ERR_ABORTED') {
+    return new ConnectorError({ kind: 'network', message: 'request aborted', retryable: false, cause });
+  }
+  if (err?.name === 'TimeoutError' || code === 'ETIMEDOUT') {
+    return new ConnectorError({ kind: 'timeout', message: `no response in time (${String(err?.message ?? code)})`, retryable: true, cause });
+  }
+  if (code === 'ERR_TOO_MANY_REDIRECTS') {
+    return new ConnectorError({ kind: 'network', message: `more than ${MAX_REDIRECTS} redirects`, retryable: false, cause });
+  }
+  return new ConnectorError({ kind: 'network', message: `network error ${code}: ${String(err?.message ?? '')}`, retryable: true, cause });
+}
+
+export async function send(got: Got, req: OutboundRequest, opts: SendOptions): Promise<InboundResponse> {
+  const encoded = encodeBody(req);
+  const headers: Record<string, string> = { ...req.headers };
+  if (encoded.contentType && !headers['content-type']) headers['content-type'] = encoded.contentType;
+  if (!headers.accept) headers.accept = 'application/json';
+  try {
+    const res = await got(buildUrl(req), {
+      method: req.method,
+      headers,
+      body: encoded.body,
+      throwHttpErrors: false,
+      retry: { limit: 0 },
+      followRedirect: true,
+      maxRedirects: MAX_REDIRECTS,
+      timeout: { request: opts.timeoutMs },
+      decompress: true,
+      responseType: 'text',
+      signal: opts.signal,
+    });
+    const rawBody = res.body ?? '';
+    const contentType = res.headers['content-type'];
+    return {
+      status: res.statusCode,
+      headers: res.headers,
+      body: req.method === 'HEAD' ? undefined : parseBody(contentType, rawBody),
+      rawBody,
+      url: res.url,
+    };
+  } catch (err) {
+    throw transportError(err, opts.signal);
+  }
+}

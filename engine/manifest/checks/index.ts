@@ -1,0 +1,37 @@
+/** The semantic checks, in the order they run. A new check is one file plus one line here. */
+import { authDefault } from './auth-default.js';
+import { cursorUnused } from './cursor-unused.js';
+import { idMismatch } from './id-mismatch.js';
+import { insecureUrl } from './insecure-url.js';
+import { jsonSchemas } from './json-schemas.js';
+import { jsonataSyntax } from './jsonata-syntax.js';
+import { modelsCheck } from './models.js';
+import { paginationStop } from './pagination.js';
+import { regexCheck } from './regex.js';
+import { secretInQuery } from './secret-in-query.js';
+import { streamRefs } from './stream-refs.js';
+import { templateSyntax } from './template-syntax.js';
+import { templateVariablesCheck } from './template-variables.js';
+import type { Check } from './types.js';
+import { verifyNone } from './verify-none.js';
+import { version } from './version.js';
+
+export const CHECKS: readonly Check[] = [
+  version,
+  idMismatch,
+  templateSyntax,
+  jsonataSyntax,
+  templateVariablesCheck,
+  jsonSchemas,
+  streamRefs,
+  modelsCheck,
+  authDefault,
+  paginationStop,
+  cursorUnused,
+  secretInQuery,
+  insecureUrl,
+  verifyNone,
+  regexCheck,
+];
+
+export type { Check, CheckContext, Report } from './types.js';

@@ -1,0 +1,63 @@
+/**
+ * Names that must point at a stream: route targets and `parent`. A child stream chain must
+ * end, or a sync would recurse until it ran out of memory.
+ */
+import { isPlainObject } from '../extends.js';
+import { didYouMean } from '../suggest.js';
+import type { Check } from './types.js';
+
+const ROUTE_TARGETS = ['upsert', 'delete', 'sync'] as const;
+
+export const streamRefs: Check = {
+  name: 'unknown-stream',
+  run(ctx) {
+    const streams = isPlainObject(ctx.manifest.streams) ? ctx.manifest.streams : {};
+    const names = Object.keys(streams);
+    const unknown = (path: Array<string | number>, name: string, what: string) =>
+      ctx.report({
+        path, code: 'unknown-stream', message: `${what} names stream \`${name}\`, which is not under \`streams\``,
+        hint: didYouMean(name, names) ?? (names.length ? `streams: ${names.join(', ')}` : 'declare it under `streams`'),
+      });
+
+    const webhooks = ctx.manifest.webhooks;
+    const routes = isPlainObject(webhooks) && Array.isArray(webhooks.routes) ? webhooks.routes : [];
+    routes.forEach((route, i) => {
+      if (!isPlainObject(route)) return;
+      for (const t of ROUTE_TARGETS) {
+        const target = route[t];
+        if (isPlainObject(target) && typeof target.stream === 'string' && !Object.hasOwn(streams, target.stream)) {
+          unknown(['webhooks', 'routes', i, t, 'stream'], target.stream, `route \`${t}\``);
+        }
+      }
+    });
+
+    const parentOf = new Map<string, string>();
+    for (const [name, s] of Object.entries(streams)) {
+      const p = isPlainObject(s) && isPlainObject(s.parent) ? s.parent.stream : undefined;
+      if (typeof p !== 'string') continue;
+      if (!Object.hasOwn(streams, p)) unknown(['streams', name, 'parent', 'stream'], p, `\`${name}.parent\``);
+      else parentOf.set(name, p);
+    }
+    const reported = new Set<string>();
+    for (const start of parentOf.keys()) {
+      const chain: string[] = [];
+      let cur: string | undefined = start;
+      while (cur !== undefined && !chain.includes(cur)) {
+        chain.push(cur);
+        cur = parentOf.get(cur);
+      }
+      if (cur === undefined) continue;
+      const cycle = chain.slice(chain.indexOf(cur));
+      const key = [...cycle].sort().join(',');
+      if (reported.has(key)) continue;
+      reported.add(key);
+      const first = [...cycle].sort()[0];
+      const ordered = [...cycle.slice(cycle.indexOf(first)), ...cycle.slice(0, cycle.indexOf(first)), first];
+      ctx.report({
+        path: ['streams', first, 'parent', 'stream'], code: 'parent-cycle',
+        message: `child streams form a cycle: ${ordered.join(' → ')}`,
+        hint: 'one stream of the chain must have no `parent`',
+      });
+    }
+  },
+};

@@ -1,0 +1,42 @@
+/**
+ * Parse results by source text. The same expressions recur across a connector directory
+ * (and across runs of a watching validator), and parsing dominates check time, so each
+ * distinct text is parsed once. Bounded: cleared when full rather than tracking recency.
+ */
+import { checkExpr, type ExprSyntaxError } from '../../expr.js';
+import { parseTemplate, templateVariables } from '../../template.js';
+
+const LIMIT = 20_000;
+
+interface TemplateInfo {
+  error?: unknown;
+  variables: string[];
+}
+
+const exprs = new Map<string, ExprSyntaxError | null>();
+const templates = new Map<string, TemplateInfo>();
+
+function remember<V>(map: Map<string, V>, key: string, value: V): V {
+  if (map.size >= LIMIT) map.clear();
+  map.set(key, value);
+  return value;
+}
+
+export function exprError(source: string): ExprSyntaxError | undefined {
+  const hit = exprs.get(source);
+  if (hit !== undefined) return hit ?? undefined;
+  return remember(exprs, source, checkExpr(source) ?? null) ?? undefined;
+}
+
+export function templateInfo(source: string): TemplateInfo {
+  const hit = templates.get(source);
+  if (hit) return hit;
+  let info: TemplateInfo;
+  try {
+    parseTemplate(source);
+    info = { variables: templateVariables(source) };
+  } catch (error) {
+    info = { error, variables: [] };
+  }
+  return remember(templates, source, info);
+}

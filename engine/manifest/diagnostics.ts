@@ -1,0 +1,81 @@
+/**
+ * The validator's output type and its stable codes. Codes are part of the public surface
+ * (docs, editor integrations, CI greps), so they only ever get added, never renamed.
+ */
+export type Severity = 'error' | 'warning';
+
+export interface Diagnostic {
+  file: string;
+  /** 1-based. */
+  line: number;
+  /** 1-based. */
+  column: number;
+  severity: Severity;
+  code: string;
+  message: string;
+  hint?: string;
+  /** Dotted manifest path, e.g. `streams.issues.request.path`; empty for the document. */
+  path?: string;
+}
+
+export type Path = Array<string | number>;
+
+export const DIAGNOSTIC_CODES: Record<string, string> = {
+  'yaml-syntax': 'The file is not valid YAML.',
+  'duplicate-key': 'A mapping defines the same key twice; YAML would silently keep only the last.',
+  'read-error': 'The manifest file could not be read.',
+  'not-a-mapping': 'The manifest document must be a YAML mapping (key: value pairs).',
+  'unknown-key': 'A key the manifest language does not define here (often a typo).',
+  'missing-key': 'A required key is absent.',
+  'invalid-type': 'A value has the wrong type (e.g. a list where a mapping belongs).',
+  'invalid-value': 'A value is outside the allowed set or range.',
+  'invalid-format': 'A string does not have the required form (duration, URI, name pattern).',
+  'unknown-definition': '`extends` names a block that is not under top-level `definitions`.',
+  'invalid-json-schema': 'A config, credentials, settings or input schema is not valid JSON Schema.',
+  'template-syntax': 'A Handlebars template does not compile.',
+  'jsonata-syntax': 'A JSONata expression does not compile.',
+  'template-variable': 'A template reads a variable that does not exist in its context.',
+  'unknown-config-field': 'A template reads `config.X` or `input.X` that its JSON Schema does not declare.',
+  'unknown-stream': 'A route or child stream names a stream that does not exist.',
+  'unknown-model': 'A stream names a model with no `schemas/models/<model>.schema.json`.',
+  'parent-cycle': 'Child streams form a cycle through `parent`.',
+  'unknown-auth-method': '`auth.default` names a method that is not under `auth.methods`.',
+  'id-mismatch': 'The connector id differs from the name of the folder holding connector.yaml.',
+  'duplicate-id': 'Two manifests declare the same connector id.',
+  'unsupported-version': '`patchbay` names a manifest language version this engine does not know.',
+  'pagination-no-stop': 'A pagination has no rule that ends it (offset/page need `size` or `stop_when`).',
+  'secret-in-query': 'A credential is sent in a URL query, where proxies and logs keep it.',
+  'insecure-url': 'A URL uses plain http:// for a non-local host.',
+  'verify-none': 'Webhooks are accepted without any signature verification.',
+  'cursor-unused': 'An incremental stream whose request never reads `state`, so every run reads everything.',
+  'compile-error': 'The manifest validated but could not be compiled (an engine bug or a limit).',
+};
+
+export function dotted(path: Path): string {
+  return path.map(String).join('.');
+}
+
+export function sortDiagnostics(list: Diagnostic[]): Diagnostic[] {
+  return list.sort((a, b) => a.line - b.line || a.column - b.column || a.code.localeCompare(b.code));
+}
+
+export function hasErrors(list: Diagnostic[]): boolean {
+  return list.some((d) => d.severity === 'error');
+}
+
+/** Manifest values are user data: show them briefly and never as a dump. */
+export function show(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  const s = typeof value === 'string' ? JSON.stringify(value) : String(value);
+  return s.length > 60 ? `${s.slice(0, 57)}…` : s;
+}
+
+export function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'list';
+  if (typeof value === 'object') return 'mapping';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'number';
+  return typeof value;
+}

@@ -1,0 +1,160 @@
+/**
+ * Where templates and expressions live in a manifest, and which variables each template may
+ * read. Checks and the compiler both walk this one catalogue, so a field added to the
+ * language is checked and compiled the same way (test/manifest keeps it in step with the
+ * schema's "(Handlebars template)" / "(JSONata expression)" descriptions).
+ */
+import type { Path } from './diagnostics.js';
+import { isPlainObject } from './extends.js';
+
+export type FieldKind = 'template' | 'path-template' | 'jsonata';
+
+export interface Field {
+  path: Path;
+  kind: FieldKind;
+  source: string;
+  /** Template variable roots allowed here (templates only). */
+  roots?: readonly string[];
+  /** Human name of the context, for hints. */
+  context?: string;
+  /** The action or stream the field belongs to, for `input.X` checks and `state` use. */
+  owner?: { section: 'actions' | 'streams'; name: string };
+}
+
+export const ROOTS = {
+  http: ['config', 'settings'],
+  auth: ['config', 'credentials', 'settings'],
+  actionRequest: ['input', 'config', 'settings', 'credentials'],
+  streamRequest: ['config', 'settings', 'state'],
+  childStreamRequest: ['config', 'settings', 'state', 'parent'],
+  checkRequest: ['config', 'settings'],
+  signed: ['raw_body', 'timestamp', 'method', 'url', 'headers', 'body', 'config', 'credentials', 'settings'],
+  verifySecret: ['credentials', 'config', 'settings'],
+  subscribeRequest: ['config', 'settings', 'credentials', 'webhook_url', 'secret'],
+  cursorInitial: ['config'],
+} as const;
+
+export const HTTP_EXPRS: Path[] = [['errors', 'when'], ['errors', 'message'], ['errors', 'code'], ['retry', 'when'], ['pagination', 'next'], ['pagination', 'stop_when']];
+export const AUTH_TEMPLATES = ['value', 'username', 'password', 'token', 'authorize_url', 'token_url', 'refresh_url', 'revoke_url'] as const;
+export const AUTH_TEMPLATE_MAPS = ['authorize_params', 'token_params'] as const;
+export const AUTH_EXPRS = ['error_when'] as const;
+export const AUTH_EXPR_MAPS = ['token_fields', 'settings'] as const;
+export const ACTION_EXPRS = ['output', 'records'] as const;
+export const STREAM_EXPRS = ['records', 'mapping'] as const;
+export const WEBHOOK_EXPRS: Path[] = [['handshake', 'when'], ['handshake', 'response', 'body'], ['connection', 'match'], ['events'], ['id'], ['type'], ['subscribe', 'id'], ['subscribe', 'secret']];
+export const ROUTE_EXPRS: Path[] = [['when'], ['upsert', 'record'], ['delete', 'id'], ['emit', 'data']];
+
+type Sink = (f: Field) => void;
+
+function get(obj: unknown, path: Path): unknown {
+  let cur = obj;
+  for (const seg of path) {
+    if (!isPlainObject(cur) && !Array.isArray(cur)) return undefined;
+    cur = (cur as Record<string, unknown>)[String(seg)];
+  }
+  return cur;
+}
+
+function expr(sink: Sink, root: unknown, base: Path, rel: Path, owner?: Field['owner']): void {
+  const v = get(root, rel);
+  if (typeof v === 'string') sink({ path: [...base, ...rel], kind: 'jsonata', source: v, owner });
+}
+
+function tpl(sink: Sink, value: unknown, path: Path, roots: readonly string[], context: string, owner?: Field['owner'], kind: FieldKind = 'template'): void {
+  if (typeof value === 'string') sink({ path, kind, source: value, roots, context, owner });
+}
+
+function eachEntry(obj: unknown, fn: (key: string, value: unknown) => void): void {
+  if (isPlainObject(obj)) for (const [k, v] of Object.entries(obj)) fn(k, v);
+}
+
+export function httpFields(http: unknown, base: Path, sink: Sink, owner?: Field['owner']): void {
+  if (!isPlainObject(http)) return;
+  tpl(sink, http.base_url, [...base, 'base_url'], ROOTS.http, 'http', owner);
+  eachEntry(http.headers, (k, v) => tpl(sink, v, [...base, 'headers', k], ROOTS.http, 'http', owner));
+  for (const rel of HTTP_EXPRS) expr(sink, http, base, rel, owner);
+}
+
+function bodyFields(body: unknown, path: Path, sink: Sink, roots: readonly string[], context: string, owner?: Field['owner']): void {
+  if (typeof body === 'string') tpl(sink, body, path, roots, context, owner);
+  else if (Array.isArray(body)) body.forEach((b, i) => bodyFields(b, [...path, i], sink, roots, context, owner));
+  else eachEntry(body, (k, v) => bodyFields(v, [...path, k], sink, roots, context, owner));
+}
+
+export function requestFields(req: unknown, base: Path, roots: readonly string[], context: string, sink: Sink, owner?: Field['owner']): void {
+  if (!isPlainObject(req)) return;
+  tpl(sink, req.path, [...base, 'path'], roots, context, owner, 'path-template');
+  tpl(sink, req.url, [...base, 'url'], roots, context, owner);
+  eachEntry(req.query, (k, v) => {
+    if (Array.isArray(v)) v.forEach((item, i) => tpl(sink, item, [...base, 'query', k, i], roots, context, owner));
+    else tpl(sink, v, [...base, 'query', k], roots, context, owner);
+  });
+  eachEntry(req.headers, (k, v) => tpl(sink, v, [...base, 'headers', k], roots, context, owner));
+  if (req.body !== undefined) bodyFields(req.body, [...base, 'body'], sink, roots, context, owner);
+  expr(sink, req, base, ['body_expr'], owner);
+}
+
+export function authMethodFields(method: unknown, base: Path, sink: Sink): void {
+  if (!isPlainObject(method)) return;
+  for (const k of AUTH_TEMPLATES) tpl(sink, method[k], [...base, k], ROOTS.auth, 'auth');
+  for (const m of AUTH_TEMPLATE_MAPS) eachEntry(method[m], (k, v) => tpl(sink, v, [...base, m, k], ROOTS.auth, 'auth'));
+  for (const k of AUTH_EXPRS) expr(sink, method, base, [k]);
+  for (const m of AUTH_EXPR_MAPS) eachEntry(method[m], (k) => expr(sink, method, base, [m, k]));
+}
+
+/** Every auth method block with its manifest path (one, or each under `methods`). */
+export function authMethods(auth: unknown): Array<{ name: string; path: Path; method: Record<string, unknown> }> {
+  if (!isPlainObject(auth)) return [];
+  if (auth.methods !== undefined) {
+    const out: Array<{ name: string; path: Path; method: Record<string, unknown> }> = [];
+    eachEntry(auth.methods, (name, m) => { if (isPlainObject(m)) out.push({ name, path: ['auth', 'methods', name], method: m }); });
+    return out;
+  }
+  return [{ name: 'default', path: ['auth'], method: auth }];
+}
+
+/** All template and JSONata fields of a manifest, in document order. */
+export function collectFields(m: Record<string, unknown>): Field[] {
+  const out: Field[] = [];
+  const sink: Sink = (f) => out.push(f);
+  for (const { path, method } of authMethods(m.auth)) authMethodFields(method, path, sink);
+  httpFields(m.http, ['http'], sink);
+  if (isPlainObject(m.check)) {
+    requestFields(m.check.request, ['check', 'request'], ROOTS.checkRequest, 'check request', sink);
+    httpFields(m.check.http, ['check', 'http'], sink);
+    expr(sink, m.check, ['check'], ['output']);
+  }
+  eachEntry(m.actions, (name, a) => {
+    if (!isPlainObject(a)) return;
+    const owner = { section: 'actions' as const, name };
+    const base: Path = ['actions', name];
+    requestFields(a.request, [...base, 'request'], ROOTS.actionRequest, 'action request', sink, owner);
+    httpFields(a.http, [...base, 'http'], sink, owner);
+    for (const k of ACTION_EXPRS) expr(sink, a, base, [k], owner);
+  });
+  eachEntry(m.streams, (name, s) => {
+    if (!isPlainObject(s)) return;
+    const owner = { section: 'streams' as const, name };
+    const base: Path = ['streams', name];
+    const child = s.parent !== undefined;
+    requestFields(s.request, [...base, 'request'], child ? ROOTS.childStreamRequest : ROOTS.streamRequest, child ? 'child stream request' : 'stream request', sink, owner);
+    httpFields(s.http, [...base, 'http'], sink, owner);
+    for (const k of STREAM_EXPRS) expr(sink, s, base, [k], owner);
+    if (isPlainObject(s.cursor)) tpl(sink, s.cursor.initial, [...base, 'cursor', 'initial'], ROOTS.cursorInitial, 'cursor.initial', owner);
+  });
+  const w = m.webhooks;
+  if (isPlainObject(w)) {
+    const base: Path = ['webhooks'];
+    for (const rel of WEBHOOK_EXPRS) expr(sink, w, base, rel);
+    if (isPlainObject(w.verify)) {
+      tpl(sink, w.verify.secret, [...base, 'verify', 'secret'], ROOTS.verifySecret, 'webhook secret');
+      tpl(sink, w.verify.signed, [...base, 'verify', 'signed'], ROOTS.signed, 'signed payload');
+    }
+    if (Array.isArray(w.routes)) w.routes.forEach((r, i) => { for (const rel of ROUTE_EXPRS) expr(sink, r, [...base, 'routes', i], rel); });
+    for (const op of ['subscribe', 'unsubscribe'] as const) {
+      const block = w[op];
+      if (isPlainObject(block)) requestFields(block.request, [...base, op, 'request'], ROOTS.subscribeRequest, `${op} request`, sink);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,68 @@
+/**
+ * YAML → plain value, keeping the AST so every later diagnostic can be placed. Duplicate
+ * keys are errors here, not silently last-wins, because a duplicated `path:` in a manifest
+ * is almost always a paste mistake that would otherwise ship.
+ */
+import { LineCounter, parseDocument, type YAMLError } from 'yaml';
+import type { Diagnostic } from './diagnostics.js';
+import { Positions } from './positions.js';
+
+export interface Loaded {
+  file: string;
+  source: string;
+  /** The document as plain JS; undefined when the YAML could not be read. */
+  value: unknown;
+  positions: Positions;
+  diagnostics: Diagnostic[];
+}
+
+/** Guards against alias bombs ("billion laughs") without limiting honest reuse. */
+const MAX_ALIAS_COUNT = 1000;
+
+export function loadYaml(source: string, file: string): Loaded {
+  const lines = new LineCounter();
+  const doc = parseDocument(source, {
+    lineCounter: lines,
+    uniqueKeys: true,
+    merge: true,
+    prettyErrors: false,
+  });
+  const positions = new Positions(doc, lines, source);
+  const diagnostics: Diagnostic[] = [];
+  const report = (e: YAMLError, severity: 'error' | 'warning') => {
+    const { line, column } = positions.at(e.pos?.[0] ?? 0);
+    const duplicate = e.code === 'DUPLICATE_KEY';
+    const keyText = duplicate ? source.slice(e.pos[0], e.pos[1]).trim() : '';
+    diagnostics.push({
+      file,
+      line,
+      column,
+      severity,
+      code: duplicate ? 'duplicate-key' : 'yaml-syntax',
+      message: duplicate
+        ? `duplicate key${keyText ? ` \`${keyText.slice(0, 60)}\`` : ''}: a mapping may define each key once`
+        : firstLine(e.message),
+      ...(duplicate ? { hint: 'remove one of the two, or merge their contents' } : {}),
+    });
+  };
+  for (const e of doc.errors) report(e, 'error');
+  for (const w of doc.warnings) report(w, 'warning');
+
+  let value: unknown;
+  // Only duplicate keys leave a document whose meaning is still clear enough to validate on.
+  const fatal = doc.errors.some((e) => e.code !== 'DUPLICATE_KEY');
+  if (!fatal) {
+    try {
+      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (err) {
+      diagnostics.push({ file, line: 1, column: 1, severity: 'error', code: 'yaml-syntax', message: firstLine(String((err as Error)?.message ?? err)) });
+      value = undefined;
+    }
+  }
+  return { file, source, value, positions, diagnostics };
+}
+
+function firstLine(s: string): string {
+  const line = s.split('\n')[0]?.trim() ?? '';
+  return line.length > 200 ? `${line.slice(0, 197)}…` : line;
+}

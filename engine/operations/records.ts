@@ -1,0 +1,36 @@
+/** Selecting raw records from a response and mapping a whole page of them. */
+import { ConnectorError } from '../errors.js';
+import type { CompiledExpr } from '../expr.js';
+import type { InboundResponse } from '../http/types.js';
+import type { PlanStream } from '../manifest/plan.js';
+import { asRecords } from '../paginate/drive.js';
+import { plain } from './plain.js';
+
+export async function selectRecords(expr: CompiledExpr | undefined, res: InboundResponse): Promise<unknown[]> {
+  const selected = expr ? await expr.evaluate(res.body, { headers: res.headers, status: res.status }) : res.body;
+  return asRecords(selected);
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * One JSONata evaluation per page, not per record: the per-record mapping was compiled into
+ * a `$map` over the page. `$parent` is bound for child streams.
+ */
+export async function mapPage(stream: PlanStream, raw: unknown[], bindings: Record<string, unknown>): Promise<Array<Record<string, unknown>>> {
+  if (raw.length === 0) return [];
+  const mapped = stream.mapPage ? asRecords(plain(await stream.mapPage.evaluate(raw, bindings))) : raw;
+  const out: Array<Record<string, unknown>> = [];
+  for (let i = 0; i < mapped.length; i++) {
+    const r = mapped[i];
+    if (!isRecord(r)) {
+      throw new ConnectorError({
+        kind: 'mapping',
+        message: `Stream ${stream.name}: record ${i + 1} of the page is ${Array.isArray(r) ? 'an array' : r === null ? 'null' : `a ${typeof r}`}, not an object${stream.mapPage ? '' : '; add a mapping'}`,
+        location: stream.loc,
+      });
+    }
+    out.push(r);
+  }
+  return out;
+}

@@ -1,0 +1,98 @@
+/**
+ * Turns a database URL into a knex configuration. One URL format for the CLI, the
+ * environment and embedders: `sqlite:<path>` (or `sqlite::memory:`) and `postgres://…`.
+ */
+import path from 'node:path';
+import type { Knex } from 'knex';
+import { ConnectorError } from '../errors.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface DatabaseTarget {
+  dialect: Dialect;
+  /** Absolute SQLite file path, or `:memory:`. */
+  file?: string;
+  /** PostgreSQL schema to use (created when missing); default `public`. */
+  schema?: string;
+  /** The URL with any password masked, for logs and errors. */
+  display: string;
+  knex: Knex.Config;
+}
+
+export const DEFAULT_DATABASE_URL = 'sqlite:./patchbay.db';
+
+// int8 (counts, epoch-ms timestamps, sequences) as numbers: every value we store fits in 2^53.
+// Set per client rather than on pg's global parsers, which an embedding host may rely on.
+const INT8_OID = 20;
+interface PgClient {
+  setTypeParser(oid: number, format: 'text', parse: (v: string) => unknown): void;
+}
+
+export function maskUrl(url: string): string {
+  return url.replace(/\/\/([^:/@]+):([^@]*)@/, '//$1:***@');
+}
+
+function sqliteTarget(url: string): DatabaseTarget {
+  let rest = url.slice('sqlite:'.length);
+  if (rest.startsWith('//')) rest = rest.slice(2);
+  if (rest === '') throw new ConnectorError({ kind: 'config', message: `database URL ${url} names no file` });
+  const file = rest === ':memory:' ? rest : path.resolve(rest);
+  return {
+    dialect: 'sqlite',
+    file,
+    display: url,
+    knex: {
+      client: 'sqlite3',
+      connection: { filename: file },
+      useNullAsDefault: true,
+      // One connection: SQLite has one writer anyway, and a single connection keeps
+      // transactions from tripping over each other inside a process.
+      pool: {
+        min: 1,
+        max: 1,
+        afterCreate: (conn: { exec(sql: string, cb: (err: Error | null) => void): void }, done: (err: Error | null, c: unknown) => void) => {
+          conn.exec(
+            'PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;',
+            (err) => done(err, conn),
+          );
+        },
+      },
+    },
+  };
+}
+
+function postgresTarget(url: string, schemaOpt?: string): DatabaseTarget {
+  const parsed = new URL(url);
+  const schema = schemaOpt ?? parsed.searchParams.get('schema') ?? undefined;
+  parsed.searchParams.delete('schema');
+  if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+    throw new ConnectorError({ kind: 'config', message: `invalid PostgreSQL schema name "${schema}": use lower-case letters, digits and _` });
+  }
+  return {
+    dialect: 'postgres',
+    schema,
+    display: maskUrl(url),
+    knex: {
+      client: 'pg',
+      connection: { connectionString: parsed.toString() },
+      searchPath: schema ? [schema] : undefined,
+      pool: {
+        min: 0,
+        max: 10,
+        afterCreate: (conn: PgClient, done: (err: Error | null, c: unknown) => void) => {
+          conn.setTypeParser(INT8_OID, 'text', Number);
+          done(null, conn);
+        },
+      },
+    },
+  };
+}
+
+export function databaseTarget(url: string = DEFAULT_DATABASE_URL, opts: { schema?: string } = {}): DatabaseTarget {
+  if (url.startsWith('sqlite:')) return sqliteTarget(url);
+  if (/^postgres(ql)?:\/\//.test(url)) return postgresTarget(url, opts.schema);
+  throw new ConnectorError({
+    kind: 'config',
+    message: `unsupported database URL ${maskUrl(url)}: expected sqlite:<file> or postgres://…`,
+  });
+}

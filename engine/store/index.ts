@@ -1,0 +1,12 @@
+export { openStore, MIGRATIONS_TABLE, type Store, type StoreOptions } from './store.js';
+export { databaseTarget, maskUrl, DEFAULT_DATABASE_URL, type Dialect, type DatabaseTarget } from './config.js';
+export { TenantScope, Unscoped, type Db } from './scope.js';
+export { SEALED_COLUMNS, sealContext, type SealedColumn } from './sealed.js';
+export { contentHash, canonicalJson } from './json.js';
+export { newId } from './ids.js';
+export { ConnectionsRepo, type ConnectionInfo, type ConnectionStatus, type ConnectionPatch, type NewConnectionRow } from './connections.js';
+export { StateRepo, type StreamState } from './state.js';
+export { LeasesRepo, syncLeaseKey } from './leases.js';
+export { RecordsRepo, type IncomingRecord, type StoredRecord, type RecordChange, type ChangePage, type ChangeAction, type PageWriteResult } from './records.js';
+export { RunsRepo, LEASE_EXPIRED_MESSAGE, type SyncRun, type SyncStatus, type SyncTrigger, type RunCounts } from './runs.js';
+export { SchedulesRepo, type Schedule, type ScheduleSpec, type ClaimedSchedule, type ClaimRequest } from './schedules.js';

@@ -1,0 +1,24 @@
+/**
+ * Migrations live in code (not a directory scan) so they ship inside dist/ and run the same
+ * from tsx, vitest and the compiled CLI. Append new files here; never edit a released one.
+ */
+import type { Knex } from 'knex';
+import * as m001 from './001_connections.js';
+import * as m002 from './002_records.js';
+import * as m003 from './003_oauth.js';
+import * as m004 from './004_webhooks.js';
+import * as m005 from './005_api_keys.js';
+
+interface MigrationModule {
+  name: string;
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+export const MIGRATIONS: readonly MigrationModule[] = [m001, m002, m003, m004, m005];
+
+export const migrationSource: Knex.MigrationSource<MigrationModule> = {
+  getMigrations: async () => [...MIGRATIONS],
+  getMigrationName: (m) => m.name,
+  getMigration: async (m) => ({ up: m.up, down: m.down }),
+};

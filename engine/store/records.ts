@@ -1,0 +1,226 @@
+/**
+ * Synced records. Writes happen a page at a time inside the caller's transaction: a record
+ * is rewritten only when its content hash changed (or it comes back from deletion), and
+ * every write takes the next change number of its stream, which is what the change feed
+ * pages through.
+ */
+import type { TenantScope } from './scope.js';
+import type { StateRepo } from './state.js';
+import { contentHash, fromJson, iso, toJson } from './json.js';
+
+export interface IncomingRecord {
+  externalId: string;
+  data: unknown;
+}
+
+export interface PageWriteResult {
+  written: number;
+  unchanged: number;
+}
+
+export interface StoredRecord {
+  id: string;
+  data: unknown;
+  model?: string;
+  createdAt: string;
+  updatedAt: string;
+  deletedAt?: string;
+}
+
+export type ChangeAction = 'added' | 'updated' | 'deleted';
+
+export interface RecordChange extends StoredRecord {
+  action: ChangeAction;
+  /** Change sequence; the feed's cursor is the last one seen. */
+  seq: number;
+}
+
+export interface ChangePage {
+  changes: RecordChange[];
+  /** Pass as `since` next time; equals the input `since` when nothing changed. */
+  next: string;
+  hasMore: boolean;
+}
+
+type Row = Record<string, any>;
+
+// Stays well under SQLite's bound-parameter limit with 12 columns per row.
+const WRITE_CHUNK = 500;
+const READ_CHUNK = 900;
+
+function chunks<T>(list: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
+  return out;
+}
+
+function toStored(r: Row): StoredRecord {
+  return {
+    id: r.external_id,
+    data: fromJson(r.data, null),
+    model: r.model ?? undefined,
+    createdAt: iso(r.created_at)!,
+    updatedAt: iso(r.updated_at)!,
+    deletedAt: iso(r.deleted_at),
+  };
+}
+
+export function parseSince(since: string | number | undefined): number {
+  if (since === undefined || since === '') return 0;
+  const n = Number(since);
+  return Number.isSafeInteger(n) && n >= 0 ? n : 0;
+}
+
+export class RecordsRepo {
+  constructor(private readonly state: StateRepo, private readonly now: () => number) {}
+
+  /** Upserts one page. Call inside a transaction that has already written (SQLite lock order). */
+  async writePage(
+    scope: TenantScope,
+    target: { connectionId: string; stream: string; model?: string },
+    records: IncomingRecord[],
+  ): Promise<PageWriteResult> {
+    const { connectionId, stream } = target;
+    // Last occurrence wins when a page repeats a key.
+    const byId = new Map<string, { data: unknown; hash: string; text: string }>();
+    for (const r of records) byId.set(r.externalId, { data: r.data, hash: contentHash(r.data), text: toJson(r.data) });
+
+    const existing = new Map<string, { hash: string; deleted: boolean }>();
+    for (const ids of chunks([...byId.keys()], READ_CHUNK)) {
+      const rows = await scope
+        .from('records')
+        .select('external_id', 'hash', 'deleted_at')
+        .where({ connection_id: connectionId, stream })
+        .whereIn('external_id', ids);
+      for (const r of rows) existing.set(r.external_id, { hash: r.hash, deleted: r.deleted_at != null });
+    }
+
+    const changed: Array<[string, { hash: string; text: string }]> = [];
+    for (const [id, rec] of byId) {
+      const prev = existing.get(id);
+      if (!prev || prev.hash !== rec.hash || prev.deleted) changed.push([id, rec]);
+    }
+    if (changed.length === 0) return { written: 0, unchanged: byId.size };
+
+    const first = await this.state.allocateSeq(scope, connectionId, stream, changed.length);
+    const now = this.now();
+    const rows = changed.map(([id, rec], i) => ({
+      connection_id: connectionId,
+      stream,
+      external_id: id,
+      data: rec.text,
+      hash: rec.hash,
+      model: target.model ?? null,
+      created_at: now,
+      updated_at: now,
+      deleted_at: null,
+      seq: first + i,
+      first_seq: first + i,
+    }));
+    for (const part of chunks(rows, WRITE_CHUNK)) {
+      await scope
+        .insert('records', part)
+        .onConflict(['connection_id', 'stream', 'external_id'])
+        .merge(['data', 'hash', 'model', 'updated_at', 'deleted_at', 'seq']);
+    }
+    return { written: changed.length, unchanged: byId.size - changed.length };
+  }
+
+  /** Soft-deletes the given ids (those present and not yet deleted); returns how many. */
+  async markDeleted(scope: TenantScope, connectionId: string, stream: string, externalIds: string[]): Promise<number> {
+    let count = 0;
+    for (const ids of chunks(externalIds, READ_CHUNK)) {
+      const live = (await scope
+        .from('records')
+        .select('id')
+        .where({ connection_id: connectionId, stream })
+        .whereIn('external_id', ids)
+        .whereNull('deleted_at')
+        .orderBy('id')) as Row[];
+      if (live.length === 0) continue;
+      let seq = await this.state.allocateSeq(scope, connectionId, stream, live.length);
+      const now = this.now();
+      for (const r of live) {
+        await scope.from('records').where('id', r.id).update({ deleted_at: now, updated_at: now, seq: seq++ });
+      }
+      count += live.length;
+    }
+    return count;
+  }
+
+  /** Soft-deletes every live record of the stream whose id is not in `seen`. */
+  async markUnseenDeleted(scope: TenantScope, connectionId: string, stream: string, seen: ReadonlySet<string>): Promise<number> {
+    const missing: string[] = [];
+    let after = 0;
+    for (;;) {
+      const rows = (await scope
+        .from('records')
+        .select('id', 'external_id')
+        .where({ connection_id: connectionId, stream })
+        .whereNull('deleted_at')
+        .where('id', '>', after)
+        .orderBy('id')
+        .limit(READ_CHUNK)) as Row[];
+      if (rows.length === 0) break;
+      after = Number(rows[rows.length - 1].id);
+      for (const r of rows) if (!seen.has(r.external_id)) missing.push(r.external_id);
+    }
+    return missing.length ? this.markDeleted(scope, connectionId, stream, missing) : 0;
+  }
+
+  async get(scope: TenantScope, connectionId: string, stream: string, externalId: string): Promise<StoredRecord | undefined> {
+    const r = await scope.from('records').where({ connection_id: connectionId, stream, external_id: externalId }).first();
+    return r ? toStored(r) : undefined;
+  }
+
+  /** Records in insertion order; `after` is the opaque `next` of the previous page. */
+  async list(
+    scope: TenantScope,
+    connectionId: string,
+    stream: string,
+    opts: { limit?: number; after?: string; includeDeleted?: boolean } = {},
+  ): Promise<{ records: StoredRecord[]; next?: string }> {
+    const limit = Math.min(Math.max(opts.limit ?? 100, 1), 10_000);
+    const q = scope
+      .from('records')
+      .where({ connection_id: connectionId, stream })
+      .where('id', '>', parseSince(opts.after))
+      .orderBy('id')
+      .limit(limit + 1);
+    if (!opts.includeDeleted) q.whereNull('deleted_at');
+    const rows = (await q) as Row[];
+    const page = rows.slice(0, limit);
+    return { records: page.map(toStored), next: rows.length > limit ? String(page[page.length - 1].id) : undefined };
+  }
+
+  async count(scope: TenantScope, connectionId: string, stream: string, opts: { includeDeleted?: boolean } = {}): Promise<number> {
+    const q = scope.from('records').where({ connection_id: connectionId, stream }).count({ n: '*' });
+    if (!opts.includeDeleted) q.whereNull('deleted_at');
+    const r = (await q) as Row[];
+    return Number(r[0].n);
+  }
+
+  /** What changed after `since`, in change order; a record appears once, in its latest state. */
+  async changes(
+    scope: TenantScope,
+    connectionId: string,
+    stream: string,
+    opts: { since?: string; limit?: number } = {},
+  ): Promise<ChangePage> {
+    const since = parseSince(opts.since);
+    const limit = Math.min(Math.max(opts.limit ?? 100, 1), 10_000);
+    const rows = (await scope
+      .from('records')
+      .where({ connection_id: connectionId, stream })
+      .where('seq', '>', since)
+      .orderBy('seq')
+      .limit(limit + 1)) as Row[];
+    const page = rows.slice(0, limit);
+    const changes = page.map((r): RecordChange => ({
+      ...toStored(r),
+      seq: Number(r.seq),
+      action: r.deleted_at != null ? 'deleted' : Number(r.first_seq) > since ? 'added' : 'updated',
+    }));
+    return { changes, next: String(page.length ? changes[changes.length - 1].seq : since), hasMore: rows.length > limit };
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * Tenant scoping that cannot be forgotten. Repositories never see a bare knex: they get a
+ * `TenantScope`, whose builders already carry `tenant = ?` and refuse the `or…` methods
+ * that could widen a query past it (nest disjunctions inside `.where(qb => …)` instead).
+ * Cross-tenant work (id lookup, scheduling, key rotation) goes through `Unscoped`, which
+ * must name its reason so such places are easy to find and review.
+ */
+import type { Knex } from 'knex';
+import { ConnectorError } from '../errors.js';
+import type { Dialect } from './config.js';
+
+export type Db = Knex | Knex.Transaction;
+type Row = Record<string, unknown>;
+
+const WIDENING = /^or[A-Z]|^clear(Where|Select)$/;
+
+function guard<T extends Knex.QueryBuilder>(qb: T, table: string): T {
+  const proto = Object.getPrototypeOf(qb) as Record<string, unknown>;
+  const names = new Set<string>();
+  for (let p: object | null = proto; p && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
+    for (const n of Object.getOwnPropertyNames(p)) if (WIDENING.test(n)) names.add(n);
+  }
+  for (const n of names) {
+    Object.defineProperty(qb, n, {
+      value: () => {
+        throw new ConnectorError({
+          kind: 'config',
+          message: `${n}() on a tenant-scoped query of ${table} would escape the tenant filter; nest it inside .where(qb => …)`,
+        });
+      },
+    });
+  }
+  return qb;
+}
+
+export class TenantScope {
+  constructor(
+    private readonly db: Db,
+    readonly tenant: string,
+    readonly dialect: Dialect,
+  ) {
+    if (typeof tenant !== 'string' || tenant === '') {
+      throw new ConnectorError({ kind: 'validation', message: 'a tenant is required' });
+    }
+  }
+
+  /** A builder over `table` already filtered to this tenant. */
+  from(table: string): Knex.QueryBuilder {
+    return guard(this.db(table).where(`${table}.tenant`, this.tenant), table);
+  }
+
+  /** Insert rows stamped with this tenant (any `tenant` field given is overwritten). */
+  insert(table: string, rows: Row | Row[]): Knex.QueryBuilder {
+    const list = (Array.isArray(rows) ? rows : [rows]).map((r) => ({ ...r, tenant: this.tenant }));
+    return this.db(table).insert(list);
+  }
+
+  get inTransaction(): boolean {
+    return (this.db as Knex.Transaction).isTransaction === true;
+  }
+
+  /** Runs `fn` in a transaction (or inside the current one) with the same tenant. */
+  async transaction<T>(fn: (scope: TenantScope) => Promise<T>): Promise<T> {
+    if (this.inTransaction) return fn(this);
+    return (this.db as Knex).transaction((trx) => fn(new TenantScope(trx, this.tenant, this.dialect)));
+  }
+}
+
+export class Unscoped {
+  constructor(
+    readonly db: Db,
+    readonly dialect: Dialect,
+    /** Why this code needs every tenant's rows; kept for review and debugging. */
+    readonly reason: string,
+  ) {}
+
+  from(table: string): Knex.QueryBuilder {
+    return this.db(table);
+  }
+
+  async transaction<T>(fn: (u: Unscoped) => Promise<T>): Promise<T> {
+    if ((this.db as Knex.Transaction).isTransaction) return fn(this);
+    return (this.db as Knex).transaction((trx) => fn(new Unscoped(trx, this.dialect, this.reason)));
+  }
+}

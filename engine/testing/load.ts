@@ -1,0 +1,213 @@
+/**
+ * Reads a connector's tests.yaml: YAML with positions → schema validation (Ajv, draft
+ * 2020-12) → a few semantic checks. Every problem is reported as `file:line:col path:
+ * what is wrong`, all of them at once, so an author fixes the file in one pass.
+ */
+import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import { ConnectorError } from '../errors.js';
+import type { TestCase, TestSuite } from './types.js';
+
+export interface TestDiagnostic {
+  line: number;
+  column: number;
+  /** Dotted path in the tests file, e.g. `cases[0].exchanges[1].request.query`. */
+  path: string;
+  message: string;
+}
+
+/** The schemas folder sits at the package root, both for sources and for dist/. */
+function findSchema(name: string): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = path.join(dir, 'schemas', name);
+    if (existsSync(candidate)) return candidate;
+    const up = path.dirname(dir);
+    if (up === dir) throw new ConnectorError({ kind: 'config', message: `schemas/${name} not found above ${fileURLToPath(import.meta.url)}` });
+    dir = up;
+  }
+}
+
+let validator: ValidateFunction | undefined;
+async function getValidator(): Promise<ValidateFunction> {
+  if (!validator) {
+    const schema = JSON.parse(await readFile(findSchema('tests.schema.json'), 'utf8'));
+    const ajv = new Ajv2020({ allErrors: true, strict: false });
+    validator = ajv.compile(schema);
+  }
+  return validator;
+}
+
+function pointerToPath(pointer: string): Array<string | number> {
+  if (!pointer) return [];
+  return pointer.slice(1).split('/').map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~')).map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+}
+
+function dotted(parts: Array<string | number>): string {
+  let out = '';
+  for (const p of parts) out += typeof p === 'number' ? `[${p}]` : out ? `.${p}` : p;
+  return out || '(top level)';
+}
+
+function levenshtein(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length];
+}
+
+function nearest(word: string, options: string[]): string | undefined {
+  let best: string | undefined;
+  let bestScore = Infinity;
+  for (const o of options) {
+    const d = levenshtein(word.toLowerCase(), o.toLowerCase());
+    if (d < bestScore) { bestScore = d; best = o; }
+  }
+  return best !== undefined && bestScore <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+class Locator {
+  constructor(private doc: Document, private lines: LineCounter) {}
+
+  /** Position of the node at `parts`, or of its closest existing ancestor. */
+  at(parts: Array<string | number>, key = false): { line: number; column: number } {
+    for (let n = parts.length; n >= 0; n--) {
+      const sub = parts.slice(0, n);
+      const node = sub.length === 0 ? this.doc.contents : this.doc.getIn(sub, true);
+      if (isNode(node) && node.range) {
+        let offset = node.range[0];
+        if (key && n === parts.length) offset = this.keyOffset(sub) ?? offset;
+        const { line, col } = this.lines.linePos(offset);
+        return { line, column: col };
+      }
+    }
+    return { line: 1, column: 1 };
+  }
+
+  /** For unknown keys the key itself is the place to point at, not its value. */
+  private keyOffset(parts: Array<string | number>): number | undefined {
+    const parent = parts.length > 1 ? this.doc.getIn(parts.slice(0, -1), true) : this.doc.contents;
+    const items = (parent as { items?: Array<{ key?: unknown }> } | null)?.items;
+    const last = parts[parts.length - 1];
+    const pair = items?.find((p) => isNode(p.key) && (p.key as { value?: unknown }).value === last);
+    return pair && isNode(pair.key) ? pair.key.range?.[0] : undefined;
+  }
+}
+
+function describeAjvError(err: ErrorObject, schemaProps: (parts: Array<string | number>) => string[]): { parts: Array<string | number>; key: boolean; message: string } {
+  const parts = pointerToPath(err.instancePath);
+  const p = err.params as Record<string, any>;
+  switch (err.keyword) {
+    case 'additionalProperties': {
+      const extra = String(p.additionalProperty);
+      const allowed = schemaProps(parts);
+      const guess = nearest(extra, allowed);
+      const hint = guess ? ` — did you mean "${guess}"?` : allowed.length ? ` (allowed: ${allowed.join(', ')})` : '';
+      return { parts: [...parts, extra], key: true, message: `unknown key "${extra}"${hint}` };
+    }
+    case 'required':
+      return { parts, key: false, message: `missing required key "${p.missingProperty}"` };
+    case 'enum':
+      return { parts, key: false, message: `must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
+    case 'type':
+      return { parts, key: false, message: `must be ${Array.isArray(p.type) ? p.type.join(' or ') : p.type}` };
+    case 'minItems':
+      return { parts, key: false, message: `must have at least ${p.limit} item(s)` };
+    default:
+      return { parts, key: false, message: err.message ?? err.keyword };
+  }
+}
+
+/** The property names the schema allows at an instance path (for "did you mean"). */
+function propsAt(schema: any, parts: Array<string | number>): string[] {
+  let s = schema;
+  for (const p of parts) {
+    if (!s) return [];
+    if (typeof p === 'number') s = s.items;
+    else s = s.properties?.[p] ?? (typeof s.additionalProperties === 'object' ? s.additionalProperties : undefined);
+  }
+  return s?.properties ? Object.keys(s.properties) : [];
+}
+
+/** Checks the schema cannot express: each case runs exactly one operation, names are unique. */
+function semanticChecks(data: any): Array<{ parts: Array<string | number>; message: string }> {
+  const out: Array<{ parts: Array<string | number>; message: string }> = [];
+  const seen = new Map<string, number>();
+  (data.cases as any[]).forEach((c, i) => {
+    const ops = ['check', 'action', 'stream'].filter((k) => (k === 'check' ? c.check === true : c[k] !== undefined));
+    if (ops.length !== 1) {
+      out.push({ parts: ['cases', i], message: ops.length === 0 ? 'a case needs one of `check: true`, `action` or `stream`' : `a case runs one operation, found ${ops.join(' and ')}` });
+    }
+    if (c.stream === undefined && (c.expect?.records !== undefined || c.expect?.record_count !== undefined || c.expect?.state !== undefined)) {
+      out.push({ parts: ['cases', i, 'expect'], message: '`records`, `record_count` and `state` can only be expected from a `stream` read' });
+    }
+    if (c.stream !== undefined && c.expect && 'output' in c.expect) {
+      out.push({ parts: ['cases', i, 'expect', 'output'], message: 'a `stream` read has no output; expect `records`, `record_count` or `state`' });
+    }
+    if (seen.has(c.name)) out.push({ parts: ['cases', i, 'name'], message: `duplicate case name "${c.name}" (also case ${seen.get(c.name)})` });
+    else seen.set(c.name, i);
+  });
+  return out;
+}
+
+export function formatDiagnostics(file: string, diagnostics: TestDiagnostic[]): string {
+  return diagnostics.map((d) => `${file}:${d.line}:${d.column} ${d.path}: ${d.message}`).join('\n');
+}
+
+/**
+ * Parses and validates one tests.yaml. Returns the suite, or throws a `config`
+ * ConnectorError whose message lists every located problem (and `details` holds them).
+ */
+export async function loadTestSuite(file: string, connector = path.basename(path.dirname(file))): Promise<TestSuite> {
+  const abs = path.resolve(file);
+  const text = await readFile(abs, 'utf8');
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  const diagnostics: TestDiagnostic[] = [];
+  for (const e of doc.errors) {
+    const pos = e.linePos?.[0] ?? { line: 1, col: 1 };
+    diagnostics.push({ line: pos.line, column: pos.col, path: '(yaml)', message: e.message.split('\n')[0] });
+  }
+  const locator = new Locator(doc, lines);
+  let data: any;
+  if (diagnostics.length === 0) {
+    data = doc.toJS({ maxAliasCount: 100 });
+    const validate = await getValidator();
+    if (!validate(data)) {
+      const schema = validate.schema;
+      for (const err of validate.errors ?? []) {
+        // if/then wrappers only repeat the real error found beneath them.
+        if (err.keyword === 'if') continue;
+        const d = describeAjvError(err, (parts) => propsAt(schema, parts));
+        diagnostics.push({ ...locator.at(d.parts, d.key), path: dotted(d.parts), message: d.message });
+      }
+    } else {
+      for (const s of semanticChecks(data)) diagnostics.push({ ...locator.at(s.parts), path: dotted(s.parts), message: s.message });
+    }
+  }
+  if (diagnostics.length > 0) {
+    const unique = diagnostics
+      .filter((d, i) => diagnostics.findIndex((o) => o.line === d.line && o.column === d.column && o.message === d.message) === i)
+      .sort((a, b) => a.line - b.line || a.column - b.column);
+    throw new ConnectorError({
+      kind: 'config',
+      message: `invalid tests file ${abs}:\n${formatDiagnostics(abs, unique)}`,
+      connector,
+      location: { file: abs, line: unique[0].line, column: unique[0].column, path: unique[0].path },
+      details: unique.map((d) => ({ path: `${d.line}:${d.column} ${d.path}`, message: d.message })),
+    });
+  }
+  const cases: TestCase[] = (data.cases as TestCase[]).map((c, i) => ({ ...c, line: locator.at(['cases', i]).line }));
+  return { connector, file: abs, manifest: path.join(path.dirname(abs), 'connector.yaml'), defaults: data.defaults ?? {}, cases };
+}

@@ -1,0 +1,110 @@
+/**
+ * Compares one request the connector actually sent with the exchange it was expected to
+ * make. Paths are compared as sent (raw percent-encoding), because encoding mistakes are
+ * exactly the bugs these tests exist to catch.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import { diff, show } from './compare.js';
+import type { ExpectedRequest } from './types.js';
+
+export interface ActualRequest {
+  method: string;
+  /** Path as sent, without the query string. */
+  path: string;
+  /** Raw query string without the `?` ('' when none). */
+  rawQuery: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/** `a=1&a=2&b=3` → `{ a: ['1', '2'], b: '3' }`: repeated names become lists. */
+export function flatPairs(encoded: string): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [k, v] of new URLSearchParams(encoded)) {
+    const prev = out[k];
+    out[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+  }
+  return out;
+}
+
+function mediaType(headers: IncomingHttpHeaders): string {
+  return String(headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+}
+
+const isForm = (headers: IncomingHttpHeaders) => mediaType(headers) === 'application/x-www-form-urlencoded';
+
+/** A form body carries only strings, so YAML numbers and booleans are compared as text. */
+function stringLeaves(v: unknown): unknown {
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  if (Array.isArray(v)) return v.map(stringLeaves);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, stringLeaves(x)]));
+  return v;
+}
+
+/** A single expected value matches a one-element list and vice versa only when written so. */
+function compareParams(expected: Record<string, string | string[]>, actual: Record<string, string | string[]>, label: string): string[] {
+  const out: string[] = [];
+  const keys = new Set([...Object.keys(expected), ...Object.keys(actual)]);
+  for (const k of keys) {
+    const e = expected[k];
+    const a = actual[k];
+    const field = `${label}.${k}`;
+    if (e === undefined) out.push(`${field}: not expected, got ${show(a)}`);
+    else if (a === undefined) out.push(`${field}: expected ${show(e)}, got (absent)`);
+    else {
+      const el = Array.isArray(e) ? e.map(String) : [String(e)];
+      const al = Array.isArray(a) ? a : [a];
+      if (el.length !== al.length || el.some((x, i) => x !== al[i]) || (!Array.isArray(e) && Array.isArray(a))) {
+        out.push(`${field}: expected ${show(e)}, got ${show(a)}`);
+      }
+    }
+  }
+  return out;
+}
+
+function parseBody(req: ActualRequest): { ok: true; value: unknown } | { ok: false; reason: string } {
+  if (req.body === '') return { ok: true, value: undefined };
+  if (isForm(req.headers)) return { ok: true, value: flatPairs(req.body) };
+  const type = mediaType(req.headers);
+  if (type === 'application/json' || type.endsWith('+json') || type === '') {
+    try {
+      return { ok: true, value: JSON.parse(req.body) };
+    } catch {
+      if (type !== '') return { ok: false, reason: `body is not valid JSON: ${show(req.body)}` };
+    }
+  }
+  return { ok: true, value: req.body };
+}
+
+/** Every way `actual` differs from `expected`, one readable line per field; empty when it matches. */
+export function matchRequest(expected: ExpectedRequest, actual: ActualRequest): string[] {
+  const out: string[] = [];
+  if (expected.method.toUpperCase() !== actual.method.toUpperCase()) out.push(`method: expected ${expected.method}, got ${actual.method}`);
+  if (expected.path !== actual.path) out.push(`path: expected ${show(expected.path)}, got ${show(actual.path)}`);
+  if (expected.query !== undefined) out.push(...compareParams(expected.query, flatPairs(actual.rawQuery), 'query'));
+  for (const [name, value] of Object.entries(expected.headers ?? {})) {
+    const got = actual.headers[name.toLowerCase()];
+    const gotText = Array.isArray(got) ? got.join(', ') : got;
+    if (value === null) {
+      if (gotText !== undefined) out.push(`headers.${name}: expected absent, got ${show(gotText)}`);
+    } else if (gotText !== value) {
+      out.push(`headers.${name}: expected ${show(value)}, got ${show(gotText)}`);
+    }
+  }
+  if (expected.form !== undefined) {
+    if (!isForm(actual.headers)) out.push(`form: expected a form-encoded body, got content-type ${show(actual.headers['content-type'])}`);
+    else out.push(...compareParams(expected.form, flatPairs(actual.body), 'form'));
+  }
+  if (expected.body !== undefined) {
+    const parsed = parseBody(actual);
+    if (!parsed.ok) out.push(`body: ${parsed.reason}`);
+    else if (parsed.value === undefined) out.push(`body: expected ${show(expected.body)}, got no body`);
+    else if (isForm(actual.headers)) diff(stringLeaves(expected.body), parsed.value, 'body', out);
+    else diff(expected.body, parsed.value, 'body', out);
+  }
+  return out;
+}
+
+export function describeRequest(req: ActualRequest): string {
+  return `${req.method} ${req.path}${req.rawQuery ? `?${req.rawQuery}` : ''}`;
+}

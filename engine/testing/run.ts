@@ -1,0 +1,212 @@
+/**
+ * Runs connector test cases: for each case a scripted local server stands in for the
+ * provider, the engine runs the operation against it, and the result is compared with
+ * the case's expectations. A connector's tests are pure data; no TypeScript is needed.
+ */
+import { readdir, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { ConnectorError, isConnectorError } from '../errors.js';
+import { createEngine } from '../engine.js';
+import { loadPlan } from '../manifest/index.js';
+import type { Plan } from '../manifest/plan.js';
+import type { Connection } from '../http/types.js';
+import { loadTestSuite } from './load.js';
+import { startScriptedServer, UNEXPECTED_STATUS } from './server.js';
+import { checkExpectation, describeError, describeOutcome, type Outcome } from './expect.js';
+import type { CaseResult, TestCase, TestSuite } from './types.js';
+
+export interface RunOptions {
+  /** Connector ids to run; all when absent or empty. */
+  only?: string[];
+  /** Case-insensitive substring of `connector › case name`. */
+  filter?: string;
+  /** Per-case budget; default 15 s. */
+  timeoutMs?: number;
+  /** Called as each case finishes, so a caller can print progress. */
+  onResult?: (result: CaseResult) => void;
+}
+
+export interface CaseOptions {
+  /** A plan already compiled (saves reloading the manifest per case). */
+  plan?: Plan;
+  timeoutMs?: number;
+}
+
+const DEFAULT_TIMEOUT_MS = 15_000;
+
+/** `connector › case`, the name used in listings and filters. */
+export function caseTitle(connector: string, name: string): string {
+  return `${connector} › ${name}`;
+}
+
+/** Every `<dir>/<id>/tests.yaml`, sorted by connector id. */
+export async function discoverTestFiles(dir: string): Promise<Array<{ connector: string; file: string }>> {
+  const root = path.resolve(dir);
+  const entries = await readdir(root, { withFileTypes: true });
+  return entries
+    .filter((e) => e.isDirectory() && existsSync(path.join(root, e.name, 'tests.yaml')))
+    .map((e) => ({ connector: e.name, file: path.join(root, e.name, 'tests.yaml') }))
+    .sort((a, b) => a.connector.localeCompare(b.connector));
+}
+
+const plans = new Map<string, { mtimeMs: number; plan: Promise<Plan> }>();
+
+/** Compiles a manifest once per process (recompiled when the file changes). */
+export async function planFor(manifest: string): Promise<Plan> {
+  const { mtimeMs } = await stat(manifest).catch(() => {
+    throw new ConnectorError({ kind: 'config', message: `no connector manifest at ${manifest}` });
+  });
+  const cached = plans.get(manifest);
+  if (cached && cached.mtimeMs === mtimeMs) return cached.plan;
+  const plan = loadPlan(manifest).then(({ plan: compiled, diagnostics }) => {
+    if (compiled) return compiled;
+    const errors = diagnostics.filter((d) => d.severity === 'error');
+    throw new ConnectorError({
+      kind: 'config',
+      message: `${manifest} does not compile:\n${errors.map((d) => `${d.file}:${d.line}:${d.column} ${d.code}: ${d.message}`).join('\n')}`,
+      location: errors[0] && { file: errors[0].file, line: errors[0].line, column: errors[0].column, path: errors[0].path },
+    });
+  });
+  plans.set(manifest, { mtimeMs, plan });
+  plan.catch(() => plans.delete(manifest));
+  return plan;
+}
+
+function connectionFor(suite: TestSuite, testCase: TestCase, baseUrl: string): Connection {
+  const d = suite.defaults;
+  const conn: Connection = {
+    connector: suite.connector,
+    // One id per case: engines keep per-connection state (limits, tokens) that must not leak between cases.
+    id: `test:${suite.connector}:${testCase.name}`,
+    config: { ...d.config, ...testCase.config },
+    credentials: { ...d.credentials, ...testCase.credentials },
+    settings: { ...d.settings, ...testCase.settings },
+    baseUrl,
+  };
+  const auth = testCase.auth ?? d.auth;
+  if (auth !== undefined) conn.auth = auth;
+  return conn;
+}
+
+async function execute(plan: Plan, conn: Connection, testCase: TestCase): Promise<Outcome> {
+  // A fresh engine per case: no rate-limit budget, token or socket carries over between cases.
+  const engine = await createEngine({ connectors: [plan] });
+  try {
+    if (testCase.check) return { type: 'output', output: (await engine.check(conn)).output };
+    if (testCase.action !== undefined) return { type: 'output', output: await engine.call(conn, testCase.action, testCase.input ?? {}) };
+    const reader = engine.read(conn, testCase.stream as string, { state: testCase.state, limit: testCase.limit });
+    const records: unknown[] = [];
+    for await (const record of reader) records.push(record);
+    return { type: 'read', records, state: reader.state };
+  } catch (error) {
+    return { type: 'error', error };
+  } finally {
+    await engine.close();
+  }
+}
+
+/**
+ * Credential values never appear in failures, even fixture ones: a diff shows which
+ * credential was sent (`Bearer [credentials.token]`), which is what a reader needs anyway.
+ */
+function redactCredentials(lines: string[], credentials: Record<string, unknown>): string[] {
+  const secrets = Object.entries(credentials)
+    .filter((e): e is [string, string] => typeof e[1] === 'string' && e[1].length >= 4)
+    .sort((a, b) => b[1].length - a[1].length);
+  if (secrets.length === 0) return lines;
+  return lines.map((line) => secrets.reduce((text, [name, value]) => text.split(value).join(`[credentials.${name}]`), line));
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T | 'timeout'> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), ms); });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Runs one case against its own scripted server. Never throws: problems become failures. */
+export async function runCase(suite: TestSuite, testCase: TestCase, opts: CaseOptions = {}): Promise<CaseResult> {
+  const started = performance.now();
+  const failures: string[] = [];
+  const finish = (): CaseResult => ({
+    connector: suite.connector,
+    case: testCase.name,
+    ok: failures.length === 0,
+    failures: redactCredentials(failures, { ...suite.defaults.credentials, ...testCase.credentials }),
+    durationMs: Math.round(performance.now() - started),
+  });
+
+  let plan: Plan;
+  try {
+    plan = opts.plan ?? (await planFor(suite.manifest));
+  } catch (err) {
+    failures.push(`connector manifest did not load: ${describeError(err)}`);
+    return finish();
+  }
+
+  const server = await startScriptedServer(testCase.exchanges);
+  try {
+    const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const outcome = await withTimeout(execute(plan, connectionFor(suite, testCase, server.url), testCase), timeoutMs);
+    if (outcome === 'timeout') {
+      failures.push(...server.failures, `timed out after ${timeoutMs} ms (requests received: ${server.received.join(', ') || 'none'})`);
+      return finish();
+    }
+    if (server.failures.length > 0) {
+      // The outcome is a consequence of the wrong request; the request diff is the news, and
+      // the runner's own refusal (its 418) is not worth repeating.
+      failures.push(...server.failures);
+      if (!(outcome.type === 'error' && isConnectorError(outcome.error) && outcome.error.status === UNEXPECTED_STATUS)) {
+        failures.push(`the operation then ${describeOutcome(outcome)}`);
+      }
+    } else {
+      failures.push(...checkExpectation(testCase.expect, outcome));
+      failures.push(...server.unused());
+    }
+  } finally {
+    await server.close();
+  }
+  return finish();
+}
+
+/** Runs every case of a suite, one after another (the cases share nothing but the plan). */
+export async function runSuite(suite: TestSuite, opts: RunOptions = {}): Promise<CaseResult[]> {
+  const filter = opts.filter?.toLowerCase();
+  const cases = suite.cases.filter((c) => !filter || caseTitle(suite.connector, c.name).toLowerCase().includes(filter));
+  const results: CaseResult[] = [];
+  for (const c of cases) {
+    const result = await runCase(suite, c, { timeoutMs: opts.timeoutMs });
+    opts.onResult?.(result);
+    results.push(result);
+  }
+  return results;
+}
+
+/**
+ * Runs the tests of every connector under `dir` (or those in `opts.only`). A tests.yaml that
+ * does not validate yields one failed result named `tests.yaml` carrying the located errors.
+ */
+export async function runConnectorTests(dir: string, opts: RunOptions = {}): Promise<CaseResult[]> {
+  let files = await discoverTestFiles(dir);
+  if (opts.only && opts.only.length > 0) {
+    const missing = opts.only.filter((id) => !files.some((f) => f.connector === id));
+    if (missing.length > 0) {
+      throw new ConnectorError({ kind: 'config', message: `no tests.yaml for connector(s) ${missing.join(', ')} under ${path.resolve(dir)}` });
+    }
+    files = files.filter((f) => opts.only!.includes(f.connector));
+  }
+  const results: CaseResult[] = [];
+  for (const { connector, file } of files) {
+    let suite: TestSuite;
+    try {
+      suite = await loadTestSuite(file, connector);
+    } catch (err) {
+      const result: CaseResult = { connector, case: 'tests.yaml', ok: false, failures: [(err as Error).message], durationMs: 0 };
+      opts.onResult?.(result);
+      results.push(result);
+      continue;
+    }
+    results.push(...(await runSuite(suite, opts)));
+  }
+  return results;
+}

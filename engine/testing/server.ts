@@ -1,0 +1,131 @@
+/**
+ * A local HTTP server that plays one case's exchanges in order. Each incoming request is
+ * compared with the next expected one; whatever does not match is recorded (not thrown),
+ * so the case can report every problem together with what the operation returned.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { describeRequest, matchRequest, type ActualRequest } from './match.js';
+import type { Exchange, ScriptedResponse } from './types.js';
+
+/**
+ * Status answered to a request the script did not expect. A 4xx that providers do not use
+ * and engines do not retry, so a mismatch ends the operation instead of looping.
+ */
+export const UNEXPECTED_STATUS = 418;
+
+export interface ScriptedServer {
+  readonly url: string;
+  /** Mismatches and unexpected requests seen so far. */
+  readonly failures: string[];
+  /** Requests received, in order (for summaries). */
+  readonly received: string[];
+  /** Failure lines for exchanges that were never requested. */
+  unused(): string[];
+  close(): Promise<void>;
+}
+
+function substitute(value: unknown, baseUrl: string): unknown {
+  if (typeof value === 'string') return value.split('{{base_url}}').join(baseUrl);
+  if (Array.isArray(value)) return value.map((v) => substitute(v, baseUrl));
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substitute(v, baseUrl)]));
+  return value;
+}
+
+function readBody(req: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function send(res: http.ServerResponse, scripted: ScriptedResponse, baseUrl: string): void {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(scripted.headers ?? {})) headers[k.toLowerCase()] = String(substitute(v, baseUrl));
+  let payload = '';
+  if (scripted.raw !== undefined) payload = scripted.raw;
+  else if (scripted.body !== undefined) payload = JSON.stringify(substitute(scripted.body, baseUrl));
+  if (payload !== '' && headers['content-type'] === undefined) headers['content-type'] = 'application/json';
+  headers['content-length'] = String(Buffer.byteLength(payload));
+  res.writeHead(scripted.status ?? 200, headers);
+  res.end(payload);
+}
+
+/** Plain text, so no connector's error mapping mistakes the refusal for a provider message. */
+function refuse(res: http.ServerResponse, why: string): void {
+  res.writeHead(UNEXPECTED_STATUS, { 'content-type': 'text/plain' });
+  res.end(`patchbay test runner: ${why}`);
+}
+
+export async function startScriptedServer(exchanges: Exchange[]): Promise<ScriptedServer> {
+  const failures: string[] = [];
+  const received: string[] = [];
+  let next = 0;
+  const attempted = new Set<number>();
+  let url = '';
+
+  const server = http.createServer(async (req, res) => {
+    try {
+      const raw = req.url ?? '/';
+      const q = raw.indexOf('?');
+      const actual: ActualRequest = {
+        method: req.method ?? 'GET',
+        path: q === -1 ? raw : raw.slice(0, q),
+        rawQuery: q === -1 ? '' : raw.slice(q + 1),
+        headers: req.headers,
+        body: await readBody(req),
+      };
+      const n = received.push(describeRequest(actual));
+      const expected = exchanges[next];
+      if (!expected) {
+        failures.push(`unexpected request #${n} ${describeRequest(actual)}: all ${exchanges.length} exchange(s) were already used`);
+        refuse(res, 'unexpected request');
+        return;
+      }
+      const problems = matchRequest(expected.request, actual);
+      if (problems.length > 0) {
+        attempted.add(next);
+        // Not advancing: a mismatch usually ends the operation, and if the engine tries
+        // again the next attempt is still compared with the same expectation.
+        failures.push(
+          `request #${n} ${describeRequest(actual)} does not match exchange #${next + 1} (${expected.request.method} ${expected.request.path}):\n` +
+            problems.map((p) => `    ${p}`).join('\n'),
+        );
+        refuse(res, 'request does not match the expected exchange');
+        return;
+      }
+      next += 1;
+      if (expected.response.delay_ms) await new Promise((r) => setTimeout(r, expected.response.delay_ms));
+      send(res, expected.response, url);
+    } catch (err) {
+      failures.push(`test server error: ${(err as Error).message}`);
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    }
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  return {
+    url,
+    failures,
+    received,
+    unused() {
+      const left = exchanges.map((e, i) => ({ e, i })).filter(({ i }) => i >= next && !attempted.has(i));
+      if (left.length === 0) return [];
+      return [`${left.length} exchange(s) never requested: ${left.map(({ e, i }) => `#${i + 1} ${e.request.method} ${e.request.path}`).join(', ')}`];
+    },
+    close() {
+      return new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}

@@ -1,0 +1,75 @@
+import { readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { renderManifestDocs } from '../../cli/docs-gen.js';
+import { DIAGNOSTIC_CODES } from '../../engine/manifest/index.js';
+import { ROOT } from './helpers.js';
+
+const schema = JSON.parse(readFileSync(join(ROOT, 'schemas/connector.schema.json'), 'utf8'));
+
+describe('docs/manifest.md', () => {
+  it('equals a fresh render of the schema and diagnostic codes', () => {
+    const file = join(ROOT, 'docs/manifest.md');
+    const fresh = renderManifestDocs(schema, DIAGNOSTIC_CODES);
+    const committed = existsSync(file) ? readFileSync(file, 'utf8') : '';
+    expect(committed === fresh, 'docs are stale: run npm run docs').toBe(true);
+  });
+});
+
+describe('renderManifestDocs', () => {
+  const doc = renderManifestDocs(schema, { 'unknown-key': 'A key the schema does not allow.' });
+
+  it('has a section with a field table for the top level and every $defs object', () => {
+    expect(doc).toContain('## Top level\n');
+    for (const [name, def] of Object.entries(schema.$defs as Record<string, { properties?: object }>)) {
+      expect(doc).toContain(`\n## \`${name}\`\n`);
+      if (def.properties) {
+        const section = doc.split(`\n## \`${name}\`\n`)[1].split('\n## ')[0];
+        for (const field of Object.keys(def.properties)) expect(section).toContain(`| \`${field}\` |`);
+      }
+    }
+  });
+
+  it('marks required fields, shows stated defaults and links references', () => {
+    const top = doc.split('## Top level\n')[1].split('\n## ')[0];
+    expect(top).toMatch(/\| `id` \| string \(matching `\^\[a-z\]\[a-z0-9_-\]\*\$`\) \| yes \| {2}\| Connector id/);
+    expect(top).toMatch(/\| `http` \| \[`http`\]\(#http\) \| yes \|/);
+    expect(top).toMatch(/\| `description` \| string \| {2}\| {2}\|/);
+    const apiKey = doc.split('\n## `auth_api_key`\n')[1].split('\n## ')[0];
+    expect(apiKey).toContain('| `in` | one of `header`, `query` |  | `"header"` | Where the key goes. |');
+  });
+
+  it('lists every discriminated kind with a link to its own section', () => {
+    const kinds = (node: { allOf: Array<{ if: { properties: { type: { const: string } } }; then: { $ref: string } }> }) =>
+      node.allOf.map((b) => [b.if.properties.type.const, b.then.$ref.replace('#/$defs/', '')]);
+    const unions = [schema.$defs.auth_method, schema.$defs.pagination, schema.$defs.webhooks.properties.verify];
+    for (const union of unions) {
+      for (const [value, def] of kinds(union)) {
+        expect(doc).toContain(`| \`${value}\` | [\`${def}\`](#${def}) |`);
+        expect(doc).toContain(`\n## \`${def}\`\n`);
+      }
+    }
+    expect(doc).toContain('\n### `webhooks.verify`\n');
+  });
+
+  it('ends with the diagnostic codes, escaping table pipes', () => {
+    const withPipe = renderManifestDocs(schema, { 'a-code': 'one | two' });
+    expect(withPipe.trimEnd().endsWith('| `a-code` | one \\| two |')).toBe(true);
+    expect(doc).toContain('## Diagnostic codes');
+  });
+
+  it('changes when the schema changes', () => {
+    const changed = structuredClone(schema);
+    changed.properties.name.description = 'Renamed for the test.';
+    expect(renderManifestDocs(changed, {})).not.toBe(renderManifestDocs(schema, {}));
+    expect(renderManifestDocs(changed, {})).toContain('Renamed for the test.');
+  });
+
+  it('has a contents entry for every section heading, with working anchors', () => {
+    const headings = [...doc.matchAll(/^#{2,4} (.+)$/gm)].map((m) => m[1]).filter((h) => h !== 'Contents');
+    for (const h of headings) {
+      const anchor = h.toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-');
+      expect(doc).toContain(`[${h}](#${anchor})`);
+    }
+  });
+});

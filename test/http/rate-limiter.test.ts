@@ -1,0 +1,114 @@
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { getAuthStrategy } from '../../engine/auth/registry.js';
+import type { AuthStrategy } from '../../engine/auth/types.js';
+import { createHttpClient } from '../../engine/http/client.js';
+import { executeRequest } from '../../engine/http/execute.js';
+import { RateLimiter } from '../../engine/http/rate-limiter.js';
+import type { OutboundRequest } from '../../engine/http/types.js';
+import type { PlanHttp } from '../../engine/manifest/plan.js';
+import { authContext, makeAuth, makeHttp, type HttpSpec } from './plan-fixtures.js';
+import { startServer, type Reply, type Seen, type TestServer } from './server.js';
+
+const client = createHttpClient();
+const servers: TestServer[] = [];
+afterEach(async () => { await Promise.all(servers.splice(0).map((s) => s.close())); });
+afterAll(() => client.close());
+
+async function serve(handler: (req: Seen, i: number) => Reply | Promise<Reply>) {
+  const s = await startServer(handler);
+  servers.push(s);
+  return s;
+}
+
+function caller(url: string, spec: HttpSpec, key: string, strategy: AuthStrategy = getAuthStrategy('none')) {
+  const http: PlanHttp = makeHttp(spec);
+  const conn = { connector: 'demo', id: key };
+  return (path = '/x') => {
+    const req: OutboundRequest = { method: 'GET', url: url + path, query: [], headers: {}, bodyFormat: 'none' };
+    return executeRequest(req, {
+      http, auth: { strategy, ctx: authContext(makeAuth('none'), conn, client) },
+      limiterKey: key, connector: 'demo', operation: 'stream:x',
+    });
+  };
+}
+
+describe('rate limiter', () => {
+  it('never exceeds the concurrency cap with 50 concurrent calls', async () => {
+    const s = await serve(() => ({ body: {}, delayMs: 15 }));
+    const call = caller(s.url, { rateLimit: { concurrency: 4 } }, 'conc');
+    await Promise.all(Array.from({ length: 50 }, () => call()));
+    expect(s.seen).toHaveLength(50);
+    expect(s.maxInFlight()).toBe(4);
+  });
+
+  it('never exceeds the request budget per window', async () => {
+    const s = await serve(() => ({ body: {} }));
+    // Auth runs right after the limiter grants a slot: record the grant times there.
+    const granted: number[] = [];
+    const recorder: AuthStrategy = { type: 'none', async apply() { granted.push(Date.now()); } };
+    const call = caller(s.url, { rateLimit: { requests: 5, perMs: 200 } }, 'budget', recorder);
+    const t0 = Date.now();
+    await Promise.all(Array.from({ length: 15 }, () => call()));
+    expect(s.seen).toHaveLength(15);
+    // Three windows' worth of calls need at least two full windows of waiting.
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(400);
+    expect(granted).toHaveLength(15);
+    // apply() runs a few microtasks after the grant, which under load can take a millisecond or two.
+    for (let i = 5; i < granted.length; i++) expect(granted[i] - granted[i - 5]).toBeGreaterThanOrEqual(195);
+    // At the server too, no 200 ms span saw more than 5 (loose margin for socket jitter under load).
+    const arrived = s.seen.map((r) => r.at).sort((a, b) => a - b);
+    for (let i = 5; i < arrived.length; i++) expect(arrived[i] - arrived[i - 5]).toBeGreaterThanOrEqual(100);
+  });
+
+  it('holds every call of the key when the provider says none remain, until the reset', async () => {
+    let resetAt = 0;
+    const s = await serve((r): Reply => {
+      if (r.path === '/first') {
+        resetAt = Date.now() + 400;
+        return { headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(resetAt) }, body: {} };
+      }
+      return { headers: { 'x-ratelimit-remaining': '10' }, body: {} };
+    });
+    const call = caller(s.url, { rateLimit: { remainingHeader: 'x-ratelimit-remaining', resetHeader: 'x-ratelimit-reset', resetFormat: 'epoch_ms' } }, 'pause');
+    await call('/first');
+    await Promise.all(Array.from({ length: 5 }, () => call('/next')));
+    const later = s.seen.filter((r) => r.path === '/next');
+    expect(later).toHaveLength(5);
+    for (const r of later) expect(r.at).toBeGreaterThanOrEqual(resetAt - 5);
+  });
+
+  it('serves waiters in arrival order', async () => {
+    const limiter = new RateLimiter({ concurrency: 1, scope: 'connection', resetFormat: 'epoch_seconds' });
+    const order: number[] = [];
+    await Promise.all(Array.from({ length: 10 }, async (_, i) => {
+      const release = await limiter.acquire();
+      order.push(i);
+      await new Promise((r) => setTimeout(r, 1));
+      release();
+    }));
+    expect(order).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(limiter.stats).toEqual({ inFlight: 0, queued: 0 });
+  });
+
+  it('refuses to wait out a pause longer than the allowed wait', async () => {
+    const limiter = new RateLimiter({ remainingHeader: 'rem', resetHeader: 'reset', resetFormat: 'seconds', scope: 'connection' });
+    limiter.observe({ rem: '0', reset: '30' });
+    expect(limiter.pausedForMs()).toBeGreaterThan(29_000);
+    const err = await limiter.acquire({ maxWaitMs: 1000 }).catch((e) => e);
+    expect(err.kind).toBe('rate_limited');
+    expect(err.retryAfterMs).toBeGreaterThan(29_000);
+  });
+
+  it('gives up a queued slot when the call is aborted', async () => {
+    const limiter = new RateLimiter({ concurrency: 1, scope: 'connection', resetFormat: 'epoch_seconds' });
+    const first = await limiter.acquire();
+    const ac = new AbortController();
+    const waiting = limiter.acquire({ signal: ac.signal });
+    ac.abort();
+    await expect(waiting).rejects.toMatchObject({ kind: 'network' });
+    expect(limiter.stats.queued).toBe(0);
+    first();
+    const again = await limiter.acquire();
+    again();
+  });
+});

@@ -1,0 +1,14 @@
+import { readFileSync } from 'node:fs';
+import { validateSource, compileSource } from '../../engine/manifest/index.js';
+const base = readFileSync('/tmp/mf/acme/connector.yaml', 'utf8');
+const srcs = Array.from({ length: 500 }, (_, i) => base.replace('id: acme', `id: acme${i}`).replace('limit', `limit${i}`));
+let t = performance.now();
+validateSource(srcs[0], 'x.yaml');
+console.log('first', performance.now() - t);
+t = performance.now();
+let n = 0;
+for (const s of srcs) n += validateSource(s, `/tmp/mf/acme${n}/connector.yaml`).diagnostics.length;
+console.log('500 validate', performance.now() - t, n);
+t = performance.now();
+for (const s of srcs) compileSource(s, `/tmp/mf/c/connector.yaml`);
+console.log('500 compile', performance.now() - t);

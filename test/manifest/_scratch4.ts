@@ -1,0 +1,14 @@
+import { readFileSync } from 'node:fs';
+import { loadYaml } from '../../engine/manifest/load.js';
+import { schemaDiagnostics } from '../../engine/manifest/schema-check.js';
+import { CHECKS } from '../../engine/manifest/checks/index.js';
+import { collectFields } from '../../engine/manifest/fields.js';
+const base = readFileSync('/tmp/mf/acme/connector.yaml', 'utf8');
+const N = 300;
+const time = (name: string, fn: () => void) => { fn(); const t = performance.now(); for (let i = 0; i < N; i++) fn(); console.log(name, ((performance.now() - t) / N).toFixed(3), 'ms'); };
+time('yaml', () => loadYaml(base, 'x'));
+const l = loadYaml(base, 'x');
+const m = l.value as any;
+time('schema', () => schemaDiagnostics(m, 'x', l.positions));
+const fields = collectFields(m);
+for (const c of CHECKS) time(c.name, () => c.run({ file: '/tmp/mf/acme/connector.yaml', manifest: m, positions: l.positions, fields, earlier: [], report() {} }));

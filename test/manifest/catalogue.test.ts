@@ -1,0 +1,183 @@
+/**
+ * The field catalogue (engine/manifest/fields.ts) must know every template and JSONata
+ * field the schema declares, or such a field would go unchecked and uncompiled. The schema
+ * marks them in descriptions; this test maps each mark to a path in a manifest that sets
+ * every one of them.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { compileSource } from '../../engine/manifest/index.js';
+import { collectFields } from '../../engine/manifest/fields.js';
+import { FILE } from './fixtures.js';
+
+const KITCHEN_SINK = `patchbay: 1
+id: acme
+name: Acme
+auth:
+  default: key
+  methods:
+    key: { type: api_key, name: X-Key, value: "{{credentials.key}}" }
+    basic: { type: basic, username: "{{credentials.u}}", password: "{{credentials.p}}" }
+    bearer: { type: bearer, token: "{{credentials.t}}" }
+    oauth:
+      type: oauth2
+      authorize_url: https://acme.test/authorize
+      token_url: https://acme.test/token
+      refresh_url: https://acme.test/refresh
+      revoke_url: https://acme.test/revoke
+      token: "{{credentials.access_token}}"
+      error_when: ok = false
+      token_fields: { access_token: a.token, refresh_token: a.refresh, expires_in: a.ttl, scope: a.scope }
+http:
+  base_url: https://api.acme.test
+  retry: { when: '$status = 409' }
+  errors: { when: ok = false, message: error, code: code }
+  pagination: { type: cursor, next: next, stop_when: done, param: { name: c } }
+check:
+  request: { path: /me }
+  output: login
+actions:
+  search:
+    request: { method: POST, url: "https://search.acme.test/{{input.q}}", body_expr: "{ 'q': input.q }" }
+    output: results
+    records: results
+    http: { base_url: https://other.acme.test }
+streams:
+  a:
+    request: { path: /a, query: { since: "{{state.cursor}}" } }
+    records: items
+    mapping: "{ 'id': id }"
+    primary_key: id
+    cursor: { field: id, initial: "{{config.start}}" }
+    http: { pagination: { type: next_url, next: links.next, stop_when: done } }
+  b:
+    request: { path: "/b?since={{state.cursor}}" }
+    primary_key: id
+    http: { pagination: { type: offset, size: 10, stop_when: done } }
+  c:
+    request: { path: /c }
+    primary_key: id
+    http: { pagination: { type: page, size: 10, stop_when: done } }
+  d:
+    request: { path: /d }
+    primary_key: id
+    http: { pagination: { type: link_header, stop_when: done } }
+webhooks:
+  handshake: { when: body.challenge, response: { body: "{ 'challenge': body.challenge }" } }
+  verify:
+    type: hmac
+    secret: "{{credentials.whsec}}"
+    signature: { header: x-sig }
+    signed: "{{timestamp}}.{{raw_body}}"
+  connection: { match: body.team, setting: team }
+  events: body.events
+  id: event.id
+  type: event.type
+  routes:
+    - on: ["*"]
+      when: "event.kind = 'x'"
+      upsert: { stream: a, record: event.data }
+      delete: { stream: a, id: event.id }
+      emit: { event: thing.changed, data: event.data }
+  subscribe:
+    request: { method: POST, path: /hooks, body: { url: "{{webhook_url}}" } }
+    id: id
+    secret: secret
+`;
+
+/** Schema location of a marked property → where the kitchen sink sets it. */
+const WHERE: Record<string, string[]> = {
+  'auth_api_key.value': ['auth.methods.key.value'],
+  'auth_basic.username': ['auth.methods.basic.username'],
+  'auth_basic.password': ['auth.methods.basic.password'],
+  'auth_bearer.token': ['auth.methods.bearer.token'],
+  'auth_oauth2.authorize_url': ['auth.methods.oauth.authorize_url'],
+  'auth_oauth2.token_url': ['auth.methods.oauth.token_url'],
+  'auth_oauth2.refresh_url': ['auth.methods.oauth.refresh_url'],
+  'auth_oauth2.revoke_url': ['auth.methods.oauth.revoke_url'],
+  'auth_oauth2.token': ['auth.methods.oauth.token'],
+  'auth_oauth2.error_when': ['auth.methods.oauth.error_when'],
+  'auth_oauth2.token_fields.access_token': ['auth.methods.oauth.token_fields.access_token'],
+  'auth_oauth2.token_fields.refresh_token': ['auth.methods.oauth.token_fields.refresh_token'],
+  'auth_oauth2.token_fields.expires_in': ['auth.methods.oauth.token_fields.expires_in'],
+  'auth_oauth2.token_fields.scope': ['auth.methods.oauth.token_fields.scope'],
+  'http.base_url': ['http.base_url'],
+  'http_override.base_url': ['actions.search.http.base_url'],
+  'retry.when': ['http.retry.when'],
+  'errors.when': ['http.errors.when'],
+  'errors.message': ['http.errors.message'],
+  'errors.code': ['http.errors.code'],
+  'page_cursor.next': ['http.pagination.next'],
+  'page_cursor.stop_when': ['http.pagination.stop_when'],
+  'page_next_url.next': ['streams.a.http.pagination.next'],
+  'page_next_url.stop_when': ['streams.a.http.pagination.stop_when'],
+  'page_offset.stop_when': ['streams.b.http.pagination.stop_when'],
+  'page_number.stop_when': ['streams.c.http.pagination.stop_when'],
+  'page_link_header.stop_when': ['streams.d.http.pagination.stop_when'],
+  'request.path': ['check.request.path', 'streams.a.request.path', 'webhooks.subscribe.request.path'],
+  'request.url': ['actions.search.request.url'],
+  'request.body_expr': ['actions.search.request.body_expr'],
+  'check.output': ['check.output'],
+  'action.output': ['actions.search.output'],
+  'action.records': ['actions.search.records'],
+  'stream.records': ['streams.a.records'],
+  'stream.mapping': ['streams.a.mapping'],
+  'stream.cursor.initial': ['streams.a.cursor.initial'],
+  'webhooks.events': ['webhooks.events'],
+  'webhooks.id': ['webhooks.id'],
+  'webhooks.type': ['webhooks.type'],
+  'webhooks.handshake.when': ['webhooks.handshake.when'],
+  'webhooks.handshake.response.body': ['webhooks.handshake.response.body'],
+  'webhooks.connection.match': ['webhooks.connection.match'],
+  'webhooks.subscribe.id': ['webhooks.subscribe.id'],
+  'webhooks.subscribe.secret': ['webhooks.subscribe.secret'],
+  'verify_hmac.secret': ['webhooks.verify.secret'],
+  'verify_hmac.signed': ['webhooks.verify.signed'],
+  // The catalogue reads `verify.secret` whatever the verification type.
+  'verify_standard_webhooks.secret': ['webhooks.verify.secret'],
+  'webhook_route.when': ['webhooks.routes.0.when'],
+  'webhook_route.upsert.record': ['webhooks.routes.0.upsert.record'],
+  'webhook_route.delete.id': ['webhooks.routes.0.delete.id'],
+  'webhook_route.emit.data': ['webhooks.routes.0.emit.data'],
+};
+
+function markedFields(): Array<{ where: string; kind: 'template' | 'jsonata' }> {
+  const schema = JSON.parse(readFileSync('schemas/connector.schema.json', 'utf8'));
+  const out: Array<{ where: string; kind: 'template' | 'jsonata' }> = [];
+  const walk = (node: any, at: string[]) => {
+    if (!node || typeof node !== 'object') return;
+    for (const [k, v] of Object.entries<any>(node.properties ?? {})) {
+      const d = String(v?.description ?? '');
+      if (d.endsWith('(Handlebars template)')) out.push({ where: [...at, k].join('.'), kind: 'template' });
+      if (d.endsWith('(JSONata expression)')) out.push({ where: [...at, k].join('.'), kind: 'jsonata' });
+      walk(v, [...at, k]);
+    }
+  };
+  for (const [name, def] of Object.entries<any>(schema.$defs)) walk(def, [name]);
+  return out;
+}
+
+describe('field catalogue follows the schema', () => {
+  const { plan, diagnostics } = compileSource(KITCHEN_SINK, FILE);
+
+  it('the kitchen-sink manifest is valid and compiles', () => {
+    expect(diagnostics).toEqual([]);
+    expect(plan).toBeDefined();
+  });
+
+  it('finds every marked field with the right language', () => {
+    const fields = collectFields(plan!.manifest as Record<string, unknown>);
+    const byPath = new Map(fields.map((f) => [f.path.join('.'), f.kind]));
+    const marked = markedFields();
+    expect(marked.length).toBeGreaterThan(40);
+    for (const { where, kind } of marked) {
+      const paths = WHERE[where];
+      expect(paths, `schema marks ${where}: add it to engine/manifest/fields.ts and to this table`).toBeDefined();
+      for (const p of paths) {
+        const found = byPath.get(p);
+        expect(found, `${where} at ${p}`).toBeDefined();
+        expect(found === 'jsonata' ? 'jsonata' : 'template', `${where} at ${p}`).toBe(kind);
+      }
+    }
+  });
+});

@@ -1,0 +1,70 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt } from '../cli/helpers.js';
+import type { Platform } from '../../engine/platform.js';
+import { databaseKinds, KEY_A, type TestDatabase } from '../store/databases.js';
+import { startFakeApi, type FakeApi } from './fake-api.js';
+import { CONNECTORS, openPlatform } from './helpers.js';
+import { collect, exited, forkChild, message } from './processes.js';
+
+const SCHEDULES = 12;
+
+for (const kind of databaseKinds()) {
+  describe(`two scheduler processes on one ${kind.dialect} database`, () => {
+    let db: TestDatabase;
+    let api: FakeApi;
+    let platform: Platform;
+
+    beforeAll(async () => {
+      await ensureBuilt();
+      db = await kind.create('conc');
+      api = await startFakeApi({ users: [{ id: 'u1', name: 'Ann' }, { id: 'u2', name: 'Bo' }] });
+      platform = await openPlatform(db.url);
+    }, 180_000);
+    afterAll(async () => {
+      await platform?.close();
+      await api?.close();
+      await db?.cleanup();
+    });
+
+    it('run each due sync exactly once', async () => {
+      const ids: string[] = [];
+      for (let i = 0; i < SCHEDULES; i++) {
+        const c = await platform.connections.create({
+          tenant: `tenant-${i % 3}`, connector: 'fakeapi', name: `c${i}`, config: { base_url: api.url }, credentials: { token: api.token }, skipCheck: true,
+        });
+        await platform.schedules.set(c.id, 'users', { every: '1h' });
+        ids.push(c.id);
+      }
+      // Slow pages keep syncs in flight while the other process polls for the same work.
+      api.beforePage = () => new Promise((r) => setTimeout(r, 150));
+
+      const children = [0, 1].map(() => forkChild('scheduler-child.mjs', [db.url, CONNECTORS, '5000'], { PATCHBAY_SECRET_KEYS: KEY_A }));
+      const logs = children.map(collect);
+      await Promise.all(children.map((c) => message(c, 'ready')));
+      for (const c of children) c.send('go');
+
+      const deadline = Date.now() + 60_000;
+      let runs = await platform.runs.list({ limit: 100 });
+      while ((runs.length < SCHEDULES || runs.some((r) => r.status === 'running')) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+        runs = await platform.runs.list({ limit: 100 });
+      }
+      // Keep polling a while longer: a double claim would show up as a second run now.
+      await new Promise((r) => setTimeout(r, 500));
+      for (const c of children) c.send('stop');
+      await Promise.all(children.map((c) => message(c, 'stopped')));
+      const codes = await Promise.all(children.map(exited));
+      expect(codes.map((c) => c.code), logs.map((l) => l.err()).join('\n')).toEqual([0, 0]);
+
+      runs = await platform.runs.list({ limit: 100 });
+      expect(runs.map((r) => r.connectionId).sort()).toEqual([...ids].sort());
+      expect(runs.every((r) => r.status === 'success' && r.trigger === 'schedule' && r.stream === 'users')).toBe(true);
+      expect(api.hits['/users']).toBe(SCHEDULES);
+      // Both processes took part: the work was shared, not serialised by luck.
+      const owners = new Set((await platform.store.knex('sync_runs').pluck('lease_owner')) as string[]);
+      expect(owners.size).toBe(2);
+      const schedules = await Promise.all(ids.map((id) => platform.schedules.get(id, 'users')));
+      expect(schedules.every((s) => s?.lastRunId && !s.leaseOwner)).toBe(true);
+    }, 120_000);
+  });
+}

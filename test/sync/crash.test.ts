@@ -1,0 +1,81 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt } from '../cli/helpers.js';
+import type { Platform } from '../../engine/platform.js';
+import { LEASE_EXPIRED_MESSAGE } from '../../engine/store/runs.js';
+import { databaseKinds, KEY_A, type TestDatabase } from '../store/databases.js';
+import { makeItems, startFakeApi, type FakeApi } from './fake-api.js';
+import { CONNECTORS, openPlatform } from './helpers.js';
+import { collect, exited, forkChild } from './processes.js';
+
+const PAGES = 50;
+const LEASE_MS = 1500;
+
+for (const kind of databaseKinds()) {
+  describe(`crash and resume on ${kind.dialect}`, () => {
+    let db: TestDatabase;
+    let api: FakeApi;
+    let platform: Platform;
+
+    beforeAll(async () => {
+      await ensureBuilt();
+      db = await kind.create('crash');
+      api = await startFakeApi({ items: makeItems(PAGES * 10) });
+      platform = await openPlatform(db.url);
+    }, 180_000);
+    afterAll(async () => {
+      await platform?.close();
+      await api?.close();
+      await db?.cleanup();
+    });
+
+    it('a sync killed with SIGKILL at a random page resumes in a new process with the exact record set', async () => {
+      const conn = await platform.connections.create({ tenant: 'acme', connector: 'fakeapi', name: 'crash', config: { base_url: api.url }, credentials: { token: api.token } });
+      const killAt = 5 + Math.floor(Math.random() * 40);
+      const env = { PATCHBAY_SECRET_KEYS: KEY_A };
+      const args = [db.url, CONNECTORS, conn.id, 'items', String(LEASE_MS)];
+
+      const first = forkChild('sync-child.mjs', args, env);
+      const firstOut = collect(first);
+      api.beforePage = async (_path, page) => {
+        if (page === killAt) {
+          // Anywhere from "request in flight" to "in the middle of committing the page before".
+          setTimeout(() => first.kill('SIGKILL'), Math.floor(Math.random() * 15));
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      };
+      const died = await exited(first);
+      expect(died.signal, firstOut.err()).toBe('SIGKILL');
+      api.beforePage = undefined;
+      const committed = await platform.records.count(conn.id, 'items');
+      expect(committed).toBeLessThan(PAGES * 10);
+      const [dead] = await platform.runs.list({ connection: conn.id });
+      expect(dead.status).toBe('running');
+
+      const second = forkChild('sync-child.mjs', args, env);
+      const secondOut = collect(second);
+      const done = await exited(second);
+      expect(done.code, secondOut.err()).toBe(0);
+      const finished = JSON.parse(secondOut.out().trim().split('\n').pop()!).done;
+      expect(finished.status).toBe('success');
+      // It resumed from the checkpoint rather than starting over.
+      expect(finished.records.read).toBeLessThan(PAGES * 10);
+      expect(finished.records.read).toBeGreaterThanOrEqual(PAGES * 10 - committed);
+
+      // Exactly the source: every record once, with its mapped content.
+      const stored: Array<{ id: string; data: unknown }> = [];
+      let after: string | undefined;
+      do {
+        const page = await platform.records.list(conn.id, 'items', { after, limit: 97, includeDeleted: true });
+        stored.push(...page.records);
+        after = page.next;
+      } while (after);
+      const expected = api.items.map((i) => ({ id: String(i.id), data: { id: String(i.id), title: i.name, updated_at: i.updated_at } }));
+      expect(stored.map((r) => ({ id: r.id, data: r.data })).sort((a, b) => Number(a.id) - Number(b.id))).toEqual(expected);
+      const feed = await platform.records.changes(conn.id, 'items', { limit: 10_000 });
+      expect(feed.changes.map((c) => c.id).sort((a, b) => Number(a) - Number(b))).toEqual(expected.map((e) => e.id));
+      expect(feed.changes.every((c) => c.action === 'added')).toBe(true);
+
+      expect(await platform.runs.get(dead.id)).toMatchObject({ status: 'failed', errorKind: 'lease_expired', error: LEASE_EXPIRED_MESSAGE });
+    }, 120_000);
+  });
+}
