@@ -1,14 +1,20 @@
-import { readFileSync } from 'node:fs';
 import { loadYaml } from '../../engine/manifest/load.js';
 import { schemaDiagnostics } from '../../engine/manifest/schema-check.js';
+import { resolveExtends } from '../../engine/manifest/extends.js';
 import { CHECKS } from '../../engine/manifest/checks/index.js';
 import { collectFields } from '../../engine/manifest/fields.js';
-const base = readFileSync('/tmp/mf/acme/connector.yaml', 'utf8');
-const N = 300;
-const time = (name: string, fn: () => void) => { fn(); const t = performance.now(); for (let i = 0; i < N; i++) fn(); console.log(name, ((performance.now() - t) / N).toFixed(3), 'ms'); };
-time('yaml', () => loadYaml(base, 'x'));
-const l = loadYaml(base, 'x');
-const m = l.value as any;
-time('schema', () => schemaDiagnostics(m, 'x', l.positions));
-const fields = collectFields(m);
-for (const c of CHECKS) time(c.name, () => c.run({ file: '/tmp/mf/acme/connector.yaml', manifest: m, positions: l.positions, fields, earlier: [], report() {} }));
+import { BASE } from './fixtures.js';
+const srcs = Array.from({ length: 200 }, (_, i) => BASE.replace('id: acme', `id: acme${i}`).replace('limit', `limit${i}`));
+const tot: Record<string, number> = {};
+const t = (k: string, fn: () => any) => { const s = performance.now(); const r = fn(); tot[k] = (tot[k] ?? 0) + performance.now() - s; return r; };
+for (let round = 0; round < 2; round++) {
+  for (const k of Object.keys(tot)) tot[k] = 0;
+  for (const src of srcs) {
+    const l = t('yaml', () => loadYaml(src, '/x/acme/connector.yaml'));
+    const m = t('extends', () => resolveExtends(l.value as any, 'x', l.positions).manifest);
+    t('schema', () => schemaDiagnostics(m, 'x', l.positions));
+    const fields = t('fields', () => collectFields(m));
+    for (const c of CHECKS) t(c.name, () => c.run({ file: '/x/acme/connector.yaml', manifest: m, positions: l.positions, fields, earlier: [], report() {} }));
+  }
+}
+console.log(Object.entries(tot).map(([k, v]) => `${k}=${(v / 200).toFixed(3)}`).join(' '));
