@@ -57,9 +57,12 @@ hb.registerHelper('__segment', (value: unknown, options: Handlebars.HelperOption
       message: `URL path variable ${String(options.hash?.__name ?? '')} is missing or empty`,
     });
   }
-  // encodeURIComponent leaves `.` alone; a bare `.` or `..` segment would still walk the path.
+  // A `.` or `..` segment walks the route even percent-encoded: URL parsers normalise
+  // `%2E%2E` back to `..`. No real resource is named that, so refuse it.
   const s = String(value);
-  if (s === '.' || s === '..') return s === '.' ? '%2E' : '%2E%2E';
+  if (s === '.' || s === '..') {
+    throw new ConnectorError({ kind: 'validation', message: `URL path variable ${String(options.hash?.__name ?? '')} may not be "${s}"` });
+  }
   return encodeURIComponent(s);
 });
 

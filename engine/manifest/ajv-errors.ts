@@ -48,8 +48,11 @@ function valueAt(root: unknown, path: Path): unknown {
   return cur;
 }
 
+/** `webhooks.routes[0].on`: list positions read as indexes, not keys. */
 function label(path: Path): string {
-  return path.length ? `\`${dotted(path)}\`` : 'the manifest';
+  if (!path.length) return 'the manifest';
+  const text = path.map((seg, i) => (/^\d+$/.test(String(seg)) ? `[${seg}]` : `${i ? '.' : ''}${seg}`)).join('');
+  return `\`${text}\``;
 }
 
 function diag(ctx: Ctx, path: Path, which: Which, code: string, message: string, hint?: string): Diagnostic {

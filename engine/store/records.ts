@@ -44,8 +44,8 @@ export interface ChangePage {
 
 type Row = Record<string, any>;
 
-// Stays well under SQLite's bound-parameter limit with 12 columns per row.
-const WRITE_CHUNK = 500;
+// knex writes a multi-row SQLite insert as a compound SELECT, which SQLite caps at 500 terms.
+const WRITE_CHUNK = { sqlite: 500, postgres: 1000 } as const;
 const READ_CHUNK = 900;
 
 function chunks<T>(list: T[], size: number): T[][] {
@@ -74,7 +74,12 @@ export function parseSince(since: string | number | undefined): number {
 export class RecordsRepo {
   constructor(private readonly state: StateRepo, private readonly now: () => number) {}
 
-  /** Upserts one page. Call inside a transaction that has already written (SQLite lock order). */
+  /**
+   * Upserts one page in one statement per chunk: the conflict clause rewrites a stored record
+   * only when its hash differs or it was deleted, and RETURNING tells written from unchanged.
+   * Every row is given a change number up front; unchanged rows leave theirs unused, and the
+   * gaps are harmless to the feed, which only needs the numbers to grow in commit order.
+   */
   async writePage(
     scope: TenantScope,
     target: { connectionId: string; stream: string; model?: string },
@@ -82,48 +87,41 @@ export class RecordsRepo {
   ): Promise<PageWriteResult> {
     const { connectionId, stream } = target;
     // Last occurrence wins when a page repeats a key.
-    const byId = new Map<string, { data: unknown; hash: string; text: string }>();
-    for (const r of records) byId.set(r.externalId, { data: r.data, hash: contentHash(r.data), text: toJson(r.data) });
+    const byId = new Map<string, unknown>();
+    for (const r of records) byId.set(r.externalId, r.data);
+    if (byId.size === 0) return { written: 0, unchanged: 0 };
 
-    const existing = new Map<string, { hash: string; deleted: boolean }>();
-    for (const ids of chunks([...byId.keys()], READ_CHUNK)) {
-      const rows = await scope
-        .from('records')
-        .select('external_id', 'hash', 'deleted_at')
-        .where({ connection_id: connectionId, stream })
-        .whereIn('external_id', ids);
-      for (const r of rows) existing.set(r.external_id, { hash: r.hash, deleted: r.deleted_at != null });
-    }
-
-    const changed: Array<[string, { hash: string; text: string }]> = [];
-    for (const [id, rec] of byId) {
-      const prev = existing.get(id);
-      if (!prev || prev.hash !== rec.hash || prev.deleted) changed.push([id, rec]);
-    }
-    if (changed.length === 0) return { written: 0, unchanged: byId.size };
-
-    const first = await this.state.allocateSeq(scope, connectionId, stream, changed.length);
+    let seq = await this.state.allocateSeq(scope, connectionId, stream, byId.size);
     const now = this.now();
-    const rows = changed.map(([id, rec], i) => ({
-      connection_id: connectionId,
-      stream,
-      external_id: id,
-      data: rec.text,
-      hash: rec.hash,
-      model: target.model ?? null,
-      created_at: now,
-      updated_at: now,
-      deleted_at: null,
-      seq: first + i,
-      first_seq: first + i,
-    }));
-    for (const part of chunks(rows, WRITE_CHUNK)) {
-      await scope
+    const rows: Row[] = [];
+    for (const [id, data] of byId) {
+      rows.push({
+        connection_id: connectionId,
+        stream,
+        external_id: id,
+        data: toJson(data),
+        hash: contentHash(data),
+        model: target.model ?? null,
+        created_at: now,
+        updated_at: now,
+        deleted_at: null,
+        seq,
+        first_seq: seq++,
+      });
+    }
+    let written = 0;
+    for (const part of chunks(rows, WRITE_CHUNK[scope.dialect])) {
+      const changed = await scope
         .insert('records', part)
         .onConflict(['connection_id', 'stream', 'external_id'])
-        .merge(['data', 'hash', 'model', 'updated_at', 'deleted_at', 'seq']);
+        .merge(['data', 'hash', 'model', 'updated_at', 'deleted_at', 'seq'])
+        .where((w) =>
+          w.whereRaw('?? = excluded.??', ['records.tenant', 'tenant'])
+            .andWhere((c) => c.whereRaw('?? <> excluded.??', ['records.hash', 'hash']).orWhereNotNull('records.deleted_at')))
+        .returning(['id']);
+      written += (changed as unknown[]).length;
     }
-    return { written: changed.length, unchanged: byId.size - changed.length };
+    return { written, unchanged: byId.size - written };
   }
 
   /** Soft-deletes the given ids (those present and not yet deleted); returns how many. */

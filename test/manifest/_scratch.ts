@@ -1,13 +1,11 @@
-import fc from 'fast-check';
-import { parse, stringify } from 'yaml';
-import { validateSource } from '../../engine/manifest/index.js';
-import { BASE } from './fixtures.js';
-const base = parse(BASE);
-const codes = new Map<string, number>();
-const paths: any[] = [];
-(function walk(v: any, at: any[]) { if (at.length) paths.push(at); if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, [...at, Array.isArray(v) ? Number(k) : k]); })(base, []);
-fc.assert(fc.property(fc.constantFrom(...paths), fc.jsonValue({ maxDepth: 1 }), (p, val) => {
-  const c = structuredClone(base); let o: any = c; for (const s of p.slice(0, -1)) o = o[s]; o[p[p.length - 1]] = val;
-  for (const d of validateSource(stringify(c), 'x/acme/connector.yaml').diagnostics) codes.set(d.code, (codes.get(d.code) ?? 0) + 1);
-}), { numRuns: 300 });
-console.log([...codes]);
+import { analyze } from '../../engine/manifest/validate.js';
+const srcs = [
+  'patchbay: 1\nid: a\nname: A\nauth: x\nhttp: {}\nstreams: { s: 5 }\nwebhooks: { id: a, type: b, routes: [5, { on: [] }] }\n',
+  'patchbay: 1\nid: a\nname: A\nauth: { type: oauth2 }\nhttp: { pagination: { type: cursor } }\n',
+  'patchbay: 1\nid: a\nname: A\nauth: { methods: {} }\nhttp: { retry: { statuses: [99] } }\n',
+  'patchbay: 1\nid: a\nname: A\nauth: { type: bearer }\nhttp: {}\nactions: { a: { request: { path: "/x/{{input.id}}" }, input: { type: object, properties: { idd: {type: string} } } } }\n',
+];
+for (const s of srcs) {
+  console.log('---');
+  for (const d of analyze(s, 'a/connector.yaml').diagnostics) console.log(`${d.line}:${d.column} ${d.severity} ${d.code} [${d.path}] ${d.message}${d.hint ? `  -- ${d.hint}` : ''}`);
+}

@@ -18,3 +18,12 @@ for (let round = 0; round < 2; round++) {
   }
 }
 console.log(Object.entries(tot).map(([k, v]) => `${k}=${(v / 200).toFixed(3)}`).join(' '));
+import { validateSource } from '../../engine/manifest/index.js';
+for (let r = 0; r < 3; r++) {
+  const s = performance.now();
+  for (const src of srcs) validateSource(src, '/x/acme/connector.yaml');
+  console.log('validateSource x200', (performance.now() - s).toFixed(0), 'ms');
+}
+const s2 = performance.now();
+for (let i = 0; i < 500; i++) validateSource(srcs[i % 200], `/tmp/mf/acme${i}/connector.yaml`);
+console.log('validateSource x500 distinct files', (performance.now() - s2).toFixed(0), 'ms');

@@ -44,7 +44,7 @@ const cases: Case[] = [
   c('anyOf folded into one type error', S('    primary_key: id', '    primary_key: 5'), 'invalid-type', 'primary_key: 5', {
     col: ['primary_key: 5', 13], message: /a string or a list of strings, got integer/, only: true,
   }),
-  c('anyOf branch error is the deeper one', S('    primary_key: id', '    primary_key: [id, 7]'), 'invalid-type', 'primary_key: [id', { message: /primary_key\.1` must be a string/, only: true }),
+  c('anyOf branch error is the deeper one', S('    primary_key: id', '    primary_key: [id, 7]'), 'invalid-type', 'primary_key: [id', { message: /primary_key\[1\]` must be a string/, only: true }),
   c('list where a mapping belongs', S('  create_issue:\n', '  - create_issue:\n'), 'invalid-type', '- create_issue', { col: '- create_issue', message: /`actions` must be a mapping, got list/ }),
   c('duration of the wrong type', S('  timeout: 10s', '  timeout: [1]'), 'invalid-type', 'timeout: [1]', { message: /a duration/, only: true }),
   c('enum value with suggestion', S('      method: POST', '      method: PSOT'), 'invalid-value', 'method: PSOT', {
