@@ -17,7 +17,9 @@ import { newId } from '../store/ids.js';
 import type { ConnectionService, ConnectionRef } from '../connections/service.js';
 import { AUTH_ERROR_KINDS } from '../connections/service.js';
 import type { EngineSeam } from '../connections/seam.js';
+import type { ReadPage } from '../operations/read.js';
 import { externalIdOf } from './keys.js';
+import { prefetch } from './prefetch.js';
 
 export interface SyncOptions {
   trigger?: SyncTrigger;
@@ -132,14 +134,41 @@ export class SyncRunner {
   }): Promise<void> {
     const { scope, info, stream, runId, key, counts } = ctx;
     const state = ctx.opts.reset ? undefined : await this.d.state.get(scope, info.id, stream.name);
-    const handle = this.d.engine.read(ctx.connection, stream.name, { state, signal: ctx.signal });
     // Only a run that reads the whole stream, from its very beginning, may conclude that
     // unseen records are gone; an incremental read sees only what changed.
     const fromStart = state?.cursor === undefined;
     const seen = stream.markDeleted && fromStart ? new Set<string>() : undefined;
     const target = { connectionId: info.id, stream: stream.name, model: stream.model };
 
-    for await (const page of handle.pagesIterable()) {
+    const stopReading = new AbortController();
+    const onAbort = () => stopReading.abort(ctx.signal.reason);
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    const handle = this.d.engine.read(ctx.connection, stream.name, { state, signal: stopReading.signal });
+    const pages = prefetch(handle.pagesIterable(), () => stopReading.abort(new Error('sync stopped')));
+
+    try {
+      await this.commitPages(ctx, pages, seen, target);
+    } finally {
+      ctx.signal.removeEventListener('abort', onAbort);
+    }
+
+    if (seen && handle.complete) {
+      await scope.transaction(async (tx) => {
+        if (!(await this.d.leases.renew(tx, key, runId, this.d.leaseMs))) throw new LeaseLost(stream.name);
+        counts.deleted += await this.d.records.markUnseenDeleted(tx, info.id, stream.name, seen);
+        await this.d.runs.progress(tx, runId, counts);
+      });
+    }
+  }
+
+  private async commitPages(
+    ctx: { scope: TenantScope; info: { id: string }; stream: PlanStream; runId: string; key: string; counts: RunCounts; opts: SyncOptions },
+    pages: AsyncIterable<ReadPage>,
+    seen: Set<string> | undefined,
+    target: { connectionId: string; stream: string; model?: string },
+  ): Promise<void> {
+    const { scope, info, stream, runId, key, counts } = ctx;
+    for await (const page of pages) {
       const incoming: IncomingRecord[] = [];
       for (const record of page.records) {
         const externalId = externalIdOf(stream, record);
@@ -159,14 +188,6 @@ export class SyncRunner {
         Object.assign(counts, next);
       });
       ctx.opts.onProgress?.({ runId, connectionId: info.id, stream: stream.name, records: { ...counts } });
-    }
-
-    if (seen && handle.complete) {
-      await scope.transaction(async (tx) => {
-        if (!(await this.d.leases.renew(tx, key, runId, this.d.leaseMs))) throw new LeaseLost(stream.name);
-        counts.deleted += await this.d.records.markUnseenDeleted(tx, info.id, stream.name, seen);
-        await this.d.runs.progress(tx, runId, counts);
-      });
     }
   }
 
