@@ -8,6 +8,8 @@ import * as m002 from './002_records.js';
 import * as m003 from './003_oauth.js';
 import * as m004 from './004_webhooks.js';
 import * as m005 from './005_api_keys.js';
+import * as m006 from './006_webhook_intake.js';
+import * as m007 from './007_deliveries.js';
 
 interface MigrationModule {
   name: string;
@@ -15,7 +17,7 @@ interface MigrationModule {
   down(knex: Knex): Promise<void>;
 }
 
-export const MIGRATIONS: readonly MigrationModule[] = [m001, m002, m003, m004, m005];
+export const MIGRATIONS: readonly MigrationModule[] = [m001, m002, m003, m004, m005, m006, m007];
 
 export const migrationSource: Knex.MigrationSource<MigrationModule> = {
   getMigrations: async () => [...MIGRATIONS],

@@ -1,0 +1,34 @@
+/** Subscription event patterns: literal type names where `*` stands for any run of characters. */
+import { ConnectorError } from '../errors.js';
+
+const PATTERN = /^[A-Za-z0-9_.:*\-/]{1,200}$/;
+const cache = new Map<string, RegExp>();
+
+export function patternRegExp(pattern: string): RegExp {
+  let re = cache.get(pattern);
+  if (!re) {
+    re = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('.*')}$`);
+    if (cache.size > 10_000) cache.clear();
+    cache.set(pattern, re);
+  }
+  return re;
+}
+
+export function matchesAny(patterns: readonly string[], type: string): boolean {
+  return patterns.some((p) => patternRegExp(p).test(type));
+}
+
+export function checkPatterns(events: unknown): string[] {
+  if (!Array.isArray(events) || events.length === 0 || events.length > 100) {
+    throw new ConnectorError({ kind: 'validation', message: 'events must list 1 to 100 event type patterns', details: [{ path: '/events', message: 'expected 1 to 100 patterns' }] });
+  }
+  const bad = events.findIndex((e) => typeof e !== 'string' || !PATTERN.test(e));
+  if (bad >= 0) {
+    throw new ConnectorError({
+      kind: 'validation',
+      message: `events[${bad}] is not an event type pattern: use letters, digits, . _ : - / and * (e.g. "ticket.*")`,
+      details: [{ path: `/events/${bad}`, message: 'invalid pattern' }],
+    });
+  }
+  return [...new Set(events as string[])];
+}

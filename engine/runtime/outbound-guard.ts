@@ -1,0 +1,301 @@
+/**
+ * The outbound address guard: a tenant controls parts of the URLs the engine calls (config
+ * templated into a base URL, a provider's redirects and next-page links), so without it a
+ * connection could be pointed at the host's own network. The check runs when each socket
+ * connects, on the addresses actually dialled, so a DNS answer that changes between a check
+ * and the connection (rebinding) is caught too.
+ *
+ * Policy, in order: an allowlisted host name (optionally with port) is trusted with whatever
+ * it resolves to; an address inside an allowlisted IP or CIDR is allowed; otherwise loopback,
+ * private, link-local, CGNAT, unspecified, multicast and reserved addresses are refused unless
+ * private networks are allowed. Cloud metadata endpoints stay refused even then: they must be
+ * allowlisted by address, since no connector has a reason to reach them.
+ */
+import dns from 'node:dns';
+import type http from 'node:http';
+import net from 'node:net';
+import { ConnectorError } from '../errors.js';
+
+export interface OutboundPolicy {
+  /** Allow loopback, private, link-local and the other non-public ranges (not cloud metadata). */
+  allowPrivate?: boolean;
+  /** Host names (`api.internal`, `*.corp.example`, `host:8080`), IPs (`10.1.2.3`, `[::1]:9000`) or CIDRs (`10.0.0.0/8`). */
+  allowlist?: readonly string[];
+}
+
+export type AddressRisk =
+  | 'metadata'
+  | 'loopback'
+  | 'private'
+  | 'link-local'
+  | 'cgnat'
+  | 'unspecified'
+  | 'multicast'
+  | 'reserved';
+
+interface Ip {
+  family: 4 | 6;
+  value: bigint;
+}
+
+interface Cidr extends Ip {
+  bits: number;
+}
+
+const DESCRIBE: Record<AddressRisk, string> = {
+  metadata: 'a cloud metadata endpoint',
+  loopback: 'loopback',
+  private: 'private',
+  'link-local': 'link-local',
+  cgnat: 'carrier-grade NAT (100.64.0.0/10)',
+  unspecified: 'unspecified',
+  multicast: 'multicast',
+  reserved: 'reserved',
+};
+
+// Metadata addresses come first so the refusal names the most specific reason.
+const RANGES: ReadonlyArray<readonly [string, AddressRisk]> = [
+  ['169.254.169.254/32', 'metadata'], // AWS, GCP, Azure, DigitalOcean, …
+  ['169.254.170.2/32', 'metadata'], // AWS ECS task credentials
+  ['100.100.100.200/32', 'metadata'], // Alibaba Cloud
+  ['192.0.0.192/32', 'metadata'], // Oracle Cloud
+  ['fd00:ec2::254/128', 'metadata'], // AWS over IPv6
+  ['0.0.0.0/8', 'unspecified'],
+  ['127.0.0.0/8', 'loopback'],
+  ['10.0.0.0/8', 'private'],
+  ['172.16.0.0/12', 'private'],
+  ['192.168.0.0/16', 'private'],
+  ['100.64.0.0/10', 'cgnat'],
+  ['169.254.0.0/16', 'link-local'],
+  ['192.0.0.0/24', 'reserved'],
+  ['198.18.0.0/15', 'reserved'],
+  ['224.0.0.0/4', 'multicast'],
+  ['240.0.0.0/4', 'reserved'],
+  ['::/128', 'unspecified'],
+  ['::1/128', 'loopback'],
+  ['fc00::/7', 'private'],
+  ['fe80::/10', 'link-local'],
+  ['fec0::/10', 'private'],
+  ['ff00::/8', 'multicast'],
+];
+
+function parseV4(s: string): bigint | undefined {
+  if (net.isIPv4(s) === false) return undefined;
+  return s.split('.').reduce((acc, p) => (acc << 8n) | BigInt(Number(p)), 0n);
+}
+
+function parseV6(input: string): bigint | undefined {
+  const s = input.replace(/%.*$/, '');
+  if (!net.isIPv6(s)) return undefined;
+  let head = s;
+  let tail4: bigint | undefined;
+  const lastColon = s.lastIndexOf(':');
+  if (s.slice(lastColon + 1).includes('.')) {
+    tail4 = parseV4(s.slice(lastColon + 1));
+    head = `${s.slice(0, lastColon + 1)}${tail4 === undefined ? '' : '0:0'}`;
+  }
+  const [left, right] = head.includes('::') ? head.split('::') : [head, undefined];
+  const groups = (part: string | undefined) => (part ? part.split(':').filter((g) => g !== '') : []);
+  const l = groups(left);
+  const r = groups(right);
+  const fill = right === undefined ? [] : new Array(8 - l.length - r.length).fill('0');
+  const all = [...l, ...fill, ...r];
+  if (all.length !== 8) return undefined;
+  let v = all.reduce((acc, g) => (acc << 16n) | BigInt(parseInt(g, 16)), 0n);
+  if (tail4 !== undefined) v = (v & ~0xffffffffn) | tail4;
+  return v;
+}
+
+export function parseIp(s: string): Ip | undefined {
+  const bare = s.startsWith('[') && s.endsWith(']') ? s.slice(1, -1) : s;
+  const v4 = parseV4(bare);
+  if (v4 !== undefined) return { family: 4, value: v4 };
+  const v6 = parseV6(bare);
+  return v6 === undefined ? undefined : { family: 6, value: v6 };
+}
+
+/**
+ * The IPv4 address an IPv6 one carries, when the kernel would reach that IPv4 host: mapped
+ * (`::ffff:a.b.c.d`), the deprecated compatible form (`::a.b.c.d`) and NAT64 (`64:ff9b::/96`).
+ */
+function embeddedV4(ip: Ip): Ip | undefined {
+  if (ip.family !== 6) return undefined;
+  const high = ip.value >> 32n;
+  const low = ip.value & 0xffffffffn;
+  if (high === 0xffffn || (high === 0n && low > 1n) || high === 0x64ff9b0000000000000000n) return { family: 4, value: low };
+  return undefined;
+}
+
+function parseCidr(s: string): Cidr | undefined {
+  const [addr, bitsText, extra] = s.split('/');
+  if (extra !== undefined || bitsText === undefined || !/^\d{1,3}$/.test(bitsText)) return undefined;
+  const ip = parseIp(addr);
+  if (!ip) return undefined;
+  const bits = Number(bitsText);
+  if (bits > (ip.family === 4 ? 32 : 128)) return undefined;
+  return { ...ip, bits };
+}
+
+function inCidr(ip: Ip, c: Cidr): boolean {
+  if (ip.family !== c.family) return false;
+  const width = BigInt(c.family === 4 ? 32 : 128);
+  const shift = width - BigInt(c.bits);
+  return ip.value >> shift === c.value >> shift;
+}
+
+const RISK_RANGES: ReadonlyArray<[Cidr, AddressRisk]> = RANGES.map(([c, r]) => [parseCidr(c)!, r]);
+
+/** Why an address is not a public one, or undefined when it is (IPv4 carried in IPv6 counts as IPv4). */
+export function addressRisk(address: string): AddressRisk | undefined {
+  const ip = parseIp(address);
+  if (!ip) return 'reserved';
+  const candidates = [embeddedV4(ip), ip].filter((x): x is Ip => x !== undefined);
+  for (const cand of candidates) for (const [cidr, risk] of RISK_RANGES) if (inCidr(cand, cidr)) return risk;
+  return undefined;
+}
+
+type AllowEntry =
+  | { kind: 'host'; host: string; wildcard: boolean; port?: number }
+  | { kind: 'cidr'; cidr: Cidr; port?: number };
+
+function portOf(text: string | undefined, entry: string, index: number): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!/^\d{1,5}$/.test(text) || n < 1 || n > 65535) throw badEntry(entry, index, 'the port must be 1-65535');
+  return n;
+}
+
+function badEntry(entry: string, index: number, why: string): ConnectorError {
+  return new ConnectorError({ kind: 'config', message: `PATCHBAY_OUTBOUND_ALLOWLIST entry ${index + 1} ("${entry}"): ${why}` });
+}
+
+function parseEntry(raw: string, index: number): AllowEntry {
+  const entry = raw.trim().toLowerCase();
+  if (entry.includes('/')) {
+    const cidr = parseCidr(entry);
+    if (!cidr) throw badEntry(raw, index, 'not a valid CIDR block');
+    return { kind: 'cidr', cidr };
+  }
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(entry);
+  if (bracketed) {
+    const ip = parseIp(bracketed[1]);
+    if (!ip) throw badEntry(raw, index, 'not a valid IPv6 address');
+    return { kind: 'cidr', cidr: { ...ip, bits: 128 }, port: portOf(bracketed[2], raw, index) };
+  }
+  const whole = parseIp(entry);
+  if (whole) return { kind: 'cidr', cidr: { ...whole, bits: whole.family === 4 ? 32 : 128 } };
+  const m = /^(\*\.)?([a-z0-9_-]+(?:\.[a-z0-9_-]+)*\.?)(?::(\d+))?$/.exec(entry);
+  if (!m) throw badEntry(raw, index, 'expected a host name, host:port, an IP address or a CIDR block');
+  const host = m[2].replace(/\.$/, '');
+  const ip = parseIp(host);
+  const port = portOf(m[3], raw, index);
+  if (ip) return { kind: 'cidr', cidr: { ...ip, bits: ip.family === 4 ? 32 : 128 }, port };
+  return { kind: 'host', host, wildcard: m[1] !== undefined, port };
+}
+
+/** `PATCHBAY_ALLOW_PRIVATE_NETWORKS` and `PATCHBAY_OUTBOUND_ALLOWLIST` (comma or space separated). */
+export function outboundPolicyFromEnv(env: NodeJS.ProcessEnv = process.env): OutboundPolicy {
+  const flag = (env.PATCHBAY_ALLOW_PRIVATE_NETWORKS ?? '').trim().toLowerCase();
+  const allowlist = (env.PATCHBAY_OUTBOUND_ALLOWLIST ?? '').split(/[\s,]+/).filter(Boolean);
+  return { allowPrivate: ['1', 'true', 'yes', 'on'].includes(flag), allowlist };
+}
+
+type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | dns.LookupAddress[], family?: number) => void;
+type LookupFunction = (hostname: string, options: dns.LookupOptions | number, callback: LookupCallback) => void;
+
+const bare = (host: string) => (host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host).replace(/\.$/, '').toLowerCase();
+
+export class OutboundGuard {
+  private readonly entries: AllowEntry[];
+
+  constructor(readonly policy: OutboundPolicy = {}) {
+    this.entries = (policy.allowlist ?? []).map((e, i) => parseEntry(e, i));
+  }
+
+  private hostAllowed(host: string, port: number): boolean {
+    const h = bare(host);
+    return this.entries.some((e) => e.kind === 'host' && (e.port === undefined || e.port === port) && (e.wildcard ? h.endsWith(`.${e.host}`) : h === e.host));
+  }
+
+  private addressAllowed(address: string, port: number): boolean {
+    const ip = parseIp(address);
+    if (!ip) return false;
+    const forms = [ip, embeddedV4(ip)].filter((x): x is Ip => x !== undefined);
+    return this.entries.some((e) => e.kind === 'cidr' && (e.port === undefined || e.port === port) && forms.some((f) => inCidr(f, e.cidr)));
+  }
+
+  /** The refusal for dialling `address` (resolved from `host`), or undefined when it is allowed. */
+  refusal(host: string, port: number, address: string): ConnectorError | undefined {
+    if (this.hostAllowed(host, port) || this.addressAllowed(address, port)) return undefined;
+    const risk = addressRisk(address);
+    if (!risk || (risk !== 'metadata' && this.policy.allowPrivate)) return undefined;
+    const target = bare(host) === bare(address) ? '' : ` (resolved from ${bare(host)})`;
+    const how = risk === 'metadata'
+      ? 'add the address to PATCHBAY_OUTBOUND_ALLOWLIST to allow'
+      : 'set PATCHBAY_ALLOW_PRIVATE_NETWORKS=true to allow (or list it in PATCHBAY_OUTBOUND_ALLOWLIST)';
+    return new ConnectorError({
+      kind: 'config',
+      message: `outbound connection refused: address ${bare(address)}${target} is ${DESCRIBE[risk]}; ${how}`,
+      retryable: false,
+    });
+  }
+
+  check(host: string, port: number, address: string): void {
+    const r = this.refusal(host, port, address);
+    if (r) throw r;
+  }
+
+  /** A `lookup` for net/tls that refuses the connection when any resolved address is refused. */
+  lookupFor(host: string, port: number, base: LookupFunction = dns.lookup as unknown as LookupFunction): LookupFunction {
+    return (hostname, options, callback) => {
+      base(hostname, options, (err, address, family) => {
+        if (err) return callback(err, address, family);
+        const list = Array.isArray(address) ? address.map((a) => a.address) : [address];
+        for (const a of list) {
+          const refused = this.refusal(host, port, a);
+          if (refused) return callback(refused as unknown as NodeJS.ErrnoException, Array.isArray(address) ? [] : '', family);
+        }
+        callback(null, address, family);
+      });
+    };
+  }
+
+  /**
+   * Makes an agent check every socket it opens: IP-literal hosts directly (net skips the
+   * lookup for them), names through the guarded lookup.
+   */
+  guardAgent<A extends http.Agent>(agent: A): A {
+    const target = agent as unknown as { createConnection(options: any, cb: (err: Error | null, socket?: unknown) => void): unknown };
+    const original = target.createConnection.bind(agent);
+    target.createConnection = (options: any, cb) => {
+      const host = String(options.host ?? options.hostname ?? 'localhost');
+      const port = Number(options.port ?? (agent as { defaultPort?: number }).defaultPort ?? 80);
+      if (net.isIP(bare(host))) {
+        const refused = this.refusal(host, port, bare(host));
+        if (refused) {
+          // The agent reports an error passed to the callback on the request (see Agent#createSocket).
+          process.nextTick(() => cb(refused));
+          return undefined;
+        }
+        return original(options, cb);
+      }
+      if (this.hostAllowed(host, port)) return original(options, cb);
+      return original({ ...options, lookup: this.lookupFor(host, port, options.lookup) }, cb);
+    };
+    return agent;
+  }
+
+  /** Resolves a URL's host now and throws if it is refused: an early, friendly check (the socket check still applies). */
+  async checkUrl(url: string): Promise<void> {
+    const u = new URL(url);
+    const port = Number(u.port || (u.protocol === 'https:' ? 443 : 80));
+    const host = bare(u.hostname);
+    if (this.hostAllowed(host, port)) return;
+    const addresses = net.isIP(host) ? [host] : (await dns.promises.lookup(host, { all: true })).map((a) => a.address);
+    for (const a of addresses) this.check(host, port, a);
+  }
+}
+
+export function createOutboundGuard(policy: OutboundPolicy = {}): OutboundGuard {
+  return new OutboundGuard(policy);
+}

@@ -1,0 +1,130 @@
+/**
+ * Every error the runtime answers with is RFC 9457 problem+json with a stable `code`. The
+ * table below is the whole policy for engine errors; it is documented in the OpenAPI
+ * description, so callers can branch on `code` rather than parse text.
+ *
+ * A provider's refusal is never the caller's 401: the caller's key was fine, the provider
+ * rejected the stored credentials. That is 424 Failed Dependency (`provider_auth`), so a
+ * client cannot mistake it for "my API key is wrong".
+ */
+import { ConnectorError, type ErrorKind } from '../errors.js';
+import { redact } from '../redact.js';
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+export interface ProblemDetail {
+  path: string;
+  message: string;
+}
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  errors?: ProblemDetail[];
+  request_id?: string;
+  /** Engine errors: the provider's own code and message when it gave them. */
+  provider_code?: string;
+  provider_status?: number;
+  retryable?: boolean;
+}
+
+/** A problem raised by the runtime itself (not the engine). */
+export class HttpProblem extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    detail: string,
+    readonly errors?: ProblemDetail[],
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(detail);
+    this.name = 'HttpProblem';
+  }
+}
+
+export const notFound = (what: string, code = 'not_found') => new HttpProblem(404, code, `${what} not found`);
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  424: 'Failed Dependency',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+};
+
+export function problemType(code: string): string {
+  return `urn:patchbay:problem:${code}`;
+}
+
+/**
+ * Engine error kind → HTTP status and code. `provider` distinguishes an error the provider
+ * returned (the engine attached the request) from one raised before anything was sent.
+ */
+const KIND_MAP: Record<ErrorKind, { status: number; code: string; local?: { status: number; code: string } }> = {
+  validation: { status: 422, code: 'provider_validation', local: { status: 422, code: 'validation_failed' } },
+  config: { status: 422, code: 'invalid_connection' },
+  auth: { status: 424, code: 'provider_auth' },
+  forbidden: { status: 424, code: 'provider_forbidden' },
+  not_found: { status: 404, code: 'provider_not_found', local: { status: 404, code: 'not_found' } },
+  rate_limited: { status: 429, code: 'provider_rate_limited' },
+  client: { status: 422, code: 'provider_rejected' },
+  conflict: { status: 409, code: 'provider_conflict', local: { status: 409, code: 'conflict' } },
+  server: { status: 502, code: 'provider_error' },
+  network: { status: 502, code: 'provider_unreachable' },
+  timeout: { status: 504, code: 'provider_timeout' },
+  mapping: { status: 502, code: 'mapping_failed' },
+};
+
+/** The mapping as documentation rows (OpenAPI description). */
+export function kindTable(): Array<{ kind: ErrorKind; status: number; code: string }> {
+  return Object.entries(KIND_MAP).map(([kind, m]) => ({ kind: kind as ErrorKind, status: m.status, code: m.code }));
+}
+
+export interface ProblemReply {
+  status: number;
+  body: Problem;
+  headers: Record<string, string>;
+}
+
+function make(status: number, code: string, detail: string, extra: Partial<Problem> = {}): Problem {
+  return { type: problemType(code), title: TITLES[status] ?? 'Error', status, detail, code, ...extra };
+}
+
+/** Turns anything thrown into a problem reply; unknown errors become a 500 that says nothing. */
+export function toProblem(err: unknown, secrets: readonly string[] = []): ProblemReply {
+  const clean = (s: string) => redact(s, secrets);
+  if (err instanceof HttpProblem) {
+    const body = make(err.status, err.code, clean(err.message), err.errors ? { errors: err.errors.map((e) => ({ path: e.path, message: clean(e.message) })) } : {});
+    return { status: err.status, body, headers: { ...err.headers } };
+  }
+  if (err instanceof ConnectorError) {
+    const m = KIND_MAP[err.kind] ?? { status: 502, code: 'provider_error' };
+    const fromProvider = err.request !== undefined || err.status !== undefined;
+    const { status, code } = !fromProvider && m.local ? m.local : m;
+    const headers: Record<string, string> = {};
+    if (status === 429) headers['retry-after'] = String(Math.max(1, Math.ceil((err.retryAfterMs ?? 1000) / 1000)));
+    const extra: Partial<Problem> = { retryable: err.retryable };
+    if (err.details?.length) extra.errors = err.details.map((d) => ({ path: d.path, message: clean(d.message) }));
+    if (err.providerCode) extra.provider_code = clean(err.providerCode);
+    if (err.status !== undefined) extra.provider_status = err.status;
+    return { status, body: make(status, code, clean(err.message), extra), headers };
+  }
+  return { status: 500, body: make(500, 'internal', 'The server failed to handle this request; see its logs under the request id.'), headers: {} };
+}
+
+export function statusTitle(status: number): string {
+  return TITLES[status] ?? 'Error';
+}

@@ -1,0 +1,251 @@
+/**
+ * The webhook_events table: durable intake (many deliveries in one transaction), the claim
+ * a worker takes before processing (a conditional UPDATE, with SKIP LOCKED on PostgreSQL so
+ * concurrent workers take different rows), and the retry bookkeeping that follows.
+ */
+import type { Knex } from 'knex';
+import type { Store } from '../store/store.js';
+import type { Db, TenantScope } from '../store/scope.js';
+import { fromJson } from '../store/json.js';
+import { newId } from '../store/ids.js';
+import { decodeCursor, encodeCursor, SUMMARY_COLUMNS, timeOf, toEvent, type Row } from './rows.js';
+import type { EventPage, ListEventsFilter, RejectReason, WebhookEvent } from './types.js';
+
+/** One provider event ready to store. */
+export interface NewEvent {
+  id: string;
+  tenant: string;
+  connector: string;
+  connectionId: string;
+  providerEventId: string;
+  type?: string;
+  payloadText: string;
+  payloadId?: string;
+  headersText: string;
+}
+
+/** One delivery: its events and, when they were split out of it, the body they share. */
+export interface NewDelivery {
+  events: NewEvent[];
+  body?: { id: string; tenant: string; text: string };
+}
+
+export interface DeliveryResult {
+  stored: string[];
+  duplicates: number;
+}
+
+/** A claimed event with what processing needs. `token` fences every later update. */
+export interface ClaimedEvent {
+  id: string;
+  tenant: string;
+  connector: string;
+  connectionId?: string;
+  type?: string;
+  attempts: number;
+  token: string;
+  payload: unknown;
+  body: unknown;
+  headers: Record<string, string>;
+  receivedAt: number;
+}
+
+const INSERT_CHUNK = 200;
+const DEDUPE_CHUNK = 500;
+
+export class WebhookEventsRepo {
+  private claims = 0;
+
+  constructor(private readonly store: Store) {}
+
+  private db(reason: string) {
+    return this.store.unscoped(reason);
+  }
+
+  /**
+   * Stores deliveries in the caller's transaction. An event whose (connector, connection,
+   * provider id) is already stored, or repeated earlier in the same batch, is a duplicate.
+   */
+  async insertDeliveries(trx: Db, deliveries: NewDelivery[]): Promise<DeliveryResult[]> {
+    const now = this.store.now();
+    const keyOf = (e: NewEvent) => `${e.connector}\u0000${e.connectionId}\u0000${e.providerEventId}`;
+    const groups = new Map<string, { connector: string; connectionId: string; ids: string[] }>();
+    for (const d of deliveries) {
+      for (const e of d.events) {
+        const g = `${e.connector}\u0000${e.connectionId}`;
+        if (!groups.has(g)) groups.set(g, { connector: e.connector, connectionId: e.connectionId, ids: [] });
+        groups.get(g)!.ids.push(e.providerEventId);
+      }
+    }
+    const seen = new Set<string>();
+    for (const g of groups.values()) {
+      for (let i = 0; i < g.ids.length; i += DEDUPE_CHUNK) {
+        const rows = await trx('webhook_events').select('provider_event_id')
+          .where({ connector: g.connector, connection_id: g.connectionId })
+          .whereIn('provider_event_id', g.ids.slice(i, i + DEDUPE_CHUNK));
+        for (const r of rows) seen.add(`${g.connector}\u0000${g.connectionId}\u0000${r.provider_event_id}`);
+      }
+    }
+    const eventRows: Row[] = [];
+    const bodyRows: Row[] = [];
+    const results = deliveries.map((d) => {
+      const res: DeliveryResult = { stored: [], duplicates: 0 };
+      for (const e of d.events) {
+        const k = keyOf(e);
+        if (seen.has(k)) {
+          res.duplicates++;
+          continue;
+        }
+        seen.add(k);
+        res.stored.push(e.id);
+        eventRows.push({
+          id: e.id, tenant: e.tenant, connector: e.connector, connection_id: e.connectionId,
+          provider_event_id: e.providerEventId, type: e.type ?? null, payload: e.payloadText,
+          payload_id: e.payloadId ?? null, headers: e.headersText, status: 'pending', attempts: 0,
+          received_at: now, next_attempt_at: now,
+        });
+      }
+      if (d.body && res.stored.length > 0) bodyRows.push({ id: d.body.id, tenant: d.body.tenant, body: d.body.text, created_at: now });
+      return res;
+    });
+    for (let i = 0; i < bodyRows.length; i += INSERT_CHUNK) await trx('webhook_payloads').insert(bodyRows.slice(i, i + INSERT_CHUNK));
+    for (let i = 0; i < eventRows.length; i += INSERT_CHUNK) {
+      // A concurrent process may have stored the same event since the check: it stays a duplicate.
+      await trx('webhook_events').insert(eventRows.slice(i, i + INSERT_CHUNK)).onConflict(['connector', 'connection_id', 'provider_event_id']).ignore();
+    }
+    return results;
+  }
+
+  /** A refused delivery, kept for the event log and never processed. */
+  async insertRejected(scope: TenantScope, r: { connector: string; connectionId?: string; reason: RejectReason; error: string; payloadText: string; headersText: string }): Promise<string> {
+    const id = newId('whe');
+    await scope.insert('webhook_events', {
+      id, connector: r.connector, connection_id: r.connectionId ?? null, provider_event_id: id, type: null,
+      payload: r.payloadText, headers: r.headersText, status: 'rejected', reason: r.reason, error: r.error,
+      attempts: 0, received_at: this.store.now(),
+    });
+    return id;
+  }
+
+  private dueCondition(now: number) {
+    return (qb: Knex.QueryBuilder) => qb
+      .where((q) => q.where('status', 'pending').where('next_attempt_at', '<=', now))
+      .orWhere((q) => q.where('status', 'processing').where('lease_expires_at', '<', now));
+  }
+
+  private nextToken(owner: string): string {
+    return `${owner}#${++this.claims}`;
+  }
+
+  /** Claims up to `limit` due events (pending and due, or processing under an expired lease). */
+  async claimDue(owner: string, limit: number, leaseMs: number): Promise<ClaimedEvent[]> {
+    const u = this.db('workers claim due webhook events of every tenant');
+    const now = this.store.now();
+    const token = this.nextToken(owner);
+    const pick = u.from('webhook_events').select('id').where(this.dueCondition(now)).orderBy('next_attempt_at').limit(limit);
+    if (this.store.dialect === 'postgres') pick.forUpdate().skipLocked();
+    const n = await u.from('webhook_events').whereIn('id', pick).where(this.dueCondition(now))
+      .update({ status: 'processing', lease_owner: token, lease_expires_at: now + leaseMs, attempts: this.store.knex.raw('attempts + 1') });
+    if (!n) return [];
+    return this.loadClaimed(u.from('webhook_events').where({ lease_owner: token, status: 'processing' }), token);
+  }
+
+  /** Claims one event by id if nobody holds a live lease on it (replay). */
+  async claimOne(id: string, owner: string, leaseMs: number): Promise<ClaimedEvent | undefined> {
+    const u = this.db('claim one webhook event by id');
+    const now = this.store.now();
+    const token = this.nextToken(owner);
+    const n = await u.from('webhook_events').where('id', id).where(this.dueCondition(now))
+      .update({ status: 'processing', lease_owner: token, lease_expires_at: now + leaseMs, attempts: this.store.knex.raw('attempts + 1') });
+    if (!n) return undefined;
+    return (await this.loadClaimed(u.from('webhook_events').where({ id, lease_owner: token }), token))[0];
+  }
+
+  private async loadClaimed(q: Knex.QueryBuilder, token: string): Promise<ClaimedEvent[]> {
+    const rows = (await q.select('id', 'tenant', 'connector', 'connection_id', 'type', 'attempts', 'payload', 'payload_id', 'headers', 'received_at')) as Row[];
+    const bodyIds = [...new Set(rows.map((r) => r.payload_id).filter((v): v is string => typeof v === 'string'))];
+    const bodies = new Map<string, unknown>();
+    if (bodyIds.length) {
+      const b = await this.db('load the bodies of claimed webhook events').from('webhook_payloads').select('id', 'body').whereIn('id', bodyIds);
+      for (const r of b) bodies.set(r.id, fromJson(r.body, null));
+    }
+    return rows.map((r) => {
+      const payload = fromJson(r.payload, null);
+      return {
+        id: r.id, tenant: r.tenant, connector: r.connector, connectionId: r.connection_id ?? undefined, type: r.type ?? undefined,
+        attempts: Number(r.attempts), token, payload, body: r.payload_id ? bodies.get(r.payload_id) ?? null : payload,
+        headers: fromJson(r.headers, {}), receivedAt: Number(r.received_at),
+      };
+    });
+  }
+
+  private fenced(id: string, token: string) {
+    return this.db('update a claimed webhook event under its lease').from('webhook_events').where({ id, lease_owner: token, status: 'processing' });
+  }
+
+  async renew(id: string, token: string, leaseMs: number): Promise<boolean> {
+    return (await this.fenced(id, token).update({ lease_expires_at: this.store.now() + leaseMs })) === 1;
+  }
+
+  async complete(id: string, token: string): Promise<boolean> {
+    const n = await this.fenced(id, token).update({ status: 'processed', processed_at: this.store.now(), error: null, lease_owner: null, lease_expires_at: null, next_attempt_at: null });
+    return n === 1;
+  }
+
+  async retryAt(id: string, token: string, error: string, at: number): Promise<boolean> {
+    return (await this.fenced(id, token).update({ status: 'pending', error, next_attempt_at: at, lease_owner: null, lease_expires_at: null })) === 1;
+  }
+
+  async fail(id: string, token: string, error: string): Promise<boolean> {
+    const n = await this.fenced(id, token).update({ status: 'failed', error, processed_at: this.store.now(), next_attempt_at: null, lease_owner: null, lease_expires_at: null });
+    return n === 1;
+  }
+
+  /** Makes a finished event due again with a fresh retry budget; false if it is rejected or held. */
+  async resetForReplay(scope: TenantScope, id: string): Promise<boolean> {
+    const now = this.store.now();
+    const n = await scope.from('webhook_events').where('id', id).whereNot('status', 'rejected')
+      .where((q) => q.whereNot('status', 'processing').orWhere('lease_expires_at', '<', now))
+      .update({ status: 'pending', attempts: 0, error: null, next_attempt_at: now, processed_at: null, lease_owner: null, lease_expires_at: null });
+    return n === 1;
+  }
+
+  async tenantOf(id: string): Promise<string | undefined> {
+    const r = await this.db('resolve a webhook event id to its tenant').from('webhook_events').select('tenant').where('id', id).first();
+    return r?.tenant;
+  }
+
+  async get(scope: TenantScope, id: string): Promise<WebhookEvent | undefined> {
+    const r = await scope.from('webhook_events').where('id', id).first();
+    if (!r) return undefined;
+    const e = toEvent(r, true);
+    if (r.payload_id) {
+      const b = await scope.from('webhook_payloads').select('body').where('id', r.payload_id).first();
+      e.body = fromJson(b?.body, null);
+    }
+    return e;
+  }
+
+  /** Newest first. */
+  async list(scope: TenantScope, f: ListEventsFilter): Promise<EventPage> {
+    const limit = Math.min(Math.max(f.limit ?? 50, 1), 1000);
+    const q = scope.from('webhook_events').select(SUMMARY_COLUMNS).orderBy('received_at', 'desc').orderBy('id', 'desc').limit(limit + 1);
+    if (f.connection) q.where('connection_id', f.connection);
+    if (f.status) q.where('status', f.status);
+    if (f.type) {
+      if (f.type.includes('*')) q.whereRaw("type like ? escape '!'", [f.type.replace(/[!%_]/g, (c) => `!${c}`).replace(/\*/g, '%')]);
+      else q.where('type', f.type);
+    }
+    const since = timeOf(f.since, 'since');
+    const until = timeOf(f.until, 'until');
+    if (since !== undefined) q.where('received_at', '>=', since);
+    if (until !== undefined) q.where('received_at', '<', until);
+    if (f.cursor) {
+      const [at, id] = decodeCursor(f.cursor);
+      q.where((w) => w.where('received_at', '<', at).orWhere((x) => x.where('received_at', at).where('id', '<', id)));
+    }
+    const rows = (await q) as Row[];
+    const page = rows.slice(0, limit);
+    return { events: page.map((r) => toEvent(r, false)), ...(rows.length > limit ? { next: encodeCursor(page[page.length - 1]) } : {}) };
+  }
+}

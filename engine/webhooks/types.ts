@@ -1,0 +1,95 @@
+/** The shapes the webhook pipeline shares: what comes in, what goes out, what is stored. */
+
+/** One inbound HTTP delivery, as the intake route hands it over. */
+export interface WebhookRequest {
+  connectorId: string;
+  /** Set for per-connection URLs; absent for connector-level intake (found by `connection.match`). */
+  connectionId?: string;
+  method: string;
+  /** The request URL as received: path and query, or absolute. */
+  url: string;
+  headers: Record<string, string | string[] | undefined>;
+  /** Byte-exact: signatures are computed over these bytes. */
+  rawBody: Buffer;
+  query?: Record<string, string | string[] | undefined>;
+}
+
+export interface WebhookResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export type VerifyReason =
+  | 'missing_signature'
+  | 'bad_signature'
+  | 'missing_timestamp'
+  | 'stale_timestamp'
+  | 'future_timestamp'
+  | 'no_secret';
+
+export type VerifyResult = { ok: true } | { ok: false; reason: VerifyReason };
+
+/** Why a delivery was refused before it was stored as a pending event. */
+export type RejectReason = VerifyReason | 'invalid_json';
+
+export type WebhookEventStatus = 'pending' | 'processing' | 'processed' | 'failed' | 'rejected';
+
+/** A stored inbound event (one per provider event; a rejected delivery is one row too). */
+export interface WebhookEvent {
+  id: string;
+  tenant: string;
+  connector: string;
+  connectionId?: string;
+  /** The provider's event id (dedupe key); a rejected delivery carries its own row id here. */
+  providerEventId: string;
+  type?: string;
+  status: WebhookEventStatus;
+  reason?: RejectReason;
+  error?: string;
+  attempts: number;
+  receivedAt: string;
+  processedAt?: string;
+  nextAttemptAt?: string;
+  /** The event (or, for a rejected delivery, the raw body as text). Only from `get`. */
+  payload?: unknown;
+  /** The whole delivery body when the event was split out of it. Only from `get`. */
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+/** What `emit` routes publish to listeners and subscribers. */
+export interface NormalizedEvent {
+  /** Stable across retries of the same inbound event, so receivers can deduplicate. */
+  id: string;
+  type: string;
+  connector: string;
+  connection: string;
+  tenant: string;
+  data: unknown;
+  occurred_at: string;
+}
+
+/** The outbound deliveries service, when there is one. */
+export interface EventPublisher {
+  publish(event: NormalizedEvent): Promise<void>;
+}
+
+export interface ListEventsFilter {
+  tenant: string;
+  connection?: string;
+  /** Exact type, or a pattern where `*` matches any run of characters. */
+  type?: string;
+  status?: WebhookEventStatus;
+  /** ISO time or epoch ms; inclusive. */
+  since?: string | number;
+  /** ISO time or epoch ms; exclusive. */
+  until?: string | number;
+  limit?: number;
+  cursor?: string;
+}
+
+export interface EventPage {
+  events: WebhookEvent[];
+  next?: string;
+}

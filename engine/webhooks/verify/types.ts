@@ -1,0 +1,23 @@
+/** The verifier protocol: one registered strategy per `verify.type`. */
+import type { PlanVerify } from '../../manifest/plan.js';
+import type { VerifyResult } from '../types.js';
+
+export interface VerifyInput {
+  rawBody: Buffer;
+  method: string;
+  /** The full URL the provider called (scheme, host, path, query). */
+  url: string;
+  /** Lower-case names, one string each. */
+  headers: Record<string, string>;
+  /** The parsed body, for signed-payload templates that want it. */
+  body: unknown;
+  connection: { config: Record<string, unknown>; credentials: Record<string, unknown>; settings: Record<string, unknown> };
+  /** Epoch ms. */
+  now: number;
+}
+
+export interface Verifier {
+  readonly type: PlanVerify['type'];
+  /** Must never throw: hostile input is an answer (`ok: false`), not an exception. */
+  verify(spec: PlanVerify, input: VerifyInput): VerifyResult;
+}
