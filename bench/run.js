@@ -12,7 +12,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = dirname(here);
@@ -35,11 +35,13 @@ for (const name of wanted) {
 }
 const selected = wanted.length ? wanted : available;
 
+// Shared machines make timings noisy: the load before and after goes into the report.
+const loadBefore = loadavg()[0];
 const rows = [];
 let missed = 0;
 for (const name of selected) {
   const mod = await import(pathToFileURL(join(here, name, 'index.js')).href);
-  process.stderr.write(`running ${name}…\n`);
+  process.stderr.write(`running ${name}${mod.title ? ` (${mod.title})` : ''}…\n`);
   const started = performance.now();
   const results = await mod.run();
   process.stderr.write(`  done in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
@@ -55,7 +57,8 @@ for (const name of selected) {
   }
 }
 
-process.stdout.write(`\nNode ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown cpu'})\n\n`);
+const load = `load average (1 min) ${loadBefore.toFixed(2)} before, ${loadavg()[0].toFixed(2)} after`;
+process.stdout.write(`\nNode ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown cpu'}), ${load}\n\n`);
 process.stdout.write(`${table(['benchmark', 'metric', 'value', 'target', 'status'], rows)}\n`);
 if (missed) {
   process.stdout.write(`\n${missed} target${missed === 1 ? '' : 's'} missed\n`);

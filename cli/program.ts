@@ -1,7 +1,7 @@
 /**
- * The `patchbay` program (the entry point is main.ts). Every command is a thin shell over the engine and lives in its own
- * file under cli/commands/; heavy engine modules are imported inside each command's action so
- * `patchbay --help` and one-file validation start fast.
+ * The `patchbay` program (main.ts is the entry point). Every command is a thin shell over the
+ * engine in its own file under cli/commands/; heavy engine modules are imported inside each
+ * command's action, so `--help` never loads them and a command loads only what it uses.
  *
  * Exit codes: 0 ok, 1 errors found or the operation failed, 2 usage error.
  */
@@ -12,7 +12,7 @@ import { EXIT } from './exit.js';
 
 export function buildProgram(): Command {
   const program = new Command('patchbay')
-    .description('Declarative connectors: validate, inspect and scaffold connector manifests.')
+    .description('Declarative connectors: one YAML manifest per provider, one engine to run them.')
     .version(packageVersion(), '-V, --version', 'print the version')
     .option('--connectors <dir>', 'connectors directory (default: ./connectors if present, else the shipped connectors)')
     .helpCommand(true)

@@ -20,6 +20,7 @@ import { read as runRead, type ReadHandle, type ReadOptions, type ReadPage, type
 import type { OperationRuntime } from './operations/runtime.js';
 import { unknownName } from './operations/suggest.js';
 import { collectSecrets } from './redact.js';
+import { createOutboundGuard, type OutboundPolicy } from './runtime/outbound-guard.js';
 
 export type { CheckResult, ReadHandle, ReadOptions, ReadPage, StreamState };
 
@@ -30,6 +31,12 @@ export interface EngineOptions {
   /** Told when the engine obtains new credentials (refreshed OAuth tokens) to persist them. */
   onCredentials?: CredentialsListener;
   userAgent?: string;
+  /**
+   * Refuse connections to loopback, private, link-local and metadata addresses (see
+   * runtime/outbound-guard.ts). Off unless given: the HTTP runtime turns it on, an embedding
+   * host decides for itself.
+   */
+  outbound?: OutboundPolicy;
 }
 
 export interface CallOptions {
@@ -213,6 +220,7 @@ class EmbeddedEngine implements Engine {
 export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
   const { plans, broken } = await loadPlans(opts.connectors);
   const logger = opts.logger ?? silentLogger;
-  const client = createHttpClient({ logger, userAgent: opts.userAgent });
+  const guard = opts.outbound ? createOutboundGuard(opts.outbound) : undefined;
+  const client = createHttpClient({ logger, userAgent: opts.userAgent, wrapAgent: guard && ((agent) => guard.guardAgent(agent)) });
   return new EmbeddedEngine(plans, broken, client, logger, opts.onCredentials);
 }

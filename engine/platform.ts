@@ -24,6 +24,8 @@ import type { EngineSeam } from './connections/seam.js';
 import { SyncRunner, type SyncOptions } from './sync/runner.js';
 import { Scheduler, type SchedulerOptions } from './sync/scheduler.js';
 import { recordsApi, runsApi, schedulesApi, type RecordsApi, type RunsApi, type SchedulesApi } from './sync/api.js';
+import { createWebhooks, type WebhooksOptions, type WebhooksService } from './webhooks/service.js';
+import { createDeliveries, type Deliveries, type DeliveriesOptions } from './deliveries/service.js';
 
 export interface PlatformOptions {
   /**
@@ -33,6 +35,8 @@ export interface PlatformOptions {
    */
   engine?: Engine;
   connectors?: EngineOptions['connectors'];
+  /** The outbound address guard for the engine the platform creates (off unless given). */
+  outbound?: EngineOptions['outbound'];
   /** `sqlite:<file>` or `postgres://…`; default `PATCHBAY_DATABASE_URL`, else `sqlite:./patchbay.db`. */
   database?: string;
   /** PostgreSQL schema (else `?schema=` in the URL). */
@@ -47,6 +51,10 @@ export interface PlatformOptions {
   warn?: (message: string) => void;
   /** Clock in epoch ms (tests). */
   now?: () => number;
+  /** Inbound webhooks: public URL, body limit, worker tuning (see engine/webhooks/service.ts). */
+  webhooks?: Omit<WebhooksOptions, 'platform' | 'engine' | 'logger'>;
+  /** Outbound deliveries to host services: retry schedule, timeout, worker tuning (see engine/deliveries/service.ts). */
+  deliveries?: Omit<DeliveriesOptions, 'store' | 'vault' | 'logger'>;
 }
 
 export interface Platform {
@@ -63,6 +71,10 @@ export interface Platform {
   readonly secrets: { rotate(opts?: RotateOptions): Promise<RotateReport> };
   /** Give this to `createEngine({ onCredentials })` when you create the engine yourself. */
   readonly onCredentials: CredentialsListener;
+  /** Inbound webhooks: intake, processing worker (`start()` it), event log, replay, listeners. */
+  readonly webhooks: WebhooksService;
+  /** Outbound deliveries (the webhooks' event publisher): subscriptions, delivery log, redeliver, the worker (`start()` it). */
+  readonly deliveries: Deliveries;
   /** Stops the scheduler (letting running syncs finish), then closes the store. */
   close(): Promise<void>;
 }
@@ -86,7 +98,7 @@ export async function createPlatform(opts: PlatformOptions = {}): Promise<Platfo
     let connections: ConnectionService | undefined;
     const onCredentials: CredentialsListener = (conn: Connection, credentials, settings) =>
       connections?.persistCredentials(conn, credentials, settings);
-    if (!opts.engine) ownEngine = await createEngine({ connectors: opts.connectors, logger: opts.logger, onCredentials });
+    if (!opts.engine) ownEngine = await createEngine({ connectors: opts.connectors, logger: opts.logger, onCredentials, outbound: opts.outbound });
     const engine = opts.engine ?? ownEngine!;
     const seam = seamOf(engine);
     const now = () => store.now();
@@ -101,6 +113,9 @@ export async function createPlatform(opts: PlatformOptions = {}): Promise<Platfo
     const runner = new SyncRunner({ store, engine: seam, connections, state, records: recordsRepo, runs: runsRepo, leases: new LeasesRepo(now), owner, leaseMs });
     const scheduler = new Scheduler({ store, schedules: schedulesRepo, runs: runsRepo, runner, owner, leaseMs, logger: opts.logger }, opts.scheduler);
 
+    let webhooks: WebhooksService | undefined;
+    let deliveries: Deliveries | undefined;
+    const deliveriesService = () => (deliveries ??= createDeliveries({ outbound: opts.outbound, ...opts.deliveries, store, vault, logger: opts.logger }));
     return {
       engine,
       store,
@@ -113,7 +128,15 @@ export async function createPlatform(opts: PlatformOptions = {}): Promise<Platfo
       scheduler,
       secrets: { rotate: (o) => rotateSecrets(store, vault, o) },
       onCredentials,
+      get webhooks() {
+        return (webhooks ??= createWebhooks({ outbound: opts.outbound, publisher: deliveriesService(), ...opts.webhooks, platform: this as Platform, logger: opts.logger }));
+      },
+      get deliveries() {
+        return deliveriesService();
+      },
       async close() {
+        await webhooks?.close();
+        await deliveries?.stop();
         await scheduler.stop();
         await ownEngine?.close();
         await store.close();

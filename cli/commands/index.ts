@@ -16,7 +16,9 @@ import { register as sync } from './sync.js';
 import { register as runs } from './runs.js';
 import { register as records } from './records.js';
 import { register as secrets } from './secrets.js';
+import { register as serve } from './serve.js';
+import { register as keys } from './keys.js';
 
 export type RegisterCommand = (program: Command) => Command;
 
-export const COMMANDS: RegisterCommand[] = [validate, list, describe, init, call, read, test, connect, connections, sync, runs, records, secrets];
+export const COMMANDS: RegisterCommand[] = [validate, list, describe, init, call, read, test, connect, connections, sync, runs, records, secrets, serve, keys];

@@ -16,6 +16,11 @@ export interface HttpClientOptions {
   userAgent?: string;
   /** Sockets kept per host; default 50. */
   maxSockets?: number;
+  /**
+   * Wraps each keep-alive agent, e.g. with the runtime's outbound guard
+   * (engine/runtime/outbound-guard.ts), which checks every address when a socket connects.
+   */
+  wrapAgent?: <A extends http.Agent>(agent: A) => A;
 }
 
 export const DEFAULT_USER_AGENT = 'patchbay/0.1';
@@ -37,7 +42,8 @@ export class HttpClient {
   constructor(opts: HttpClientOptions = {}) {
     this.logger = opts.logger ?? silentLogger;
     const agentOpts = { keepAlive: true, maxSockets: opts.maxSockets ?? 50 };
-    this.agents = { http: new http.Agent(agentOpts), https: new https.Agent(agentOpts) };
+    const wrap = opts.wrapAgent ?? (<A extends http.Agent>(agent: A) => agent);
+    this.agents = { http: wrap(new http.Agent(agentOpts)), https: wrap(new https.Agent(agentOpts)) };
     this.got = baseGot.extend({
       agent: this.agents,
       headers: { 'user-agent': opts.userAgent ?? DEFAULT_USER_AGENT },

@@ -14,7 +14,7 @@ export function isIdempotent(method: HttpMethod): boolean {
 
 /** Repeating a call is only safe when the method is idempotent or the provider dedupes by key. */
 export function mayRetryMethod(method: HttpMethod, retry: PlanRetry): boolean {
-  return isIdempotent(method) || Boolean(retry.idempotencyHeader);
+  return isIdempotent(method) || Boolean(retry.idempotencyHeader) || retry.repeatable === true;
 }
 
 /**

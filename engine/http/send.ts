@@ -34,6 +34,9 @@ export function parseBody(contentType: string | undefined, text: string): unknow
 }
 
 function transportError(err: any, signal?: AbortSignal): ConnectorError {
+  // A refusal raised while connecting (the outbound guard) is already the error to report.
+  if (err instanceof ConnectorError) return err;
+  if (err?.cause instanceof ConnectorError) return err.cause;
   const code: string = err?.code ?? 'ERR_UNKNOWN';
   // Only the code and got's short text travel on: got's error holds the request options, headers included.
   const cause = new Error(`${code}: ${String(err?.message ?? err)}`);

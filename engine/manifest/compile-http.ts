@@ -97,6 +97,7 @@ function compileRetry(ctx: CompileContext, layers: HttpLayer[]): PlanRetry {
     waitHeaders: ((v('wait_headers') as string[] | undefined) ?? d.waitHeaders).map((h) => h.toLowerCase()),
     maxWaitMs: durationOr(v('max_wait'), d.maxWaitMs),
     ...(typeof idem === 'string' ? { idempotencyHeader: idem } : {}),
+    ...(v('repeatable') === true ? { repeatable: true } : {}),
     ...(when && typeof when.value === 'string' ? { when: ctx.expr(when.path, when.value) } : {}),
   };
 }

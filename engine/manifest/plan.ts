@@ -58,6 +58,8 @@ export interface PlanRetry {
   waitHeaders: string[];
   maxWaitMs: number;
   idempotencyHeader?: string;
+  /** The request has no side effects though its method is unsafe (a search sent as POST). */
+  repeatable?: boolean;
   when?: CompiledExpr;
 }
 

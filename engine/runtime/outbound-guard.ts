@@ -126,6 +126,8 @@ function embeddedV4(ip: Ip): Ip | undefined {
   return undefined;
 }
 
+const formatV4 = (v: bigint) => [24n, 16n, 8n, 0n].map((s) => String((v >> s) & 255n)).join('.');
+
 function parseCidr(s: string): Cidr | undefined {
   const [addr, bitsText, extra] = s.split('/');
   if (extra !== undefined || bitsText === undefined || !/^\d{1,3}$/.test(bitsText)) return undefined;
@@ -229,13 +231,16 @@ export class OutboundGuard {
     if (this.hostAllowed(host, port) || this.addressAllowed(address, port)) return undefined;
     const risk = addressRisk(address);
     if (!risk || (risk !== 'metadata' && this.policy.allowPrivate)) return undefined;
+    const ip = parseIp(address);
+    const v4 = ip && embeddedV4(ip);
+    const shown = v4 ? `${bare(address)} (IPv4 ${formatV4(v4.value)})` : bare(address);
     const target = bare(host) === bare(address) ? '' : ` (resolved from ${bare(host)})`;
     const how = risk === 'metadata'
       ? 'add the address to PATCHBAY_OUTBOUND_ALLOWLIST to allow'
       : 'set PATCHBAY_ALLOW_PRIVATE_NETWORKS=true to allow (or list it in PATCHBAY_OUTBOUND_ALLOWLIST)';
     return new ConnectorError({
       kind: 'config',
-      message: `outbound connection refused: address ${bare(address)}${target} is ${DESCRIBE[risk]}; ${how}`,
+      message: `outbound connection refused: address ${shown}${target} is ${DESCRIBE[risk]}; ${how}`,
       retryable: false,
     });
   }

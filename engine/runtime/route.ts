@@ -17,10 +17,11 @@ export type JsonSchema = Record<string, unknown>;
 /**
  * Who may call:
  * - `tenant`: a tenant's API key, or the admin key naming a tenant (`?tenant=` or `X-Patchbay-Tenant`);
+ * - `key`: any valid key, tenant or admin; the route is about no tenant's data (connector catalogue);
  * - `admin`: the admin key only;
  * - `public`: no key; the route proves the caller itself (a webhook signature, an OAuth `state`).
  */
-export type RouteAccess = 'tenant' | 'admin' | 'public';
+export type RouteAccess = 'tenant' | 'key' | 'admin' | 'public';
 
 export interface ResponseDef {
   description: string;
@@ -57,6 +58,8 @@ export interface RouteDef {
   query?: JsonSchema;
   /** JSON request body schema (validated, never coerced), or a raw body. */
   body?: JsonSchema | RawBodySpec;
+  /** A request without a body is accepted (the handler gets `undefined`). */
+  bodyOptional?: boolean;
   /** Status code → response. The first 2xx is the default reply status. */
   responses: Record<number, ResponseDef>;
   /** Problem codes this route can answer with besides the common ones, for the docs. */
@@ -79,7 +82,7 @@ export interface RouteRequest<P = Record<string, string>, Q = Record<string, unk
   /** Parsed and validated JSON body, or the raw bytes for a raw-body route. */
   body: B;
   rawBody?: Buffer;
-  /** The tenant the request acts for; always set on `tenant` routes. */
+  /** The tenant the request acts for; always set on `tenant` routes, '' elsewhere. */
   tenant: string;
   principal?: Principal;
   services: RuntimeServices;

@@ -60,4 +60,8 @@ export interface RuntimeServices {
   keys: ApiKeys;
   policy: RuntimePolicy;
   background: BackgroundTasks;
+  /** Set when shutdown begins: readiness fails so load balancers stop sending traffic. */
+  lifecycle: { draining: boolean };
+  /** The OpenAPI document of the routes registered with this runtime. */
+  openapi(): Record<string, unknown>;
 }

@@ -39,7 +39,11 @@ export class StateRepo {
    */
   async allocateSeq(scope: TenantScope, connectionId: string, stream: string, n: number): Promise<number> {
     const where = { connection_id: connectionId, stream };
-    await scope.from('stream_state').where(where).increment('change_seq', n);
+    // Writers other than syncs (webhook upserts) may touch a stream never synced before.
+    if ((await scope.from('stream_state').where(where).increment('change_seq', n)) === 0) {
+      await this.ensure(scope, connectionId, stream);
+      await scope.from('stream_state').where(where).increment('change_seq', n);
+    }
     const r = await scope.from('stream_state').select('change_seq').where(where).first();
     return Number(r.change_seq) - n + 1;
   }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type Store, ConnectionsRepo, RecordsRepo, StateRepo, LeasesRepo, SchedulesRepo, newId } from '../../engine/store/index.js';
 import { createVault, makeKeyRing, parseKeyList } from '../../engine/secrets/index.js';
+import { MIGRATIONS } from '../../engine/store/migrations/index.js';
 import { ConnectorError } from '../../engine/errors.js';
 import { databaseKinds, KEY_A, type TestDatabase } from './databases.js';
 
@@ -37,7 +38,20 @@ for (const kind of databaseKinds()) {
       const again = await openStore(db.url);
       const rows = await again.knex('patchbay_migrations').select('name');
       await again.close();
-      expect(rows.map((r: { name: string }) => r.name)).toEqual(['001_connections', '002_records', '003_oauth', '004_webhooks', '005_api_keys']);
+      expect(rows.map((r: { name: string }) => r.name)).toEqual(MIGRATIONS.map((m) => m.name));
+      expect(MIGRATIONS.slice(0, 5).map((m) => m.name)).toEqual(['001_connections', '002_records', '003_oauth', '004_webhooks', '005_api_keys']);
+    });
+
+    it('opens a fresh database from several clients at once (one migrates, the others wait)', async () => {
+      const fresh = await kind.create('fresh');
+      try {
+        const stores = await Promise.all([0, 1, 2].map(() => openStore(fresh.url)));
+        const names = await stores[0].knex('patchbay_migrations').pluck('name');
+        await Promise.all(stores.map((s) => s.close()));
+        expect(names).toEqual(MIGRATIONS.map((m) => m.name));
+      } finally {
+        await fresh.cleanup();
+      }
     });
 
     it('scopes every query to its tenant and refuses widening or-conditions', async () => {
@@ -106,7 +120,7 @@ for (const kind of databaseKinds()) {
       const scope = store.scope(tenant);
       const state = new StateRepo(() => clock);
       const records = new RecordsRepo(state, () => clock);
-      await state.ensure(scope, conn, 'items');
+      // No ensure() first: a writer other than a sync may be the first to touch a stream.
       const target = { connectionId: conn, stream: 'items', model: 'thing' };
 
       const first = await scope.transaction((tx) => records.writePage(tx, target, [

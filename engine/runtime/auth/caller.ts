@@ -44,6 +44,7 @@ export async function identifyCaller(ctx: Context, access: RouteAccess, keys: Ap
   const principal = await keys.authenticate(key);
   if (!principal) throw new HttpProblem(401, 'invalid_key', 'the API key is not valid or has been revoked', undefined, { 'www-authenticate': 'Bearer error="invalid_token"' });
 
+  if (access === 'key') return { principal };
   if (access === 'admin') {
     if (!principal.admin) throw new HttpProblem(403, 'admin_required', 'this route needs the admin key');
     return { principal };

@@ -138,8 +138,9 @@ export class ApiKeys {
     return n > 0;
   }
 
+  /** Keys ever created, revoked ones included: zero means a server that was never set up. */
   async count(): Promise<number> {
-    const r = await this.store.unscoped('count keys for the first-run hint').from('api_keys').whereNull('revoked_at').count({ n: '*' }).first();
+    const r = await this.store.unscoped('count keys for the first-run setup').from('api_keys').count({ n: '*' }).first();
     return Number(r?.n ?? 0);
   }
 

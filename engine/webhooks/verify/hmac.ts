@@ -5,7 +5,7 @@
  */
 import { createHmac } from 'node:crypto';
 import type { PlanVerify } from '../../manifest/plan.js';
-import type { VerifyResult } from '../types.js';
+import type { VerifyReason, VerifyResult } from '../types.js';
 import { allGroups, anyMatches, checkWindow, decodeSignature, keyBytes, parseTimestamp, renderSecret } from './common.js';
 import { signedBytes } from './signed.js';
 import type { Verifier, VerifyInput } from './types.js';
@@ -23,7 +23,7 @@ function signatureCandidates(sig: NonNullable<PlanVerify['signature']>, header: 
   return out;
 }
 
-function timestampOf(spec: PlanVerify, input: VerifyInput): { text?: string; reason?: 'missing_timestamp' | 'stale_timestamp' | 'future_timestamp' } {
+function timestampOf(spec: PlanVerify, input: VerifyInput): { text?: string; reason?: VerifyReason } {
   const ts = spec.timestamp;
   if (!ts) return {};
   const header = input.headers[ts.header];

@@ -1,0 +1,282 @@
+/**
+ * JSONata AST → synchronous closure, for the subset in ./README.md. Each node compiles to
+ * `(input, rt) => value` and goes through the same post-processing JSONata's `evaluate()`
+ * applies (predicates, then sequence collapse). Anything outside the subset throws
+ * `Unsupported` at compile time, so the caller keeps real JSONata for that expression.
+ */
+import { BUILTIN_NAMES, BUILTINS, type FastRuntime } from './functions.js';
+import { applyFilters, compileFilters, compilePath, rejectForeign, Unsupported, type Fn, type Node } from './path.js';
+import { append, bail, boolize, collapse, deepEqual, isFunction, isNumeric, lookup, toBoolean, toStr } from './values.js';
+
+/** Block-scoped variables, resolved at compile time to slots in `rt.locals`. */
+export class Scope {
+  private readonly vars = new Map<string, number>();
+  constructor(private readonly parent?: Scope) {}
+  resolve(name: string): number | undefined {
+    return this.vars.get(name) ?? this.parent?.resolve(name);
+  }
+  own(name: string): number | undefined {
+    return this.vars.get(name);
+  }
+  set(name: string, slot: number): void {
+    this.vars.set(name, slot);
+  }
+}
+
+export interface CompileState {
+  scope: Scope;
+  /** Built-in functions called; a binding of the same name would shadow them. */
+  called: Set<string>;
+  slots: number;
+}
+
+const hasOwn = Object.prototype.hasOwnProperty;
+const RESERVED_KEYS = new Set(['_jsonata_lambda', '_jsonata_function', '__proto__']);
+
+function variable(name: string, st: CompileState): Fn {
+  if (name === '') return (input) => (input && (input as { outerWrapper?: boolean }).outerWrapper ? (input as unknown[])[0] : input);
+  if (name === '$') return (_input, rt) => rt.root;
+  const slot = st.scope.resolve(name);
+  if (slot !== undefined) return (_input, rt) => rt.locals[slot];
+  const builtin = BUILTIN_NAMES.has(name);
+  return (_input, rt) => {
+    const b = rt.bindings;
+    if (b !== undefined && hasOwn.call(b, name)) {
+      const v = b[name];
+      if (isFunction(v)) bail(`binding $${name} is a function`);
+      return v;
+    }
+    if (builtin) bail(`$${name} used as a value`);
+    return undefined;
+  };
+}
+
+function call(node: Node, st: CompileState, compile: (n: Node) => Fn): Fn {
+  const proc = node.procedure;
+  if (proc?.type !== 'variable' || proc.predicate || proc.stages || proc.keepArray) throw new Unsupported('call of a computed function');
+  const name = String(proc.value);
+  const builtin = BUILTINS[name];
+  if (!builtin) throw new Unsupported(`function $${name}`);
+  if (st.scope.resolve(name) !== undefined) throw new Unsupported(`$${name} rebound in a block`);
+  const args: Fn[] = node.arguments.map((a: Node) => compile(a));
+  if (!builtin.arity.includes(args.length)) throw new Unsupported(`$${name} with ${args.length} argument(s)`);
+  st.called.add(name);
+  return (input, rt) => {
+    const values = new Array<unknown>(args.length);
+    for (let i = 0; i < args.length; i++) {
+      const v = args[i](input, rt);
+      if (isFunction(v)) bail('function-valued argument');
+      values[i] = v;
+    }
+    return builtin.impl(builtin.signature.validate(values, input), rt);
+  };
+}
+
+function numeric(op: string, l: Fn, r: Fn): Fn {
+  const compute = {
+    '+': (a: number, b: number) => a + b,
+    '-': (a: number, b: number) => a - b,
+    '*': (a: number, b: number) => a * b,
+    '/': (a: number, b: number) => a / b,
+    '%': (a: number, b: number) => a % b,
+  }[op]!;
+  return (input, rt) => {
+    const lhs = l(input, rt);
+    const rhs = r(input, rt);
+    if (lhs !== undefined && !isNumeric(lhs)) bail('T2001 left side is not a number');
+    if (rhs !== undefined && !isNumeric(rhs)) bail('T2002 right side is not a number');
+    if (lhs === undefined || rhs === undefined) return undefined;
+    return compute(lhs as number, rhs as number);
+  };
+}
+
+function comparison(op: string, l: Fn, r: Fn): Fn {
+  return (input, rt) => {
+    const lhs = l(input, rt);
+    const rhs = r(input, rt);
+    const lt = typeof lhs;
+    const rtype = typeof rhs;
+    const lok = lt === 'undefined' || lt === 'string' || lt === 'number';
+    const rok = rtype === 'undefined' || rtype === 'string' || rtype === 'number';
+    if (!lok || !rok) bail('T2010 operands are not comparable');
+    if (lt === 'undefined' || rtype === 'undefined') return undefined;
+    if (lt !== rtype) bail('T2009 operands of different types');
+    const a = lhs as number | string;
+    const b = rhs as number | string;
+    switch (op) {
+      case '<': return a < b;
+      case '<=': return a <= b;
+      case '>': return a > b;
+      default: return a >= b;
+    }
+  };
+}
+
+function binary(node: Node, compile: (n: Node) => Fn): Fn {
+  const op: string = node.value;
+  const l = compile(node.lhs);
+  const r = compile(node.rhs);
+  switch (op) {
+    case 'and': return (input, rt) => boolize(l(input, rt)) && boolize(r(input, rt));
+    case 'or': return (input, rt) => boolize(l(input, rt)) || boolize(r(input, rt));
+    case '+': case '-': case '*': case '/': case '%': return numeric(op, l, r);
+    case '=': case '!=': {
+      const eq = op === '=';
+      return (input, rt) => {
+        const lhs = l(input, rt);
+        const rhs = r(input, rt);
+        if (lhs === undefined || rhs === undefined) return false;
+        return deepEqual(lhs, rhs) === eq;
+      };
+    }
+    case '<': case '<=': case '>': case '>=': return comparison(op, l, r);
+    case '&': return (input, rt) => {
+      const lhs = l(input, rt);
+      const rhs = r(input, rt);
+      return (lhs === undefined ? '' : toStr(lhs)!) + (rhs === undefined ? '' : toStr(rhs)!);
+    };
+    case 'in': return (input, rt) => {
+      const lhs = l(input, rt);
+      const rhs = r(input, rt);
+      if (lhs === undefined || rhs === undefined) return false;
+      const list = Array.isArray(rhs) ? rhs : [rhs];
+      for (const v of list) if (v === lhs) return true;
+      return false;
+    };
+    default: throw new Unsupported(`operator ${op}`);
+  }
+}
+
+function arrayConstructor(node: Node, compile: (n: Node) => Fn): Fn {
+  const items = (node.expressions as Node[]).map((e) => ({ fn: compile(e), whole: e.value === '[' }));
+  const cons = node.consarray === true;
+  return (input, rt) => {
+    // Building in place is what JSONata's repeated `append` amounts to: each item, or each
+    // element of an array item, added once.
+    const result: unknown[] = [];
+    for (const item of items) {
+      const v = item.fn(input, rt);
+      if (v === undefined) continue;
+      if (item.whole || !Array.isArray(v)) result.push(v);
+      else for (const x of v) result.push(x);
+    }
+    if (cons) Object.defineProperty(result, 'cons', { enumerable: false, configurable: false, value: true });
+    return result;
+  };
+}
+
+function objectConstructor(node: Node, compile: (n: Node) => Fn): Fn {
+  const seen = new Set<string>();
+  const pairs = (node.lhs as Node[][]).map(([k, v]) => {
+    if (k.type !== 'string' || k.predicate || k.stages || k.keepArray) throw new Unsupported('computed object key');
+    const key = String(k.value);
+    if (RESERVED_KEYS.has(key)) throw new Unsupported(`object key ${key}`);
+    if (seen.has(key)) throw new Unsupported('duplicate object key');
+    seen.add(key);
+    return { key, fn: compile(v) };
+  });
+  const build = (context: unknown, rt: FastRuntime): Record<string, unknown> => {
+    const out: Record<string, unknown> = {};
+    for (const p of pairs) {
+      const v = p.fn(context, rt);
+      if (v !== undefined) out[p.key] = v;
+    }
+    return out;
+  };
+  return (input, rt) => {
+    if (!Array.isArray(input)) return build(input, rt);
+    // Over a sequence every literal key groups every item: the values see them all, appended.
+    if (input.length === 0) return build(undefined, rt);
+    let data: unknown = input[0];
+    for (let i = 1; i < input.length; i++) data = append(data, input[i]);
+    return build(data, rt);
+  };
+}
+
+function block(node: Node, st: CompileState, compileIn: (n: Node, st: CompileState) => Fn): Fn {
+  const inner: CompileState = { ...st, scope: new Scope(st.scope) };
+  const statements: Fn[] = (node.expressions as Node[]).map((e) => {
+    if (e.type !== 'bind') return compileIn(e, inner);
+    rejectForeign(e);
+    if (e.lhs?.type !== 'variable' || e.predicate || e.stages) throw new Unsupported('binding to a non-variable');
+    const name = String(e.lhs.value);
+    if (name === '' || name === '$') throw new Unsupported('binding $ or $$');
+    const rhs = compileIn(e.rhs, inner);
+    let slot = inner.scope.own(name);
+    if (slot === undefined) {
+      slot = st.slots++;
+      inner.scope.set(name, slot);
+    }
+    const s = slot;
+    const keep = e.keepArray === true;
+    return (input, rt) => {
+      const v = rhs(input, rt);
+      rt.locals[s] = v;
+      return collapse(v, keep);
+    };
+  });
+  // Slots are numbered across the whole expression; the shared counter lives on `st`.
+  st.slots = Math.max(st.slots, inner.slots);
+  return (input, rt) => {
+    let r: unknown;
+    for (const s of statements) r = s(input, rt);
+    return r;
+  };
+}
+
+function condition(node: Node, compile: (n: Node) => Fn): Fn {
+  const c = compile(node.condition);
+  const t = compile(node.then);
+  const e = node.else === undefined ? undefined : compile(node.else);
+  return (input, rt) => (toBoolean(c(input, rt)) ? t(input, rt) : e ? e(input, rt) : undefined);
+}
+
+function core(node: Node, st: CompileState): Fn {
+  const compile = (n: Node) => compileNode(n, st);
+  switch (node.type) {
+    case 'path': return compilePath(node, compile);
+    case 'name': {
+      const key = String(node.value);
+      return (input) => collapse(lookup(input, key));
+    }
+    case 'string': case 'number': case 'value': {
+      const v = node.value;
+      return () => v;
+    }
+    case 'variable': return variable(String(node.value), st);
+    case 'function': return call(node, st, compile);
+    case 'binary': return binary(node, compile);
+    case 'condition': return condition(node, compile);
+    case 'block': return block(node, st, compileNode);
+    case 'unary':
+      if (node.value === '[') return arrayConstructor(node, compile);
+      if (node.value === '{') return objectConstructor(node, compile);
+      if (node.value === '-') {
+        const e = compile(node.expression);
+        return (input, rt) => {
+          const v = e(input, rt);
+          if (v === undefined) return undefined;
+          if (isNumeric(v)) return -v;
+          return bail('D1002 negating a non-number');
+        };
+      }
+      throw new Unsupported(`unary ${node.value}`);
+    default:
+      throw new Unsupported(node.type === 'bind' ? 'binding outside a block' : `${node.type} expression`);
+  }
+}
+
+/** One node with `evaluate()`'s post-processing: predicates, then sequence collapse. */
+export function compileNode(node: Node, st: CompileState): Fn {
+  if (node === null || typeof node !== 'object') throw new Unsupported('malformed node');
+  rejectForeign(node);
+  if (node.type !== 'path' && node.stages !== undefined) throw new Unsupported('stages outside a path');
+  const fn = core(node, st);
+  const predicates = compileFilters(node.predicate, (n) => compileNode(n, st));
+  const keep = node.keepArray === true;
+  if (predicates.length === 0) {
+    if (node.type === 'string' || node.type === 'number' || node.type === 'value' || node.type === 'binary') return fn;
+    return (input, rt) => collapse(fn(input, rt), keep);
+  }
+  return (input, rt) => collapse(applyFilters(predicates, fn(input, rt), rt), keep);
+}

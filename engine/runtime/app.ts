@@ -1,0 +1,118 @@
+/**
+ * The runtime as a koa app, or as a router a host mounts in its own koa app. Both are the
+ * same routes through the same registrar; the app only adds problem+json for paths no
+ * route matches (404, 405) and `Connection: close` while draining.
+ */
+import Koa from 'koa';
+import { Router } from '@koa/router';
+import type { Engine } from '../engine.js';
+import { ConnectorError } from '../errors.js';
+import { silentLogger, type Logger } from '../log.js';
+import { packageRoot } from '../manifest/package-root.js';
+import type { Platform } from '../platform.js';
+import { ApiKeys } from './auth/keys.js';
+import { KeyRateLimiter, type RateLimitOptions } from './auth/rate-limit.js';
+import { hasBaseUrlOverrides, withBaseUrlOverrides } from './base-url.js';
+import { DEFAULT_BODY_LIMIT } from './body.js';
+import { buildOpenApi, type OpenApiInfo } from './openapi.js';
+import { Registrar } from './registrar.js';
+import { requestScope } from './request-scope.js';
+import type { RouteDef } from './route.js';
+import { builtinRoutes } from './routes/index.js';
+import { BackgroundTasks, type RuntimeServices } from './services.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface RuntimeOptions {
+  platform: Platform;
+  /** Default `platform.engine`; it must be the engine the platform runs syncs with. */
+  engine?: Engine;
+  logger?: Logger;
+  /** The admin key; default `PATCHBAY_ADMIN_KEY`. '' disables the environment key. */
+  adminKey?: string;
+  /** Per-key inbound limit; default 50 req/s, burst 100. `false` turns it off. */
+  rateLimit?: RateLimitOptions | false;
+  /** Largest request body in bytes; default 1 MiB. */
+  bodyLimit?: number;
+  /** Accept `base_url` on connections (tests, sandboxes): see services.ts. */
+  allowBaseUrlOverride?: boolean;
+  /** Routes added to the built-in ones (another resource, a host's own). */
+  routes?: readonly RouteDef[];
+  /** Check each JSON reply against its documented schema (tests). */
+  validateResponses?: boolean;
+  /** How long a verified API key is trusted before the database is asked again; default 5 s. */
+  keyCacheMs?: number;
+  openapi?: Partial<OpenApiInfo>;
+}
+
+export interface Runtime {
+  router: Router;
+  services: RuntimeServices;
+  routes: readonly RouteDef[];
+  logger: Logger;
+  openapi(): Record<string, unknown>;
+}
+
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version?: string }).version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+export function createRuntime(opts: RuntimeOptions): Runtime {
+  const logger = opts.logger ?? silentLogger;
+  const allow = opts.allowBaseUrlOverride === true;
+  let engine = opts.engine ?? opts.platform.engine;
+  if (allow) {
+    // Syncs and the create-time check run through the platform's engine, so it must apply overrides too.
+    if (!hasBaseUrlOverrides(opts.platform.engine)) {
+      throw new ConnectorError({ kind: 'config', message: 'allowBaseUrlOverride needs a platform created with withBaseUrlOverrides(engine)' });
+    }
+    engine = withBaseUrlOverrides(engine);
+  }
+  let document: Record<string, unknown> | undefined;
+  const routes: RouteDef[] = [];
+  const services: RuntimeServices = {
+    engine,
+    platform: opts.platform,
+    keys: new ApiKeys(opts.platform.store, { adminKey: opts.adminKey, cacheMs: opts.keyCacheMs }),
+    policy: { allowBaseUrlOverride: allow },
+    background: new BackgroundTasks(),
+    lifecycle: { draining: false },
+    openapi: () => (document ??= buildOpenApi(routes, { version: packageVersion(), ...opts.openapi })),
+  };
+  const registrar = new Registrar({
+    services,
+    logger,
+    rateLimiter: opts.rateLimit === false ? undefined : new KeyRateLimiter(opts.rateLimit ?? {}),
+    bodyLimit: opts.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    validateResponses: opts.validateResponses,
+  });
+  const router = new Router();
+  registrar.register(router, [...builtinRoutes(), ...(opts.routes ?? [])]);
+  routes.push(...registrar.routes);
+  return { router, services, routes: registrar.routes, logger, openapi: services.openapi };
+}
+
+/** The runtime's routes for a host's own koa app: `app.use(router.routes())`. */
+export function createRouter(opts: RuntimeOptions): Router {
+  return createRuntime(opts).router;
+}
+
+export type RuntimeApp = Koa & { runtime: Runtime };
+
+export function createApp(opts: RuntimeOptions): RuntimeApp {
+  const runtime = createRuntime(opts);
+  const app = new Koa() as RuntimeApp;
+  app.runtime = runtime;
+  app.use(requestScope(runtime.logger));
+  app.use(async (ctx, next) => {
+    if (runtime.services.lifecycle.draining) ctx.set('connection', 'close');
+    await next();
+  });
+  app.use(runtime.router.routes());
+  app.use(runtime.router.allowedMethods({ throw: true }));
+  return app;
+}

@@ -1,0 +1,63 @@
+/**
+ * What connection-scoped routes share: looking a connection up within the caller's tenant
+ * (another tenant's id is a 404 worded exactly like a missing one), and the path schemas.
+ */
+import { isConnectorError } from '../../errors.js';
+import type { Plan, PlanStream } from '../../manifest/plan.js';
+import type { ResolvedStoredConnection } from '../../connections/service.js';
+import type { ConnectionInfo } from '../../store/connections.js';
+import { HttpProblem, notFound } from '../problem.js';
+import type { RouteRequest } from '../route.js';
+import type { RuntimeServices } from '../services.js';
+import { Id, Name } from '../schemas.js';
+
+export const ConnectionParams = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { ...Id, description: 'Connection id.' } },
+} as const;
+
+export const StreamParams = {
+  type: 'object',
+  required: ['id', 'stream'],
+  properties: { id: { ...Id, description: 'Connection id.' }, stream: { ...Name, description: 'Stream name from the connector manifest.' } },
+} as const;
+
+export type TenantRequest<P = { id: string }, Q = Record<string, unknown>, B = unknown> = RouteRequest<P, Q, B>;
+
+export const connectionNotFound = () => notFound('connection', 'connection_not_found');
+
+/** The connection, if it belongs to the caller's tenant. */
+export async function requireConnection(req: { tenant: string; params: { id: string }; services: RuntimeServices }): Promise<ConnectionInfo> {
+  const info = await req.services.platform.connections.get({ tenant: req.tenant, id: req.params.id });
+  if (!info) throw connectionNotFound();
+  return info;
+}
+
+/** The connection with its credentials opened, for the engine; tenant-checked the same way. */
+export async function resolveOwnConnection(req: { tenant: string; params: { id: string }; services: RuntimeServices }): Promise<ResolvedStoredConnection> {
+  try {
+    return await req.services.platform.connections.resolve({ tenant: req.tenant, id: req.params.id });
+  } catch (err) {
+    if (isConnectorError(err) && err.kind === 'not_found') throw connectionNotFound();
+    throw err;
+  }
+}
+
+export function requireActive(info: ConnectionInfo): void {
+  if (info.status === 'disconnected') {
+    throw new HttpProblem(409, 'connection_disconnected', `connection ${info.id} is disconnected; update it with new credentials to use it again`);
+  }
+}
+
+export function planOf(services: RuntimeServices, connector: string): Plan {
+  const plan = services.engine.plans.get(connector);
+  if (!plan) throw new HttpProblem(404, 'connector_not_found', `connector "${connector}" not found`);
+  return plan;
+}
+
+export function requireStream(services: RuntimeServices, info: ConnectionInfo, stream: string): PlanStream {
+  const s = planOf(services, info.connector).streams[stream];
+  if (!s) throw new HttpProblem(404, 'stream_not_found', `connector ${info.connector} has no stream "${stream}"`);
+  return s;
+}

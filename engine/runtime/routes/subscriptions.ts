@@ -1,0 +1,287 @@
+/**
+ * Outbound subscriptions of the caller's tenant and their deliveries. The signing secret is
+ * in the creation reply only; afterwards nothing returns it. Another tenant's ids are 404s
+ * worded exactly like missing ones.
+ */
+import type { Delivery, Subscription } from '../../deliveries/types.js';
+import { isConnectorError } from '../../errors.js';
+import { HttpProblem, notFound } from '../problem.js';
+import { defineRoute, type RouteDef } from '../route.js';
+import { component, Id } from '../schemas.js';
+
+const str = { type: 'string' } as const;
+const time = { type: 'string', format: 'date-time' } as const;
+const STATUSES = ['pending', 'delivered', 'dead'];
+
+const subscriptionProperties = {
+  id: str,
+  url: { type: 'string', format: 'uri' },
+  events: { type: 'array', items: str },
+  description: str,
+  connection_id: str,
+  status: { type: 'string', enum: ['active'] },
+  created_at: time,
+  updated_at: time,
+} as const;
+
+export const SubscriptionSchema = component('Subscription', {
+  type: 'object',
+  description: 'Where a tenant\'s normalized events are delivered, signed per Standard Webhooks.',
+  required: ['id', 'url', 'events', 'status', 'created_at', 'updated_at'],
+  additionalProperties: false,
+  properties: subscriptionProperties,
+});
+
+const CreatedSubscriptionSchema = {
+  type: 'object',
+  required: [...SubscriptionSchema.required, 'secret'],
+  additionalProperties: false,
+  properties: {
+    ...subscriptionProperties,
+    secret: { type: 'string', pattern: '^whsec_', description: 'The Standard Webhooks signing secret. Shown once: store it now.' },
+  },
+} as const;
+
+const AttemptSchema = {
+  type: 'object',
+  required: ['attempt', 'started_at', 'duration_ms'],
+  additionalProperties: false,
+  properties: {
+    attempt: { type: 'integer' },
+    started_at: time,
+    duration_ms: { type: 'integer' },
+    status_code: { type: 'integer', description: 'Absent when no response came (refused, timed out, address not allowed).' },
+    response: { type: 'string', description: 'The first bytes of the response body.' },
+    error: str,
+  },
+} as const;
+
+export const DeliverySchema = component('Delivery', {
+  type: 'object',
+  description: 'One event on its way to one subscription, with every attempt.',
+  required: ['id', 'subscription_id', 'event_id', 'event_type', 'status', 'attempts', 'created_at'],
+  additionalProperties: false,
+  properties: {
+    id: str,
+    subscription_id: str,
+    event_id: { type: 'string', description: 'Sent as `webhook-id`: the same on every attempt, so receivers can deduplicate.' },
+    event_type: str,
+    status: { type: 'string', enum: STATUSES, description: '`pending` waits for its next attempt; `dead` ran out of retries.' },
+    attempts: { type: 'integer' },
+    next_attempt_at: time,
+    last_status: { type: 'integer' },
+    last_error: str,
+    created_at: time,
+    delivered_at: time,
+    attempt_log: { type: 'array', items: AttemptSchema },
+    payload: { description: 'The JSON body sent. Only on GET by id.' },
+  },
+});
+
+const CreateBody = {
+  type: 'object',
+  required: ['url', 'events'],
+  additionalProperties: false,
+  properties: {
+    url: { type: 'string', minLength: 1, maxLength: 2000, pattern: '^https?://', description: 'Where to POST events. Private and loopback addresses are refused unless the operator allows them.' },
+    events: {
+      type: 'array',
+      minItems: 1,
+      maxItems: 100,
+      items: { type: 'string', minLength: 1, maxLength: 200 },
+      description: 'Event type patterns; `*` matches any run of characters (`ticket.*`, `*`).',
+    },
+    description: { type: 'string', maxLength: 500 },
+    connection_id: { ...Id, description: 'Only events of this connection.' },
+  },
+} as const;
+
+const SubParams = { type: 'object', required: ['id'], properties: { id: { ...Id, description: 'Subscription id.' } } } as const;
+const DeliveryParams = { type: 'object', required: ['id'], properties: { id: { ...Id, description: 'Delivery id.' } } } as const;
+
+function presentSubscription(s: Subscription): Record<string, unknown> {
+  return {
+    id: s.id,
+    url: s.url,
+    events: s.events,
+    ...(s.description !== undefined ? { description: s.description } : {}),
+    ...(s.connection !== undefined ? { connection_id: s.connection } : {}),
+    status: s.status,
+    created_at: s.createdAt,
+    updated_at: s.updatedAt,
+  };
+}
+
+function presentDelivery(d: Delivery): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    id: d.id,
+    subscription_id: d.subscriptionId,
+    event_id: d.eventId,
+    event_type: d.eventType,
+    status: d.status,
+    attempts: d.attempts,
+    next_attempt_at: d.nextAttemptAt,
+    last_status: d.lastStatus,
+    last_error: d.lastError,
+    created_at: d.createdAt,
+    delivered_at: d.deliveredAt,
+    attempt_log: d.attemptLog?.map((a) => ({
+      attempt: a.attempt,
+      started_at: a.startedAt,
+      duration_ms: a.durationMs,
+      ...(a.statusCode !== undefined ? { status_code: a.statusCode } : {}),
+      ...(a.response !== undefined ? { response: a.response } : {}),
+      ...(a.error !== undefined ? { error: a.error } : {}),
+    })),
+  };
+  if (d.payload !== undefined) out.payload = d.payload;
+  for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k];
+  return out;
+}
+
+/** The service's refusals as this API words them. */
+function translate(err: unknown, what: 'subscription' | 'delivery'): never {
+  if (isConnectorError(err)) {
+    if (err.kind === 'not_found') throw notFound(what, `${what}_not_found`);
+    if (err.kind === 'conflict') throw new HttpProblem(409, `${what}_busy`, err.message);
+    if (err.kind === 'validation') {
+      throw new HttpProblem(422, 'invalid_body', err.message, err.details?.map((d) => ({ path: `body${d.path.replace(/\//g, '.')}`, message: d.message })));
+    }
+  }
+  throw err;
+}
+
+export const routes: RouteDef[] = [
+  defineRoute({
+    id: 'createSubscription',
+    method: 'POST',
+    path: '/v1/subscriptions',
+    summary: 'Subscribe a URL to normalized events',
+    description: 'Every normalized event of this tenant whose type matches one of `events` is POSTed to `url`, signed per Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`), retried with exponential backoff from seconds up to a day between attempts, then dead-lettered.',
+    tags: ['subscriptions'],
+    body: CreateBody,
+    responses: { 201: { description: 'The subscription, with its signing secret (shown this once)', schema: CreatedSubscriptionSchema } },
+    problems: [422],
+    handler: async (req) => {
+      const b = req.body as { url: string; events: string[]; description?: string; connection_id?: string };
+      try {
+        const created = await req.services.platform.deliveries.createSubscription(req.tenant, { url: b.url, events: b.events, description: b.description, connection: b.connection_id });
+        return { status: 201, body: { ...presentSubscription(created), secret: created.secret } };
+      } catch (err) {
+        translate(err, 'subscription');
+      }
+    },
+  }),
+  defineRoute({
+    id: 'listSubscriptions',
+    method: 'GET',
+    path: '/v1/subscriptions',
+    summary: "The tenant's subscriptions",
+    tags: ['subscriptions'],
+    responses: { 200: { description: 'Every subscription, oldest first', schema: { type: 'object', required: ['subscriptions'], properties: { subscriptions: { type: 'array', items: SubscriptionSchema } } } } },
+    handler: async (req) => ({ body: { subscriptions: (await req.services.platform.deliveries.listSubscriptions(req.tenant)).map(presentSubscription) } }),
+  }),
+  defineRoute({
+    id: 'getSubscription',
+    method: 'GET',
+    path: '/v1/subscriptions/:id',
+    summary: 'One subscription',
+    tags: ['subscriptions'],
+    params: SubParams,
+    responses: { 200: { description: 'The subscription', schema: SubscriptionSchema } },
+    problems: [404],
+    handler: async (req) => {
+      try {
+        return { body: presentSubscription(await req.services.platform.deliveries.getSubscription(req.tenant, req.params.id)) };
+      } catch (err) {
+        translate(err, 'subscription');
+      }
+    },
+  }),
+  defineRoute({
+    id: 'deleteSubscription',
+    method: 'DELETE',
+    path: '/v1/subscriptions/:id',
+    summary: 'Remove a subscription and its deliveries',
+    tags: ['subscriptions'],
+    params: SubParams,
+    responses: { 204: { description: 'Removed; pending deliveries are not sent' } },
+    problems: [404],
+    handler: async (req) => {
+      try {
+        await req.services.platform.deliveries.deleteSubscription(req.tenant, req.params.id);
+        return { status: 204 };
+      } catch (err) {
+        translate(err, 'subscription');
+      }
+    },
+  }),
+  defineRoute({
+    id: 'listDeliveries',
+    method: 'GET',
+    path: '/v1/subscriptions/:id/deliveries',
+    summary: "A subscription's deliveries with their attempts, newest first",
+    tags: ['subscriptions'],
+    params: SubParams,
+    query: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        status: { type: 'string', enum: STATUSES },
+        limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
+        cursor: { type: 'string', maxLength: 500 },
+      },
+    },
+    responses: {
+      200: {
+        description: 'A page of deliveries',
+        schema: { type: 'object', required: ['deliveries'], properties: { deliveries: { type: 'array', items: DeliverySchema }, next: { type: 'string', description: 'Cursor of the next page; absent on the last.' } } },
+      },
+    },
+    problems: [404, 422],
+    handler: async (req) => {
+      const q = req.query as { status?: Delivery['status']; limit?: number; cursor?: string };
+      try {
+        const page = await req.services.platform.deliveries.listDeliveries(req.tenant, req.params.id, q);
+        return { body: { deliveries: page.deliveries.map(presentDelivery), ...(page.next ? { next: page.next } : {}) } };
+      } catch (err) {
+        translate(err, 'subscription');
+      }
+    },
+  }),
+  defineRoute({
+    id: 'getDelivery',
+    method: 'GET',
+    path: '/v1/deliveries/:id',
+    summary: 'One delivery with its attempts and body',
+    tags: ['subscriptions'],
+    params: DeliveryParams,
+    responses: { 200: { description: 'The delivery', schema: DeliverySchema } },
+    problems: [404],
+    handler: async (req) => {
+      try {
+        return { body: presentDelivery(await req.services.platform.deliveries.getDelivery(req.tenant, req.params.id)) };
+      } catch (err) {
+        translate(err, 'delivery');
+      }
+    },
+  }),
+  defineRoute({
+    id: 'redeliver',
+    method: 'POST',
+    path: '/v1/deliveries/:id/redeliver',
+    summary: 'Send a delivery again',
+    description: 'Queues the delivery for an attempt now, with a fresh retry schedule, whatever its state (delivered and dead ones too). The body and `webhook-id` are unchanged.',
+    tags: ['subscriptions'],
+    params: DeliveryParams,
+    responses: { 202: { description: 'Queued', schema: DeliverySchema } },
+    problems: [404, 409],
+    handler: async (req) => {
+      try {
+        return { status: 202, body: presentDelivery(await req.services.platform.deliveries.redeliver(req.tenant, req.params.id)) };
+      } catch (err) {
+        translate(err, 'delivery');
+      }
+    },
+  }),
+];

@@ -1,0 +1,151 @@
+/**
+ * The inbound event log of the caller's tenant: what arrived, what was refused and why, what
+ * processing did with it, and replay. Another tenant's event id is a 404 worded exactly like
+ * a missing one.
+ */
+import { isConnectorError } from '../../errors.js';
+import type { WebhookEvent } from '../../webhooks/types.js';
+import { HttpProblem, notFound } from '../problem.js';
+import { defineRoute, type RouteDef } from '../route.js';
+import { component, Id } from '../schemas.js';
+
+const STATUSES = ['pending', 'processing', 'processed', 'failed', 'rejected'];
+const str = { type: 'string' } as const;
+const time = { type: 'string', format: 'date-time' } as const;
+
+export const WebhookEventSchema = component('WebhookEvent', {
+  type: 'object',
+  description: 'One inbound provider event, or one refused delivery (`status: rejected`, with its `reason`).',
+  required: ['id', 'connector', 'provider_event_id', 'status', 'attempts', 'received_at'],
+  additionalProperties: false,
+  properties: {
+    id: str,
+    connector: str,
+    connection_id: str,
+    provider_event_id: { type: 'string', description: "The provider's event id (the deduplication key)." },
+    type: str,
+    status: { type: 'string', enum: STATUSES },
+    reason: { type: 'string', description: 'Why a delivery was refused: missing_signature, bad_signature, stale_timestamp, …' },
+    error: { type: 'string', description: 'The last processing error.' },
+    attempts: { type: 'integer' },
+    received_at: time,
+    processed_at: time,
+    next_attempt_at: time,
+    payload: { description: 'The event as received (a refused delivery: its body as text). Only on GET by id.' },
+    body: { description: 'The whole delivery body, when this event was split out of a batch. Only on GET by id.' },
+    headers: { type: 'object', additionalProperties: str, description: 'Request headers kept with the event (credential-bearing ones dropped). Only on GET by id.' },
+  },
+});
+
+const EventPageSchema = {
+  type: 'object',
+  required: ['events'],
+  properties: { events: { type: 'array', items: WebhookEventSchema }, next: { type: 'string', description: 'Cursor of the next page; absent on the last.' } },
+} as const;
+
+const timeFilter = { anyOf: [{ type: 'string', format: 'date-time' }, { type: 'string', pattern: '^[0-9]{1,15}$' }] } as const;
+
+const ListQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    connection: { ...Id, description: 'Only this connection\'s events.' },
+    type: { type: 'string', minLength: 1, maxLength: 300, description: 'Event type; `*` matches any run of characters (`issues.*`).' },
+    status: { type: 'string', enum: STATUSES },
+    since: { ...timeFilter, description: 'Received at or after (ISO time or epoch ms).' },
+    until: { ...timeFilter, description: 'Received before (ISO time or epoch ms).' },
+    limit: { type: 'integer', minimum: 1, maximum: 1000, default: 50 },
+    cursor: { type: 'string', maxLength: 500 },
+  },
+} as const;
+
+const EventParams = { type: 'object', required: ['id'], properties: { id: { ...Id, description: 'Webhook event id.' } } } as const;
+
+export function presentWebhookEvent(e: WebhookEvent): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    id: e.id,
+    connector: e.connector,
+    connection_id: e.connectionId,
+    provider_event_id: e.providerEventId,
+    type: e.type,
+    status: e.status,
+    reason: e.reason,
+    error: e.error,
+    attempts: e.attempts,
+    received_at: e.receivedAt,
+    processed_at: e.processedAt,
+    next_attempt_at: e.nextAttemptAt,
+  };
+  if ('payload' in e) out.payload = e.payload;
+  if (e.body !== undefined) out.body = e.body;
+  if (e.headers !== undefined) out.headers = e.headers;
+  for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k];
+  return out;
+}
+
+const eventNotFound = () => notFound('webhook event', 'webhook_event_not_found');
+
+/** Engine refusals the caller can act on, as problems worded for this API. */
+function translate(err: unknown): never {
+  if (isConnectorError(err)) {
+    if (err.kind === 'not_found') throw eventNotFound();
+    if (err.kind === 'conflict') throw new HttpProblem(409, 'webhook_event_conflict', err.message);
+    if (err.kind === 'validation') throw new HttpProblem(400, 'invalid_query', err.message, err.details);
+  }
+  throw err;
+}
+
+export const routes: RouteDef[] = [
+  defineRoute({
+    id: 'listWebhookEvents',
+    method: 'GET',
+    path: '/v1/webhook-events',
+    summary: 'Inbound webhook events, newest first',
+    tags: ['webhooks'],
+    query: ListQuery,
+    responses: { 200: { description: 'A page of events', schema: EventPageSchema } },
+    problems: [400],
+    handler: async (req) => {
+      const q = req.query as { connection?: string; type?: string; status?: WebhookEvent['status']; since?: string; until?: string; limit?: number; cursor?: string };
+      try {
+        const page = await req.services.platform.webhooks.list({ tenant: req.tenant, ...q });
+        return { body: { events: page.events.map(presentWebhookEvent), ...(page.next ? { next: page.next } : {}) } };
+      } catch (err) {
+        translate(err);
+      }
+    },
+  }),
+  defineRoute({
+    id: 'getWebhookEvent',
+    method: 'GET',
+    path: '/v1/webhook-events/:id',
+    summary: 'One inbound webhook event with its payload',
+    tags: ['webhooks'],
+    params: EventParams,
+    responses: { 200: { description: 'The event', schema: WebhookEventSchema } },
+    problems: [404],
+    handler: async (req) => {
+      const event = await req.services.platform.webhooks.get(req.params.id, { tenant: req.tenant });
+      if (!event) throw eventNotFound();
+      return { body: presentWebhookEvent(event) };
+    },
+  }),
+  defineRoute({
+    id: 'replayWebhookEvent',
+    method: 'POST',
+    path: '/v1/webhook-events/:id/replay',
+    summary: "Run an event's routes again",
+    description: 'Processes the stored event again now, with a fresh retry budget, and answers with its new state. A refused (never verified) delivery cannot be replayed.',
+    tags: ['webhooks'],
+    params: EventParams,
+    responses: { 200: { description: 'The event after processing', schema: WebhookEventSchema } },
+    problems: [404, 409],
+    handler: async (req) => {
+      try {
+        return { body: presentWebhookEvent(await req.services.platform.webhooks.replay(req.params.id, { tenant: req.tenant })) };
+      } catch (err) {
+        translate(err);
+      }
+    },
+  }),
+];

@@ -1,0 +1,87 @@
+/**
+ * Webhook intake. Providers call these without an API key: the manifest's verification is
+ * the authentication. The registrar hands over the body as raw bytes (never parsed before
+ * verification, never larger than the body limit), and the answer is exactly what the
+ * webhooks pipeline decides: 2xx only once the event is committed, 4xx for anything the
+ * sender got wrong. Nothing a sender can put in a request turns into a 500.
+ */
+import type { Context } from 'koa';
+import { isConnectorError } from '../../errors.js';
+import type { WebhookResponse } from '../../webhooks/types.js';
+import { defineRoute, type RouteDef, type RouteRequest } from '../route.js';
+import { Id, Name } from '../schemas.js';
+
+const AnswerSchema = { description: 'What the connector answers: an acknowledgement, or a handshake reply (e.g. a challenge echoed back).' } as const;
+
+const EMPTY = Buffer.alloc(0);
+
+function problemAnswer(status: number, error: string, message: string): WebhookResponse {
+  return { status, headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify({ error, message }) };
+}
+
+async function receive(req: RouteRequest<{ connector: string; connection?: string }>, ctx: Context): Promise<undefined> {
+  let answer: WebhookResponse;
+  try {
+    answer = await req.services.platform.webhooks.receive({
+      connectorId: req.params.connector,
+      ...(req.params.connection !== undefined ? { connectionId: req.params.connection } : {}),
+      method: ctx.method,
+      url: ctx.originalUrl,
+      headers: ctx.req.headers,
+      rawBody: req.rawBody ?? EMPTY,
+      query: ctx.query,
+    });
+  } catch (err) {
+    // The pipeline answers hostile input itself; reaching here means it failed on our side.
+    // 503 tells the provider to send again later, and nothing was acknowledged.
+    req.logger.error({ connector: req.params.connector, connection: req.params.connection, requestId: req.requestId, err: { message: (err as Error).message } }, 'webhook intake threw');
+    answer = isConnectorError(err) && err.kind === 'not_found'
+      ? problemAnswer(404, 'not_found', err.message)
+      : problemAnswer(503, 'unavailable', 'the event could not be stored; try again later');
+  }
+  if (answer.status >= 500) ctx.set('retry-after', '5');
+  for (const [k, v] of Object.entries(answer.headers)) ctx.set(k, v);
+  ctx.status = answer.status;
+  ctx.body = answer.body === '' ? null : answer.body;
+  return undefined;
+}
+
+const common = {
+  method: 'POST' as const,
+  tags: ['webhooks'],
+  access: 'public' as const,
+  body: {
+    raw: true as const,
+    description: 'The provider\'s delivery, byte for byte as it was signed (JSON or form-encoded, as the connector expects).',
+  },
+  responses: {
+    200: { ...AnswerSchema, contentType: '*/*' },
+    202: { description: 'Accepted: verified and stored; processing continues in the background.' },
+  },
+  problems: [400, 401, 404, 413, 415, 503],
+};
+
+export const routes: RouteDef[] = [
+  defineRoute({
+    ...common,
+    id: 'receiveWebhook',
+    path: '/v1/webhooks/:connector/:connection',
+    summary: "Receive a provider's webhook for one connection",
+    description: 'The URL a provider is given for one connected account. The request must pass the verification the connector\'s manifest describes (signature, timestamp tolerance); a duplicate event id is acknowledged and not processed again.',
+    params: {
+      type: 'object',
+      required: ['connector', 'connection'],
+      properties: { connector: { ...Name, description: 'Connector id.' }, connection: { ...Id, description: 'Connection id.' } },
+    },
+    handler: (req, ctx) => receive(req, ctx),
+  }),
+  defineRoute({
+    ...common,
+    id: 'receiveConnectorWebhook',
+    path: '/v1/webhooks/:connector',
+    summary: "Receive a provider's webhook for any connection of a connector",
+    description: 'One URL for an app that sends every account\'s events to the same place; the manifest\'s `connection.match` expression finds the connection from the payload among stored connection settings.',
+    params: { type: 'object', required: ['connector'], properties: { connector: { ...Name, description: 'Connector id.' } } },
+    handler: (req, ctx) => receive(req, ctx),
+  }),
+];

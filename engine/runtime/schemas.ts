@@ -1,0 +1,155 @@
+/**
+ * JSON Schemas shared by several routes. `component` names a schema once; routes embed the
+ * object itself (Ajv sees it inline) and the OpenAPI writer replaces every embedding with a
+ * `$ref` to `#/components/schemas/<name>`.
+ */
+import type { JsonSchema } from './route.js';
+
+const names = new Map<object, string>();
+
+export function component<T extends JsonSchema>(name: string, schema: T): T {
+  names.set(schema, name);
+  return schema;
+}
+
+export function componentName(schema: object): string | undefined {
+  return names.get(schema);
+}
+
+const str = { type: 'string' } as const;
+const dateTime = { type: 'string', format: 'date-time' } as const;
+const obj = { type: 'object', additionalProperties: true } as const;
+
+export const Id = { type: 'string', minLength: 1, maxLength: 200 } as const;
+/** Stream, action and connector names as manifests allow them. */
+export const Name = { type: 'string', minLength: 1, maxLength: 200 } as const;
+
+export const ProblemSchema = component('Problem', {
+  type: 'object',
+  description: 'RFC 9457 problem details. `code` is stable; branch on it, not on `detail`.',
+  required: ['type', 'title', 'status', 'detail', 'code'],
+  properties: {
+    type: { type: 'string', format: 'uri' },
+    title: str,
+    status: { type: 'integer' },
+    detail: str,
+    code: str,
+    request_id: str,
+    errors: {
+      type: 'array',
+      description: 'What was wrong, one entry per problem (validation failures).',
+      items: { type: 'object', required: ['path', 'message'], properties: { path: str, message: str } },
+    },
+    provider_code: str,
+    provider_status: { type: 'integer' },
+    retryable: { type: 'boolean' },
+  },
+});
+
+export const ConnectionSchema = component('Connection', {
+  type: 'object',
+  description: 'A stored connection. Credentials are never returned: `credential_fields` names the ones that are set.',
+  required: ['id', 'tenant', 'connector', 'name', 'config', 'settings', 'credential_fields', 'status', 'created_at', 'updated_at'],
+  additionalProperties: false,
+  properties: {
+    id: str,
+    tenant: str,
+    connector: str,
+    name: str,
+    auth: str,
+    config: obj,
+    settings: obj,
+    credential_fields: { type: 'array', items: str },
+    status: { enum: ['active', 'error', 'disconnected'] },
+    last_error: str,
+    last_error_at: dateTime,
+    created_at: dateTime,
+    updated_at: dateTime,
+    disconnected_at: dateTime,
+    base_url: { type: 'string', description: 'Operator-enabled override of the manifest base URL (test servers, sandboxes).' },
+  },
+});
+
+export const RunSchema = component('SyncRun', {
+  type: 'object',
+  required: ['id', 'connection_id', 'stream', 'trigger', 'status', 'records', 'started_at'],
+  additionalProperties: false,
+  properties: {
+    id: str,
+    connection_id: str,
+    stream: str,
+    trigger: { enum: ['manual', 'schedule', 'webhook'] },
+    status: { enum: ['running', 'success', 'partial', 'failed'] },
+    records: {
+      type: 'object',
+      required: ['read', 'written', 'unchanged', 'failed', 'deleted', 'pages'],
+      properties: Object.fromEntries(['read', 'written', 'unchanged', 'failed', 'deleted', 'pages'].map((k) => [k, { type: 'integer', minimum: 0 }])),
+    },
+    error: str,
+    error_kind: str,
+    started_at: dateTime,
+    ended_at: dateTime,
+  },
+});
+
+export const ScheduleSchema = component('Schedule', {
+  type: 'object',
+  required: ['connection_id', 'stream', 'enabled', 'next_run_at'],
+  additionalProperties: false,
+  properties: {
+    id: str,
+    connection_id: str,
+    stream: str,
+    every_ms: { type: 'integer', description: 'Fixed interval in milliseconds (when not a cron schedule).' },
+    cron: str,
+    timezone: str,
+    jitter_ms: { type: 'integer' },
+    enabled: { type: 'boolean' },
+    next_run_at: dateTime,
+    last_run_id: str,
+    last_run_at: dateTime,
+  },
+});
+
+export const RecordSchema = component('StoredRecord', {
+  type: 'object',
+  required: ['id', 'data', 'created_at', 'updated_at'],
+  additionalProperties: false,
+  properties: {
+    id: { type: 'string', description: "The record's primary key value at the provider." },
+    data: { description: 'The record as the stream maps it.' },
+    model: str,
+    created_at: dateTime,
+    updated_at: dateTime,
+    deleted_at: dateTime,
+  },
+});
+
+export const ChangeSchema = component('RecordChange', {
+  type: 'object',
+  required: ['id', 'data', 'action', 'seq', 'created_at', 'updated_at'],
+  additionalProperties: false,
+  properties: {
+    ...RecordSchema.properties,
+    action: { enum: ['added', 'updated', 'deleted'] },
+    seq: { type: 'integer' },
+  },
+});
+
+export const ApiKeySchema = component('ApiKey', {
+  type: 'object',
+  required: ['id', 'admin', 'name', 'prefix', 'created_at'],
+  additionalProperties: false,
+  properties: {
+    id: str,
+    tenant: str,
+    admin: { type: 'boolean' },
+    name: str,
+    prefix: { type: 'string', description: 'The first characters of the key, to recognise it.' },
+    created_at: dateTime,
+    last_used_at: dateTime,
+    revoked_at: dateTime,
+  },
+});
+
+export const JsonObject = obj;

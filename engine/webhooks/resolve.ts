@@ -1,0 +1,86 @@
+/**
+ * Which connection a delivery belongs to: the one named in a per-connection URL, or, for a
+ * connector-level URL, those whose setting (or config field) equals the value the manifest's
+ * `connection.match` takes from the payload. The value → connections index is rebuilt at
+ * most once a second on a miss, so a flood of unknown values cannot turn every request into
+ * a scan, and a newly created connection is found within a second.
+ */
+import { isConnectorError } from '../errors.js';
+import type { ConnectionService, ResolvedStoredConnection } from '../connections/service.js';
+import { fromJson } from '../store/json.js';
+import type { Store } from '../store/store.js';
+
+interface Index {
+  byValue: Map<string, string[]>;
+  all: string[];
+  builtAt: number;
+}
+
+const REBUILD_MS = 1000;
+/** Handshakes that name no account are verified against at most this many connections. */
+export const MAX_CANDIDATES = 50;
+
+export class ConnectionResolver {
+  private readonly indexes = new Map<string, Index>();
+
+  constructor(private readonly store: Store, private readonly connections: ConnectionService) {}
+
+  /** A live connection of `connector` by id, or undefined. */
+  async byId(connector: string, id: string): Promise<ResolvedStoredConnection | undefined> {
+    try {
+      const r = await this.connections.resolve(id);
+      return r.info.connector === connector && r.info.status !== 'disconnected' ? r : undefined;
+    } catch (err) {
+      if (isConnectorError(err) && err.kind === 'not_found') return undefined;
+      throw err;
+    }
+  }
+
+  /** Live connections of `connector` whose `setting` equals `value`. */
+  async byMatch(connector: string, setting: string, value: string): Promise<ResolvedStoredConnection[]> {
+    let index = await this.index(connector, setting, false);
+    let ids = index.byValue.get(value);
+    if (!ids) {
+      index = await this.index(connector, setting, true);
+      ids = index.byValue.get(value);
+    }
+    return this.load(connector, ids ?? []);
+  }
+
+  /** Any live connections of the connector (for a handshake that names no account). */
+  async candidates(connector: string, setting: string): Promise<ResolvedStoredConnection[]> {
+    const index = await this.index(connector, setting, true);
+    return this.load(connector, index.all.slice(0, MAX_CANDIDATES));
+  }
+
+  private async load(connector: string, ids: string[]): Promise<ResolvedStoredConnection[]> {
+    const out: ResolvedStoredConnection[] = [];
+    for (const id of ids) {
+      const r = await this.byId(connector, id);
+      if (r) out.push(r);
+    }
+    return out;
+  }
+
+  private async index(connector: string, setting: string, refresh: boolean): Promise<Index> {
+    const key = `${connector}\u0000${setting}`;
+    const cur = this.indexes.get(key);
+    const now = Date.now();
+    if (cur && (!refresh || now - cur.builtAt < REBUILD_MS)) return cur;
+    const rows = await this.store.unscoped('find the connection a connector-level webhook belongs to, in any tenant')
+      .from('connections').select('id', 'config', 'settings')
+      .where('connector', connector).whereNot('status', 'disconnected').orderBy('created_at').orderBy('id');
+    const byValue = new Map<string, string[]>();
+    for (const r of rows) {
+      const settings = fromJson<Record<string, unknown>>(r.settings, {});
+      const config = fromJson<Record<string, unknown>>(r.config, {});
+      const v = settings[setting] ?? config[setting];
+      if (v === undefined || v === null || v === '' || typeof v === 'object') continue;
+      const k = String(v);
+      byValue.set(k, [...(byValue.get(k) ?? []), r.id]);
+    }
+    const index = { byValue, all: rows.map((r: { id: string }) => r.id), builtAt: now };
+    this.indexes.set(key, index);
+    return index;
+  }
+}

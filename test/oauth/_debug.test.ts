@@ -1,0 +1,23 @@
+import { it } from 'vitest';
+import Koa from 'koa';
+import http from 'node:http';
+import { oauthFor } from '../../engine/runtime/oauth/context.js';
+import { createRuntime } from '../../engine/runtime/app.js';
+import { startMockIdp, startOAuthRuntime, CONNECTOR_ID } from './helpers.js';
+it('debug', async () => {
+  const idp = await startMockIdp();
+  const rt = await startOAuthRuntime({ outbound: { allowlist: [`127.0.0.1:${idp.port}`] } });
+  const runtime = createRuntime({ platform: rt.running.platform, adminKey: rt.adminKey, rateLimit: false });
+  const o = oauthFor(runtime.services);
+  await o.apps.set(CONNECTOR_ID, { clientId: 'c', clientSecret: 's', returnUrls: ['https://h.example/d'] });
+  const app = new Koa();
+  app.use(async (ctx, next) => { try { await next(); } catch (e) { console.log('ERR', (e as Error).stack); throw e; } });
+  app.use(runtime.router.routes());
+  const server = http.createServer(app.callback()).listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  const port = (server.address() as any).port;
+  const res = await fetch(`http://127.0.0.1:${port}/v1/oauth/${CONNECTOR_ID}/authorize?tenant=acme&connection_name=m&return_url=${encodeURIComponent('https://h.example/d')}&config=${encodeURIComponent(JSON.stringify({ issuer: idp.url }))}`, { redirect: 'manual', headers: { authorization: `Bearer ${rt.adminKey}` } });
+  console.log(res.status, await res.text());
+  server.close();
+  await rt.close(); await idp.stop();
+});

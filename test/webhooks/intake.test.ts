@@ -1,0 +1,210 @@
+/**
+ * Intake through `receive(...)`: deliveries signed by the providers' own code against the
+ * shipped manifests are stored once; every bad input is answered (400/401/404/413), recorded
+ * where it belongs, and never stored as an event to process.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Platform } from '../../engine/platform.js';
+import { createWebhooks, type WebhooksService } from '../../engine/webhooks/service.js';
+import { databaseKinds, type TestDatabase } from '../store/databases.js';
+import { connectAll, json, openPlatform, request, sign } from './helpers.js';
+
+const PUBLIC = 'https://hooks.example.com';
+
+for (const kind of databaseKinds()) {
+  describe(`webhook intake on ${kind.dialect}`, () => {
+    let db: TestDatabase;
+    let platform: Platform;
+    let hooks: WebhooksService;
+    let conns: Awaited<ReturnType<typeof connectAll>>;
+    const tenant = 'acme';
+
+    beforeAll(async () => {
+      db = await kind.create('wh-intake');
+      platform = await openPlatform(db.url);
+      hooks = createWebhooks({ platform, publicUrl: PUBLIC, maxBodyBytes: 64 * 1024 });
+      conns = await connectAll(platform, tenant);
+    });
+    afterAll(async () => {
+      await hooks?.close();
+      await platform?.close();
+      await db?.cleanup();
+    });
+
+    const count = async (where: Record<string, unknown>) =>
+      Number((await platform.store.knex('webhook_events').where(where).count({ n: '*' }))[0].n);
+
+    it('stores a Stripe event signed by the stripe library once, and answers a redelivery as a duplicate', async () => {
+      const payload = JSON.stringify({ id: 'evt_intake_1', type: 'customer.created', data: { object: { id: 'cus_1', object: 'customer' } } });
+      const res = await hooks.receive(request('stripe', conns.stripe.id, payload, sign.stripe(payload)));
+      expect(res.status).toBe(200);
+      expect(json(res)).toEqual({ ok: true, received: 1, duplicates: 0 });
+      const again = await hooks.receive(request('stripe', conns.stripe.id, payload, sign.stripe(payload)));
+      expect(again.status).toBe(200);
+      expect(json(again)).toEqual({ ok: true, received: 0, duplicates: 1 });
+      expect(await count({ provider_event_id: 'evt_intake_1' })).toBe(1);
+      const page = await hooks.list({ tenant, connection: conns.stripe.id, type: 'customer.created' });
+      expect(page.events).toHaveLength(1);
+      expect(page.events[0]).toMatchObject({ connector: 'stripe', connectionId: conns.stripe.id, providerEventId: 'evt_intake_1', type: 'customer.created', status: 'pending', attempts: 0 });
+      const full = await hooks.get(page.events[0].id);
+      expect(full?.payload).toEqual(JSON.parse(payload));
+      expect(full?.headers?.['stripe-signature']).toMatch(/^t=\d+,v1=/);
+    });
+
+    it('routes connector-level Stripe Connect events by account, and 404s an unknown account', async () => {
+      const payload = JSON.stringify({ id: 'evt_connect_1', type: 'customer.updated', account: 'acct_1Test', data: { object: { id: 'cus_2' } } });
+      const res = await hooks.receive(request('stripe', undefined, payload, sign.stripe(payload)));
+      expect(res.status).toBe(200);
+      expect((await hooks.list({ tenant, connection: conns.stripe.id, type: 'customer.updated' })).events.map((e) => e.providerEventId)).toEqual(['evt_connect_1']);
+
+      const stranger = JSON.stringify({ id: 'evt_connect_2', type: 'customer.updated', account: 'acct_Nobody', data: { object: { id: 'cus_3' } } });
+      expect((await hooks.receive(request('stripe', undefined, stranger, sign.stripe(stranger)))).status).toBe(404);
+      const noAccount = JSON.stringify({ id: 'evt_connect_3', type: 'customer.updated', data: { object: { id: 'cus_4' } } });
+      expect((await hooks.receive(request('stripe', undefined, noAccount, sign.stripe(noAccount)))).status).toBe(404);
+      expect(await count({ provider_event_id: 'evt_connect_2' }) + await count({ provider_event_id: 'evt_connect_3' })).toBe(0);
+    });
+
+    it('stores a GitHub delivery signed by @octokit/webhooks-methods with its event type', async () => {
+      const payload = JSON.stringify({ action: 'opened', issue: { id: 11, number: 1, title: 'Bug' }, repository: { full_name: 'octo/hello' } });
+      const res = await hooks.receive(request('github', conns.github.id, payload, await sign.github(payload, 'issues', 'gh-delivery-1')));
+      expect(res.status).toBe(200);
+      const [e] = (await hooks.list({ tenant, connection: conns.github.id })).events;
+      expect(e).toMatchObject({ providerEventId: 'gh-delivery-1', type: 'issues.opened', status: 'pending' });
+    });
+
+    it('answers Slack url_verification with the challenge, on either URL, storing nothing', async () => {
+      const before = await count({ connector: 'slack' });
+      const payload = JSON.stringify({ token: 'legacy', challenge: 'chal-3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P', type: 'url_verification' });
+      for (const id of [undefined, conns.slack.id]) {
+        const res = await hooks.receive(request('slack', id, payload, sign.slack(payload)));
+        expect(res.status).toBe(200);
+        expect(res.headers['content-type']).toBe('application/json');
+        expect(JSON.parse(res.body)).toEqual({ challenge: 'chal-3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P' });
+      }
+      // The challenge is signed like any request: a forged one gets no answer.
+      const forged = await hooks.receive(request('slack', undefined, payload, sign.slack(payload, undefined, 'not-the-secret')));
+      expect(forged.status).toBe(401);
+      expect(json(forged)).toMatchObject({ error: 'unauthorized', reason: 'bad_signature' });
+      expect(await count({ connector: 'slack' })).toBe(before);
+    });
+
+    it('routes a Slack event_callback to its workspace by team id', async () => {
+      const payload = JSON.stringify({ type: 'event_callback', team_id: 'T0TEAM1', api_app_id: 'A1', event_id: 'Ev001', event: { type: 'message', channel: 'C1', user: 'U1', text: 'hi', ts: '1700000000.000100' } });
+      const res = await hooks.receive(request('slack', undefined, payload, sign.slack(payload)));
+      expect(res.status).toBe(200);
+      const [e] = (await hooks.list({ tenant, connection: conns.slack.id })).events;
+      expect(e).toMatchObject({ providerEventId: 'Ev001', type: 'message' });
+    });
+
+    it('splits a HubSpot v3 batch into events, signed over method, public URL, body and timestamp', async () => {
+      const events = [
+        { eventId: 101, subscriptionId: 7, portalId: 62515, objectId: 501, subscriptionType: 'contact.deletion', occurredAt: Date.now() },
+        { eventId: 102, subscriptionId: 7, portalId: 62515, objectId: 502, subscriptionType: 'contact.propertyChange', propertyName: 'email', occurredAt: Date.now() },
+      ];
+      const payload = JSON.stringify(events);
+      const url = '/v1/webhooks/hubspot';
+      const res = await hooks.receive(request('hubspot', undefined, payload, sign.hubspot(payload, `${PUBLIC}${url}`), url));
+      expect(res.status).toBe(200);
+      expect(json(res)).toEqual({ ok: true, received: 2, duplicates: 0 });
+      const page = await hooks.list({ tenant, connection: conns.hubspot.id });
+      expect(page.events.map((e) => [e.providerEventId, e.type]).sort()).toEqual([['62515:7:101:501', 'contact.deletion'], ['62515:7:102:502', 'contact.propertyChange']]);
+      const full = await hooks.get(page.events[0].id);
+      expect(full?.body).toEqual(events);
+      expect(events).toContainEqual(full?.payload);
+
+      // Signed for another host: the URL is part of what HubSpot signs.
+      const wrongHost = await hooks.receive(request('hubspot', undefined, payload, sign.hubspot(payload, `https://elsewhere.example.com${url}`), url));
+      expect(wrongHost.status).toBe(401);
+    });
+
+    describe('bad input', () => {
+      const stripeEvent = (id: string) => JSON.stringify({ id, type: 'customer.created', data: { object: { id: 'cus_bad' } } });
+
+      async function expectRejected(id: string, res: { status: number; body: string }, status: number, reason: string) {
+        expect(res.status).toBe(status);
+        expect(json(res)).toMatchObject(status === 401 ? { error: 'unauthorized', reason } : { error: reason });
+        expect(await count({ provider_event_id: id })).toBe(0);
+      }
+
+      it('refuses a wrong signature, a changed byte, stale and future timestamps, missing headers', async () => {
+        const p = stripeEvent('evt_bad_1');
+        const t = Math.floor(Date.now() / 1000);
+        await expectRejected('evt_bad_1', await hooks.receive(request('stripe', conns.stripe.id, p, sign.stripe(p, t, 'whsec_wrong'))), 401, 'bad_signature');
+        const flipped = p.replace('cus_bad', 'cus_bae');
+        await expectRejected('evt_bad_1', await hooks.receive(request('stripe', conns.stripe.id, flipped, sign.stripe(p))), 401, 'bad_signature');
+        await expectRejected('evt_bad_1', await hooks.receive(request('stripe', conns.stripe.id, p, sign.stripe(p, t - 3600))), 401, 'stale_timestamp');
+        await expectRejected('evt_bad_1', await hooks.receive(request('stripe', conns.stripe.id, p, sign.stripe(p, t + 3600))), 401, 'future_timestamp');
+        await expectRejected('evt_bad_1', await hooks.receive(request('stripe', conns.stripe.id, p, {})), 401, 'missing_signature');
+        const gh = JSON.stringify({ action: 'opened', issue: { id: 99 } });
+        const ghRes = await hooks.receive(request('github', conns.github.id, gh, { 'x-github-event': 'issues', 'x-github-delivery': 'gh-unsigned' }));
+        expect(ghRes.status).toBe(401);
+        expect(await count({ provider_event_id: 'gh-unsigned' })).toBe(0);
+
+        // Each refusal is in the event log with its reason, never to be processed.
+        const rejected = await hooks.list({ tenant, connection: conns.stripe.id, status: 'rejected' });
+        expect(rejected.events.map((e) => e.reason).sort()).toEqual(['bad_signature', 'bad_signature', 'future_timestamp', 'missing_signature', 'stale_timestamp']);
+        const one = await hooks.get(rejected.events[0].id);
+        expect(typeof one?.payload).toBe('string');
+        await expect(hooks.replay(rejected.events[0].id)).rejects.toMatchObject({ kind: 'conflict' });
+      });
+
+      it('answers 400 to invalid JSON and records it on the connection', async () => {
+        const res = await hooks.receive(request('stripe', conns.stripe.id, '{"id": "evt_json", "type": ', {}));
+        expect(res.status).toBe(400);
+        expect(json(res).error).toBe('invalid_json');
+        const [rec] = (await hooks.list({ tenant, connection: conns.stripe.id, status: 'rejected' })).events;
+        expect(rec.reason).toBe('invalid_json');
+        expect((await hooks.receive(request('stripe', undefined, '', {}))).status).toBe(400);
+      });
+
+      it('404s an unknown connector, connection, a connection of another connector, a disconnected one', async () => {
+        const p = stripeEvent('evt_bad_2');
+        expect((await hooks.receive(request('nope', undefined, p, sign.stripe(p)))).status).toBe(404);
+        expect((await hooks.receive(request('stripe', 'conn_missing', p, sign.stripe(p)))).status).toBe(404);
+        expect((await hooks.receive(request('stripe', conns.github.id, p, sign.stripe(p)))).status).toBe(404);
+        const gone = await platform.connections.create({ tenant, connector: 'stripe', name: 'gone', credentials: { api_key: 'sk_test_gone', webhook_secret: 'whsec_gone' }, skipCheck: true });
+        await platform.connections.disconnect(gone.id);
+        expect((await hooks.receive(request('stripe', gone.id, p, sign.stripe(p, undefined, 'whsec_gone')))).status).toBe(404);
+        expect(await count({ provider_event_id: 'evt_bad_2' })).toBe(0);
+      });
+
+      it('answers 413 to a body over the limit', async () => {
+        const big = JSON.stringify({ id: 'evt_big', type: 'x', pad: 'a'.repeat(70 * 1024) });
+        const res = await hooks.receive(request('stripe', conns.stripe.id, big, sign.stripe(big)));
+        expect(res.status).toBe(413);
+        expect(await count({ provider_event_id: 'evt_big' })).toBe(0);
+      });
+
+      it('never answers 5xx to garbage', async () => {
+        const bodies = ['null', '[]', '"str"', '42', '{"type": "url_verification"}', '[{"portalId": {}}]', '{"account": {"x": 1}}', '\u0000\u0001'];
+        for (const connector of ['stripe', 'github', 'slack', 'hubspot', 'hooktest']) {
+          for (const b of bodies) {
+            for (const id of [undefined, (conns as Record<string, { id: string }>)[connector].id]) {
+              const res = await hooks.receive(request(connector, id, b, { 'stripe-signature': 't=1,v1=00', 'x-slack-signature': 'v0=zz', 'webhook-signature': 'v1,AAAA' }));
+              expect(res.status, `${connector} ${id ?? 'connector-level'} ${b}`).toBeGreaterThanOrEqual(400);
+              expect(res.status).toBeLessThan(500);
+            }
+          }
+        }
+      });
+    });
+
+    it('lists events newest first with a cursor, filtered by type pattern and time', async () => {
+      const ids: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        const p = JSON.stringify({ id: `evt_page_${i}`, type: 'charge.succeeded', data: { object: { id: `ch_${i}`, object: 'charge' } } });
+        expect((await hooks.receive(request('stripe', conns.stripe.id, p, sign.stripe(p)))).status).toBe(200);
+        ids.push(`evt_page_${i}`);
+      }
+      const first = await hooks.list({ tenant, type: 'charge.*', limit: 3 });
+      expect(first.events).toHaveLength(3);
+      expect(first.next).toBeDefined();
+      const second = await hooks.list({ tenant, type: 'charge.*', limit: 3, cursor: first.next });
+      const seen = [...first.events, ...second.events].map((e) => e.providerEventId);
+      expect(seen.sort()).toEqual(ids.sort());
+      expect(second.next).toBeUndefined();
+      expect((await hooks.list({ tenant, type: 'charge.*', since: Date.now() + 60_000 })).events).toEqual([]);
+      expect((await hooks.list({ tenant: 'other-tenant' })).events).toEqual([]);
+    });
+  });
+}
