@@ -5,6 +5,7 @@
  */
 import jsonata from 'jsonata';
 import { ConnectorError } from './errors.js';
+import { compileFast } from './expr-fast/index.js';
 
 export interface ExprLocation {
   file?: string;
@@ -24,6 +25,16 @@ export interface ExprLimits {
 export interface CompiledExpr {
   readonly source: string;
   readonly location?: ExprLocation;
+  /**
+   * True when the expression runs on the synchronous fast path (engine/expr-fast); it falls
+   * back to JSONata itself for any input the fast path does not mirror.
+   */
+  readonly fast?: boolean;
+  /**
+   * Resolves to JSONata's result. On the fast path the result is already plain JSON data
+   * (no sequence flags, ordinary prototypes); JSONata's own results are not, so callers
+   * that need plain data still normalise.
+   */
   evaluate(input: unknown, bindings?: Record<string, unknown>): Promise<unknown>;
 }
 
@@ -63,20 +74,34 @@ export function compileExpr(source: string, location?: ExprLocation, limits?: Ex
   } catch (err: any) {
     throw new ConnectorError({ kind: 'config', message: `JSONata syntax error in ${where(location) || 'expression'}: ${err?.message ?? err}`, location, cause: err });
   }
+  const fast = compileFast(compiled.ast(), { maxDepth });
+  const slow = async (input: unknown, bindings?: Record<string, unknown>): Promise<unknown> => {
+    try {
+      return await compiled.evaluate(input, bindings as any);
+    } catch (err: any) {
+      throw new ConnectorError({
+        kind: 'mapping',
+        message: `JSONata ${where(location) || 'expression'} failed: ${err?.message ?? err}`,
+        location,
+        cause: err,
+      });
+    }
+  };
   return Object.freeze({
     source,
     location,
-    async evaluate(input: unknown, bindings?: Record<string, unknown>): Promise<unknown> {
-      try {
-        return await compiled.evaluate(input, bindings as any);
-      } catch (err: any) {
-        throw new ConnectorError({
-          kind: 'mapping',
-          message: `JSONata ${where(location) || 'expression'} failed: ${err?.message ?? err}`,
-          location,
-          cause: err,
-        });
-      }
-    },
+    fast: fast !== undefined,
+    evaluate: fast === undefined
+      ? slow
+      : (input: unknown, bindings?: Record<string, unknown>): Promise<unknown> => {
+          let value: unknown;
+          try {
+            value = fast.evaluate(input, bindings);
+          } catch {
+            // Whatever the fast path does not mirror (an error case included), JSONata answers.
+            return slow(input, bindings);
+          }
+          return Promise.resolve(value);
+        },
   });
 }

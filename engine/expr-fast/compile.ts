@@ -27,7 +27,8 @@ export interface CompileState {
   scope: Scope;
   /** Built-in functions called; a binding of the same name would shadow them. */
   called: Set<string>;
-  slots: number;
+  /** Shared counter: every binding site gets its own slot. */
+  slots: { n: number };
 }
 
 const hasOwn = Object.prototype.hasOwnProperty;
@@ -38,16 +39,14 @@ function variable(name: string, st: CompileState): Fn {
   if (name === '$') return (_input, rt) => rt.root;
   const slot = st.scope.resolve(name);
   if (slot !== undefined) return (_input, rt) => rt.locals[slot];
-  const builtin = BUILTIN_NAMES.has(name);
+  // A built-in used as a value is a function: outside the subset.
+  if (BUILTIN_NAMES.has(name)) throw new Unsupported(`$${name} used as a value`);
   return (_input, rt) => {
     const b = rt.bindings;
-    if (b !== undefined && hasOwn.call(b, name)) {
-      const v = b[name];
-      if (isFunction(v)) bail(`binding $${name} is a function`);
-      return v;
-    }
-    if (builtin) bail(`$${name} used as a value`);
-    return undefined;
+    if (b === undefined || !hasOwn.call(b, name)) return undefined;
+    const v = b[name];
+    if (isFunction(v)) bail(`binding $${name} is a function`);
+    return v;
   };
 }
 
@@ -204,7 +203,7 @@ function block(node: Node, st: CompileState, compileIn: (n: Node, st: CompileSta
     const rhs = compileIn(e.rhs, inner);
     let slot = inner.scope.own(name);
     if (slot === undefined) {
-      slot = st.slots++;
+      slot = st.slots.n++;
       inner.scope.set(name, slot);
     }
     const s = slot;
@@ -215,8 +214,6 @@ function block(node: Node, st: CompileState, compileIn: (n: Node, st: CompileSta
       return collapse(v, keep);
     };
   });
-  // Slots are numbered across the whole expression; the shared counter lives on `st`.
-  st.slots = Math.max(st.slots, inner.slots);
   return (input, rt) => {
     let r: unknown;
     for (const s of statements) r = s(input, rt);
@@ -237,7 +234,7 @@ function core(node: Node, st: CompileState): Fn {
     case 'path': return compilePath(node, compile);
     case 'name': {
       const key = String(node.value);
-      return (input) => collapse(lookup(input, key));
+      return (input) => lookup(input, key);
     }
     case 'string': case 'number': case 'value': {
       const v = node.value;

@@ -143,12 +143,13 @@ export function compilePath(node: Node, compile: CompileNode): Fn {
   rejectForeign(node);
   const steps: Node[] = node.steps;
   if (steps.length === 0) throw new Unsupported('empty path');
+  steps.forEach(rejectForeign);
   if (!node.keepSingletonArray && steps.every(isPlainName)) return namePath(steps.map((s) => String(s.value)));
 
   const compiled = steps.map((s) => {
-    rejectForeign(s);
     if (s.type === 'sort') throw new Unsupported('sort step');
-    return { fn: compile(s), stages: compileFilters(s.stages, compile) };
+    // Stages run per step here, after the step's own evaluation; the node compiler must not see them.
+    return { fn: compile({ ...s, stages: undefined }), stages: compileFilters(s.stages, compile) };
   });
   const absolute = steps[0].type === 'variable';
   const consFirst = steps[0].consarray === true;

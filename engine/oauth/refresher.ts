@@ -8,14 +8,16 @@
  * another process just refreshed is not refreshed again (which, with rotating refresh
  * tokens, would invalidate the one just stored).
  *
- * The window (default 10 minutes) is wider than the on-use refresh skew (default 60s), so
- * with a refresher running, refreshes happen here under the lease rather than on use.
+ * The window (by default twice the on-use refresh skew, at least two passes) is wider than
+ * the on-use skew, so with a refresher running, refreshes happen here under the lease rather
+ * than on use.
  *
  * Candidates are found without unsealing: active connections whose credential field names
  * include both `refresh_token` and `expires_at`; only those are opened to read the expiry.
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { specDurationMs } from '../auth/common.js';
 import { clientOf, credentialsFromToken, expiresAtMs, requestToken } from '../auth/oauth2-token.js';
 import type { ConnectionService } from '../connections/service.js';
 import { isConnectorError } from '../errors.js';
@@ -37,7 +39,11 @@ export interface TokenRefresherOptions {
   /** When given, a connection whose stored client id is the app's uses the app's current secret (rotated secrets). */
   apps?: OAuthApps;
   logger?: Logger;
-  /** Refresh tokens that expire within this long. Default 10 minutes. */
+  /**
+   * Refresh tokens that expire within this long. Default: twice the method's on-use
+   * `refresh_skew` or twice the interval, whichever is longer, so a pass gets there before a
+   * call would, without refreshing short-lived tokens on every pass.
+   */
   windowMs?: number;
   /** Time between passes. Default 60s. */
   intervalMs?: number;
@@ -72,8 +78,9 @@ export class TokenRefresher {
     this.owner = opts.owner ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   }
 
-  private get windowMs(): number {
-    return this.opts.windowMs ?? 10 * 60_000;
+  private windowMs(method: PlanAuthMethod): number {
+    const interval = this.opts.intervalMs ?? 60_000;
+    return this.opts.windowMs ?? Math.max(2 * specDurationMs(method.spec.refresh_skew, 60_000), 2 * interval);
   }
 
   private refreshMethod(connector: string, auth: string | undefined): PlanAuthMethod | undefined {
@@ -89,11 +96,11 @@ export class TokenRefresher {
     return refreshable ? method : undefined;
   }
 
-  private due(credentials: Record<string, unknown> | undefined): boolean {
+  private due(method: PlanAuthMethod, credentials: Record<string, unknown> | undefined): boolean {
     const c = credentials ?? {};
     if (typeof c.refresh_token !== 'string' || c.refresh_token === '') return false;
     const at = expiresAtMs(c.expires_at);
-    return at !== undefined && at - this.windowMs <= this.opts.store.now();
+    return at !== undefined && at - this.windowMs(method) <= this.opts.store.now();
   }
 
   /** One pass over every candidate connection. */
@@ -134,7 +141,7 @@ export class TokenRefresher {
     const first = await connections.resolve({ tenant, id });
     const m = method ?? this.refreshMethod(first.info.connector, first.info.auth);
     if (!m) return 'skipped';
-    if (first.info.status !== 'active' || !this.due(first.connection.credentials)) return 'fresh';
+    if (first.info.status !== 'active' || !this.due(m, first.connection.credentials)) return 'fresh';
     const runId = randomBytes(9).toString('base64url');
     const key = refreshLeaseKey(id);
     if (!(await this.leases.acquire(first.scope, key, { owner: this.owner, runId }, this.opts.leaseMs ?? 60_000))) return 'busy';
@@ -143,13 +150,14 @@ export class TokenRefresher {
       // Under the lease, read again: another process may have refreshed just before we took it.
       const again = await connections.resolve({ tenant, id });
       current = again.connection;
-      if (again.info.status !== 'active' || !this.due(current.credentials)) return 'fresh';
+      if (again.info.status !== 'active' || !this.due(m, current.credentials)) return 'fresh';
       await this.refresh(m, again.info.tenant, current);
       return 'refreshed';
     } catch (err) {
       const line = { tenant, connection: id, connector: first.info.connector, kind: isConnectorError(err) ? err.kind : undefined, err: (err as Error).message };
-      // The provider refused the refresh token itself: only a new consent can fix that.
-      if (isConnectorError(err) && err.kind === 'auth' && err.status !== undefined && err.status < 500) {
+      // The provider refused the refresh token itself: only a new consent can fix that. Other
+      // refusals (a client secret rotated at the provider) are the operator's to fix: keep trying.
+      if (isConnectorError(err) && err.kind === 'auth' && err.providerCode === 'invalid_grant') {
         await connections.markError(first.scope, id, err, current);
         this.logger.warn(line, 'background token refresh rejected; the connection needs a new consent');
       } else {

@@ -7,10 +7,36 @@
 import type { TenantScope } from './scope.js';
 import type { StateRepo } from './state.js';
 import { contentHash, fromJson, iso, toJson } from './json.js';
+import type { UpsertShape } from './upsert.js';
 
 export interface IncomingRecord {
   externalId: string;
   data: unknown;
+}
+
+/** A record serialised and hashed, ready to write; see `prepareRecords`. */
+export interface PreparedRecord {
+  externalId: string;
+  text: string;
+  hash: string;
+}
+
+export interface WriteTarget {
+  connectionId: string;
+  stream: string;
+  model?: string;
+}
+
+/**
+ * The CPU half of a page write, kept apart so a sync can do it for the next page while the
+ * database commits the current one. Keys repeated within a page: the last occurrence wins.
+ */
+export function prepareRecords(records: IncomingRecord[]): PreparedRecord[] {
+  const byId = new Map<string, unknown>();
+  for (const r of records) byId.set(r.externalId, r.data);
+  const out: PreparedRecord[] = [];
+  for (const [externalId, data] of byId) out.push({ externalId, text: toJson(data), hash: contentHash(data) });
+  return out;
 }
 
 export interface PageWriteResult {
@@ -44,8 +70,17 @@ export interface ChangePage {
 
 type Row = Record<string, any>;
 
-// knex writes a multi-row SQLite insert as a compound SELECT, which SQLite caps at 500 terms.
-const WRITE_CHUNK = { sqlite: 500, postgres: 1000 } as const;
+// 12 values a row: well under SQLite's 32,766 bound parameters.
+const WRITE_CHUNK = 1000;
+
+/** Rewrites a stored record only when its content changed or it comes back from deletion. */
+const RECORD_UPSERT: UpsertShape = {
+  table: 'records',
+  columns: ['connection_id', 'stream', 'external_id', 'data', 'hash', 'model', 'created_at', 'updated_at', 'deleted_at', 'seq', 'first_seq'],
+  conflict: ['connection_id', 'stream', 'external_id'],
+  update: ['data', 'hash', 'model', 'updated_at', 'deleted_at', 'seq'],
+  when: '"records"."hash" <> excluded."hash" or "records"."deleted_at" is not null',
+};
 const READ_CHUNK = 900;
 
 function chunks<T>(list: T[], size: number): T[][] {
@@ -74,54 +109,32 @@ export function parseSince(since: string | number | undefined): number {
 export class RecordsRepo {
   constructor(private readonly state: StateRepo, private readonly now: () => number) {}
 
-  /**
-   * Upserts one page in one statement per chunk: the conflict clause rewrites a stored record
-   * only when its hash differs or it was deleted, and RETURNING tells written from unchanged.
-   * Every row is given a change number up front; unchanged rows leave theirs unused, and the
-   * gaps are harmless to the feed, which only needs the numbers to grow in commit order.
-   */
-  async writePage(
-    scope: TenantScope,
-    target: { connectionId: string; stream: string; model?: string },
-    records: IncomingRecord[],
-  ): Promise<PageWriteResult> {
-    const { connectionId, stream } = target;
-    // Last occurrence wins when a page repeats a key.
-    const byId = new Map<string, unknown>();
-    for (const r of records) byId.set(r.externalId, r.data);
-    if (byId.size === 0) return { written: 0, unchanged: 0 };
+  /** Upserts one page; see `writePrepared`. */
+  writePage(scope: TenantScope, target: WriteTarget, records: IncomingRecord[]): Promise<PageWriteResult> {
+    return this.writePrepared(scope, target, prepareRecords(records));
+  }
 
-    let seq = await this.state.allocateSeq(scope, connectionId, stream, byId.size);
+  /**
+   * Upserts prepared records in one statement per chunk: the conflict clause rewrites a
+   * stored record only when its hash differs or it was deleted, and RETURNING tells written
+   * from unchanged. Every row is given a change number up front; unchanged rows leave theirs
+   * unused, and the gaps are harmless to the feed, which only needs the numbers to grow in
+   * commit order. Call inside a transaction that has already written (SQLite lock order).
+   */
+  async writePrepared(scope: TenantScope, target: WriteTarget, prepared: PreparedRecord[]): Promise<PageWriteResult> {
+    const { connectionId, stream } = target;
+    if (prepared.length === 0) return { written: 0, unchanged: 0 };
+    let seq = await this.state.allocateSeq(scope, connectionId, stream, prepared.length);
     const now = this.now();
-    const rows: Row[] = [];
-    for (const [id, data] of byId) {
-      rows.push({
-        connection_id: connectionId,
-        stream,
-        external_id: id,
-        data: toJson(data),
-        hash: contentHash(data),
-        model: target.model ?? null,
-        created_at: now,
-        updated_at: now,
-        deleted_at: null,
-        seq,
-        first_seq: seq++,
-      });
-    }
+    const model = target.model ?? null;
+    // Values in RECORD_UPSERT.columns order.
+    const rows = prepared.map((p) => {
+      const n = seq++;
+      return [connectionId, stream, p.externalId, p.text, p.hash, model, now, now, null, n, n];
+    });
     let written = 0;
-    for (const part of chunks(rows, WRITE_CHUNK[scope.dialect])) {
-      const changed = await scope
-        .insert('records', part)
-        .onConflict(['connection_id', 'stream', 'external_id'])
-        .merge(['data', 'hash', 'model', 'updated_at', 'deleted_at', 'seq'])
-        .where((w) =>
-          w.whereRaw('?? = excluded.??', ['records.tenant', 'tenant'])
-            .andWhere((c) => c.whereRaw('?? <> excluded.??', ['records.hash', 'hash']).orWhereNotNull('records.deleted_at')))
-        .returning(['id']);
-      written += (changed as unknown[]).length;
-    }
-    return { written, unchanged: byId.size - written };
+    for (const part of chunks(rows, WRITE_CHUNK)) written += await scope.upsert(RECORD_UPSERT, part);
+    return { written, unchanged: prepared.length - written };
   }
 
   /** Soft-deletes the given ids (those present and not yet deleted); returns how many. */

@@ -8,6 +8,7 @@
 import type { Knex } from 'knex';
 import { ConnectorError } from '../errors.js';
 import type { Dialect } from './config.js';
+import { upsertSql, type UpsertShape } from './upsert.js';
 
 export type Db = Knex | Knex.Transaction;
 type Row = Record<string, unknown>;
@@ -53,6 +54,19 @@ export class TenantScope {
   insert(table: string, rows: Row | Row[]): Knex.QueryBuilder {
     const list = (Array.isArray(rows) ? rows : [rows]).map((r) => ({ ...r, tenant: this.tenant }));
     return this.db(table).insert(list);
+  }
+
+  /**
+   * Inserts rows (stamped with this tenant) or, on conflict, overwrites the listed columns
+   * when `shape.when` holds and the stored row has the same tenant. Resolves with the
+   * number of rows inserted or overwritten. `rows` are value arrays in `shape.columns` order.
+   */
+  async upsert(shape: UpsertShape, rows: Knex.Value[][]): Promise<number> {
+    if (rows.length === 0) return 0;
+    const bindings: Knex.Value[] = [];
+    for (const r of rows) bindings.push(this.tenant, ...r);
+    const res = await this.db.raw(upsertSql(shape, rows.length), bindings);
+    return Array.isArray(res) ? res.length : (res as { rows: unknown[] }).rows.length;
   }
 
   get inTransaction(): boolean {

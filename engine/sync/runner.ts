@@ -10,7 +10,7 @@ import { collectSecrets, redact } from '../redact.js';
 import type { Store } from '../store/store.js';
 import type { TenantScope } from '../store/scope.js';
 import type { StateRepo } from '../store/state.js';
-import type { RecordsRepo, IncomingRecord } from '../store/records.js';
+import { prepareRecords, type RecordsRepo, type IncomingRecord, type PreparedRecord, type WriteTarget } from '../store/records.js';
 import type { RunsRepo, RunCounts, SyncRun, SyncTrigger } from '../store/runs.js';
 import { LeasesRepo, syncLeaseKey } from '../store/leases.js';
 import { newId } from '../store/ids.js';
@@ -48,6 +48,28 @@ export interface SyncDeps {
   /** Identifies this process in leases (host:pid:random). */
   owner: string;
   leaseMs: number;
+}
+
+interface PreparedPage {
+  rows: PreparedRecord[];
+  state: ReadPage['state'];
+  read: number;
+  /** Records without a primary key value: counted, not stored. */
+  failed: number;
+}
+
+/** Keys, serialises and hashes each page as it is read (ahead of its commit, via prefetch). */
+async function* prepared(pages: AsyncIterable<ReadPage>, stream: PlanStream): AsyncGenerator<PreparedPage> {
+  for await (const page of pages) {
+    const incoming: IncomingRecord[] = [];
+    let failed = 0;
+    for (const record of page.records) {
+      const externalId = externalIdOf(stream, record);
+      if (externalId === undefined) failed++;
+      else incoming.push({ externalId, data: record });
+    }
+    yield { rows: prepareRecords(incoming), state: page.state, read: page.records.length, failed };
+  }
 }
 
 class LeaseLost extends ConnectorError {
@@ -144,7 +166,7 @@ export class SyncRunner {
     const onAbort = () => stopReading.abort(ctx.signal.reason);
     ctx.signal.addEventListener('abort', onAbort, { once: true });
     const handle = this.d.engine.read(ctx.connection, stream.name, { state, signal: stopReading.signal });
-    const pages = prefetch(handle.pagesIterable(), () => stopReading.abort(new Error('sync stopped')));
+    const pages = prefetch(prepared(handle.pagesIterable(), stream), () => stopReading.abort(new Error('sync stopped')));
 
     try {
       await this.commitPages(ctx, pages, seen, target);
@@ -163,27 +185,26 @@ export class SyncRunner {
 
   private async commitPages(
     ctx: { scope: TenantScope; info: { id: string }; stream: PlanStream; runId: string; key: string; counts: RunCounts; opts: SyncOptions },
-    pages: AsyncIterable<ReadPage>,
+    pages: AsyncIterable<PreparedPage>,
     seen: Set<string> | undefined,
-    target: { connectionId: string; stream: string; model?: string },
+    target: WriteTarget,
   ): Promise<void> {
     const { scope, info, stream, runId, key, counts } = ctx;
     for await (const page of pages) {
-      const incoming: IncomingRecord[] = [];
-      for (const record of page.records) {
-        const externalId = externalIdOf(stream, record);
-        if (externalId === undefined) counts.failed++;
-        else {
-          incoming.push({ externalId, data: record });
-          seen?.add(externalId);
-        }
-      }
+      if (seen) for (const r of page.rows) seen.add(r.externalId);
       await scope.transaction(async (tx) => {
         // The fence goes first: it is also the write that takes SQLite's lock up front.
         if (!(await this.d.leases.renew(tx, key, runId, this.d.leaseMs))) throw new LeaseLost(stream.name);
-        const res = await this.d.records.writePage(tx, target, incoming);
+        const res = await this.d.records.writePrepared(tx, target, page.rows);
         await this.d.state.save(tx, info.id, stream.name, page.state);
-        const next = { ...counts, read: counts.read + page.records.length, written: counts.written + res.written, unchanged: counts.unchanged + res.unchanged, pages: counts.pages + 1 };
+        const next: RunCounts = {
+          ...counts,
+          read: counts.read + page.read,
+          written: counts.written + res.written,
+          unchanged: counts.unchanged + res.unchanged,
+          failed: counts.failed + page.failed,
+          pages: counts.pages + 1,
+        };
         await this.d.runs.progress(tx, runId, next, this.d.store.now() + this.d.leaseMs);
         Object.assign(counts, next);
       });

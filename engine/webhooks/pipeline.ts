@@ -4,7 +4,6 @@
  * is 2xx only once the transaction holding the events has committed; processing happens
  * later, in the worker. Hostile input is answered (400/401/404/413), never thrown.
  */
-import type { ResolvedStoredConnection } from '../connections/service.js';
 import type { Logger } from '../log.js';
 import type { Plan, PlanWebhooks } from '../manifest/plan.js';
 import { plain } from '../operations/plain.js';
@@ -14,7 +13,7 @@ import type { GroupCommitter } from './commit.js';
 import type { NewDelivery, NewEvent, WebhookEventsRepo } from './events-store.js';
 import { identify, splitEvents, type IdentifiedEvent } from './identify.js';
 import { fullUrl, normaliseHeaders, parseBody, queryOf, storableHeaders } from './request.js';
-import type { ConnectionResolver } from './resolve.js';
+import type { ConnectionResolver, Resolved } from './resolve.js';
 import { notFound, rawReply, reply, truthy } from './reply.js';
 import type { RejectReason, VerifyResult, WebhookRequest, WebhookResponse } from './types.js';
 import { verifyDelivery } from './verify/registry.js';
@@ -89,7 +88,7 @@ export class Pipeline {
       exprInput: { body: parsed.body, headers, query: queryOf(req), method },
     };
 
-    let targets: ResolvedStoredConnection[];
+    let targets: Resolved[];
     let matchValue: string | undefined;
     if (req.connectionId) {
       const conn = await this.d.resolver.byId(plan.id, req.connectionId);
@@ -106,7 +105,7 @@ export class Pipeline {
     }
     if (targets.length === 0) return notFound(`no ${plan.id} connection matches this delivery`);
 
-    const results = targets.map((t) => this.verify(d, t));
+    const { results } = await this.verifyAll(d, targets);
     const verified = targets.filter((_, i) => results[i].ok);
     if (verified.length === 0) {
       const reasonOf = (i: number) => (results[i] as { reason: RejectReason }).reason;
@@ -116,7 +115,20 @@ export class Pipeline {
     return this.store(d, verified);
   }
 
-  private verify(d: Delivery, t: ResolvedStoredConnection): VerifyResult {
+  /** Verifies against each target; one that failed on a reused copy is tried again with a fresh one. */
+  private async verifyAll(d: Delivery, targets: Resolved[]): Promise<{ results: VerifyResult[] }> {
+    const results = targets.map((t) => this.verify(d, t));
+    for (const [i, t] of targets.entries()) {
+      if (results[i].ok || !t.cached) continue;
+      const fresh = await this.d.resolver.byId(d.plan.id, t.info.id, { fresh: true });
+      if (!fresh) continue;
+      targets[i] = fresh;
+      results[i] = this.verify(d, fresh);
+    }
+    return { results };
+  }
+
+  private verify(d: Delivery, t: Resolved): VerifyResult {
     const input: VerifyInput = {
       rawBody: d.req.rawBody,
       method: d.method,
@@ -134,14 +146,14 @@ export class Pipeline {
    * url_verification carries no team id) is accepted if it verifies with the secret of any
    * of the connector's connections.
    */
-  private async handshake(d: Delivery, targets: ResolvedStoredConnection[], unnamed: boolean): Promise<WebhookResponse> {
+  private async handshake(d: Delivery, targets: Resolved[], unnamed: boolean): Promise<WebhookResponse> {
     const hs = d.spec.handshake!;
     const pool = targets.length === 0 && unnamed && d.spec.connection
       ? await this.d.resolver.candidates(d.plan.id, d.spec.connection.setting)
       : targets;
     if (pool.length === 0) return notFound(`no ${d.plan.id} connection matches this delivery`);
     if (hs.verify) {
-      const results = pool.map((t) => this.verify(d, t));
+      const { results } = await this.verifyAll(d, pool);
       if (!results.some((r) => r.ok)) {
         const reason = (results[0] as { reason: RejectReason }).reason;
         await this.reject(d.plan.id, targets, () => reason, d.req, d.headers);
@@ -152,7 +164,7 @@ export class Pipeline {
     return rawReply(hs.status, hs.contentType, value);
   }
 
-  private async store(d: Delivery, targets: ResolvedStoredConnection[]): Promise<WebhookResponse> {
+  private async store(d: Delivery, targets: Resolved[]): Promise<WebhookResponse> {
     const onError = (err: unknown) => this.d.logger.warn({ connector: d.plan.id, err: { message: (err as Error).message } }, 'webhook expression failed; event kept');
     const { events, split } = await splitEvents(d.spec, d.body, d.headers, onError);
     const identified: IdentifiedEvent[] = [];
@@ -187,7 +199,7 @@ export class Pipeline {
   /** Records a refused delivery on each connection it was meant for; a store failure here only logs. */
   private async reject(
     connector: string,
-    targets: ResolvedStoredConnection[],
+    targets: Resolved[],
     reasonOf: (i: number) => RejectReason,
     req: WebhookRequest,
     headers: Record<string, string>,

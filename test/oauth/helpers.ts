@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { Writable } from 'node:stream';
+import { createLogger } from '../../engine/log.js';
 import { OAuth2Server } from 'oauth2-mock-server';
 import { startServer, type RunningServer, type ServerOptions } from '../../engine/runtime/server.js';
 import { configureOAuth, type OAuthRuntimeOptions } from '../../engine/runtime/oauth/context.js';
@@ -123,6 +125,8 @@ export interface OAuthTestRuntime {
   running: RunningServer;
   adminKey: string;
   dir: string;
+  /** Every log line the runtime wrote. */
+  logs: string[];
   keyFor(tenant: string): Promise<string>;
   /** GET with the admin key (or `key`), never following redirects. */
   get(urlOrPath: string, key?: string | null): Promise<{ status: number; location: string | null; body: any }>;
@@ -132,6 +136,14 @@ export interface OAuthTestRuntime {
 export async function startOAuthRuntime(opts: { outbound?: OutboundPolicy; oauth?: OAuthRuntimeOptions; server?: Partial<ServerOptions> } = {}): Promise<OAuthTestRuntime> {
   const dir = mkdtempSync(path.join(tmpdir(), 'patchbay-oauth-'));
   const adminKey = `admin-${randomBytes(24).toString('base64url')}`;
+  const logs: string[] = [];
+  const destination = new Writable({
+    write(chunk, _enc, done) {
+      logs.push(...String(chunk).split('\n').filter((l) => l.trim()));
+      done();
+    },
+  });
+  const logger = createLogger({ level: 'debug', destination });
   const running = await startServer({
     port: 0,
     host: '127.0.0.1',
@@ -145,15 +157,17 @@ export async function startOAuthRuntime(opts: { outbound?: OutboundPolicy; oauth
     rateLimit: false,
     validateResponses: true,
     print: () => undefined,
+    logger,
     ...opts.server,
   });
-  configureOAuth(running.app.runtime.services, { outbound: opts.outbound, env: {}, ...opts.oauth });
+  configureOAuth(running.app.runtime.services, { outbound: opts.outbound, env: {}, logger, ...opts.oauth });
   const keys = new Map<string, string>();
   return {
     url: running.url,
     running,
     adminKey,
     dir,
+    logs,
     async keyFor(tenant) {
       if (!keys.has(tenant)) keys.set(tenant, (await running.app.runtime.services.keys.create({ tenant })).key);
       return keys.get(tenant)!;

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../../engine/engine.js';
@@ -206,6 +207,23 @@ describe('the engine with the guard on', () => {
   it('leaves the embedded engine unguarded by default', async () => {
     const e = await engineWith(undefined);
     await expect(call(e, api.url)).resolves.toEqual({ where: 'api' });
+  });
+});
+
+describe('https agents', () => {
+  it('are guarded the same way, before any TLS handshake', async () => {
+    const agent = createOutboundGuard({}).guardAgent(new https.Agent());
+    const get = (host: string) =>
+      new Promise<void>((resolve, reject) => {
+        const req = https.get({ host, port: Number(new URL(api.url).port), path: '/', agent }, () => resolve());
+        req.on('error', reject);
+      });
+    try {
+      await expect(get('localhost')).rejects.toThrow(/\(resolved from localhost\) is loopback/);
+      await expect(get('169.254.169.254')).rejects.toThrow('address 169.254.169.254 is a cloud metadata endpoint');
+    } finally {
+      agent.destroy();
+    }
   });
 });
 

@@ -85,13 +85,13 @@ export async function startRuntime(opts: Partial<ServerOptions> = {}): Promise<T
     const headers: Record<string, string> = { ...(o.headers ?? {}) };
     if (o.key !== undefined) headers.authorization = `Bearer ${o.key}`;
     if (o.tenant !== undefined) headers['x-patchbay-tenant'] = o.tenant;
-    let body: string | Buffer | undefined;
-    if (o.raw !== undefined) body = o.raw;
+    let body: string | Uint8Array | undefined;
+    if (o.raw !== undefined) body = typeof o.raw === 'string' ? o.raw : new Uint8Array(o.raw);
     else if (o.body !== undefined) {
       body = JSON.stringify(o.body);
       headers['content-type'] ??= 'application/json';
     }
-    const res = await fetch(`${url}${urlPath}`, { method, headers, body });
+    const res = await fetch(`${url}${urlPath}`, { method, headers, body: body as BodyInit | undefined });
     const text = await res.text();
     let parsed: unknown;
     try {

@@ -44,7 +44,7 @@ describe('runtime: request logs', () => {
 
   it('never logs or returns a credential, an API key or the admin key', async () => {
     const key = await rt.keyFor('acme');
-    const record = (r: { text: string }) => { replies.push(r.text); return r; };
+    const record = <T extends { text: string }>(r: T): T => { replies.push(r.text); return r; };
 
     const made = record(await rt.call('POST', '/v1/connections', { key, body: { connector: 'stripe', name: 'c', credentials: { api_key: CRED }, base_url: stripe.url } }));
     const id = JSON.parse(made.text).id;

@@ -124,7 +124,10 @@ describe('consent end to end', () => {
     const second = await consent({ connection_name: 'again' });
     expect(second.returned.searchParams.get('connection_id')).toBe(id);
     const after = (await platform().connections.resolve({ tenant: 'acme', id })).connection.credentials!;
-    expect(after.access_token).not.toBe(before.access_token);
+    // The mock's JWTs can repeat within a second; its refresh tokens are random UUIDs.
+    const issued = idp.tokenCalls[idp.tokenCalls.length - 1].response;
+    expect(after.access_token).toBe(issued.access_token);
+    expect(after.refresh_token).toBe(issued.refresh_token);
     expect(after.refresh_token).not.toBe(before.refresh_token);
     expect((await platform().connections.list({ tenant: 'acme', connector: CONNECTOR_ID })).filter((c) => c.name === 'again')).toHaveLength(1);
   });
@@ -288,6 +291,20 @@ describe('refusals and errors', () => {
     const r = new URL(res.location!);
     expect(r.searchParams.get('error')).toBe('exchange_failed');
     expect(r.searchParams.get('error_description')).toContain('address 169.254.169.254 is a cloud metadata endpoint');
+  });
+});
+
+describe('logs', () => {
+  it('name the consent outcomes and carry no token, code, verifier or client secret', () => {
+    const all = rt.logs.join('\n');
+    expect(all).toContain('oauth consent completed');
+    expect(all).toContain('"error":"state_reused"');
+    const secrets = [CLIENT_SECRET];
+    for (const call of idp.tokenCalls) {
+      for (const v of [call.body.code, call.body.code_verifier, call.response.access_token, call.response.refresh_token]) if (typeof v === 'string') secrets.push(v);
+    }
+    expect(secrets.length).toBeGreaterThan(20);
+    for (const s of secrets) expect(all).not.toContain(s);
   });
 });
 

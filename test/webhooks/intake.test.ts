@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Platform } from '../../engine/platform.js';
 import { createWebhooks, type WebhooksService } from '../../engine/webhooks/service.js';
 import { databaseKinds, type TestDatabase } from '../store/databases.js';
-import { connectAll, json, openPlatform, request, sign } from './helpers.js';
+import { openStore } from '../../engine/store/store.js';
+import { connectAll, json, openPlatform, request, SECRETS, sign } from './helpers.js';
 
 const PUBLIC = 'https://hooks.example.com';
 
@@ -99,7 +100,7 @@ for (const kind of databaseKinds()) {
     it('splits a HubSpot v3 batch into events, signed over method, public URL, body and timestamp', async () => {
       const events = [
         { eventId: 101, subscriptionId: 7, portalId: 62515, objectId: 501, subscriptionType: 'contact.deletion', occurredAt: Date.now() },
-        { eventId: 102, subscriptionId: 7, portalId: 62515, objectId: 502, subscriptionType: 'contact.propertyChange', propertyName: 'email', occurredAt: Date.now() },
+        { eventId: 102, subscriptionId: 8, portalId: 62515, objectId: 502, subscriptionType: 'object.deletion', objectTypeId: '0-2', occurredAt: Date.now() },
       ];
       const payload = JSON.stringify(events);
       const url = '/v1/webhooks/hubspot';
@@ -107,7 +108,7 @@ for (const kind of databaseKinds()) {
       expect(res.status).toBe(200);
       expect(json(res)).toEqual({ ok: true, received: 2, duplicates: 0 });
       const page = await hooks.list({ tenant, connection: conns.hubspot.id });
-      expect(page.events.map((e) => [e.providerEventId, e.type]).sort()).toEqual([['62515:7:101:501', 'contact.deletion'], ['62515:7:102:502', 'contact.propertyChange']]);
+      expect(page.events.map((e) => [e.providerEventId, e.type]).sort()).toEqual([['62515:7:101:501', 'contact.deletion'], ['62515:8:102:502', 'company.deletion']]);
       const full = await hooks.get(page.events[0].id);
       expect(full?.body).toEqual(events);
       expect(events).toContainEqual(full?.payload);
@@ -145,6 +146,10 @@ for (const kind of databaseKinds()) {
         expect(rejected.events.map((e) => e.reason).sort()).toEqual(['bad_signature', 'bad_signature', 'future_timestamp', 'missing_signature', 'stale_timestamp']);
         const one = await hooks.get(rejected.events[0].id);
         expect(typeof one?.payload).toBe('string');
+        // The worker never picks them up.
+        await hooks.drain();
+        const after = await hooks.list({ tenant, connection: conns.stripe.id, status: 'rejected' });
+        expect(after.events.map((e) => [e.id, e.attempts, e.processedAt])).toEqual(rejected.events.map((e) => [e.id, 0, undefined]));
         await expect(hooks.replay(rejected.events[0].id)).rejects.toMatchObject({ kind: 'conflict' });
       });
 
@@ -189,6 +194,34 @@ for (const kind of databaseKinds()) {
       });
     });
 
+    it('acknowledges concurrent deliveries only once committed, storing a repeated id once', async () => {
+      const distinct = Array.from({ length: 40 }, (_, i) => JSON.stringify({ id: `evt_burst_${i}`, type: 'customer.updated', data: { object: { id: `cus_b${i}` } } }));
+      const same = JSON.stringify({ id: 'evt_burst_same', type: 'customer.updated', data: { object: { id: 'cus_same' } } });
+      const all = [...distinct, ...Array.from({ length: 10 }, () => same)];
+      const answers = await Promise.all(all.map((p) => hooks.receive(request('stripe', conns.stripe.id, p, sign.stripe(p)))));
+      expect(answers.every((a) => a.status === 200)).toBe(true);
+      expect(answers.reduce((n, a) => n + json(a).received, 0)).toBe(41);
+      expect(answers.reduce((n, a) => n + json(a).duplicates, 0)).toBe(9);
+      // Another connection to the database sees every acknowledged event: they were committed.
+      const reader = await openStore(db.url);
+      try {
+        const n = await reader.knex('webhook_events').where('provider_event_id', 'like', 'evt_burst_%').count({ n: '*' });
+        expect(Number(n[0].n)).toBe(41);
+      } finally {
+        await reader.close();
+      }
+    });
+
+    it('takes a rotated webhook secret into account at once', async () => {
+      const p = JSON.stringify({ id: 'evt_rotated', type: 'customer.updated', data: { object: { id: 'cus_r' } } });
+      expect((await hooks.receive(request('stripe', conns.stripe.id, p, sign.stripe(p)))).status).toBe(200);
+      await platform.connections.update(conns.stripe.id, { credentials: { webhook_secret: 'whsec_rotated' }, mergeCredentials: true, skipCheck: true });
+      const q = JSON.stringify({ id: 'evt_rotated_2', type: 'customer.updated', data: { object: { id: 'cus_r' } } });
+      expect((await hooks.receive(request('stripe', conns.stripe.id, q, sign.stripe(q, undefined, 'whsec_rotated')))).status).toBe(200);
+      expect((await hooks.receive(request('stripe', conns.stripe.id, q, sign.stripe(q)))).status).toBe(401);
+      await platform.connections.update(conns.stripe.id, { credentials: { webhook_secret: SECRETS.stripe }, mergeCredentials: true, skipCheck: true });
+    });
+
     it('lists events newest first with a cursor, filtered by type pattern and time', async () => {
       const ids: string[] = [];
       for (let i = 0; i < 5; i++) {
@@ -208,3 +241,29 @@ for (const kind of databaseKinds()) {
     });
   });
 }
+
+describe('handshake without verification', () => {
+  let db: TestDatabase;
+  let platform: Platform;
+  let hooks: WebhooksService;
+  beforeAll(async () => {
+    db = await databaseKinds()[0].create('wh-ping');
+    platform = await openPlatform(db.url);
+    hooks = createWebhooks({ platform });
+    await connectAll(platform, 'acme');
+  });
+  afterAll(async () => {
+    await hooks?.close();
+    await platform?.close();
+    await db?.cleanup();
+  });
+
+  it('answers the manifest response to an unsigned probe and stores nothing', async () => {
+    const res = await hooks.receive(request('hooktest', undefined, JSON.stringify({ type: 'ping', nonce: 'n-1' }), {}));
+    expect(res).toEqual({ status: 202, headers: { 'content-type': 'text/plain' }, body: 'pong n-1' });
+    expect((await hooks.list({ tenant: 'acme' })).events).toEqual([]);
+    // Anything else unsigned is still refused.
+    const other = await hooks.receive(request('hooktest', undefined, JSON.stringify({ type: 'item.created', account: 'acc-1', id: 'x' }), {}));
+    expect(other.status).toBe(401);
+  });
+});

@@ -188,6 +188,33 @@ for (const kind of databaseKinds()) {
       await expect(hooks.replay('whe_nope')).rejects.toMatchObject({ kind: 'not_found' });
     });
 
+    it('publishes emitted events to the outbound publisher, retrying the event when that fails', async () => {
+      const published: NormalizedEvent[] = [];
+      let down = true;
+      hooks.setPublisher({
+        publish: async (e) => {
+          if (down) throw new Error('deliveries store is down');
+          published.push(e);
+        },
+      });
+      try {
+        await hooktest({ id: 'pub-1', type: 'item.created', account: 'acc-1', data: { id: 50, name: 'pub', updated_at: '2024-01-01' } });
+        expect(await hooks.drain()).toBe(1);
+        const first = await stored('pub-1');
+        expect(first).toMatchObject({ status: 'pending', attempts: 1 });
+        expect(first.error).toContain('deliveries store is down');
+        down = false;
+        clock += 500;
+        expect(await hooks.drain()).toBe(1);
+        expect(await stored('pub-1')).toMatchObject({ status: 'processed', attempts: 2 });
+        expect(published).toEqual([expect.objectContaining({ id: `${first.id}.2`, type: 'thing.changed', data: { id: '50', title: 'pub' } })]);
+        // Listeners heard both attempts, under the same id.
+        expect(emitted.map((e) => e.id)).toEqual([`${first.id}.2`, `${first.id}.2`]);
+      } finally {
+        hooks.setPublisher(undefined);
+      }
+    });
+
     it('processes in the background once started, woken by intake', async () => {
       hooks.start();
       try {

@@ -7,6 +7,7 @@ import { describe, expect, it, beforeAll } from 'vitest';
 import fc from 'fast-check';
 import { createHmac } from 'node:crypto';
 import type { Plan, PlanVerify } from '../../engine/manifest/plan.js';
+import { compileTemplate } from '../../engine/template.js';
 import { verifyDelivery } from '../../engine/webhooks/verify/registry.js';
 import type { VerifyInput } from '../../engine/webhooks/verify/types.js';
 import { allPlans, SECRETS, sign } from './helpers.js';
@@ -141,5 +142,43 @@ describe('hostile headers', () => {
         expect(r.ok).toBe(false);
       },
     ), { numRuns: 300 });
+  });
+});
+
+describe('hmac options', () => {
+  const key = Buffer.from('0123456789abcdef0123456789abcdef');
+  const body = '{"n":1}';
+  const base = (over: Partial<PlanVerify>): PlanVerify => ({
+    type: 'hmac', algorithm: 'sha256', secret: compileTemplate('{{credentials.s}}'), secretEncoding: 'utf8',
+    signature: { header: 'x-sig', encoding: 'hex' }, toleranceMs: 300_000, ...over,
+  });
+  const cases: Array<[string, PlanVerify, string, string]> = [
+    ['sha1, hex, utf8 secret', base({ algorithm: 'sha1' }), 'plain-secret', createHmac('sha1', 'plain-secret').update(body).digest('hex')],
+    ['sha512, base64 signature', base({ algorithm: 'sha512', signature: { header: 'x-sig', encoding: 'base64' } }), 'plain-secret', createHmac('sha512', 'plain-secret').update(body).digest('base64')],
+    ['base64 secret', base({ secretEncoding: 'base64' }), key.toString('base64'), createHmac('sha256', key).update(body).digest('hex')],
+    ['whsec secret', base({ secretEncoding: 'whsec' }), `whsec_${key.toString('base64')}`, createHmac('sha256', key).update(body).digest('hex')],
+  ];
+  for (const [name, spec, secret, sig] of cases) {
+    it(name, () => {
+      expect(verifyDelivery(spec, input(body, { 'x-sig': sig }, { s: secret }))).toEqual({ ok: true });
+      expect(verifyDelivery(spec, input(body, { 'x-sig': sig.slice(0, -2) + (sig.endsWith('00') ? '11' : '00') }, { s: secret }))).toEqual({ ok: false, reason: 'bad_signature' });
+    });
+  }
+  it('signs a template over timestamp, method, url and headers, with the timestamp in milliseconds', () => {
+    const now = Date.now();
+    const spec = base({
+      timestamp: { header: 'x-ts', unit: 'ms', toleranceMs: 1000 },
+      signed: compileTemplate('{{method}} {{url}} {{timestamp}} {{headers.[x-extra]}} {{raw_body}}'),
+    });
+    const url = 'https://hooks.example.com/a?b=1';
+    const sig = createHmac('sha256', 's').update(`POST ${url} ${now} extra-value ${body}`).digest('hex');
+    const headers = { 'x-sig': sig, 'x-ts': String(now), 'x-extra': 'extra-value' };
+    expect(verifyDelivery(spec, input(body, headers, { s: 's' }, { url, now }))).toEqual({ ok: true });
+    expect(verifyDelivery(spec, input(body, { ...headers, 'x-extra': 'other' }, { s: 's' }, { url, now }))).toEqual({ ok: false, reason: 'bad_signature' });
+    expect(verifyDelivery(spec, input(body, headers, { s: 's' }, { url, now: now + 1001 }))).toEqual({ ok: false, reason: 'stale_timestamp' });
+    expect(verifyDelivery(spec, input(body, { ...headers, 'x-ts': 'soon' }, { s: 's' }, { url, now }))).toEqual({ ok: false, reason: 'missing_timestamp' });
+  });
+  it('none accepts anything', () => {
+    expect(verifyDelivery({ type: 'none', algorithm: 'sha256', secretEncoding: 'utf8', toleranceMs: 0 }, input(body, {}, {}))).toEqual({ ok: true });
   });
 });

@@ -106,7 +106,7 @@ export const routes: RouteDef[] = [
           connector: req.params.connector,
           connectionName: req.query.connection_name,
           returnUrl: req.query.return_url,
-          redirectUri: rt.callbackUrl(ctx.origin),
+          redirectUri: rt.callbackUrl(`${ctx.protocol}://${ctx.host}`),
           auth: req.query.auth,
           config: parseConfig(req.query.config),
         });

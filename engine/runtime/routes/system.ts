@@ -5,15 +5,26 @@ import { HttpProblem } from '../problem.js';
 import { defineRoute, type RouteDef } from '../route.js';
 import type { RuntimeServices } from '../services.js';
 
+const PROBE_TIMEOUT_MS = 2000;
+
+/** A probe that cannot hang: a database that does not answer in time is as good as down. */
+function bounded<T>(p: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('timed out')), PROBE_TIMEOUT_MS);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
 async function readiness(services: RuntimeServices): Promise<void> {
   if (services.lifecycle.draining) throw new HttpProblem(503, 'shutting_down', 'the server is shutting down');
   const { store } = services.platform;
   try {
-    await store.knex.raw('select 1');
+    await bounded(store.knex.raw('select 1'));
   } catch {
     throw new HttpProblem(503, 'database_unreachable', `database ${store.display} is not reachable`);
   }
-  const [, pending] = (await store.knex.migrate.list({ migrationSource, tableName: MIGRATIONS_TABLE, schemaName: store.schema })) as [unknown[], unknown[]];
+  const [, pending] = (await bounded(store.knex.migrate.list({ migrationSource, tableName: MIGRATIONS_TABLE, schemaName: store.schema }))) as [unknown[], unknown[]];
   if (pending.length > 0) throw new HttpProblem(503, 'migrations_pending', `${pending.length} database migration(s) not applied`);
 }
 
