@@ -139,8 +139,10 @@ export async function run() {
     const baseline = await startServer({ BENCH_MODE: 'baseline', PATCHBAY_DATABASE_URL: baseDb });
     await load(baseline.url, '/', { duration: 1 });
     const base = await load(baseline.url, '/');
+    const baseFixed = await load(baseline.url, '/', { overallRate: FIXED_RATE });
     await baseline.stop();
     const baseStored = await countRows(baseDb, 'baseline_events');
+    const baseAcknowledged = base.ok + baseFixed.ok;
 
     const runtime = await startServer({ BENCH_MODE: 'patchbay', PATCHBAY_DATABASE_URL: runtimeDb, BENCH_WORKERS: '0' });
     const warm = await load(runtime.url, runtimePath, { duration: 1 });
@@ -156,10 +158,11 @@ export async function run() {
 
     const ratio = max.perSecond / base.perSecond;
     const acknowledged = warm.ok + max.ok + fixed.ok;
-    const failed = max.failed + fixed.failed + base.failed + busy.failed;
+    const failed = max.failed + fixed.failed + base.failed + baseFixed.failed + busy.failed;
     return [
       { metric: 'baseline (koa + insert raw body): events/s', value: base.perSecond, unit: '/s' },
-      { metric: 'baseline p50 / p99 latency', value: `${base.p50} / ${base.p99}`, unit: 'ms' },
+      { metric: 'baseline p50 / p99 latency at max load', value: `${base.p50} / ${base.p99}`, unit: 'ms' },
+      { metric: `baseline p50 / p99 at ${FIXED_RATE.toLocaleString('en-US')} events/s (the machine's floor)`, value: `${baseFixed.p50} / ${baseFixed.p99}`, unit: 'ms' },
       { metric: 'runtime verified + stored: events/s', value: max.perSecond, unit: '/s' },
       { metric: 'runtime p50 / p99 latency at max load', value: `${max.p50} / ${max.p99}`, unit: 'ms' },
       { metric: 'runtime / baseline throughput', value: ratio, unit: '×', target: '≥ 0.6', pass: ratio >= 0.6 },
@@ -167,7 +170,7 @@ export async function run() {
       { metric: `p50 / p99 at ${FIXED_RATE.toLocaleString('en-US')}/s with processing + delivery workers on`, value: `${busy.p50} / ${busy.p99}`, unit: 'ms' },
       { metric: 'non-2xx answers and errors', value: failed, target: '0', pass: failed === 0 },
       // Requests still in flight when a phase's clock stops are stored but not counted, hence ≥.
-      { metric: 'rows stored / 2xx answers (runtime; baseline)', value: `${runtimeStored}/${acknowledged}; ${baseStored}/${base.ok}`, target: 'every 2xx stored', pass: runtimeStored >= acknowledged && baseStored >= base.ok },
+      { metric: 'rows stored / 2xx answers (runtime; baseline)', value: `${runtimeStored}/${acknowledged}; ${baseStored}/${baseAcknowledged}`, target: 'every 2xx stored', pass: runtimeStored >= acknowledged && baseStored >= baseAcknowledged },
     ];
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -34,7 +34,7 @@ async function patchbay() {
     platform.webhooks.start();
     platform.deliveries.start();
   }
-  return { handler: app.callback(), close: () => platform.close() };
+  return { app, close: () => platform.close() };
 }
 
 async function baseline() {
@@ -62,11 +62,22 @@ async function baseline() {
     ctx.status = 200;
     ctx.body = { ok: true };
   });
-  return { handler: app.callback(), close: () => store.close() };
+  return { app, close: () => store.close() };
 }
 
-const { handler, close } = mode === 'baseline' ? await baseline() : await patchbay();
-const server = http.createServer(handler);
+const { app, close } = mode === 'baseline' ? await baseline() : await patchbay();
+// Counts handlers still running (a client that went away does not stop its insert), so the
+// store is closed only after the last one.
+let inFlight = 0;
+app.middleware.unshift(async (_ctx, next) => {
+  inFlight++;
+  try {
+    await next();
+  } finally {
+    inFlight--;
+  }
+});
+const server = http.createServer(app.callback());
 server.keepAliveTimeout = 30_000;
 await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
 const { port } = server.address();
@@ -81,6 +92,7 @@ const stop = () => {
     server.closeIdleConnections();
     await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 5000))]);
     server.closeAllConnections();
+    for (let i = 0; inFlight > 0 && i < 500; i++) await new Promise((resolve) => setTimeout(resolve, 10));
     await close();
     process.exit(0);
   })();

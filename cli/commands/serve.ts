@@ -66,6 +66,9 @@ export function register(program: Command): Command {
           handleSignals: true,
         });
         await running.closed;
+        // Anything still holding the event loop after a graceful shutdown (a sync that ignored
+        // the stop) must not keep the process alive; its lease lapses and the next run resumes.
+        setTimeout(() => process.exit(), 2000).unref();
       });
     });
 }

@@ -138,7 +138,9 @@ export class DeliveriesRepo {
         .where('id', id)
         .where('status', 'pending')
         .where((qb) => qb.whereNull('lease_until').orWhere('lease_until', '<', now))
-        .update({ lease_owner: claim, lease_until: now + leaseMs });
+        // Due again when the lease runs out: if this worker dies, that is when another retries it,
+        // and until then no worker (nor `nextDue`) sees it as due.
+        .update({ lease_owner: claim, lease_until: now + leaseMs, next_attempt_at: now + leaseMs });
       if (n !== 1) continue;
       const r = await db
         .from('deliveries as d')
@@ -252,7 +254,7 @@ export class DeliveriesRepo {
     return (await scope.from('deliveries').select('id').where('id', id).first()) ? 'busy' : 'missing';
   }
 
-  /** The earliest time a pending row falls due, so an idle worker can sleep until then. */
+  /** The earliest time a pending row falls due (rows in flight: when their lease ends), so an idle worker can sleep until then. */
   async nextDue(db: Unscoped): Promise<number | undefined> {
     const r = await db.from('deliveries').min({ at: 'next_attempt_at' }).where('status', 'pending').first();
     return r?.at == null ? undefined : Number(r.at);

@@ -134,6 +134,8 @@ export function createDeliveries(opts: DeliveriesOptions): Deliveries {
   };
 
   const enqueue = async (event: NormalizedEvent): Promise<number> => {
+    if (typeof event?.id !== 'string' || event.id.length === 0 || event.id.length > 64) throw invalid('/id', 'an event id must be 1 to 64 characters (it is sent as webhook-id)');
+    if (typeof event.type !== 'string' || event.type.length === 0 || event.type.length > 300) throw invalid('/type', 'an event type must be 1 to 300 characters');
     const scope = store.scope(event.tenant);
     const subs = (await subscriptions.active(scope, event.connection)).filter((s) => matchesAny(s.events, event.type));
     if (subs.length === 0) return 0;

@@ -15,6 +15,7 @@ import { createApp, type RuntimeApp, type RuntimeOptions } from './app.js';
 import { writeAdminKeyFile } from './bootstrap.js';
 import { withBaseUrlOverrides } from './base-url.js';
 import { outboundPolicyFromEnv, type OutboundPolicy } from './outbound-guard.js';
+import { startOAuthWorkers, type OAuthWorkers } from './oauth/context.js';
 
 export interface ServerOptions extends Omit<RuntimeOptions, 'platform' | 'engine' | 'logger'> {
   /** Default 3000; 0 picks a free port. */
@@ -85,6 +86,16 @@ function trackRequests(server: http.Server) {
   };
 }
 
+/** Whether `p` settled within `ms` (it keeps running either way). */
+function within(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+    timer.unref();
+  });
+  return Promise.race([p.then(() => true, () => true), timeout]).finally(() => clearTimeout(timer));
+}
+
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const print = opts.print ?? ((line: string) => process.stderr.write(`${line}\n`));
   const logger = opts.logger ?? createLogger({ name: 'patchbay' });
@@ -133,10 +144,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const { port, address, family } = server.address() as AddressInfo;
   const url = `http://${family === 'IPv6' ? `[${address}]` : address}:${port}`;
 
+  let oauthWorkers: OAuthWorkers | undefined;
   if (opts.workers !== false) {
     platform.scheduler.start();
     platform.webhooks.start();
     platform.deliveries.start();
+    // Idle connections nearing token expiry are refreshed here, one process at a time.
+    oauthWorkers = startOAuthWorkers(app.runtime.services);
   }
   print(`patchbay: serving ${engine.plans.size} connector(s) on ${url} (database ${platform.store.display}); API description at ${url}/openapi.json`);
 
@@ -161,7 +175,16 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       }
       await stopped;
       await app.runtime.services.background.drain(grace);
-      await platform.close();
+      await oauthWorkers?.stop();
+      // Scheduled syncs are waited for too, within the same bound; past it the engine's
+      // sockets are closed, which fails their current page: the run ends partial and the
+      // next one resumes from the last committed page.
+      const platformClosed = platform.close();
+      if (!(await within(platformClosed, grace))) {
+        logger.warn({ graceMs: grace }, 'shutdown: scheduled syncs still running after the grace period; stopping them');
+        await base.close();
+        await within(platformClosed, grace);
+      }
       await base.close();
     })();
     settle(closing);

@@ -71,6 +71,7 @@ for (const kind of databaseKinds()) {
       await env.deliveries.publish(ev);
       await env.deliveries.publish(ev);
       expect(await env.deliveries.enqueue(ev)).toBe(0);
+      expect((await rejection(env.deliveries.enqueue(event({ id: 'x'.repeat(65) })))).kind).toBe('validation');
       await env.deliveries.runOnce();
       expect(receiver.received.filter((r) => r.headers['webhook-id'] === ev.id)).toHaveLength(1);
       expect((await env.deliveries.listDeliveries('acme', sub.id)).deliveries.filter((d) => d.eventId === ev.id)).toHaveLength(1);
@@ -230,6 +231,25 @@ for (const kind of databaseKinds()) {
       expect(await env.store.knex('deliveries').where('subscription_id', sub.id)).toEqual([]);
       expect(await env.deliveries.runOnce()).toBe(0);
       expect(receiver.received).toHaveLength(0);
+    });
+
+    it('sleeps rather than polling the database while an attempt is in flight', async () => {
+      const quiet = await openDeliveries(db.url, { pollMs: 60_000, timeoutMs: 3000 });
+      try {
+        receiver.respond = (_req, res) => setTimeout(() => res.end('slow ok'), 600);
+        const sub = await quiet.deliveries.createSubscription('acme', { url: receiver.url, events: ['slow.*'] });
+        await quiet.deliveries.publish(event({ type: 'slow.one' }));
+        let queries = 0;
+        quiet.store.knex.on('query', () => queries++);
+        quiet.deliveries.start();
+        await new Promise((r) => setTimeout(r, 1000));
+        const counted = queries;
+        expect((await quiet.deliveries.listDeliveries('acme', sub.id)).deliveries[0].status).toBe('delivered');
+        // claim, fetch, finish and the wake-ups around them; a loop spinning for 600 ms would make hundreds.
+        expect(counted).toBeLessThan(25);
+      } finally {
+        await quiet.close();
+      }
     });
 
     it('wakes the running worker at once when an event is queued', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SCHEDULE_MS, MAX_WAIT_MS, nextWait } from '../../engine/deliveries/index.js';
+import { Webhook } from 'standardwebhooks';
+import { DEFAULT_SCHEDULE_MS, MAX_WAIT_MS, generateSecret, matchesAny, nextWait, secretKey, signedHeaders } from '../../engine/deliveries/index.js';
 import { parseRetryAfter } from '../../engine/deliveries/schedule.js';
-import { matchesAny } from '../../engine/deliveries/index.js';
 
 describe('delivery retry schedule', () => {
   it('grows from seconds to a day and then gives up', () => {
@@ -35,5 +35,17 @@ describe('subscription event patterns', () => {
     expect(matchesAny(['*'], 'anything.at.all')).toBe(true);
     expect(matchesAny(['invoice.paid', 'customer.*.updated'], 'customer.vip.updated')).toBe(true);
     expect(matchesAny(['a.b'], 'aXb')).toBe(false);
+  });
+});
+
+describe('delivery signatures', () => {
+  it('are what the standardwebhooks package computes for the same secret, id, time and body', () => {
+    const secret = generateSecret();
+    const at = new Date(1_700_000_000_000);
+    const body = JSON.stringify({ type: 'ticket.created', data: { id: 'é✓' } });
+    const headers = signedHeaders(secretKey(secret), 'ev_1', at.getTime() / 1000, body);
+    expect(headers['webhook-signature']).toBe(new Webhook(secret).sign('ev_1', at, body));
+    expect(headers['webhook-timestamp']).toBe('1700000000');
+    expect(() => secretKey('not-whsec')).toThrow(/whsec_/);
   });
 });

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { oauthFor } from '../../engine/runtime/oauth/context.js';
+import { oauthFor, startOAuthWorkers } from '../../engine/runtime/oauth/context.js';
 import { stateId } from '../../engine/oauth/states.js';
 import { CONNECTOR_ID, startMockIdp, startOAuthRuntime, type MockIdp, type OAuthTestRuntime } from '../oauth/helpers.js';
 
@@ -291,6 +291,30 @@ describe('refusals and errors', () => {
     const r = new URL(res.location!);
     expect(r.searchParams.get('error')).toBe('exchange_failed');
     expect(r.searchParams.get('error_description')).toContain('address 169.254.169.254 is a cloud metadata endpoint');
+  });
+});
+
+describe('background workers', () => {
+  it('refresh a consented connection nearing expiry through the provider, and stop on request', async () => {
+    const { returned } = await consent({ connection_name: 'idle' });
+    const id = returned.searchParams.get('connection_id')!;
+    await platform().connections.update({ tenant: 'acme', id }, { credentials: { expires_at: Date.now() + 30_000 }, mergeCredentials: true, skipCheck: true });
+    const before = (await platform().connections.resolve({ tenant: 'acme', id })).connection.credentials!;
+    const workers = startOAuthWorkers(services(), { intervalMs: 25 });
+    let after = before;
+    try {
+      for (let i = 0; i < 200 && after.refresh_token === before.refresh_token; i++) {
+        await new Promise((r) => setTimeout(r, 25));
+        after = (await platform().connections.resolve({ tenant: 'acme', id })).connection.credentials!;
+      }
+    } finally {
+      await workers.stop();
+    }
+    const call = idp.tokenCalls.find((c) => c.body.grant_type === 'refresh_token' && c.body.refresh_token === before.refresh_token)!;
+    expect(call).toBeDefined();
+    expect(call.body.client_secret).toBe(CLIENT_SECRET);
+    expect(after.refresh_token).toBe(call.response.refresh_token);
+    expect(Number(after.expires_at)).toBeGreaterThan(Date.now() + 60_000);
   });
 });
 

@@ -93,7 +93,7 @@ for (const kind of databaseKinds()) {
         expect(bytes).toContain(api.url);
         expect(bytes).not.toContain(api.token);
       }
-    });
+    }, 180_000);
 
     it('rotates secrets to a new key, after which the old key is no longer needed', async () => {
       const old = kind.dialect === 'sqlite' ? readFileSync(path.join(cwd, '.patchbay', 'secret.key'), 'utf8').trim() : KEY_A;
@@ -107,6 +107,6 @@ for (const kind of databaseKinds()) {
       const synced = await cli(['sync', conn.id, 'items'], onlyNew, cwd);
       expect(synced.code, synced.stderr).toBe(0);
       expect(JSON.parse(synced.stdout).records).toMatchObject({ written: 0, unchanged: 1 });
-    });
+    }, 120_000);
   });
 }

@@ -84,7 +84,8 @@ export interface OAuthWorkers {
 
 /**
  * The runtime's OAuth upkeep: the background token refresher and an hourly purge of
- * long-expired consent states. Start it with the server's other workers; stop it on shutdown.
+ * long-expired consent states. Start it with the server's other workers; stop it on shutdown
+ * (it also releases the token client's idle sockets).
  */
 export function startOAuthWorkers(services: RuntimeServices, opts: Partial<TokenRefresherOptions> = {}): OAuthWorkers {
   const rt = oauthFor(services);
@@ -106,6 +107,8 @@ export function startOAuthWorkers(services: RuntimeServices, opts: Partial<Token
     async stop() {
       clearInterval(purge);
       await refresher.stop();
+      // Idle keep-alive sockets to token endpoints must not hold a shutting-down process open.
+      rt.close();
     },
   };
 }
