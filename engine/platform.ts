@@ -19,7 +19,7 @@ import { SchedulesRepo } from './store/schedules.js';
 import { createVault, type Vault } from './secrets/vault.js';
 import { loadKeyRing } from './secrets/keyfile.js';
 import { rotateSecrets, type RotateOptions, type RotateReport } from './secrets/rotate.js';
-import { ConnectionService, type ConnectionRef } from './connections/service.js';
+import { ConnectionService, type ConnectionLifecycle, type ConnectionRef } from './connections/service.js';
 import type { EngineSeam } from './connections/seam.js';
 import { SyncRunner, type SyncOptions } from './sync/runner.js';
 import { Scheduler, type SchedulerOptions } from './sync/scheduler.js';
@@ -116,7 +116,7 @@ export async function createPlatform(opts: PlatformOptions = {}): Promise<Platfo
     let webhooks: WebhooksService | undefined;
     let deliveries: Deliveries | undefined;
     const deliveriesService = () => (deliveries ??= createDeliveries({ outbound: opts.outbound, ...opts.deliveries, store, vault, logger: opts.logger }));
-    return {
+    const platform: Platform = {
       engine,
       store,
       vault,
@@ -142,9 +142,42 @@ export async function createPlatform(opts: PlatformOptions = {}): Promise<Platfo
         await store.close();
       },
     };
+    connections.lifecycle = webhookLifecycle(platform, opts);
+    return platform;
   } catch (err) {
     await ownEngine?.close();
     await store.close();
     throw err;
   }
+}
+
+/**
+ * Registers this runtime's webhook URL at the provider when a connection is created, and
+ * removes it before a disconnect, for manifests with `webhooks.subscribe`. Without a public
+ * URL there is nothing a provider could call, so subscribing is skipped (and logged).
+ */
+function webhookLifecycle(platform: Platform, opts: PlatformOptions): ConnectionLifecycle {
+  const subscribes = async (ref: { tenant: string; id: string }) => {
+    const info = await platform.connections.get(ref);
+    return Boolean(info && platform.engine.plans.get(info.connector)?.webhooks?.subscribe);
+  };
+  return {
+    async afterCreate(ref) {
+      if (!(await subscribes(ref))) return;
+      if (!opts.webhooks?.publicUrl) {
+        opts.logger?.info({ connection: ref.id }, 'webhook subscription skipped: no public URL configured (PATCHBAY_PUBLIC_URL)');
+        return;
+      }
+      await platform.webhooks.subscribe(ref);
+    },
+    async beforeDisconnect(ref) {
+      if (!(await subscribes(ref))) return;
+      try {
+        await platform.webhooks.unsubscribe(ref);
+      } catch (err) {
+        opts.logger?.warn({ connection: ref.id, err: (err as Error).message }, 'webhook unsubscribe failed; disconnecting anyway');
+        throw err;
+      }
+    },
+  };
 }

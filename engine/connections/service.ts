@@ -46,8 +46,20 @@ export interface ResolvedStoredConnection {
   connection: Connection;
 }
 
+/**
+ * Work that belongs to a connection's life but not to this service (registering webhooks at
+ * the provider). Hook failures never undo what the user asked for: a failed subscription
+ * leaves the connection in `error` with the reason, a failed unsubscribe is logged.
+ */
+export interface ConnectionLifecycle {
+  afterCreate?(ref: { tenant: string; id: string }): Promise<void>;
+  beforeDisconnect?(ref: { tenant: string; id: string }): Promise<void>;
+}
+
 export class ConnectionService {
   private readonly repo: ConnectionsRepo;
+  /** Set by the platform once the services the hooks need exist. */
+  lifecycle: ConnectionLifecycle = {};
 
   constructor(
     private readonly store: Store,
@@ -90,7 +102,7 @@ export class ConnectionService {
     }
     resolveConnection(plan, connection);
     if (!input.skipCheck) await this.engine.check(connection);
-    return this.repo.insert(scope, {
+    const inserted = await this.repo.insert(scope, {
       id,
       connector: plan.id,
       name: input.name,
@@ -100,6 +112,13 @@ export class ConnectionService {
       settings: connection.settings,
       status: 'active',
     });
+    if (!this.lifecycle.afterCreate) return inserted;
+    try {
+      await this.lifecycle.afterCreate({ tenant: input.tenant, id });
+    } catch (err) {
+      await this.markError(scope, id, err, connection);
+    }
+    return (await this.repo.get(scope, id)) ?? inserted;
   }
 
   async get(ref: ConnectionRef): Promise<ConnectionInfo | undefined> {
@@ -172,6 +191,9 @@ export class ConnectionService {
   /** Wipes the credentials and keeps the row (its runs and records stay attributable). */
   async disconnect(ref: ConnectionRef): Promise<ConnectionInfo> {
     const { scope, id } = await this.locate(ref);
+    // Best effort by design: a provider that refuses to drop the subscription must not keep
+    // a user from disconnecting (the hook logs the failure).
+    await this.lifecycle.beforeDisconnect?.({ tenant: scope.tenant, id }).catch(() => undefined);
     const updated = await this.repo.update(scope, id, { credentials: null, status: 'disconnected' });
     if (!updated) throw notFound(id);
     return updated;

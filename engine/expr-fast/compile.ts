@@ -6,7 +6,7 @@
  */
 import { BUILTIN_NAMES, BUILTINS, type FastRuntime } from './functions.js';
 import { applyFilters, compileFilters, compilePath, rejectForeign, Unsupported, type Fn, type Node } from './path.js';
-import { append, bail, boolize, collapse, deepEqual, isFunction, isNumeric, lookup, toBoolean, toStr } from './values.js';
+import { append, bail, boolize, collapse, deepEqual, finalize, isFunction, isNumeric, lookup, toBoolean, toStr } from './values.js';
 
 /** Block-scoped variables, resolved at compile time to slots in `rt.locals`. */
 export class Scope {
@@ -165,6 +165,7 @@ function arrayConstructor(node: Node, compile: (n: Node) => Fn): Fn {
 }
 
 function objectConstructor(node: Node, compile: (n: Node) => Fn): Fn {
+  // `compile` is compileFinal for an object in final position, whose values go out as they are.
   const seen = new Set<string>();
   const pairs = (node.lhs as Node[][]).map(([k, v]) => {
     if (k.type !== 'string' || k.predicate || k.stages || k.keepArray) throw new Unsupported('computed object key');
@@ -272,8 +273,65 @@ export function compileNode(node: Node, st: CompileState): Fn {
   const predicates = compileFilters(node.predicate, (n) => compileNode(n, st));
   const keep = node.keepArray === true;
   if (predicates.length === 0) {
-    if (node.type === 'string' || node.type === 'number' || node.type === 'value' || node.type === 'binary') return fn;
+    if (!maySequence(node)) return fn;
     return (input, rt) => collapse(fn(input, rt), keep);
   }
   return (input, rt) => collapse(applyFilters(predicates, fn(input, rt), rt), keep);
+}
+
+/** Built-ins that may hand back a sequence (a lookup over arrays); the others answer scalars, plain arrays or objects. */
+const SEQUENCE_BUILTINS = new Set(['lookup']);
+
+/** Whether a node's own result can be a sequence, i.e. whether evaluate()'s collapse can change it. */
+function maySequence(node: Node): boolean {
+  switch (node.type) {
+    case 'string': case 'number': case 'value': case 'binary': return false;
+    case 'unary': return false;
+    case 'function': return SEQUENCE_BUILTINS.has(String(node.procedure?.value));
+    default: return true;
+  }
+}
+
+const hasPost = (node: Node) => node.predicate !== undefined || node.keepArray === true || node.stages !== undefined;
+
+/**
+ * Whether `node` in final position (its value is the expression's output, never navigated
+ * again) can be compiled to produce plain data directly: object constructors (whose values
+ * are then finalised as they are stored), scalars, and conditions or blocks ending in those.
+ */
+export function finalKind(node: Node): boolean {
+  if (node === null || typeof node !== 'object' || hasPost(node)) return false;
+  switch (node.type) {
+    case 'string': case 'number': case 'value': case 'binary': return true;
+    case 'unary': return node.value === '{' || node.value === '-';
+    case 'condition': return finalKind(node.then) && (node.else === undefined || finalKind(node.else));
+    case 'block': return node.expressions.length === 0 || (node.expressions[node.expressions.length - 1].type !== 'bind' && finalKind(node.expressions[node.expressions.length - 1]));
+    default: return false;
+  }
+}
+
+/**
+ * A node in final position, compiled so its result is plain JSON data (see values.ts
+ * `finalize`). Objects built here hold plain values from the start, so the output needs no
+ * second walk or copy.
+ */
+export function compileFinal(node: Node, st: CompileState): Fn {
+  if (!finalKind(node)) {
+    const fn = compileNode(node, st);
+    return (input, rt) => finalize(fn(input, rt));
+  }
+  rejectForeign(node);
+  const final = (n: Node) => compileFinal(n, st);
+  switch (node.type) {
+    case 'unary':
+      return node.value === '{' ? objectConstructor(node, final) : compileNode(node, st);
+    case 'condition':
+      return condition(node, (n) => (n === node.condition ? compileNode(n, st) : final(n)));
+    case 'block': {
+      const last = node.expressions.length - 1;
+      return block(node, st, (n, inner) => (n === node.expressions[last] ? compileFinal(n, inner) : compileNode(n, inner)));
+    }
+    default:
+      return compileNode(node, st);
+  }
 }

@@ -7,7 +7,7 @@
  * that input with real JSONata.
  */
 import jsonata from 'jsonata';
-import { compileNode, Scope, type CompileState } from './compile.js';
+import { compileFinal, compileNode, finalKind, Scope, type CompileState } from './compile.js';
 import type { FastRuntime } from './functions.js';
 import { Unsupported, type Fn, type Node } from './path.js';
 import { bail, finalize, isSeq, seqOf, type Seq } from './values.js';
@@ -76,14 +76,14 @@ function wrapInput(input: unknown): unknown {
 function compileAst(ast: Node, opts: FastOptions): FastExpr {
   checkDepth(ast, opts);
   const st = newState();
-  const fn = compileNode(ast, st);
+  const fn = compileFinal(ast, st);
   const shadowed = shadowCheck(st.called);
   const slots = st.slots.n;
   return {
     evaluate(input, bindings) {
       shadowed(bindings);
       const rt: FastRuntime = { bindings, root: input, locals: slots === 0 ? EMPTY : new Array(slots) };
-      return finalize(fn(wrapInput(input), rt));
+      return fn(wrapInput(input), rt);
     },
   };
 }
@@ -155,13 +155,15 @@ export function compileFastPageMapper(wrappedSource: string | Node, opts: FastOp
   let blockFn: Fn;
   let bodyFn: Fn;
   let st: CompileState;
+  // A mapping ending in an object constructor (the usual case) builds plain records directly.
+  const blockFinal = finalKind(parts.block);
   try {
     checkDepth(ast, opts);
     const scope = new Scope();
     st = newState(scope);
     scope.set(parts.param, st.slots.n++);
     st.called.add('map');
-    blockFn = compileNode(parts.block, st);
+    blockFn = blockFinal ? compileFinal(parts.block, st) : compileNode(parts.block, st);
     bodyFn = compileNode(parts.body, st);
   } catch (err) {
     if (err instanceof Unsupported) return undefined;
@@ -170,13 +172,14 @@ export function compileFastPageMapper(wrappedSource: string | Node, opts: FastOp
   const shadowed = shadowCheck(st.called);
   const slots = st.slots.n;
 
-  /** `$r.(block)` for one record, as the lambda body evaluates it. */
+  /** `$r.(block)` for one record, as the lambda body evaluates it, as plain data. */
   const one = (rec: unknown, wrapped: unknown, rt: FastRuntime): unknown => {
-    if (Array.isArray(rec)) return bodyFn(wrapped, rt);
+    if (Array.isArray(rec)) return finalize(bodyFn(wrapped, rt));
     if (rec === undefined) return undefined;
     const v = blockFn(rec, rt);
-    if (!Array.isArray(v) || !isSeq(v) || (v as Seq).cons) return v;
-    return v.length === 0 ? undefined : v.length === 1 ? v[0] : v;
+    if (blockFinal) return v;
+    if (!Array.isArray(v) || !isSeq(v) || (v as Seq).cons) return finalize(v);
+    return finalize(v.length === 0 ? undefined : v.length === 1 ? v[0] : v);
   };
 
   return {
@@ -197,8 +200,7 @@ export function compileFastPageMapper(wrappedSource: string | Node, opts: FastOp
         if (v !== undefined) out.push(v);
       }
       // $map's sequence collapses: one result that is itself an array becomes the page.
-      if (out.length === 1 && Array.isArray(out[0])) return Array.from(out[0] as unknown[], finalize);
-      for (let i = 0; i < out.length; i++) out[i] = finalize(out[i]);
+      if (out.length === 1 && Array.isArray(out[0])) return Array.from(out[0] as unknown[]);
       return out;
     },
   };

@@ -107,49 +107,79 @@ export function parseSignature(signature: string): Signature {
   }
   const regex = new RegExp(`^${params.map((p) => `(${p.regex})`).join('')}$`);
 
+  /** How to build the validated arguments for one pattern of argument types; null when JSONata rejects it. */
+  const planFor = (supplied: string): Action[] | null => {
+    const matched = regex.exec(supplied);
+    if (!matched) return null;
+    const actions: Action[] = [];
+    let argIndex = 0;
+    for (let index = 0; index < params.length; index++) {
+      const p = params[index];
+      const match = matched[index + 1];
+      if (match === '') {
+        if (p.context && p.contextRegex) actions.push({ context: p.contextRegex });
+        else actions.push({ arg: argIndex++ });
+        continue;
+      }
+      for (const single of match.split('')) {
+        if (p.type !== 'a') {
+          actions.push({ arg: argIndex++ });
+          continue;
+        }
+        if (single === 'm') {
+          actions.push({ missing: true });
+          argIndex++;
+          continue;
+        }
+        if (p.subtype !== undefined && single !== 'a' && match !== p.subtype) return null;
+        actions.push({ arg: argIndex++, wrap: single !== 'a', items: single === 'a' ? p.subtype : undefined });
+      }
+    }
+    return actions;
+  };
+  const plans = new Map<string, Action[] | null>();
+
   return {
     validate(args, context) {
       let supplied = '';
       for (const a of args) supplied += symbolOf(a);
-      const matched = regex.exec(supplied);
-      if (!matched) bail('T0410 argument types do not match the signature');
-      const out: unknown[] = [];
-      let argIndex = 0;
-      params.forEach((p, index) => {
-        const match = matched[index + 1];
-        if (match === '') {
-          if (p.context && p.contextRegex) {
-            if (!p.contextRegex.test(symbolOf(context))) bail('T0411 context value has the wrong type');
-            out.push(context);
-          } else {
-            out.push(args[argIndex]);
-            argIndex++;
-          }
-          return;
+      let plan = plans.get(supplied);
+      if (plan === undefined) plans.set(supplied, (plan = planFor(supplied)));
+      if (plan === null) bail('T0410 argument types do not match the signature');
+      const out = new Array<unknown>(plan.length);
+      for (let i = 0; i < plan.length; i++) {
+        const a = plan[i];
+        if (a.context) {
+          if (!a.context.test(symbolOf(context))) bail('T0411 context value has the wrong type');
+          out[i] = context;
+        } else if (a.missing) {
+          out[i] = undefined;
+        } else {
+          const arg = args[a.arg!];
+          if (a.items !== undefined) checkItems(arg as unknown[], a.items);
+          out[i] = a.wrap ? [arg] : arg;
         }
-        for (const single of match.split('')) {
-          let arg = args[argIndex];
-          if (p.type === 'a') {
-            if (single === 'm') arg = undefined;
-            else {
-              if (p.subtype !== undefined) {
-                let ok = true;
-                if (single !== 'a' && match !== p.subtype) ok = false;
-                else if (single === 'a' && (arg as unknown[]).length > 0) {
-                  const items = arg as unknown[];
-                  const itemType = symbolOf(items[0]);
-                  ok = itemType === p.subtype.charAt(0) && items.every((v) => symbolOf(v) === itemType);
-                }
-                if (!ok) bail('T0412 array items have the wrong type');
-              }
-              if (single !== 'a') arg = [arg];
-            }
-          }
-          out.push(arg);
-          argIndex++;
-        }
-      });
+      }
       return out;
     },
   };
+}
+
+interface Action {
+  /** Substitute the context value, which must have one of these types. */
+  context?: RegExp;
+  /** An `a` parameter given undefined. */
+  missing?: boolean;
+  arg?: number;
+  /** Wrap a single value into an array (`a` parameters). */
+  wrap?: boolean;
+  /** Element type every item of an array argument must share (`a<s>`). */
+  items?: string;
+}
+
+function checkItems(items: unknown[], subtype: string): void {
+  if (items.length === 0) return;
+  const itemType = symbolOf(items[0]);
+  if (itemType !== subtype.charAt(0)) bail('T0412 array items have the wrong type');
+  for (const v of items) if (symbolOf(v) !== itemType) bail('T0412 array items have the wrong type');
 }

@@ -132,7 +132,12 @@ export function toStr(arg: unknown, prettify = false): string | undefined {
   if (arg === undefined) return undefined;
   if (typeof arg === 'string') return arg;
   if (isFunction(arg)) return '';
-  if (typeof arg === 'number' && !Number.isFinite(arg)) bail('D3001 non-finite number to string');
+  if (typeof arg === 'number') {
+    if (!Number.isFinite(arg)) bail('D3001 non-finite number to string');
+    // What JSON.stringify with JSONata's replacer gives a number, without the replacer call.
+    return Number.isInteger(arg) ? String(arg) : String(Number(arg.toPrecision(15)));
+  }
+  if (typeof arg === 'boolean' || arg === null) return String(arg);
   let value = arg;
   if (Array.isArray(value) && (value as Seq).outerWrapper) value = value[0];
   return JSON.stringify(value, stringReplacer, prettify ? 2 : 0);

@@ -4,7 +4,6 @@ import type { CompiledExpr } from '../expr.js';
 import type { InboundResponse } from '../http/types.js';
 import type { PlanStream } from '../manifest/plan.js';
 import { asRecords } from '../paginate/drive.js';
-import { plain } from './plain.js';
 
 export async function selectRecords(expr: CompiledExpr | undefined, res: InboundResponse): Promise<unknown[]> {
   const selected = expr ? await expr.evaluate(res.body, { headers: res.headers, status: res.status }) : res.body;
@@ -19,7 +18,8 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  */
 export async function mapPage(stream: PlanStream, raw: unknown[], bindings: Record<string, unknown>): Promise<Array<Record<string, unknown>>> {
   if (raw.length === 0) return [];
-  const mapped = stream.mapPage ? asRecords(plain(await stream.mapPage.evaluate(raw, bindings))) : raw;
+  // The page mapper (manifest/mapping.ts) already answers plain JSON data: no copy here.
+  const mapped = stream.mapPage ? asRecords(await stream.mapPage.evaluate(raw, bindings)) : raw;
   const out: Array<Record<string, unknown>> = [];
   for (let i = 0; i < mapped.length; i++) {
     const r = mapped[i];

@@ -106,7 +106,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const engine = opts.allowBaseUrlOverride ? withBaseUrlOverrides(base) : base;
   let platform: Platform;
   try {
-    platform = await createPlatform({ engine, database: opts.database, secretKeys: opts.secretKeys, logger, scheduler: opts.scheduler, outbound: opts.outbound ?? outboundPolicyFromEnv(), warn: (m) => print(m.trimEnd()) });
+    platform = await createPlatform({ engine, database: opts.database, secretKeys: opts.secretKeys, logger, scheduler: opts.scheduler, outbound: opts.outbound ?? outboundPolicyFromEnv(), webhooks: { publicUrl: process.env.PATCHBAY_PUBLIC_URL }, warn: (m) => print(m.trimEnd()) });
   } catch (err) {
     await base.close();
     throw err;
