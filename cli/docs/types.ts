@@ -4,7 +4,7 @@
  */
 export type Schema = Record<string, any>;
 
-/** GitHub's heading anchor algorithm, so links work on the rendered page. */
+/** The common Markdown heading-anchor algorithm (lower case, punctuation dropped, spaces to dashes), so links work on the rendered page. */
 export function slug(headingText: string): string {
   return headingText
     .toLowerCase()

@@ -45,6 +45,12 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/** pino loggers say whether a level is on; any other logger is assumed to want everything. */
+function levelEnabled(logger: Logger, level: string): boolean {
+  const check = (logger as { isLevelEnabled?: (l: string) => boolean }).isLevelEnabled;
+  return typeof check === 'function' ? check.call(logger, level) : true;
+}
+
 export async function executeRequest(req: OutboundRequest, opts: ExecuteOptions): Promise<InboundResponse> {
   const { http, connector, operation, signal } = opts;
   const client = opts.client ?? opts.auth.ctx.http;
@@ -60,7 +66,10 @@ export async function executeRequest(req: OutboundRequest, opts: ExecuteOptions)
       outer?.(v);
     },
   };
-  const log = secretSafe(opts.logger ?? client.logger, () => secrets.list());
+  const baseLogger = opts.logger ?? client.logger;
+  const log = secretSafe(baseLogger, () => secrets.list());
+  // The per-attempt line is built (URL rendered and redacted) only when someone will read it.
+  const debugOn = levelEnabled(baseLogger, 'debug');
 
   const base = cloneRequest(req);
   if (retry.idempotencyHeader && !isIdempotent(req.method)) {
@@ -122,10 +131,12 @@ export async function executeRequest(req: OutboundRequest, opts: ExecuteOptions)
       release?.();
     }
     const attempt = retries + 1;
-    log.debug(
-      { connector, operation, request: describeRequest(attemptReq, secrets.list()), attempt, status: res?.status, error: failure?.kind, ms: Date.now() - started },
-      'http attempt',
-    );
+    if (debugOn) {
+      log.debug(
+        { connector, operation, request: describeRequest(attemptReq, secrets.list()), attempt, status: res?.status, error: failure?.kind, ms: Date.now() - started },
+        'http attempt',
+      );
+    }
 
     if (res?.status === 401 && !authRenewed && strategy.onUnauthorized) {
       authRenewed = true;

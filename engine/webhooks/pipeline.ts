@@ -142,9 +142,9 @@ export class Pipeline {
   }
 
   /**
-   * A challenge is answered and nothing is stored. One that names no account (Slack's
-   * url_verification carries no team id) is accepted if it verifies with the secret of any
-   * of the connector's connections.
+   * A challenge is answered and nothing is stored. One that names no account (a URL
+   * verification challenge may carry no account id) is accepted if it verifies with the
+   * secret of any of the connector's connections.
    */
   private async handshake(d: Delivery, targets: Resolved[], unnamed: boolean): Promise<WebhookResponse> {
     const hs = d.spec.handshake!;
