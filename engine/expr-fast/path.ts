@@ -124,12 +124,15 @@ function namePath(names: string[]): Fn {
         if (r !== undefined) result.push(r);
       }
       if (last && result.length === 1 && Array.isArray(result[0]) && !isSeq(result[0])) return result[0];
-      const rs = seq();
+      // A plain array stands in for the sequence: what follows treats a sequence of two or
+      // more exactly like a plain array, and shorter ones are collapsed right here.
+      const rs: unknown[] = [];
       for (const r of result) {
         if (!Array.isArray(r) || (r as Seq).cons) rs.push(r);
         else for (const v of r) rs.push(v);
       }
-      if (last || rs.length === 0) return collapse(rs);
+      if (rs.length === 0) return undefined;
+      if (last) return rs.length === 1 ? rs[0] : rs;
       items = rs;
     }
     return undefined;

@@ -10,15 +10,19 @@ import { component } from './schemas.js';
 const str = { type: 'string' } as const;
 const anySchema = { type: 'object', description: 'A JSON Schema (draft 2020-12).' } as const;
 
+/** What a connector is known by; the summary and the full description must agree on it. */
+const identityProperties = { id: str, name: str, description: str, categories: { type: 'array', items: str } } as const;
+
+function identity(plan: Plan) {
+  return { id: plan.id, name: plan.name, description: plan.description, categories: [...plan.categories] };
+}
+
 export const ConnectorSummarySchema = component('ConnectorSummary', {
   type: 'object',
   required: ['id', 'name', 'categories', 'auth_types', 'actions', 'streams', 'webhooks'],
   additionalProperties: false,
   properties: {
-    id: str,
-    name: str,
-    description: str,
-    categories: { type: 'array', items: str },
+    ...identityProperties,
     auth_types: { type: 'array', items: str },
     actions: { type: 'array', items: str },
     streams: { type: 'array', items: str },
@@ -31,10 +35,7 @@ export const ConnectorSchema = component('Connector', {
   required: ['id', 'name', 'categories', 'config_schema', 'auth', 'actions', 'streams'],
   additionalProperties: false,
   properties: {
-    id: str,
-    name: str,
-    description: str,
-    categories: { type: 'array', items: str },
+    ...identityProperties,
     docs_url: str,
     icon: str,
     config_schema: anySchema,
@@ -126,10 +127,7 @@ function authMethod(m: PlanAuthMethod): Record<string, unknown> {
 
 export function summarizeConnector(plan: Plan): Record<string, unknown> {
   return {
-    id: plan.id,
-    name: plan.name,
-    description: plan.description,
-    categories: [...plan.categories],
+    ...identity(plan),
     auth_types: [...new Set(Object.values(plan.auth.methods).map((m) => m.type))],
     actions: Object.keys(plan.actions),
     streams: Object.keys(plan.streams),
@@ -139,10 +137,7 @@ export function summarizeConnector(plan: Plan): Record<string, unknown> {
 
 export function describeConnector(plan: Plan): Record<string, unknown> {
   return {
-    id: plan.id,
-    name: plan.name,
-    description: plan.description,
-    categories: [...plan.categories],
+    ...identity(plan),
     docs_url: plan.docsUrl,
     icon: plan.icon,
     config_schema: plan.configSchema ?? EMPTY_OBJECT_SCHEMA,

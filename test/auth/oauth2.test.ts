@@ -1,4 +1,4 @@
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { OAuth2Server } from 'oauth2-mock-server';
 import { buildAuthorizeUrl, createPkcePair, exchangeAuthorizationCode } from '../../engine/auth/oauth2.js';
 import { getAuthStrategy } from '../../engine/auth/registry.js';
@@ -8,18 +8,11 @@ import { executeRequest } from '../../engine/http/execute.js';
 import type { Connection } from '../../engine/http/types.js';
 import type { PlanAuthMethod } from '../../engine/manifest/plan.js';
 import { authContext, makeAuth, makeHttp } from '../http/plan-fixtures.js';
-import { startServer, type Reply, type Seen, type TestServer } from '../http/server.js';
+import { serverPerTest, type Seen } from '../http/server.js';
 
 const client = createHttpClient();
-const servers: TestServer[] = [];
-afterEach(async () => { await Promise.all(servers.splice(0).map((s) => s.close())); });
+const serve = serverPerTest();
 afterAll(() => client.close());
-
-async function serve(handler: (req: Seen, i: number) => Reply | Promise<Reply>) {
-  const s = await startServer(handler);
-  servers.push(s);
-  return s;
-}
 
 /** An API that accepts only the given tokens. */
 const api = (valid: (token: string) => boolean) => serve((r) => {

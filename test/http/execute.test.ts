@@ -1,4 +1,4 @@
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { getAuthStrategy } from '../../engine/auth/registry.js';
 import { ConnectorError } from '../../engine/errors.js';
 import { createHttpClient } from '../../engine/http/client.js';
@@ -6,18 +6,11 @@ import { executeRequest } from '../../engine/http/execute.js';
 import { renderRequest } from '../../engine/http/render.js';
 import type { Connection } from '../../engine/http/types.js';
 import { authContext, makeAuth, makeHttp, makeRequest, templateContext, type HttpSpec, type RequestSpec } from './plan-fixtures.js';
-import { closedPort, startServer, type Reply, type Seen, type TestServer } from './server.js';
+import { closedPort, serverPerTest } from './server.js';
 
 const client = createHttpClient();
-const servers: TestServer[] = [];
-afterEach(async () => { await Promise.all(servers.splice(0).map((s) => s.close())); });
+const serve = serverPerTest();
 afterAll(() => client.close());
-
-async function serve(handler: (req: Seen, i: number) => Reply | Promise<Reply>) {
-  const s = await startServer(handler);
-  servers.push(s);
-  return s;
-}
 
 async function call(baseUrl: string, reqSpec: RequestSpec, httpSpec: HttpSpec = {}, conn: Connection = { connector: 'demo', id: 'c1' }) {
   const http = makeHttp({ base_url: baseUrl, ...httpSpec });

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { getAuthStrategy } from '../../engine/auth/registry.js';
 import type { AuthStrategy } from '../../engine/auth/types.js';
 import { createHttpClient } from '../../engine/http/client.js';
@@ -7,18 +7,11 @@ import { RateLimiter } from '../../engine/http/rate-limiter.js';
 import type { OutboundRequest } from '../../engine/http/types.js';
 import type { PlanHttp } from '../../engine/manifest/plan.js';
 import { authContext, makeAuth, makeHttp, type HttpSpec } from './plan-fixtures.js';
-import { startServer, type Reply, type Seen, type TestServer } from './server.js';
+import { serverPerTest, type Reply } from './server.js';
 
 const client = createHttpClient();
-const servers: TestServer[] = [];
-afterEach(async () => { await Promise.all(servers.splice(0).map((s) => s.close())); });
+const serve = serverPerTest();
 afterAll(() => client.close());
-
-async function serve(handler: (req: Seen, i: number) => Reply | Promise<Reply>) {
-  const s = await startServer(handler);
-  servers.push(s);
-  return s;
-}
 
 function caller(url: string, spec: HttpSpec, key: string, strategy: AuthStrategy = getAuthStrategy('none')) {
   const http: PlanHttp = makeHttp(spec);

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { afterEach } from 'vitest';
 import type { AddressInfo } from 'node:net';
 
 export interface Seen {
@@ -30,8 +31,10 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+export type Handler = (req: Seen, index: number) => Reply | Promise<Reply>;
+
 /** A real HTTP server on 127.0.0.1 that records each request and answers via `handler`. */
-export async function startServer(handler: (req: Seen, index: number) => Reply | Promise<Reply> = () => ({ body: { ok: true } })): Promise<TestServer> {
+export async function startServer(handler: Handler = () => ({ body: { ok: true } })): Promise<TestServer> {
   const seen: Seen[] = [];
   let inFlight = 0;
   let max = 0;
@@ -71,6 +74,20 @@ export async function startServer(handler: (req: Seen, index: number) => Reply |
     seen,
     maxInFlight: () => max,
     close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}
+
+/**
+ * `serve` for a test file: each server it starts is closed after the test that started it,
+ * so a failed assertion cannot leave a socket (and its recorded requests) to the next test.
+ */
+export function serverPerTest(): (handler: Handler) => Promise<TestServer> {
+  const servers: TestServer[] = [];
+  afterEach(async () => { await Promise.all(servers.splice(0).map((s) => s.close())); });
+  return async (handler) => {
+    const s = await startServer(handler);
+    servers.push(s);
+    return s;
   };
 }
 
