@@ -1,7 +1,7 @@
 /**
  * One measured client, run in its own process so its peak RSS is its own:
  *   node variant.js <got|octokit|patchbay> <baseUrl> <expectedRecords>
- * Prints one JSON line: { records, ms, maxRssMb, checksum }.
+ * Prints one JSON line: { records, ms, cpuMs, maxRssMb, checksum }.
  */
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -18,6 +18,7 @@ let records = 0;
 let checksum = 0;
 const take = (m) => { records++; checksum += m.number; };
 const started = performance.now();
+const cpuStarted = process.cpuUsage();
 
 if (variant === 'got') {
   const { default: got } = await import('got');
@@ -50,5 +51,7 @@ if (variant === 'got') {
 }
 
 const ms = performance.now() - started;
+// CPU time is reported beside wall time: on a shared machine it varies far less.
+const cpu = process.cpuUsage(cpuStarted);
 if (records !== Number(expected)) throw new Error(`${variant}: read ${records} records, expected ${expected}`);
-process.stdout.write(JSON.stringify({ records, ms, maxRssMb: process.resourceUsage().maxRSS / 1024, checksum }) + '\n');
+process.stdout.write(JSON.stringify({ records, ms, cpuMs: (cpu.user + cpu.system) / 1000, maxRssMb: process.resourceUsage().maxRSS / 1024, checksum }) + '\n');

@@ -5,7 +5,7 @@
  * `Unsupported` at compile time, so the caller keeps real JSONata for that expression.
  */
 import { BUILTIN_NAMES, BUILTINS, type FastRuntime } from './functions.js';
-import { applyFilters, compileFilters, compilePath, rejectForeign, Unsupported, type Fn, type Node } from './path.js';
+import { applyFilters, compileFilters, compilePath, isNamePath, rejectForeign, Unsupported, type Fn, type Node } from './path.js';
 import { append, bail, boolize, collapse, deepEqual, finalize, isFunction, isNumeric, lookup, toBoolean, toStr } from './values.js';
 
 /** Block-scoped variables, resolved at compile time to slots in `rt.locals`. */
@@ -175,11 +175,14 @@ function objectConstructor(node: Node, compile: (n: Node) => Fn): Fn {
     seen.add(key);
     return { key, fn: compile(v) };
   });
+  const keys = pairs.map((p) => p.key);
+  const fns = pairs.map((p) => p.fn);
+  const n = keys.length;
   const build = (context: unknown, rt: FastRuntime): Record<string, unknown> => {
     const out: Record<string, unknown> = {};
-    for (const p of pairs) {
-      const v = p.fn(context, rt);
-      if (v !== undefined) out[p.key] = v;
+    for (let i = 0; i < n; i++) {
+      const v = fns[i](context, rt);
+      if (v !== undefined) out[keys[i]] = v;
     }
     return out;
   };
@@ -215,9 +218,10 @@ function block(node: Node, st: CompileState, compileIn: (n: Node, st: CompileSta
       return collapse(v, keep);
     };
   });
+  if (statements.length === 1) return statements[0];
   return (input, rt) => {
     let r: unknown;
-    for (const s of statements) r = s(input, rt);
+    for (let i = 0; i < statements.length; i++) r = statements[i](input, rt);
     return r;
   };
 }
@@ -288,6 +292,7 @@ function maySequence(node: Node): boolean {
     case 'string': case 'number': case 'value': case 'binary': return false;
     case 'unary': return false;
     case 'function': return SEQUENCE_BUILTINS.has(String(node.procedure?.value));
+    case 'path': return !isNamePath(node);
     default: return true;
   }
 }

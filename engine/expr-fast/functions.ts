@@ -82,56 +82,65 @@ function def(signature: string, arity: number[], impl: Builtin['impl']): Builtin
 
 const str = (v: unknown) => v as string | undefined;
 
+// Implementations take the validated argument list by index (no destructuring on the hot path).
 export const BUILTINS: Readonly<Record<string, Builtin>> = {
-  string: def('<x-b?:s>', [0, 1, 2], ([arg, pretty]) => toStr(arg, pretty === true)),
-  number: def('<(nsb)-:n>', [0, 1], ([arg]) => toNumber(arg)),
-  boolean: def('<x-:b>', [0, 1], ([arg]) => toBoolean(arg)),
-  not: def('<x-:b>', [0, 1], ([arg]) => (arg === undefined ? undefined : !toBoolean(arg))),
-  exists: def('<x:b>', [1], ([arg]) => arg !== undefined),
-  count: def('<a:n>', [1], ([arr]) => (arr === undefined ? 0 : (arr as unknown[]).length)),
-  type: def('<x:s>', [1], ([arg]) => typeOf(arg)),
-  join: def('<a<s>s?:s>', [1, 2], ([arr, sep]) => (arr === undefined ? undefined : (arr as string[]).join(sep === undefined ? '' : (sep as string)))),
-  lowercase: def('<s-:s>', [0, 1], ([s]) => str(s)?.toLowerCase()),
-  uppercase: def('<s-:s>', [0, 1], ([s]) => str(s)?.toUpperCase()),
-  trim: def('<s-:s>', [0, 1], ([s]) => (s === undefined ? undefined : trim(s as string))),
-  length: def('<s-:n>', [0, 1], ([s]) => (s === undefined ? undefined : [...(s as string)].length)),
-  contains: def('<s-(sf):b>', [1, 2], ([s, token]) => {
+  string: def('<x-b?:s>', [0, 1, 2], (a) => toStr(a[0], a[1] === true)),
+  number: def('<(nsb)-:n>', [0, 1], (a) => toNumber(a[0])),
+  boolean: def('<x-:b>', [0, 1], (a) => toBoolean(a[0])),
+  not: def('<x-:b>', [0, 1], (a) => (a[0] === undefined ? undefined : !toBoolean(a[0]))),
+  exists: def('<x:b>', [1], (a) => a[0] !== undefined),
+  count: def('<a:n>', [1], (a) => (a[0] === undefined ? 0 : (a[0] as unknown[]).length)),
+  type: def('<x:s>', [1], (a) => typeOf(a[0])),
+  join: def('<a<s>s?:s>', [1, 2], (a) => (a[0] === undefined ? undefined : (a[0] as string[]).join(a[1] === undefined ? '' : (a[1] as string)))),
+  lowercase: def('<s-:s>', [0, 1], (a) => str(a[0])?.toLowerCase()),
+  uppercase: def('<s-:s>', [0, 1], (a) => str(a[0])?.toUpperCase()),
+  trim: def('<s-:s>', [0, 1], (a) => (a[0] === undefined ? undefined : trim(a[0] as string))),
+  length: def('<s-:n>', [0, 1], (a) => (a[0] === undefined ? undefined : [...(a[0] as string)].length)),
+  contains: def('<s-(sf):b>', [1, 2], (a) => {
+    const [s, token] = a;
     if (s === undefined || token === undefined) return undefined;
     if (typeof token !== 'string') bail('$contains with a pattern');
     return (s as string).indexOf(token) !== -1;
   }),
-  substringBefore: def('<s-s:s>', [1, 2], ([s, chars]) => {
+  substringBefore: def('<s-s:s>', [1, 2], (a) => {
+    const [s, chars] = a;
     if (s === undefined) return undefined;
     const pos = (s as string).indexOf(chars as string);
     return pos > -1 ? (s as string).substring(0, pos) : s;
   }),
-  substringAfter: def('<s-s:s>', [1, 2], ([s, chars]) => {
+  substringAfter: def('<s-s:s>', [1, 2], (a) => {
+    const [s, chars] = a;
     if (s === undefined) return undefined;
+    // JSONata reads `chars.length` after a match, which fails for a missing separator.
+    if (chars === undefined) bail('$substringAfter without a separator');
     const pos = (s as string).indexOf(chars as string);
-    return pos > -1 ? (s as string).substring(pos + String(chars).length) : s;
+    return pos > -1 ? (s as string).substring(pos + (chars as string).length) : s;
   }),
-  split: def('<s-(sf)n?:a<s>>', [1, 2], ([s, sep, limit]) => {
+  split: def('<s-(sf)n?:a<s>>', [1, 2], (a) => {
+    const [s, sep, limit] = a;
     if (s === undefined) return undefined;
     if (typeof sep !== 'string' || limit !== undefined) bail('$split with a pattern or limit');
     return (s as string).split(sep);
   }),
-  floor: def('<n-:n>', [0, 1], ([n]) => (n === undefined ? undefined : Math.floor(n as number))),
-  ceil: def('<n-:n>', [0, 1], ([n]) => (n === undefined ? undefined : Math.ceil(n as number))),
-  abs: def('<n-:n>', [0, 1], ([n]) => (n === undefined ? undefined : Math.abs(n as number))),
-  lookup: def('<x-s:x>', [1, 2], ([input, key]) => lookup(input, key as string)),
-  merge: def('<a<o>:o>', [1], ([arr]) => merge(arr as unknown[] | undefined)),
-  fromMillis: def('<n-s?s?:s>', [0, 1], ([ms, picture, tz]) => {
+  floor: def('<n-:n>', [0, 1], (a) => (a[0] === undefined ? undefined : Math.floor(a[0] as number))),
+  ceil: def('<n-:n>', [0, 1], (a) => (a[0] === undefined ? undefined : Math.ceil(a[0] as number))),
+  abs: def('<n-:n>', [0, 1], (a) => (a[0] === undefined ? undefined : Math.abs(a[0] as number))),
+  lookup: def('<x-s:x>', [1, 2], (a) => lookup(a[0], a[1] as string)),
+  merge: def('<a<o>:o>', [1], (a) => merge(a[0] as unknown[] | undefined)),
+  fromMillis: def('<n-s?s?:s>', [0, 1], (a) => {
+    const [ms, picture, tz] = a;
     if (ms === undefined) return undefined;
     if (picture !== undefined || tz !== undefined) bail('$fromMillis with a picture');
     return isoFromMillis(ms as number);
   }),
-  toMillis: def('<s-s?:n>', [0, 1], ([ts, picture]) => {
+  toMillis: def('<s-s?:n>', [0, 1], (a) => {
+    const [ts, picture] = a;
     if (ts === undefined) return undefined;
     if (picture !== undefined || !ISO_8601.test(ts as string)) bail('$toMillis with a picture or a non-ISO timestamp');
     return Date.parse(ts as string);
   }),
-  millis: def('<:n>', [0], (_args, rt) => (rt.now ??= Date.now())),
-  now: def('<s?s?:s>', [0], (_args, rt) => isoFromMillis((rt.now ??= Date.now()))),
+  millis: def('<:n>', [0], (_a, rt) => (rt.now ??= Date.now())),
+  now: def('<s?s?:s>', [0], (_a, rt) => isoFromMillis((rt.now ??= Date.now()))),
 };
 
 /** Names JSONata binds outside the static frame (per compiled expression); bindings shadow them too. */

@@ -97,33 +97,36 @@ function runStep(step: Fn, stages: Filter[], input: any, rt: FastRuntime, last: 
   return rs;
 }
 
-/** A path of plain field names (`user.login`), with fewer allocations for one object. */
+/** JSONata's `lookup` on one value that is not an array (or is a constructed `cons` array). */
+function lookupOne(single: unknown, key: string): unknown {
+  if (single === null || typeof single !== 'object') return undefined;
+  if (Array.isArray(single)) return collapse(lookup(single, key));
+  const o = single as Record<string, unknown> & { _jsonata_function?: unknown; _jsonata_lambda?: unknown };
+  if (!hasOwn.call(o, key) || o._jsonata_function === true || o._jsonata_lambda === true) return undefined;
+  const v = o[key];
+  // A value handed in by JSONata itself may be a sequence; evaluate() collapses it.
+  return Array.isArray(v) && (v as Seq).sequence === true ? collapse(v) : v;
+}
+
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/**
+ * A path of plain field names (`user.login`). One object at a time needs no sequences at
+ * all; once a step meets an array the general rules take over from that step.
+ */
 function namePath(names: string[]): Fn {
   const lastK = names.length - 1;
-  return (input) => {
-    let items: unknown[] | undefined = Array.isArray(input) ? input : undefined;
-    let single: unknown = input;
-    for (let k = 0; k <= lastK; k++) {
-      const last = k === lastK;
-      if (items === undefined) {
-        const res = collapse(lookup(single, names[k]));
-        if (res === undefined) return undefined;
-        if (last) {
-          if (!Array.isArray(res) || !isSeq(res) || (res as Seq).cons) return res;
-          return res.length === 1 ? res[0] : res;
-        }
-        if (Array.isArray(res) && !(res as Seq).cons) {
-          if (res.length === 0) return undefined;
-          items = res;
-        } else single = res;
-        continue;
-      }
+
+  /** evaluateStep from step `k0` on, over a sequence of items. */
+  const fromItems = (start: unknown[], k0: number): unknown => {
+    let items = start;
+    for (let k = k0; k <= lastK; k++) {
       const result: unknown[] = [];
       for (let i = 0; i < items.length; i++) {
         const r = collapse(lookup(items[i], names[k]));
         if (r !== undefined) result.push(r);
       }
-      if (last && result.length === 1 && Array.isArray(result[0]) && !isSeq(result[0])) return result[0];
+      if (k === lastK && result.length === 1 && Array.isArray(result[0]) && !isSeq(result[0])) return result[0];
       // A plain array stands in for the sequence: what follows treats a sequence of two or
       // more exactly like a plain array, and shorter ones are collapsed right here.
       const rs: unknown[] = [];
@@ -132,15 +135,46 @@ function namePath(names: string[]): Fn {
         else for (const v of r) rs.push(v);
       }
       if (rs.length === 0) return undefined;
-      if (last) return rs.length === 1 ? rs[0] : rs;
+      if (k === lastK) return rs.length === 1 ? rs[0] : rs;
       items = rs;
+    }
+    return undefined;
+  };
+
+  return (input) => {
+    if (Array.isArray(input)) return fromItems(input, 0);
+    let single: unknown = input;
+    for (let k = 0; k <= lastK; k++) {
+      const res = lookupOne(single, names[k]);
+      if (res === undefined) return undefined;
+      if (!Array.isArray(res)) {
+        if (k === lastK) return res;
+        single = res;
+        continue;
+      }
+      if (k === lastK) {
+        // The last step keeps a lone plain array as it is; a sequence is flattened and collapsed.
+        if (!isSeq(res) || (res as Seq).cons) return res;
+        return res.length === 1 ? res[0] : res;
+      }
+      if ((res as Seq).cons) single = res;
+      else if (res.length === 0) return undefined;
+      else return fromItems(res, k + 1);
     }
     return undefined;
   };
 }
 
-const isPlainName = (s: Node) =>
-  s.type === 'name' && s.stages === undefined && s.predicate === undefined && !s.keepArray && !s.consarray;
+/** Whether a compiled path already hands back collapsed values (evaluate()'s post-processing would change nothing). */
+export function isNamePath(node: Node): boolean {
+  return node.type === 'path' && !node.keepSingletonArray && Array.isArray(node.steps) && node.steps.length > 0 && node.steps.every(isPlainName);
+}
+
+function isPlainName(s: Node): boolean {
+  return (
+    s.type === 'name' && s.stages === undefined && s.predicate === undefined && !s.keepArray && !s.consarray && FOREIGN_FIELDS.every((f) => s[f] === undefined)
+  );
+}
 
 export function compilePath(node: Node, compile: CompileNode): Fn {
   rejectForeign(node);
@@ -174,7 +208,9 @@ export function compilePath(node: Node, compile: CompileNode): Fn {
     if (keepSingleton) {
       if (!Array.isArray(rs)) bail('keep-singleton on a non-array');
       if ((rs as Seq).cons && !(rs as Seq).sequence) rs = seqOf(rs);
-      rs.keepSingleton = true;
+      // JSONata also flags a plain array taken from the input, where the flag is never read;
+      // leaving the caller's data untouched is the same result.
+      if (isSeq(rs)) rs.keepSingleton = true;
     }
     return rs;
   };

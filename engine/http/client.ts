@@ -8,7 +8,7 @@ import { got as baseGot, type Got, type NormalizedOptions, type PlainResponse } 
 import { silentLogger, type Logger } from '../log.js';
 import { executeRequest, type ExecuteOptions } from './execute.js';
 import { RateLimiterRegistry } from './rate-limiter.js';
-import { send, type SendOptions } from './send.js';
+import { ATTEMPT_DEFAULTS, send, type SendOptions } from './send.js';
 import type { InboundResponse, OutboundRequest } from './types.js';
 
 export interface HttpClientOptions {
@@ -48,12 +48,13 @@ export class HttpClient {
       agent: this.agents,
       headers: { 'user-agent': opts.userAgent ?? DEFAULT_USER_AGENT },
       hooks: { beforeRedirect: [dropCredentialsAcrossOrigins] },
+      ...ATTEMPT_DEFAULTS,
     });
   }
 
   /** One attempt, no limiter, auth or retry (token endpoints use this). */
   send(req: OutboundRequest, opts: SendOptions): Promise<InboundResponse> {
-    return send(this.got, req, opts);
+    return send(this.got, req, opts, true);
   }
 
   /** One logical request through the limiter, auth, retries and classification. */

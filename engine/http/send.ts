@@ -3,7 +3,7 @@
  * and classifying are ours, so every status comes back as a response and every transport
  * failure as a ConnectorError of kind `network` or `timeout`.
  */
-import type { Got } from 'got';
+import type { Got, Response } from 'got';
 import { ConnectorError } from '../errors.js';
 import { buildUrl, encodeBody } from './encode.js';
 import type { InboundResponse, OutboundRequest } from './types.js';
@@ -52,25 +52,33 @@ function transportError(err: any, signal?: AbortSignal): ConnectorError {
   return new ConnectorError({ kind: 'network', message: `network error ${code}: ${String(err?.message ?? '')}`, retryable: true, cause });
 }
 
-export async function send(got: Got, req: OutboundRequest, opts: SendOptions): Promise<InboundResponse> {
+/**
+ * The got options every attempt uses. An HttpClient bakes them into its got instance once
+ * (`got.extend`), so each request merges only what varies.
+ */
+export const ATTEMPT_DEFAULTS = {
+  throwHttpErrors: false,
+  retry: { limit: 0 },
+  followRedirect: true,
+  maxRedirects: MAX_REDIRECTS,
+  decompress: true,
+  responseType: 'text',
+} as const;
+
+/**
+ * One attempt. `preset` says `got` already carries ATTEMPT_DEFAULTS (an HttpClient's
+ * instance); any other got instance gets them with the request.
+ */
+export async function send(got: Got, req: OutboundRequest, opts: SendOptions, preset = false): Promise<InboundResponse> {
   const encoded = encodeBody(req);
   const headers: Record<string, string> = { ...req.headers };
   if (encoded.contentType && !headers['content-type']) headers['content-type'] = encoded.contentType;
   if (!headers.accept) headers.accept = 'application/json';
+  const perRequest: Record<string, unknown> = { method: req.method, headers, timeout: { request: opts.timeoutMs } };
+  if (encoded.body !== undefined) perRequest.body = encoded.body;
+  if (opts.signal) perRequest.signal = opts.signal;
   try {
-    const res = await got(buildUrl(req), {
-      method: req.method,
-      headers,
-      body: encoded.body,
-      throwHttpErrors: false,
-      retry: { limit: 0 },
-      followRedirect: true,
-      maxRedirects: MAX_REDIRECTS,
-      timeout: { request: opts.timeoutMs },
-      decompress: true,
-      responseType: 'text',
-      signal: opts.signal,
-    });
+    const res = (await got(buildUrl(req), preset ? perRequest : { ...perRequest, ...ATTEMPT_DEFAULTS })) as Response<string>;
     const rawBody = res.body ?? '';
     const contentType = res.headers['content-type'];
     return {

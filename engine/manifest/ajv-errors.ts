@@ -69,9 +69,18 @@ function typeList(types: unknown): string {
   return list.length <= 1 ? (list[0] ?? 'another type') : `${list.slice(0, -1).join(', ')} or ${list[list.length - 1]}`;
 }
 
+let durationJson: string | undefined;
+
+/**
+ * Whether an error's schema is the `duration` definition. A generated validator carries its
+ * own copy of the schema, so identity is not enough; the text comparison runs only on errors.
+ */
 function isDuration(schema: unknown): boolean {
-  const defs = getManifestSchema().$defs as Record<string, unknown> | undefined;
-  return schema === defs?.duration;
+  const duration = (getManifestSchema().$defs as Record<string, unknown> | undefined)?.duration;
+  if (schema === duration) return true;
+  if (!schema || typeof schema !== 'object' || !duration || Object.keys(schema).length !== Object.keys(duration).length) return false;
+  durationJson ??= JSON.stringify(duration);
+  return JSON.stringify(schema) === durationJson;
 }
 
 const DURATION_HINT = 'write a duration such as `500ms`, `30s`, `5m`, `1h`, `1d`, or an integer number of milliseconds';

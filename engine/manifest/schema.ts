@@ -1,44 +1,77 @@
 /**
- * The two Ajv instances the manifest layer needs: one holding the manifest language schema
- * (compiled once per process, it is the expensive part of validation), one for the JSON
- * Schemas that manifests themselves declare (config, credentials, inputs).
+ * The validators the manifest layer needs: one for the manifest language schema (the
+ * expensive one to compile, hence generated at build time when possible), one checking the
+ * JSON Schemas that manifests themselves declare (config, credentials, inputs) against the
+ * meta-schema, and the Ajv instance that compiles those schemas for runtime use.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
-import formatsModule from 'ajv-formats';
+import type { Ajv2020, ValidateFunction } from 'ajv/dist/2020.js';
+import { DEFAULT_META_SCHEMA, MANIFEST_AJV_OPTIONS, newAjv, USER_AJV_OPTIONS } from './ajv-runtime.js';
+import { DEFAULT_GENERATED_DIR, expectedStamp, loadGenerated } from './generated-validators.js';
 import { packageRoot } from './package-root.js';
 
-type FormatsPlugin = (ajv: Ajv2020) => Ajv2020;
-// ajv-formats is CommonJS: depending on the loader the plugin is the module or its default.
-const addFormats: FormatsPlugin = ((formatsModule as unknown as { default?: FormatsPlugin }).default ?? formatsModule) as unknown as FormatsPlugin;
+export type ValidatorOrigin = 'generated' | 'compiled';
 
+let schemaText: string | undefined;
 let manifestSchema: Record<string, unknown> | undefined;
-let manifestValidator: ValidateFunction | undefined;
+let manifestValidator: { validate: ValidateFunction; origin: ValidatorOrigin } | undefined;
+/** null: looked for a generated meta-schema validator and found none. */
+let metaValidator: ValidateFunction | null | undefined;
 let userAjv: Ajv2020 | undefined;
+let generatedDir: string | null = DEFAULT_GENERATED_DIR;
+
+export function manifestSchemaText(): string {
+  schemaText ??= readFileSync(join(packageRoot(), 'schemas', 'connector.schema.json'), 'utf8');
+  return schemaText;
+}
 
 export function getManifestSchema(): Record<string, unknown> {
-  manifestSchema ??= JSON.parse(readFileSync(join(packageRoot(), 'schemas', 'connector.schema.json'), 'utf8')) as Record<string, unknown>;
+  manifestSchema ??= JSON.parse(manifestSchemaText()) as Record<string, unknown>;
   return manifestSchema;
+}
+
+/**
+ * Where to look for build-time validators; null compiles at runtime. For tests, which run
+ * the TypeScript sources (no generated modules beside them) and must cover both paths.
+ */
+export function useGeneratedValidators(dir: string | null): void {
+  generatedDir = dir;
+  manifestValidator = undefined;
+  metaValidator = undefined;
 }
 
 export function getManifestValidator(): ValidateFunction {
   if (!manifestValidator) {
-    // verbose: errors carry their parentSchema, which gives the allowed keys for "did you mean".
-    const ajv = new Ajv2020({ allErrors: true, strict: false, verbose: true });
-    addFormats(ajv);
-    manifestValidator = ajv.compile(getManifestSchema());
+    const generated = generatedDir === null ? undefined : loadGenerated(generatedDir, 'manifest', expectedStamp('manifest', manifestSchemaText()));
+    manifestValidator = generated
+      ? { validate: generated, origin: 'generated' }
+      : { validate: newAjv(MANIFEST_AJV_OPTIONS).compile(getManifestSchema()), origin: 'compiled' };
   }
-  return manifestValidator;
+  return manifestValidator.validate;
+}
+
+/** Which path validates manifests in this process (loads the validator if needed). */
+export function manifestValidatorOrigin(): ValidatorOrigin {
+  getManifestValidator();
+  return manifestValidator!.origin;
 }
 
 /** For schemas written in manifests; defaults fill in omitted optional input fields. */
 export function getUserAjv(): Ajv2020 {
-  if (!userAjv) {
-    userAjv = new Ajv2020({ allErrors: true, strict: false, useDefaults: true });
-    addFormats(userAjv);
-  }
+  userAjv ??= newAjv(USER_AJV_OPTIONS);
   return userAjv;
+}
+
+/**
+ * The generated meta-schema validator, for schemas that Ajv would check against its default
+ * meta-schema anyway; any other `$schema` goes through Ajv itself, as it always did.
+ */
+function generatedMetaFor(schema: object): ValidateFunction | undefined {
+  const declared = (schema as { $schema?: unknown }).$schema;
+  if (declared !== undefined && declared !== DEFAULT_META_SCHEMA) return undefined;
+  if (metaValidator === undefined) metaValidator = (generatedDir !== null && loadGenerated(generatedDir, 'meta', expectedStamp('meta'))) || null;
+  return metaValidator ?? undefined;
 }
 
 export interface SchemaProblem {
@@ -50,18 +83,25 @@ export interface SchemaProblem {
 
 const NOISE = new Set(['anyOf', 'oneOf', 'allOf', 'if', 'then', 'else', '$ref', '$dynamicRef']);
 
+function metaErrors(schema: object): NonNullable<ValidateFunction['errors']> | { thrown: string } {
+  try {
+    const meta = generatedMetaFor(schema);
+    if (meta) return meta(schema) ? [] : (meta.errors ?? []);
+    const ajv = getUserAjv();
+    return ajv.validateSchema(schema) ? [] : (ajv.errors ?? []);
+  } catch (err) {
+    return { thrown: String((err as Error)?.message ?? err).split('\n')[0] };
+  }
+}
+
 /**
  * Meta-schema errors for a user schema, one per place: an `enum` error (the allowed type
  * names) beats the other branch errors of the same `anyOf`. Empty when the schema is valid.
  */
 export function userSchemaProblems(schema: unknown): SchemaProblem[] {
-  const ajv = getUserAjv();
-  try {
-    if (ajv.validateSchema(schema as object)) return [];
-  } catch (err) {
-    return [{ path: [], message: String((err as Error)?.message ?? err).split('\n')[0] }];
-  }
-  const errors = (ajv.errors ?? []).filter((e) => !NOISE.has(e.keyword));
+  const found = metaErrors(schema as object);
+  if (!Array.isArray(found)) return [{ path: [], message: found.thrown }];
+  const errors = found.filter((e) => !NOISE.has(e.keyword));
   const byPath = new Map<string, typeof errors>();
   for (const e of errors) byPath.set(e.instancePath, [...(byPath.get(e.instancePath) ?? []), e]);
   const out: SchemaProblem[] = [];

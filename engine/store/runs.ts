@@ -38,6 +38,32 @@ type Row = Record<string, any>;
 
 export const LEASE_EXPIRED_MESSAGE = 'run abandoned: its process stopped renewing the lease';
 
+/** One table for both directions, so a count cannot be written to one column and read from another. */
+const COUNT_COLUMNS: Record<keyof RunCounts, string> = {
+  read: 'records_read',
+  written: 'records_written',
+  unchanged: 'records_unchanged',
+  failed: 'records_failed',
+  deleted: 'records_deleted',
+  pages: 'pages',
+};
+const COUNTS = Object.keys(COUNT_COLUMNS) as Array<keyof RunCounts>;
+
+function countsOf(r: Row): RunCounts {
+  const counts = {} as RunCounts;
+  for (const k of COUNTS) counts[k] = Number(r[COUNT_COLUMNS[k]]);
+  return counts;
+}
+
+function countColumns(c: RunCounts): Row {
+  return Object.fromEntries(COUNTS.map((k) => [COUNT_COLUMNS[k], c[k]]));
+}
+
+/** The update that closes a run whose process stopped renewing its lease. */
+function abandoned(now: number): Row {
+  return { status: 'failed', error: LEASE_EXPIRED_MESSAGE, error_kind: 'lease_expired', ended_at: now, lease_expires_at: null };
+}
+
 function toRun(r: Row): SyncRun {
   return {
     id: r.id,
@@ -46,31 +72,13 @@ function toRun(r: Row): SyncRun {
     stream: r.stream,
     trigger: r.trigger,
     status: r.status,
-    records: {
-      read: Number(r.records_read),
-      written: Number(r.records_written),
-      unchanged: Number(r.records_unchanged),
-      failed: Number(r.records_failed),
-      deleted: Number(r.records_deleted),
-      pages: Number(r.pages),
-    },
+    records: countsOf(r),
     error: r.error ?? undefined,
     errorKind: r.error_kind ?? undefined,
     startedAt: iso(r.started_at)!,
     endedAt: iso(r.ended_at),
     leaseOwner: r.lease_owner ?? undefined,
     leaseExpiresAt: iso(r.lease_expires_at),
-  };
-}
-
-function countColumns(c: RunCounts): Row {
-  return {
-    records_read: c.read,
-    records_written: c.written,
-    records_unchanged: c.unchanged,
-    records_failed: c.failed,
-    records_deleted: c.deleted,
-    pages: c.pages,
   };
 }
 
@@ -130,7 +138,7 @@ export class RunsRepo {
       .from('sync_runs')
       .where({ connection_id: connectionId, stream, status: 'running' })
       .whereNot('id', exceptId)
-      .update({ status: 'failed', error: LEASE_EXPIRED_MESSAGE, error_kind: 'lease_expired', ended_at: this.store.now(), lease_expires_at: null });
+      .update(abandoned(this.store.now()));
   }
 
   /** Sweeper for runs nobody claims again: any tenant's `running` run whose lease is over. */
@@ -141,7 +149,7 @@ export class RunsRepo {
       .from('sync_runs')
       .where('status', 'running')
       .where('lease_expires_at', '<', now)
-      .update({ status: 'failed', error: LEASE_EXPIRED_MESSAGE, error_kind: 'lease_expired', ended_at: now, lease_expires_at: null });
+      .update(abandoned(now));
   }
 
   async get(scope: TenantScope, id: string): Promise<SyncRun | undefined> {

@@ -7,11 +7,26 @@ import { ConnectorError } from '../errors.js';
 import type { ConnectionRef, ConnectionService } from '../connections/service.js';
 import type { EngineSeam } from '../connections/seam.js';
 import type { Store } from '../store/store.js';
+import type { TenantScope } from '../store/scope.js';
 import type { RecordsRepo, ChangePage, StoredRecord } from '../store/records.js';
 import type { RunsRepo, SyncRun, SyncStatus } from '../store/runs.js';
 import type { SchedulesRepo, Schedule } from '../store/schedules.js';
 import { newId } from '../store/ids.js';
 import { firstRun, normaliseSchedule, type ScheduleInput } from './timing.js';
+
+/**
+ * Turns a repo method taking (scope, connection id, …) into one taking a connection
+ * reference, resolved to its tenant's scope first.
+ */
+function byConnection<A extends unknown[], R>(
+  connections: ConnectionService,
+  method: (scope: TenantScope, connectionId: string, ...rest: A) => Promise<R>,
+): (ref: ConnectionRef, ...rest: A) => Promise<R> {
+  return async (ref, ...rest) => {
+    const { scope, id } = await connections.locate(ref);
+    return method(scope, id, ...rest);
+  };
+}
 
 export interface RecordsApi {
   list(ref: ConnectionRef, stream: string, opts?: { limit?: number; after?: string; includeDeleted?: boolean }): Promise<{ records: StoredRecord[]; next?: string }>;
@@ -23,22 +38,10 @@ export interface RecordsApi {
 
 export function recordsApi(connections: ConnectionService, repo: RecordsRepo): RecordsApi {
   return {
-    async list(ref, stream, opts) {
-      const { scope, id } = await connections.locate(ref);
-      return repo.list(scope, id, stream, opts);
-    },
-    async get(ref, stream, externalId) {
-      const { scope, id } = await connections.locate(ref);
-      return repo.get(scope, id, stream, externalId);
-    },
-    async count(ref, stream, opts) {
-      const { scope, id } = await connections.locate(ref);
-      return repo.count(scope, id, stream, opts);
-    },
-    async changes(ref, stream, opts) {
-      const { scope, id } = await connections.locate(ref);
-      return repo.changes(scope, id, stream, opts);
-    },
+    list: byConnection(connections, repo.list.bind(repo)),
+    get: byConnection(connections, repo.get.bind(repo)),
+    count: byConnection(connections, repo.count.bind(repo)),
+    changes: byConnection(connections, repo.changes.bind(repo)),
   };
 }
 
@@ -92,14 +95,8 @@ export function schedulesApi(
         id: newId('sch'), connectionId: info.id, stream, spec, nextRunAt: firstRun(spec, store.now(), random),
       });
     },
-    async get(ref, stream) {
-      const { scope, id } = await connections.locate(ref);
-      return repo.get(scope, id, stream);
-    },
-    async remove(ref, stream) {
-      const { scope, id } = await connections.locate(ref);
-      return repo.remove(scope, id, stream);
-    },
+    get: byConnection(connections, repo.get.bind(repo)),
+    remove: byConnection(connections, repo.remove.bind(repo)),
     async list(filter) {
       if (filter.connection !== undefined) {
         const { scope, id } = await connections.locate(filter.connection);

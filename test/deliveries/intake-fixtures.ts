@@ -10,7 +10,7 @@ import path from 'node:path';
 import { sign as githubSign } from '@octokit/webhooks-methods';
 import Stripe from 'stripe';
 import { Webhook } from 'standardwebhooks';
-import { SHIPPED_CONNECTORS, startRuntime, type TestRuntime } from '../runtime/helpers.js';
+import { SHIPPED_CONNECTORS, startRuntime, type Reply, type TestRuntime } from '../runtime/helpers.js';
 
 const STD_CONNECTOR = `
 patchbay: 1
@@ -161,20 +161,11 @@ export function issuePayload(id: number, action = 'opened', title = 'Printer on 
   };
 }
 
-export async function post(rt: TestRuntime, d: Signed, over: { headers?: Record<string, string | undefined>; body?: string | Buffer } = {}): Promise<{ status: number; text: string; body: any; headers: Headers }> {
+export async function post(rt: TestRuntime, d: Signed, over: { headers?: Record<string, string | undefined>; body?: string | Buffer } = {}): Promise<Reply> {
   const headers: Record<string, string> = { ...d.headers };
   for (const [k, v] of Object.entries(over.headers ?? {})) {
     if (v === undefined) delete headers[k];
     else headers[k] = v;
   }
-  const raw = over.body ?? d.body;
-  const res = await fetch(`${rt.url}${d.path}`, { method: 'POST', headers, body: typeof raw === 'string' ? raw : new Uint8Array(raw) });
-  const text = await res.text();
-  let body: unknown;
-  try {
-    body = text ? JSON.parse(text) : undefined;
-  } catch {
-    body = undefined;
-  }
-  return { status: res.status, text, body, headers: res.headers };
+  return rt.call('POST', d.path, { headers, raw: over.body ?? d.body });
 }

@@ -1,8 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { createEngine, type Engine } from '../../engine/engine.js';
+import { describe, expect, it } from 'vitest';
 import { ConnectorError } from '../../engine/errors.js';
-import { startServer, type TestServer } from '../paginate/helpers.js';
-import { captureLogger, compile, failure } from './helpers.js';
+import { captureLogger, compile, engineOverServer, failure } from './helpers.js';
 
 const SECRET = 'tok_live_7f3a9c2e1b5d';
 
@@ -57,22 +55,11 @@ actions:
     request: { path: "/raw/{{input.id}}" }
 `;
 
-let server: TestServer;
-let engine: Engine | undefined;
-afterEach(async () => {
-  await engine?.close();
-  engine = undefined;
-  await server?.close();
-});
+const fx = engineOverServer(() => [compile(MANIFEST)]);
+const { setup } = fx;
 
 function conn(extra: Record<string, unknown> = {}) {
-  return { connector: 'demo', id: 'c1', config: { owner: 'acme' }, credentials: { token: SECRET }, baseUrl: server.url, ...extra };
-}
-
-async function setup(handler: Parameters<typeof startServer>[0], logger?: ReturnType<typeof captureLogger>['logger']) {
-  server = await startServer(handler);
-  engine = await createEngine({ connectors: [compile(MANIFEST)], logger });
-  return engine;
+  return { connector: 'demo', id: 'c1', config: { owner: 'acme' }, credentials: { token: SECRET }, baseUrl: fx.server.url, ...extra };
 }
 
 describe('call', () => {
@@ -80,8 +67,8 @@ describe('call', () => {
     const e = await setup((req) => ({ status: 201, headers: { 'x-trace': 't-1' }, body: { id: 42, echo: req.body } }));
     const out = await e.call(conn(), 'create_issue', { repo: 'a b/c', title: 'Hello', labels: ['bug', 'p1'] });
     expect(out).toEqual({ id: '42', title: 'Hello', status: 201, trace: 't-1' });
-    expect(server.seen).toHaveLength(1);
-    const [seen] = server.seen;
+    expect(fx.server.seen).toHaveLength(1);
+    const [seen] = fx.server.seen;
     expect(seen.method).toBe('POST');
     expect(seen.path).toBe('/repos/acme/a%20b%2Fc/issues');
     expect(seen.headers.authorization).toBe(`Bearer ${SECRET}`);
@@ -91,8 +78,8 @@ describe('call', () => {
   it('uses the auth method the connection chooses', async () => {
     const e = await setup(() => ({ body: { ok: true } }));
     await e.call(conn({ auth: 'key' }), 'raw', { id: 1 });
-    expect(server.seen[0].headers['x-key']).toBe(SECRET);
-    expect(server.seen[0].headers.authorization).toBeUndefined();
+    expect(fx.server.seen[0].headers['x-key']).toBe(SECRET);
+    expect(fx.server.seen[0].headers.authorization).toBeUndefined();
   });
 
   it('returns the body when there is no output expression', async () => {
@@ -109,7 +96,7 @@ describe('call', () => {
       { path: 'input.title', message: 'is required' },
       { path: 'input.extra', message: 'is not an allowed property' },
     ]));
-    expect(server.seen).toHaveLength(0);
+    expect(fx.server.seen).toHaveLength(0);
   });
 
   it('rejects invalid config before any request', async () => {
@@ -118,7 +105,7 @@ describe('call', () => {
     expect(err).toMatchObject({ kind: 'config', operation: 'action:raw', details: [{ path: 'config.owner', message: expect.stringContaining('fewer than 2') }] });
     const missing = await failure(e.call(conn({ config: {} }), 'raw', { id: 1 }));
     expect(missing.details).toEqual([{ path: 'config.owner', message: 'is required' }]);
-    expect(server.seen).toHaveLength(0);
+    expect(fx.server.seen).toHaveLength(0);
   });
 
   it('rejects invalid credentials before any request without showing their value', async () => {
@@ -127,13 +114,13 @@ describe('call', () => {
     const err = await failure(e.call(conn({ credentials: { token: bad } }), 'raw', { id: 1 }));
     expect(err).toMatchObject({ kind: 'config', details: [{ path: 'credentials.token', message: expect.stringContaining('pattern') }] });
     expect(JSON.stringify(err.toJSON())).not.toContain(bad);
-    expect(server.seen).toHaveLength(0);
+    expect(fx.server.seen).toHaveLength(0);
   });
 
   it('rejects an unknown auth method, listing the available ones', async () => {
     const e = await setup(() => ({ body: {} }));
     await expect(e.call(conn({ auth: 'oauth' }), 'raw', { id: 1 })).rejects.toMatchObject({ kind: 'config', message: expect.stringMatching(/"oauth".*token, key/) });
-    expect(server.seen).toHaveLength(0);
+    expect(fx.server.seen).toHaveLength(0);
   });
 
   it('suggests the nearest connector and action names', async () => {
@@ -149,7 +136,7 @@ describe('call', () => {
       return { body: { items: [{ id: c * 2 }, { id: c * 2 + 1 }], next: c < 2 ? String(c + 1) : null } };
     });
     expect(await e.call(conn(), 'list_all', {})).toEqual({ count: 6, ids: [0, 1, 2, 3, 4, 5] });
-    expect(server.seen).toHaveLength(3);
+    expect(fx.server.seen).toHaveLength(3);
   });
 
   it('names connector and operation on provider errors and redacts secrets the provider echoes', async () => {
@@ -179,7 +166,7 @@ describe('check', () => {
   it('returns ok with the check output', async () => {
     const e = await setup((req) => ({ body: { login: 'octo', path: req.path } }));
     expect(await e.check(conn())).toEqual({ ok: true, output: { account: 'octo', status: 200 } });
-    expect(server.seen[0].headers.authorization).toBe(`Bearer ${SECRET}`);
+    expect(fx.server.seen[0].headers.authorization).toBe(`Bearer ${SECRET}`);
   });
 
   it('throws the request error named as the check', async () => {
@@ -190,6 +177,6 @@ describe('check', () => {
   it('validates credentials without a request when they are missing', async () => {
     const e = await setup(() => ({ body: {} }));
     await expect(e.check(conn({ credentials: {} }))).rejects.toMatchObject({ kind: 'config', operation: 'check', details: [{ path: 'credentials.token', message: 'is required' }] });
-    expect(server.seen).toHaveLength(0);
+    expect(fx.server.seen).toHaveLength(0);
   });
 });

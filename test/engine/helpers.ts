@@ -1,7 +1,10 @@
 import { Writable } from 'node:stream';
+import { afterEach } from 'vitest';
+import { createEngine, type Engine, type EngineOptions } from '../../engine/engine.js';
 import { compileSource } from '../../engine/manifest/index.js';
 import type { Plan } from '../../engine/manifest/plan.js';
 import { createLogger } from '../../engine/log.js';
+import { startServer, type TestServer } from '../paginate/helpers.js';
 
 /** Compile a manifest written inline; a manifest that does not compile fails the test with its diagnostics. */
 export function compile(yaml: string, file = '/virtual/connectors/demo/connector.yaml'): Plan {
@@ -39,4 +42,36 @@ export async function failure(p: Promise<unknown>): Promise<any> {
     return err;
   }
   throw new Error('expected the operation to fail, but it succeeded');
+}
+
+export interface EngineFixture {
+  /** The current test's provider; `setup` starts it. */
+  readonly server: TestServer;
+  setup(handler: Parameters<typeof startServer>[0], logger?: EngineOptions['logger']): Promise<Engine>;
+}
+
+/**
+ * A provider server and an engine over `connectors`, started by a test's `setup` and both
+ * closed after that test, so no socket or timer of one test reaches the next.
+ */
+export function engineOverServer(connectors: () => EngineOptions['connectors']): EngineFixture {
+  let server: TestServer | undefined;
+  let engine: Engine | undefined;
+  afterEach(async () => {
+    await engine?.close();
+    engine = undefined;
+    await server?.close();
+    server = undefined;
+  });
+  return {
+    get server() {
+      if (!server) throw new Error('the test has not called setup()');
+      return server;
+    },
+    async setup(handler, logger) {
+      server = await startServer(handler);
+      engine = await createEngine({ connectors: connectors(), logger });
+      return engine;
+    },
+  };
 }

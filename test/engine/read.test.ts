@@ -1,7 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { createEngine, type Engine, type ReadPage } from '../../engine/engine.js';
-import { startServer, type TestServer } from '../paginate/helpers.js';
-import { captureLogger, compile, deferred, failure } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import type { ReadPage } from '../../engine/engine.js';
+import { captureLogger, compile, deferred, engineOverServer, failure } from './helpers.js';
 
 const MANIFEST = `
 patchbay: 1
@@ -45,21 +44,10 @@ streams:
     cursor: { field: seq }
 `;
 
-let server: TestServer;
-let engine: Engine | undefined;
-afterEach(async () => {
-  await engine?.close();
-  engine = undefined;
-  await server?.close();
-});
+const fx = engineOverServer(() => new Map([['tracker', compile(MANIFEST, '/virtual/connectors/tracker/connector.yaml')]]));
+const { setup } = fx;
 
-const conn = (extra: Record<string, unknown> = {}) => ({ connector: 'tracker', id: 'r1', credentials: { token: 'tok_abcdef' }, baseUrl: server.url, ...extra });
-
-async function setup(handler: Parameters<typeof startServer>[0], logger?: ReturnType<typeof captureLogger>['logger']) {
-  server = await startServer(handler);
-  engine = await createEngine({ connectors: new Map([['tracker', compile(MANIFEST, '/virtual/connectors/tracker/connector.yaml')]]), logger });
-  return engine;
-}
+const conn = (extra: Record<string, unknown> = {}) => ({ connector: 'tracker', id: 'r1', credentials: { token: 'tok_abcdef' }, baseUrl: fx.server.url, ...extra });
 
 /** Three pages of issues in ascending `u`, served by cursor. */
 const PAGES = [
@@ -85,21 +73,21 @@ describe('read', () => {
     // 07:00-02:00 is 09:00Z: later than 08:00Z though it sorts first as a string.
     expect(reader.state).toEqual({ cursor: '2024-01-04T07:00:00-02:00' });
     expect([reader.pages, reader.records, reader.complete]).toEqual([3, 5, true]);
-    expect(server.seen.map((s) => s.query.get('since'))).toEqual(['2023-12-01T00:00:00Z', '2023-12-01T00:00:00Z', '2023-12-01T00:00:00Z']);
+    expect(fx.server.seen.map((s) => s.query.get('since'))).toEqual(['2023-12-01T00:00:00Z', '2023-12-01T00:00:00Z', '2023-12-01T00:00:00Z']);
   });
 
   it('starts from state.cursor over cursor.initial and keeps other state keys', async () => {
     const e = await setup(() => ({ body: { data: [], next: null } }));
     const reader = e.read(conn({ config: { start: '2000-01-01' } }), 'issues', { state: { cursor: '2024-05-05T00:00:00Z', extra: 1 } });
     for await (const _ of reader) { /* drain */ }
-    expect(server.seen[0].query.get('since')).toBe('2024-05-05T00:00:00Z');
+    expect(fx.server.seen[0].query.get('since')).toBe('2024-05-05T00:00:00Z');
     expect(reader.state).toEqual({ cursor: '2024-05-05T00:00:00Z', extra: 1 });
   });
 
   it('sends no since parameter when there is no cursor yet', async () => {
     const e = await setup(() => ({ body: { data: [], next: null } }));
     for await (const _ of e.read(conn(), 'issues')) { /* drain */ }
-    expect(server.seen[0].query.has('since')).toBe(false);
+    expect(fx.server.seen[0].query.has('since')).toBe(false);
   });
 
   it('yields pages with the state to resume from after each', async () => {
@@ -146,7 +134,7 @@ describe('read', () => {
     const records = [];
     for await (const r of e.read(conn(), 'repo_issues')) records.push(r);
     expect(records).toEqual([{ id: 'a1', repo: 'alpha' }, { id: 'a2', repo: 'alpha' }, { id: 'g1', repo: 'gamma' }]);
-    expect(server.seen.map((s) => `${s.path}${s.query.get('cursor') ? `?${s.query}` : ''}`)).toEqual([
+    expect(fx.server.seen.map((s) => `${s.path}${s.query.get('cursor') ? `?${s.query}` : ''}`)).toEqual([
       '/repos', '/repos/alpha/issues', '/repos/alpha/issues?cursor=more', '/repos/beta/issues', '/repos?cursor=r2', '/repos/gamma/issues',
     ]);
   });
@@ -157,7 +145,7 @@ describe('read', () => {
     const ids = [];
     for await (const r of reader) ids.push(r.id);
     expect(ids).toEqual(['1', '2', '3']);
-    expect(server.seen).toHaveLength(2);
+    expect(fx.server.seen).toHaveLength(2);
     expect(reader.state).toEqual({ cursor: '2024-01-03T00:00:00Z' });
     expect(reader.complete).toBe(false);
 
@@ -171,7 +159,7 @@ describe('read', () => {
     const drain = async (it: AsyncIterable<unknown>) => { for await (const _ of it) { /* drain */ } };
     await expect(drain(e.read(conn({ config: { start: 5 } }), 'issues'))).rejects.toMatchObject({ kind: 'config', operation: 'stream:issues', details: [{ path: 'config.start', message: 'must be string' }] });
     await expect(drain(e.read(conn(), 'isues'))).rejects.toMatchObject({ kind: 'config', message: expect.stringContaining('did you mean "issues"') });
-    expect(server.seen).toHaveLength(0);
+    expect(fx.server.seen).toHaveLength(0);
   });
 
   it('keeps the state of the last good page when a later page fails, and logs the failure', async () => {
@@ -207,9 +195,9 @@ describe('read', () => {
     let count = 0;
     let maxAhead = 0;
     for await (const r of reader) {
-      if (count === 0) expect(server.seen).toHaveLength(1);
+      if (count === 0) expect(fx.server.seen).toHaveLength(1);
       const pageOfRecord = Math.floor((r.seq as number) / SIZE) + 1;
-      maxAhead = Math.max(maxAhead, server.seen.length - pageOfRecord);
+      maxAhead = Math.max(maxAhead, fx.server.seen.length - pageOfRecord);
       if (count === 50) releaseLast.resolve();
       count++;
     }

@@ -6,14 +6,12 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { Writable } from 'node:stream';
-import { createLogger } from '../../engine/log.js';
 import { OAuth2Server } from 'oauth2-mock-server';
-import { startServer, type RunningServer, type ServerOptions } from '../../engine/runtime/server.js';
+import type { RunningServer, ServerOptions } from '../../engine/runtime/server.js';
 import { configureOAuth, type OAuthRuntimeOptions } from '../../engine/runtime/oauth/context.js';
 import type { OutboundPolicy } from '../../engine/runtime/outbound-guard.js';
+import { startRuntime } from '../runtime/helpers.js';
 
 export const CONNECTOR_ID = 'mockidp';
 
@@ -135,59 +133,26 @@ export interface OAuthTestRuntime {
 
 export async function startOAuthRuntime(opts: { outbound?: OutboundPolicy; oauth?: OAuthRuntimeOptions; server?: Partial<ServerOptions> } = {}): Promise<OAuthTestRuntime> {
   const dir = mkdtempSync(path.join(tmpdir(), 'patchbay-oauth-'));
-  const adminKey = `admin-${randomBytes(24).toString('base64url')}`;
-  const logs: string[] = [];
-  const destination = new Writable({
-    write(chunk, _enc, done) {
-      logs.push(...String(chunk).split('\n').filter((l) => l.trim()));
-      done();
-    },
-  });
-  const logger = createLogger({ level: 'debug', destination });
-  const running = await startServer({
-    port: 0,
-    host: '127.0.0.1',
-    database: `sqlite:${path.join(dir, 'runtime.db')}`,
-    connectorsDir: writeConnectors(dir),
-    secretKeys: `test:${randomBytes(32).toString('base64')}`,
-    adminKey,
-    outbound: opts.outbound,
-    workers: false,
-    bootstrapAdminKey: false,
-    rateLimit: false,
-    validateResponses: true,
-    print: () => undefined,
-    logger,
-    ...opts.server,
-  });
-  configureOAuth(running.app.runtime.services, { outbound: opts.outbound, env: {}, logger, ...opts.oauth });
-  const keys = new Map<string, string>();
+  // The suites assert the default outbound guard and no base URL override, unlike startRuntime's.
+  const rt = await startRuntime(
+    { connectorsDir: writeConnectors(dir), outbound: opts.outbound, allowBaseUrlOverride: false, rateLimit: false, ...opts.server },
+    'debug',
+  );
+  configureOAuth(rt.running.app.runtime.services, { outbound: opts.outbound, env: {}, logger: rt.logger, ...opts.oauth });
   return {
-    url: running.url,
-    running,
-    adminKey,
+    url: rt.url,
+    running: rt.running,
+    adminKey: rt.adminKey,
     dir,
-    logs,
-    async keyFor(tenant) {
-      if (!keys.has(tenant)) keys.set(tenant, (await running.app.runtime.services.keys.create({ tenant })).key);
-      return keys.get(tenant)!;
-    },
+    logs: rt.rawLogs,
+    keyFor: rt.keyFor,
     async get(urlOrPath, key) {
-      const url = urlOrPath.startsWith('http') ? urlOrPath : `${running.url}${urlOrPath}`;
-      const headers: Record<string, string> = {};
-      if (key !== null) headers.authorization = `Bearer ${key ?? adminKey}`;
-      const res = await fetch(url, { redirect: 'manual', headers });
-      const text = await res.text();
-      let body: unknown;
-      try {
-        body = text ? JSON.parse(text) : undefined;
-      } catch {
-        body = text;
-      }
-      return { status: res.status, location: res.headers.get('location'), body };
+      const res = await rt.call('GET', urlOrPath, { key: key === null ? undefined : key ?? rt.adminKey, redirect: 'manual' });
+      // Pages that are not JSON (the provider's consent page) come back as their text.
+      return { status: res.status, location: res.headers.get('location'), body: res.body === undefined && res.text ? res.text : res.body };
     },
     async close() {
-      await running.close();
+      await rt.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

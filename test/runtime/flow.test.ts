@@ -30,6 +30,10 @@ describe('runtime: connections, actions, syncs, reads, schedules', () => {
     const one = await rt.call('GET', '/v1/connectors/stripe', { key });
     expect(one.status).toBe(200);
     expect(one.body.config_schema.properties).toHaveProperty('account_id');
+    // The summary and the full description name the connector alike.
+    const identity = { id: 'stripe', name: 'Stripe', categories: ['payments', 'billing'], description: expect.stringMatching(/\S/) };
+    expect(one.body).toMatchObject(identity);
+    expect(list.body.connectors.find((c: any) => c.id === 'stripe')).toMatchObject({ ...identity, auth_types: expect.arrayContaining(['bearer', 'oauth2']), webhooks: true });
     const apiKey = one.body.auth.methods.find((m: any) => m.name === 'api_key');
     expect(apiKey).toMatchObject({ type: 'bearer', credentials_schema: { required: ['api_key'] } });
     const oauth = one.body.auth.methods.find((m: any) => m.type === 'oauth2');

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
-import { createLogger } from '../../engine/log.js';
+import { createLogger, type Logger, type LoggerOptions } from '../../engine/log.js';
 import { packageRoot } from '../../engine/manifest/package-root.js';
 import { startServer, type RunningServer, type ServerOptions } from '../../engine/runtime/server.js';
 
@@ -29,6 +29,8 @@ export interface CallOptions {
   raw?: string | Buffer;
   headers?: Record<string, string>;
   tenant?: string;
+  /** `manual` to see a redirect itself (its status and location) instead of its target. */
+  redirect?: RequestRedirect;
 }
 
 export interface TestRuntime {
@@ -41,12 +43,19 @@ export interface TestRuntime {
   logs: Array<Record<string, any>>;
   /** Every log line as written. */
   rawLogs: string[];
+  /** The logger writing those lines, for services a suite wires up itself. */
+  logger: Logger;
   keyFor(tenant: string): Promise<string>;
+  /** `urlPath` is a path on the runtime, or a whole URL elsewhere. */
   call(method: string, urlPath: string, opts?: CallOptions): Promise<Reply>;
   close(): Promise<void>;
 }
 
-export async function startRuntime(opts: Partial<ServerOptions> = {}): Promise<TestRuntime> {
+/**
+ * `logLevel` is `info` unless a suite needs more: the ones asserting that no secret is ever
+ * logged read `debug` lines too.
+ */
+export async function startRuntime(opts: Partial<ServerOptions> = {}, logLevel: LoggerOptions['level'] = 'info'): Promise<TestRuntime> {
   const dir = mkdtempSync(path.join(tmpdir(), 'patchbay-runtime-'));
   const database = `sqlite:${path.join(dir, 'runtime.db')}`;
   const logs: Array<Record<string, any>> = [];
@@ -62,6 +71,7 @@ export async function startRuntime(opts: Partial<ServerOptions> = {}): Promise<T
     },
   });
   const adminKey = `admin-${randomBytes(24).toString('base64url')}`;
+  const logger = createLogger({ level: logLevel, destination });
   const running = await startServer({
     port: 0,
     host: '127.0.0.1',
@@ -69,7 +79,7 @@ export async function startRuntime(opts: Partial<ServerOptions> = {}): Promise<T
     connectorsDir: SHIPPED_CONNECTORS,
     secretKeys: TEST_SECRET_KEYS,
     adminKey,
-    logger: createLogger({ level: 'info', destination }),
+    logger,
     outbound: { allowPrivate: true },
     allowBaseUrlOverride: true,
     workers: false,
@@ -91,7 +101,8 @@ export async function startRuntime(opts: Partial<ServerOptions> = {}): Promise<T
       body = JSON.stringify(o.body);
       headers['content-type'] ??= 'application/json';
     }
-    const res = await fetch(`${url}${urlPath}`, { method, headers, body: body as BodyInit | undefined });
+    const target = urlPath.startsWith('http') ? urlPath : `${url}${urlPath}`;
+    const res = await fetch(target, { method, headers, body: body as BodyInit | undefined, redirect: o.redirect });
     const text = await res.text();
     let parsed: unknown;
     try {
@@ -110,6 +121,7 @@ export async function startRuntime(opts: Partial<ServerOptions> = {}): Promise<T
     database,
     logs,
     rawLogs,
+    logger,
     async keyFor(tenant) {
       if (!keys.has(tenant)) keys.set(tenant, (await running.app.runtime.services.keys.create({ tenant })).key);
       return keys.get(tenant)!;

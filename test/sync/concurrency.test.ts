@@ -1,32 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt } from '../cli/helpers.js';
-import type { Platform } from '../../engine/platform.js';
-import { databaseKinds, KEY_A, type TestDatabase } from '../store/databases.js';
-import { startFakeApi, type FakeApi } from './fake-api.js';
-import { CONNECTORS, openPlatform } from './helpers.js';
-import { collect, exited, forkChild, message } from './processes.js';
+import { describe, expect, it } from 'vitest';
+import { databaseKinds, KEY_A } from '../store/databases.js';
+import { CONNECTORS } from './helpers.js';
+import { childSuite, collect, exited, forkChild, message } from './processes.js';
 
 const SCHEDULES = 12;
 
 for (const kind of databaseKinds()) {
   describe(`two scheduler processes on one ${kind.dialect} database`, () => {
-    let db: TestDatabase;
-    let api: FakeApi;
-    let platform: Platform;
-
-    beforeAll(async () => {
-      await ensureBuilt();
-      db = await kind.create('conc');
-      api = await startFakeApi({ users: [{ id: 'u1', name: 'Ann' }, { id: 'u2', name: 'Bo' }] });
-      platform = await openPlatform(db.url);
-    }, 180_000);
-    afterAll(async () => {
-      await platform?.close();
-      await api?.close();
-      await db?.cleanup();
-    });
+    const suite = childSuite(kind, 'conc', { users: [{ id: 'u1', name: 'Ann' }, { id: 'u2', name: 'Bo' }] });
 
     it('run each due sync exactly once', async () => {
+      const { db, api, platform } = suite;
       const ids: string[] = [];
       for (let i = 0; i < SCHEDULES; i++) {
         const c = await platform.connections.create({

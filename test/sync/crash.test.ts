@@ -1,34 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt } from '../cli/helpers.js';
-import type { Platform } from '../../engine/platform.js';
+import { describe, expect, it } from 'vitest';
 import { LEASE_EXPIRED_MESSAGE } from '../../engine/store/runs.js';
-import { databaseKinds, KEY_A, type TestDatabase } from '../store/databases.js';
-import { makeItems, startFakeApi, type FakeApi } from './fake-api.js';
-import { CONNECTORS, openPlatform } from './helpers.js';
-import { collect, exited, forkChild } from './processes.js';
+import { databaseKinds, KEY_A } from '../store/databases.js';
+import { makeItems } from './fake-api.js';
+import { CONNECTORS } from './helpers.js';
+import { childSuite, collect, exited, forkChild } from './processes.js';
 
 const PAGES = 50;
 const LEASE_MS = 1500;
 
 for (const kind of databaseKinds()) {
   describe(`crash and resume on ${kind.dialect}`, () => {
-    let db: TestDatabase;
-    let api: FakeApi;
-    let platform: Platform;
-
-    beforeAll(async () => {
-      await ensureBuilt();
-      db = await kind.create('crash');
-      api = await startFakeApi({ items: makeItems(PAGES * 10) });
-      platform = await openPlatform(db.url);
-    }, 180_000);
-    afterAll(async () => {
-      await platform?.close();
-      await api?.close();
-      await db?.cleanup();
-    });
+    const suite = childSuite(kind, 'crash', { items: makeItems(PAGES * 10) });
 
     it('a sync killed with SIGKILL at a random page resumes in a new process with the exact record set', async () => {
+      const { db, api, platform } = suite;
       const conn = await platform.connections.create({ tenant: 'acme', connector: 'fakeapi', name: 'crash', config: { base_url: api.url }, credentials: { token: api.token } });
       const killAt = 5 + Math.floor(Math.random() * 40);
       const env = { PATCHBAY_SECRET_KEYS: KEY_A };

@@ -31,6 +31,24 @@ export function makeItems(n: number, start = Date.UTC(2024, 0, 1)): Item[] {
   return Array.from({ length: n }, (_, i) => ({ id: i + 1, name: `item ${i + 1}`, updated_at: new Date(start + i * 1000).toISOString() }));
 }
 
+/**
+ * Holds the sync that asks for page `page` (0-based): `reached` resolves once one is held
+ * there, and it stays held until `release()`. Replaces any other `beforePage` hook.
+ */
+export function holdAtPage(api: FakeApi, page: number): { reached: Promise<void>; release: () => void } {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  let entered!: () => void;
+  const reached = new Promise<void>((r) => (entered = r));
+  api.beforePage = async (_path, index) => {
+    if (index === page) {
+      entered();
+      await gate;
+    }
+  };
+  return { reached, release };
+}
+
 export async function startFakeApi(opts: { items?: Item[]; users?: Array<{ id: string; name: string }>; token?: string } = {}): Promise<FakeApi> {
   const api: FakeApi = {
     url: '',

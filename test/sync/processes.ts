@@ -1,7 +1,40 @@
 /** Child engine processes (running the built dist/) for the crash and concurrency tests. */
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { FIXTURES } from './helpers.js';
+import { afterAll, beforeAll } from 'vitest';
+import type { Platform } from '../../engine/platform.js';
+import { ensureBuilt } from '../cli/helpers.js';
+import type { DatabaseKind, TestDatabase } from '../store/databases.js';
+import { startFakeApi, type FakeApi } from './fake-api.js';
+import { FIXTURES, openPlatform } from './helpers.js';
+
+export interface ChildSuite {
+  db: TestDatabase;
+  api: FakeApi;
+  /** A platform in the test process, to set up work and inspect what the children wrote. */
+  platform: Platform;
+}
+
+/**
+ * The setup every multi-process suite needs: the built dist/ the children run, a fresh
+ * database, the fake provider and an in-process platform. The fields are set once the
+ * suite's beforeAll has run, so read them inside tests.
+ */
+export function childSuite(kind: DatabaseKind, tag: string, api: Parameters<typeof startFakeApi>[0]): ChildSuite {
+  const suite = {} as ChildSuite;
+  beforeAll(async () => {
+    await ensureBuilt();
+    suite.db = await kind.create(tag);
+    suite.api = await startFakeApi(api);
+    suite.platform = await openPlatform(suite.db.url);
+  }, 180_000);
+  afterAll(async () => {
+    await suite.platform?.close();
+    await suite.api?.close();
+    await suite.db?.cleanup();
+  });
+  return suite;
+}
 
 export function forkChild(script: string, args: string[], env: Record<string, string> = {}): ChildProcess {
   return fork(path.join(FIXTURES, script), args, {

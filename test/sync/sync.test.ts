@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { Platform } from '../../engine/platform.js';
 import { LEASE_EXPIRED_MESSAGE } from '../../engine/store/runs.js';
 import { databaseKinds, type TestDatabase } from '../store/databases.js';
-import { makeItems, startFakeApi, type FakeApi } from './fake-api.js';
+import { holdAtPage, makeItems, startFakeApi, type FakeApi } from './fake-api.js';
 import { openPlatform } from './helpers.js';
 
 for (const kind of databaseKinds()) {
@@ -116,18 +116,9 @@ for (const kind of databaseKinds()) {
 
     it('never runs one stream twice at once', async () => {
       const conn = await connect();
-      let release!: () => void;
-      const gate = new Promise<void>((r) => (release = r));
-      let entered!: () => void;
-      const inside = new Promise<void>((r) => (entered = r));
-      api.beforePage = async (_p, page) => {
-        if (page === 1) {
-          entered();
-          await gate;
-        }
-      };
+      const { reached, release } = holdAtPage(api, 1);
       const first = platform.sync(conn.id, 'items');
-      await inside;
+      await reached;
       await expect(platform.sync(conn.id, 'items')).rejects.toMatchObject({ kind: 'conflict', message: expect.stringMatching(/already running \(run run_/) });
       // Another stream of the same connection is independent.
       expect((await platform.sync(conn.id, 'users')).status).toBe('success');
@@ -137,19 +128,10 @@ for (const kind of databaseKinds()) {
 
     it('closes a run left running by a dead process once its lease expires', async () => {
       const conn = await connect();
-      let hold!: () => void;
-      const held = new Promise<void>((r) => (hold = r));
-      let entered!: () => void;
-      const inside = new Promise<void>((r) => (entered = r));
-      api.beforePage = async (_p, page) => {
-        if (page === 2) {
-          entered();
-          await held;
-        }
-      };
+      const { reached, release } = holdAtPage(api, 2);
       // A run that "dies": it holds page 2 while the clock passes its lease.
       const zombie = platform.sync(conn.id, 'items');
-      await inside;
+      await reached;
       const [stale] = await platform.runs.list({ connection: conn.id });
       expect(stale.status).toBe('running');
       await expect(platform.sync(conn.id, 'items')).rejects.toMatchObject({ kind: 'conflict' });
@@ -159,7 +141,7 @@ for (const kind of databaseKinds()) {
       expect(next.status).toBe('success');
       expect(await platform.runs.get(stale.id)).toMatchObject({ status: 'failed', errorKind: 'lease_expired', error: LEASE_EXPIRED_MESSAGE });
       // The zombie wakes up, finds its lease taken, and commits nothing more.
-      hold();
+      release();
       const z = await zombie;
       expect(z).toMatchObject({ status: 'partial' });
       expect(z.error).toMatch(/lost its lease/);

@@ -5,14 +5,14 @@ import { exec } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startScriptedServer, type ScriptedServer } from '../../engine/testing/server.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Exchange } from '../../engine/testing/types.js';
 import { BIN, ensureBuilt, runCli } from '../cli/helpers.js';
 import { DEFAULTS, writeWidgets, type TempConnectors } from './fixtures.js';
+import { scriptedServerPerTest } from './scripted.js';
 
 let temp: TempConnectors;
-let server: ScriptedServer | undefined;
+const serve = scriptedServerPerTest();
 
 const PASSING_CASE = `
   - name: check works
@@ -32,15 +32,6 @@ beforeAll(async () => {
   temp = await writeWidgets(`${DEFAULTS}cases:\n${PASSING_CASE}`);
 }, 180_000);
 afterAll(async () => temp?.cleanup());
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
-
-async function serve(exchanges: Exchange[]): Promise<ScriptedServer> {
-  server = await startScriptedServer(exchanges);
-  return server;
-}
 
 const cwd = () => path.dirname(temp.dir);
 const creds = ['--credentials', '{"token":"t0ken"}'];

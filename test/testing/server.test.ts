@@ -1,17 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { startScriptedServer, UNEXPECTED_STATUS, type ScriptedServer } from '../../engine/testing/server.js';
-import type { Exchange } from '../../engine/testing/types.js';
+import { describe, expect, it } from 'vitest';
+import { startScriptedServer, UNEXPECTED_STATUS } from '../../engine/testing/server.js';
+import { scriptedServerPerTest } from './scripted.js';
 
-let server: ScriptedServer | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
-
-async function play(exchanges: Exchange[]): Promise<ScriptedServer> {
-  server = await startScriptedServer(exchanges);
-  return server;
-}
+const play = scriptedServerPerTest();
 
 const form = (body: string, headers: Record<string, string> = {}) => ({
   method: 'POST',

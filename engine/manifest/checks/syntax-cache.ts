@@ -4,13 +4,13 @@
  * distinct text is parsed once. Bounded: cleared when full rather than tracking recency.
  */
 import { checkExpr, type ExprSyntaxError } from '../../expr.js';
-import { parseTemplate, templateVariables } from '../../template.js';
+import { templateVariables } from '../../template.js';
 
 const LIMIT = 20_000;
 
 interface TemplateInfo {
   error?: unknown;
-  variables: string[];
+  variables: readonly string[];
 }
 
 const exprs = new Map<string, ExprSyntaxError | null>();
@@ -28,12 +28,16 @@ export function exprError(source: string): ExprSyntaxError | undefined {
   return remember(exprs, source, checkExpr(source) ?? null) ?? undefined;
 }
 
+const LITERAL: TemplateInfo = Object.freeze({ variables: Object.freeze([] as string[]) });
+
 export function templateInfo(source: string): TemplateInfo {
+  // Handlebars reads text without `{{` as one content node; only NUL fails to lex.
+  if (!source.includes('{{') && !source.includes('\0')) return LITERAL;
   const hit = templates.get(source);
   if (hit) return hit;
   let info: TemplateInfo;
   try {
-    parseTemplate(source);
+    // Parses, and throws Handlebars' parse error for bad syntax.
     info = { variables: templateVariables(source) };
   } catch (error) {
     info = { error, variables: [] };

@@ -26,7 +26,7 @@ function schemaFor(ctx: CheckContext, root: string, f: Field): { props?: string[
 }
 
 /** Unparseable templates have no variables here; template-syntax reports them. */
-const variablesOf = (source: string): string[] => templateInfo(source).variables;
+const variablesOf = (source: string): readonly string[] => templateInfo(source).variables;
 
 export const templateVariablesCheck: Check = {
   name: 'template-variable',
@@ -35,14 +35,15 @@ export const templateVariablesCheck: Check = {
       if (f.kind === 'jsonata' || !f.roots) continue;
       for (const variable of variablesOf(f.source)) {
         const [root, prop] = variable.split('.');
-        const at = innerPosition(ctx.positions, f.path, f.source, Math.max(0, f.source.indexOf(variable)));
+        // Placing costs a walk of the YAML tree: only done for what gets reported.
+        const at = () => innerPosition(ctx.positions, f.path, f.source, Math.max(0, f.source.indexOf(variable)));
         if (!f.roots.includes(root)) {
           ctx.report({
             path: f.path,
             code: 'template-variable',
             message: `\`{{${variable}}}\` reads \`${root}\`, which is not available in ${article(f.context ?? 'this template')}`,
             hint: `available here: ${f.roots.join(', ')}${didYouMean(root, f.roots) ? `; ${didYouMean(root, f.roots)}` : ''}`,
-            at,
+            at: at(),
           });
           continue;
         }
@@ -55,7 +56,7 @@ export const templateVariablesCheck: Check = {
             severity: 'warning',
             message: `\`${root}.${prop}\` is not declared in ${where}`,
             hint: didYouMean(prop, props) ?? (props.length ? `declared: ${props.join(', ')}` : `declare it under \`properties\``),
-            at,
+            at: at(),
           });
         }
       }
