@@ -20,7 +20,7 @@ import { read as runRead, type ReadHandle, type ReadOptions, type ReadPage, type
 import type { OperationRuntime } from './operations/runtime.js';
 import { unknownName } from './operations/suggest.js';
 import { collectSecrets } from './redact.js';
-import { createOutboundGuard, type OutboundPolicy } from './runtime/outbound-guard.js';
+import { createOutboundGuard, type OutboundPolicy } from './http/outbound-guard.js';
 
 export type { CheckResult, ReadHandle, ReadOptions, ReadPage, StreamState };
 

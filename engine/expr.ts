@@ -29,7 +29,7 @@ export interface CompiledExpr {
    * True when the expression runs on the synchronous fast path (engine/expr-fast); it falls
    * back to JSONata itself for any input the fast path does not mirror.
    */
-  readonly fast?: boolean;
+  readonly fast: boolean;
   /**
    * Resolves to JSONata's result. On the fast path the result is already plain JSON data
    * (no sequence flags, ordinary prototypes); JSONata's own results are not, so callers

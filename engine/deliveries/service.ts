@@ -8,7 +8,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { ConnectorError, isConnectorError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
-import { createOutboundGuard, outboundPolicyFromEnv, type OutboundPolicy } from '../runtime/outbound-guard.js';
+import { createOutboundGuard, outboundPolicyFromEnv, type OutboundPolicy } from '../http/outbound-guard.js';
 import type { Vault } from '../secrets/vault.js';
 import { newId } from '../store/ids.js';
 import type { Store } from '../store/store.js';

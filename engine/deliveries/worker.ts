@@ -16,7 +16,7 @@ import { sendAttempt, type AttemptResult } from './send.js';
 import { secretKey, signedHeaders } from './signing.js';
 import type { SubscriptionsRepo } from './subscriptions-repo.js';
 
-/** What the worker needs of the outbound guard (engine/runtime/outbound-guard.ts provides it). */
+/** What the worker needs of the outbound guard (engine/http/outbound-guard.ts provides it). */
 export interface DeliveryGuard {
   checkUrl(url: string): Promise<void>;
   guardAgent<A extends http.Agent>(agent: A): A;

@@ -17,8 +17,8 @@ export interface HttpClientOptions {
   /** Sockets kept per host; default 50. */
   maxSockets?: number;
   /**
-   * Wraps each keep-alive agent, e.g. with the runtime's outbound guard
-   * (engine/runtime/outbound-guard.ts), which checks every address when a socket connects.
+   * Wraps each keep-alive agent, e.g. with the outbound address guard
+   * (engine/http/outbound-guard.ts), which checks every address when a socket connects.
    */
   wrapAgent?: <A extends http.Agent>(agent: A) => A;
 }

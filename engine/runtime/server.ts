@@ -14,7 +14,7 @@ import type { SchedulerOptions } from '../sync/scheduler.js';
 import { createApp, type RuntimeApp, type RuntimeOptions } from './app.js';
 import { writeAdminKeyFile } from './bootstrap.js';
 import { withBaseUrlOverrides } from './base-url.js';
-import { outboundPolicyFromEnv, type OutboundPolicy } from './outbound-guard.js';
+import { outboundPolicyFromEnv, type OutboundPolicy } from '../http/outbound-guard.js';
 import { startOAuthWorkers, type OAuthWorkers } from './oauth/context.js';
 
 export interface ServerOptions extends Omit<RuntimeOptions, 'platform' | 'engine' | 'logger'> {

@@ -12,7 +12,7 @@ import type { Engine } from '../engine.js';
 import type { OperationRuntime } from '../operations/runtime.js';
 import type { Platform } from '../platform.js';
 import { createHttpClient } from '../http/client.js';
-import { createOutboundGuard, type OutboundPolicy } from '../runtime/outbound-guard.js';
+import { createOutboundGuard, type OutboundPolicy } from '../http/outbound-guard.js';
 import { ConnectionsRepo } from '../store/connections.js';
 import { RecordsRepo } from '../store/records.js';
 import { StateRepo } from '../store/state.js';

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../../engine/engine.js';
 import { ConnectorError } from '../../engine/errors.js';
-import { addressRisk, createOutboundGuard, outboundPolicyFromEnv, type OutboundPolicy } from '../../engine/runtime/outbound-guard.js';
+import { addressRisk, createOutboundGuard, outboundPolicyFromEnv, type OutboundPolicy } from '../../engine/http/outbound-guard.js';
 import { compile, failure } from '../engine/helpers.js';
 import { startServer, type TestServer } from '../paginate/helpers.js';
 

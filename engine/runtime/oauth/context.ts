@@ -15,7 +15,7 @@ import { OAuthApps } from '../../oauth/apps.js';
 import { OAuthFlow } from '../../oauth/flow.js';
 import { OAuthStates, STATE_TTL_MS } from '../../oauth/states.js';
 import { TokenRefresher, type TokenRefresherOptions } from '../../oauth/refresher.js';
-import { createOutboundGuard, outboundPolicyFromEnv, type OutboundPolicy } from '../outbound-guard.js';
+import { createOutboundGuard, outboundPolicyFromEnv, type OutboundPolicy } from '../../http/outbound-guard.js';
 import type { RuntimeServices } from '../services.js';
 import type { Logger } from '../../log.js';
 
