@@ -33,7 +33,7 @@ export interface EngineOptions {
   userAgent?: string;
   /**
    * Refuse connections to loopback, private, link-local and metadata addresses (see
-   * runtime/outbound-guard.ts). Off unless given: the HTTP runtime turns it on, an embedding
+   * http/outbound-guard.ts). Off unless given: the HTTP runtime turns it on, an embedding
    * host decides for itself.
    */
   outbound?: OutboundPolicy;
