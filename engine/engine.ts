@@ -78,6 +78,81 @@ async function loadPlans(source: EngineOptions['connectors']): Promise<Loaded> {
   return { plans: new Map(plans), broken };
 }
 
+/** Ends an operation: logs its one line and returns the error to throw (decorated), if any. */
+type Finish = (started: number, err?: unknown, outcome?: 'ok' | 'stopped') => unknown;
+
+/**
+ * A read's iterator behind the operation boundary: errors decorated and redacted, and one log
+ * line when it ends, fails, or the consumer stops early (`return()`). Hand-written rather than
+ * an async generator, which would cost several promise turns for every record passed through.
+ * Like a generator, it opens the source on the first `next()` and is done once settled.
+ */
+function guardIterator<T>(open: () => AsyncIterator<T>, finish: Finish): AsyncIterableIterator<T> {
+  let source: AsyncIterator<T> | undefined;
+  let started = 0;
+  let settled = false;
+  const done = (): IteratorResult<T> => ({ value: undefined, done: true });
+  const onResult = (r: IteratorResult<T>): IteratorResult<T> => {
+    if (!r.done) return r;
+    if (!settled) {
+      settled = true;
+      finish(started);
+    }
+    return done();
+  };
+  const onError = (err: unknown): IteratorResult<T> => {
+    // A next() still pending when the consumer stopped ends quietly, as a generator's would.
+    if (settled) return done();
+    settled = true;
+    throw finish(started, err);
+  };
+  /** Closes the source for a consumer that left early; its own failure to close is the error. */
+  const close = async (): Promise<void> => {
+    settled = true;
+    try {
+      await source!.return?.();
+    } catch (err) {
+      throw finish(started, err);
+    }
+  };
+  const it: AsyncIterableIterator<T> = {
+    next(): Promise<IteratorResult<T>> {
+      if (settled) return Promise.resolve(done());
+      try {
+        if (!source) {
+          started = performance.now();
+          source = open();
+        }
+        return source.next().then(onResult, onError);
+      } catch (err) {
+        settled = true;
+        return Promise.reject(finish(started, err));
+      }
+    },
+    async return(): Promise<IteratorResult<T>> {
+      if (settled || !source) {
+        settled = true;
+        return done();
+      }
+      await close();
+      finish(started, undefined, 'stopped');
+      return done();
+    },
+    async throw(err: unknown): Promise<IteratorResult<T>> {
+      if (settled || !source) {
+        settled = true;
+        throw err;
+      }
+      await close();
+      throw finish(started, err);
+    },
+    [Symbol.asyncIterator]() {
+      return it;
+    },
+  };
+  return it;
+}
+
 class EmbeddedEngine implements Engine {
   private readonly runtime: OperationRuntime;
   private closed = false;
@@ -185,29 +260,15 @@ class EmbeddedEngine implements Engine {
     let rc: ResolvedConnection | undefined;
     const inner = runRead(this.runtime, () => (rc = this.resolve(conn)), stream, opts);
     const operation = `stream:${stream}`;
-    const self = this;
-    async function* guarded<T>(source: AsyncIterable<T>): AsyncGenerator<T, void, undefined> {
-      const started = performance.now();
-      let settled = false;
-      try {
-        for await (const item of source) yield item;
-        settled = true;
-        self.finish(conn, operation, started, inner, rc);
-      } catch (err) {
-        settled = true;
-        throw self.finish(conn, operation, started, inner, rc, err);
-      } finally {
-        // A consumer that stops early still gets its one log line.
-        if (!settled) self.finish(conn, operation, started, inner, rc, undefined, 'stopped');
-      }
-    }
+    const guarded = <T>(open: () => AsyncIterator<T>) =>
+      guardIterator(open, (started, err, outcome) => this.finish(conn, operation, started, inner, rc, err, outcome));
     return {
       get state() { return inner.state; },
       get pages() { return inner.pages; },
       get records() { return inner.records; },
       get complete() { return inner.complete; },
-      pagesIterable: () => ({ [Symbol.asyncIterator]: () => guarded(inner.pagesIterable()) }),
-      [Symbol.asyncIterator]: () => guarded(inner),
+      pagesIterable: () => ({ [Symbol.asyncIterator]: () => guarded(() => inner.pagesIterable()[Symbol.asyncIterator]()) }),
+      [Symbol.asyncIterator]: () => guarded(() => inner[Symbol.asyncIterator]()),
     };
   }
 

@@ -1,6 +1,6 @@
 /** `api_key`: a static key in a header or a query parameter, with an optional prefix. */
 import { ConnectorError } from '../errors.js';
-import { liveContext, methodTemplate, renderCredential } from './common.js';
+import { liveCredential } from './common.js';
 import type { AuthStrategy } from './types.js';
 
 export const apiKeyStrategy: AuthStrategy = {
@@ -11,7 +11,7 @@ export const apiKeyStrategy: AuthStrategy = {
     if (typeof name !== 'string' || !name) {
       throw new ConnectorError({ kind: 'config', message: `auth method ${method.name}: api_key needs a name` });
     }
-    const key = renderCredential(methodTemplate(method, 'value', '{{credentials.api_key}}')!, liveContext(ctx), 'value', method);
+    const key = liveCredential(ctx, 'value', '{{credentials.api_key}}', 'value');
     const value = `${typeof method.spec.prefix === 'string' ? method.spec.prefix : ''}${key}`;
     ctx.addSecret?.(key);
     if (method.spec.in === 'query') req.query.push([name, value]);

@@ -7,6 +7,7 @@ import { compileExpr, type CompiledExpr } from '../expr.js';
 import type { PlanAuthMethod } from '../manifest/plan.js';
 import { compileTemplate, type CompiledTemplate } from '../template.js';
 import type { TemplateContext } from '../http/render.js';
+import type { Connection } from '../http/types.js';
 import type { AuthContext } from './types.js';
 
 const defaults = new Map<string, CompiledTemplate>();
@@ -68,6 +69,47 @@ export function liveContext(ctx: AuthContext): TemplateContext {
     credentials: { ...(ctx.template.credentials ?? {}), ...(ctx.connection.credentials ?? {}) },
     settings: { ...(ctx.template.settings ?? {}), ...(ctx.connection.settings ?? {}) },
   };
+}
+
+interface RenderedFor {
+  template: TemplateContext;
+  credentials: Connection['credentials'];
+  settings: Connection['settings'];
+  values: Map<CompiledTemplate, string>;
+}
+
+/**
+ * Rendered credentials per connection, valid while the connection keeps the same template
+ * context and the same credentials and settings objects: a token refresh replaces those
+ * objects (never mutates them), so a refreshed connection misses and renders afresh.
+ * Rendering through Handlebars on every request was a measurable share of a fast read.
+ */
+const rendered = new WeakMap<Connection, RenderedFor>();
+
+function renderedFor(ctx: AuthContext): RenderedFor {
+  const { connection } = ctx;
+  let entry = rendered.get(connection);
+  if (!entry || entry.template !== ctx.template || entry.credentials !== connection.credentials || entry.settings !== connection.settings) {
+    entry = { template: ctx.template, credentials: connection.credentials, settings: connection.settings, values: new Map() };
+    rendered.set(connection, entry);
+  }
+  return entry;
+}
+
+/**
+ * A method field rendered against the live context (see `renderCredential`), remembered until
+ * the connection's credentials change. Templates reading the clock render every time.
+ */
+export function liveCredential(ctx: AuthContext, name: string, fallback: string, what: string): string {
+  const t = methodTemplate(ctx.method, name, fallback)!;
+  if (/\bnow\b/.test(t.source)) return renderCredential(t, liveContext(ctx), what, ctx.method);
+  const entry = renderedFor(ctx);
+  let value = entry.values.get(t);
+  if (value === undefined) {
+    value = renderCredential(t, liveContext(ctx), what, ctx.method);
+    entry.values.set(t, value);
+  }
+  return value;
 }
 
 /** Render a credential; an empty result is a configuration problem named without its value. */

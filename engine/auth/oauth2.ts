@@ -9,7 +9,7 @@
 import { ConnectorError } from '../errors.js';
 import { connectionKey } from '../http/connection-key.js';
 import type { OutboundRequest } from '../http/types.js';
-import { liveContext, methodTemplate, putToken, renderCredential, specDurationMs } from './common.js';
+import { liveContext, liveCredential, putToken, specDurationMs } from './common.js';
 import { clientOf, credentialsFromToken, expiresAtMs, requestToken, type TokenResult } from './oauth2-token.js';
 import type { AuthContext, AuthStrategy } from './types.js';
 
@@ -48,7 +48,7 @@ function once<T>(key: string, run: () => Promise<T>): Promise<T> {
 }
 
 function currentToken(ctx: AuthContext): string {
-  return renderCredential(methodTemplate(ctx.method, 'token', '{{credentials.access_token}}')!, liveContext(ctx), 'access token', ctx.method);
+  return liveCredential(ctx, 'token', '{{credentials.access_token}}', 'access token');
 }
 
 function adopt(ctx: AuthContext, renewed: Renewed): void {

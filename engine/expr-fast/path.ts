@@ -141,17 +141,6 @@ function namePath(names: string[]): Fn {
     return undefined;
   };
 
-  if (lastK === 0) {
-    // One field (`title`): the commonest mapping value, kept to one lookup.
-    const key = names[0];
-    return (input) => {
-      if (Array.isArray(input)) return fromItems(input, 0);
-      const res = lookupOne(input, key);
-      if (!Array.isArray(res) || !isSeq(res) || (res as Seq).cons) return res;
-      return res.length === 1 ? res[0] : res;
-    };
-  }
-
   return (input) => {
     if (Array.isArray(input)) return fromItems(input, 0);
     let single: unknown = input;

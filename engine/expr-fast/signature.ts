@@ -108,7 +108,7 @@ export function parseSignature(signature: string): Signature {
   const regex = new RegExp(`^${params.map((p) => `(${p.regex})`).join('')}$`);
 
   /** How to build the validated arguments for one pattern of argument types; null when JSONata rejects it. */
-  const planFor = (supplied: string): Action[] | null => {
+  const buildPlan = (supplied: string): Action[] | null => {
     const matched = regex.exec(supplied);
     if (!matched) return null;
     const actions: Action[] = [];
@@ -137,18 +137,25 @@ export function parseSignature(signature: string): Signature {
     }
     return actions;
   };
-  const plans = new Map<string, Action[] | null>();
+  const plans = new Map<string, Plan | null>();
+  const planFor = (supplied: string): Plan | null => {
+    const actions = buildPlan(supplied);
+    return actions && { actions, identity: actions.every((a, i) => a.arg === i && !a.wrap && a.items === undefined) };
+  };
 
   return {
     validate(args, context) {
-      let supplied = '';
-      for (const a of args) supplied += symbolOf(a);
+      let supplied = args.length === 1 ? symbolOf(args[0]) : '';
+      if (args.length !== 1) for (const a of args) supplied += symbolOf(a);
       let plan = plans.get(supplied);
       if (plan === undefined) plans.set(supplied, (plan = planFor(supplied)));
       if (plan === null) bail('T0410 argument types do not match the signature');
-      const out = new Array<unknown>(plan.length);
-      for (let i = 0; i < plan.length; i++) {
-        const a = plan[i];
+      // The usual case: every argument goes through unchanged, in place.
+      if (plan.identity) return args;
+      const { actions } = plan;
+      const out = new Array<unknown>(actions.length);
+      for (let i = 0; i < actions.length; i++) {
+        const a = actions[i];
         if (a.context) {
           if (!a.context.test(symbolOf(context))) bail('T0411 context value has the wrong type');
           out[i] = context;
@@ -163,6 +170,12 @@ export function parseSignature(signature: string): Signature {
       return out;
     },
   };
+}
+
+interface Plan {
+  actions: Action[];
+  /** Each argument passes as it is, in its own position. */
+  identity: boolean;
 }
 
 interface Action {
