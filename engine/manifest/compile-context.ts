@@ -1,6 +1,11 @@
 /**
  * What every compile step needs: where a path is in the file, and compilers that attach
  * that location to each template and expression so runtime errors can name the line.
+ *
+ * The connector-level `http` block is merged into every action and stream, so the same
+ * field would otherwise be compiled once per operation: expressions are compiled once per
+ * (path, source) in a manifest. Compiled templates carry no location and are immutable, so
+ * they are shared by source across manifests.
  */
 import { ConnectorError } from '../errors.js';
 import { compileExpr, type CompiledExpr } from '../expr.js';
@@ -9,7 +14,23 @@ import { dotted, type Path } from './diagnostics.js';
 import type { SourceLoc } from './plan.js';
 import type { Positions, Which } from './positions.js';
 
+const TEMPLATE_CACHE_LIMIT = 20_000;
+const templates = new Map<string, CompiledTemplate>();
+
+function sharedTemplate(source: string, kind: TemplateKind): CompiledTemplate {
+  const key = `${kind}\0${source}`;
+  let t = templates.get(key);
+  if (!t) {
+    t = compileTemplate(source, kind);
+    if (templates.size >= TEMPLATE_CACHE_LIMIT) templates.clear();
+    templates.set(key, t);
+  }
+  return t;
+}
+
 export class CompileContext {
+  private readonly exprs = new Map<string, CompiledExpr>();
+
   constructor(readonly file: string, private readonly positions: Positions) {}
 
   /** Values by default; blocks (an action, a request) read better at the key that names them. */
@@ -20,7 +41,7 @@ export class CompileContext {
 
   template(path: Path, source: string, kind: TemplateKind = 'string'): CompiledTemplate {
     try {
-      return compileTemplate(source, kind);
+      return sharedTemplate(source, kind);
     } catch (err) {
       const location = this.loc(path);
       throw new ConnectorError({ kind: 'config', message: `template at ${location.path} does not compile`, location, cause: err });
@@ -28,7 +49,13 @@ export class CompileContext {
   }
 
   expr(path: Path, source: string): CompiledExpr {
-    return compileExpr(source, this.loc(path));
+    const key = `${JSON.stringify(path)}\0${source}`;
+    let e = this.exprs.get(key);
+    if (!e) {
+      e = compileExpr(source, this.loc(path));
+      this.exprs.set(key, e);
+    }
+    return e;
   }
 
   /** Compile when present (a string), else undefined. */

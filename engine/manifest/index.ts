@@ -46,7 +46,7 @@ interface Compiled {
 }
 
 function compileWithPositions(source: string, file: string): Compiled {
-  const a = analyze(source, file);
+  const a = analyze(source, file, { positionsNeeded: true });
   if (!a.manifest || !a.loaded || hasErrors(a.diagnostics)) return { diagnostics: a.diagnostics };
   const compiled = compileManifest(a.manifest, file, a.loaded.positions);
   return {

@@ -1,11 +1,16 @@
 /**
- * YAML → plain value, keeping the AST so every later diagnostic can be placed. Duplicate
- * keys are errors here, not silently last-wins, because a duplicated `path:` in a manifest
- * is almost always a paste mistake that would otherwise ship.
+ * YAML → plain value, keeping the way back to the text so every later diagnostic can be
+ * placed. Duplicate keys are errors here, not silently last-wins, because a duplicated
+ * `path:` in a manifest is almost always a paste mistake that would otherwise ship.
+ *
+ * The `yaml` library is the only YAML parser: a second, faster reader was measured and
+ * dropped, because the validation targets hold without it and two parsers that must agree
+ * on every scalar are a standing risk in the one place every manifest passes through.
  */
-import { LineCounter, parseDocument, type YAMLError } from 'yaml';
+import type { YAMLError } from 'yaml';
 import type { Diagnostic } from './diagnostics.js';
-import { Positions } from './positions.js';
+import { Positions, type Parsed } from './positions.js';
+import { yamlLib } from './yaml-lib.js';
 
 export interface Loaded {
   file: string;
@@ -16,10 +21,16 @@ export interface Loaded {
   diagnostics: Diagnostic[];
 }
 
+export interface LoadOptions {
+  /** Kept for callers that say positions will be needed; the library always keeps them. */
+  positionsNeeded?: boolean;
+}
+
 /** Guards against alias bombs ("billion laughs") without limiting honest reuse. */
 const MAX_ALIAS_COUNT = 1000;
 
-export function loadYaml(source: string, file: string): Loaded {
+function parse(source: string): Parsed {
+  const { LineCounter, parseDocument } = yamlLib();
   const lines = new LineCounter();
   const doc = parseDocument(source, {
     lineCounter: lines,
@@ -27,7 +38,13 @@ export function loadYaml(source: string, file: string): Loaded {
     merge: true,
     prettyErrors: false,
   });
-  const positions = new Positions(doc, lines, source);
+  return { doc, lines };
+}
+
+export function loadYaml(source: string, file: string, _options: LoadOptions = {}): Loaded {
+  const parsed = parse(source);
+  const { doc } = parsed;
+  const positions = new Positions(source, () => parsed);
   const diagnostics: Diagnostic[] = [];
   const report = (e: YAMLError, severity: 'error' | 'warning') => {
     const { line, column } = positions.at(e.pos?.[0] ?? 0);

@@ -4,8 +4,9 @@
  * Aliases resolve to their anchor and `<<` merge keys are searched, because that is where
  * the offending text really is.
  */
-import { isAlias, isMap, isPair, isScalar, isSeq, type Document, type LineCounter, type Node, type Pair } from 'yaml';
+import type { Alias, Document, LineCounter, Node, Pair, Scalar, YAMLMap, YAMLSeq } from 'yaml';
 import type { Path } from './diagnostics.js';
+import { yamlLib } from './yaml-lib.js';
 
 export interface Position {
   line: number;
@@ -26,14 +27,41 @@ interface Walk {
 
 const MAX_MERGE_DEPTH = 16;
 
+// The library's node guards, through its lazy loader: an AST exists only once it is loaded.
+const isAlias = (n: unknown): n is Alias => yamlLib().isAlias(n);
+const isMap = (n: unknown): n is YAMLMap => yamlLib().isMap(n);
+const isSeq = (n: unknown): n is YAMLSeq => yamlLib().isSeq(n);
+const isPair = (n: unknown): n is Pair => yamlLib().isPair(n);
+const isScalar = (n: unknown): n is Scalar => yamlLib().isScalar(n);
+
+/** The YAML AST and line table positions are read from. */
+export interface Parsed {
+  doc: Document;
+  lines: LineCounter;
+}
+
 export class Positions {
   private redirects: Redirect[] = [];
+  private parsedTree?: Parsed;
 
+  /**
+   * `parse` runs at most once, on the first question: a manifest read without the AST (the
+   * fast path in load.ts) pays for it only when a diagnostic or the compiler needs a place.
+   */
   constructor(
-    private readonly doc: Document,
-    private readonly lines: LineCounter,
     private readonly source: string,
+    private readonly parse: () => Parsed,
   ) {}
+
+  private get doc(): Document {
+    this.parsedTree ??= this.parse();
+    return this.parsedTree.doc;
+  }
+
+  private get lines(): LineCounter {
+    this.parsedTree ??= this.parse();
+    return this.parsedTree.lines;
+  }
 
   addRedirect(r: Redirect): void {
     this.redirects.push(r);

@@ -118,10 +118,39 @@ export function userSchemaProblems(schema: unknown): SchemaProblem[] {
   return out.slice(0, 5);
 }
 
-/** Compiles a user schema; a `$id` seen before (another manifest, a reload) is replaced. */
+const COMPILED_LIMIT = 2_000;
+const compiledByText = new Map<string, ValidateFunction>();
+/** Schemas that name themselves or point elsewhere depend on what else is registered. */
+const LINKS = /"\$(?:id|ref|dynamicRef|recursiveRef|anchor|dynamicAnchor|recursiveAnchor|schema)"/;
+
+/** The schema's JSON text when it can key a shared compilation: self-contained, and nothing JSON would lose. */
+function cacheKey(schema: object): string | undefined {
+  let lossless = true;
+  const text = JSON.stringify(schema, (_k, v: unknown) => {
+    if (typeof v === 'number' && !Number.isFinite(v)) lossless = false;
+    return v;
+  });
+  return lossless && !LINKS.test(text) ? text : undefined;
+}
+
+/**
+ * Compiles a user schema; a `$id` seen before (another manifest, a reload) is replaced.
+ * Compiling is the dearest step of building a plan and the same input and config schemas
+ * recur (operations alike, the same connector loaded again), so a self-contained schema is
+ * compiled once per distinct text. A validator holds no state between calls but `errors`,
+ * which each call replaces.
+ */
 export function compileUserSchema(schema: object): ValidateFunction {
+  const key = cacheKey(schema);
+  const hit = key === undefined ? undefined : compiledByText.get(key);
+  if (hit) return hit;
   const ajv = getUserAjv();
   const id = (schema as { $id?: unknown }).$id;
   if (typeof id === 'string' && ajv.getSchema(id)) ajv.removeSchema(id);
-  return ajv.compile(schema);
+  const validate = ajv.compile(schema);
+  if (key !== undefined) {
+    if (compiledByText.size >= COMPILED_LIMIT) compiledByText.clear();
+    compiledByText.set(key, validate);
+  }
+  return validate;
 }

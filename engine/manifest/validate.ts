@@ -7,7 +7,7 @@ import { CHECKS, type CheckContext, type Report } from './checks/index.js';
 import { dotted, sortDiagnostics, typeName, type Diagnostic } from './diagnostics.js';
 import { isPlainObject, resolveExtends } from './extends.js';
 import { collectFields, type Field } from './fields.js';
-import { loadYaml, type Loaded } from './load.js';
+import { loadYaml, type Loaded, type LoadOptions } from './load.js';
 import { schemaDiagnostics } from './schema-check.js';
 
 export interface Analysis {
@@ -17,9 +17,9 @@ export interface Analysis {
   diagnostics: Diagnostic[];
 }
 
-export function analyze(source: string, file: string): Analysis {
+export function analyze(source: string, file: string, options: LoadOptions = {}): Analysis {
   try {
-    return sortAll(analyzeUnsafe(source, file));
+    return sortAll(analyzeUnsafe(source, file, options));
   } catch (err) {
     // Reaching here is an engine bug; the caller still gets an answer instead of a crash.
     return { diagnostics: [{ file, line: 1, column: 1, severity: 'error', code: 'compile-error', message: `validator failed: ${String((err as Error)?.message ?? err).split('\n')[0]}`, path: '' }] };
@@ -31,8 +31,8 @@ function sortAll(a: Analysis): Analysis {
   return a;
 }
 
-function analyzeUnsafe(source: string, file: string): Analysis {
-  const loaded = loadYaml(typeof source === 'string' ? source : String(source), file);
+function analyzeUnsafe(source: string, file: string, options: LoadOptions): Analysis {
+  const loaded = loadYaml(typeof source === 'string' ? source : String(source), file, options);
   const diagnostics = [...loaded.diagnostics];
   if (loaded.value === undefined && diagnostics.some((d) => d.severity === 'error')) return { loaded, diagnostics };
   if (!isPlainObject(loaded.value)) {

@@ -1,0 +1,100 @@
+/**
+ * Invalid manifests, one diagnostic code each, with where the diagnostic must point. Shared by
+ * invalid.test.ts (runtime-compiled validators) and generated-validators.test.ts (the
+ * build-time ones), so both paths answer the same table.
+ */
+import { BASE, FILE, columnOf, edit, lineOf } from './fixtures.js';
+
+export interface Case {
+  name: string;
+  src: string;
+  code: string;
+  line: number;
+  column?: number;
+  severity?: 'error' | 'warning';
+  message?: RegExp;
+  hint?: RegExp;
+  /** The whole result must be exactly this one diagnostic (noise folded away). */
+  only?: boolean;
+  file?: string;
+}
+
+function c(name: string, src: string, code: string, marker: string, extra: Partial<Case> & { col?: string | [string, number] } = {}): Case {
+  const { col, ...rest } = extra;
+  const column = col === undefined ? undefined : Array.isArray(col) ? columnOf(src, col[0], col[1]) : columnOf(src, col);
+  return { name, src, code, line: lineOf(src, marker), ...(column !== undefined ? { column } : {}), ...rest };
+}
+
+const S = (from: string, to: string) => edit(BASE, from, to);
+
+export const cases: Case[] = [
+  // The parser notices the unclosed `[` where the next key starts, and says so there.
+  c('yaml syntax error', S('  timeout: 10s', '  timeout: [10s'), 'yaml-syntax', '  retry:', { column: 3, message: /end with a \]/ }),
+  c('tab-indented mapping', S('  timeout: 10s', '\ttimeout: 10s'), 'yaml-syntax', '\ttimeout'),
+  c('duplicate key', S('  timeout: 10s', '  timeout: 10s\n  timeout: 20s'), 'duplicate-key', 'timeout: 20s', { col: 'timeout: 20s' }),
+  c('not a mapping: list', '- a\n- b\n', 'not-a-mapping', '- a', { only: true }),
+  c('not a mapping: scalar', '42\n', 'not-a-mapping', '42', { only: true }),
+  c('unknown key with suggestion', S('    records: data', '    recrds: data'), 'unknown-key', 'recrds', { col: 'recrds', hint: /did you mean `records`/, only: true }),
+  c('unknown key typo of a required key is one problem', S('    primary_key: id', '    primary_kye: id'), 'unknown-key', 'primary_kye', { hint: /did you mean `primary_key`/, only: true }),
+  c('unknown key in the selected if/then branch', S('  name: X-Api-Key', '  name: X-Api-Key\n  token_url: https://x.test'), 'unknown-key', 'token_url', {
+    col: 'token_url', hint: /allowed keys: .*prefix/, only: true,
+  }),
+  c('unknown key inside a pagination branch', S('    size_param: limit', '    size_parm: limit'), 'unknown-key', 'size_parm', { hint: /did you mean `size_param`/, only: true }),
+  c('unknown top-level key', S('name: Acme', 'name: Acme\nnmae: Acme2'), 'unknown-key', 'nmae', { col: 'nmae', hint: /did you mean `name`/ }),
+  c('missing top-level key', S('name: Acme\n', ''), 'missing-key', 'patchbay', { column: 1, message: /`name`/, only: true }),
+  c('missing key in a stream', S('    primary_key: [issue_id, id]\n', ''), 'missing-key', '  comments:', { col: 'comments:', message: /primary_key/, only: true }),
+  c('missing key of an if/then branch, reported once', S('  name: X-Api-Key\n', ''), 'missing-key', 'auth:', { col: 'auth:', message: /`name`/, only: true }),
+  c('anyOf folded into one type error', S('    primary_key: id', '    primary_key: 5'), 'invalid-type', 'primary_key: 5', {
+    col: ['primary_key: 5', 13], message: /a string or a list of strings, got integer/, only: true,
+  }),
+  c('anyOf branch error is the deeper one', S('    primary_key: id', '    primary_key: [id, 7]'), 'invalid-type', 'primary_key: [id', { message: /primary_key\[1\]` must be a string/, only: true }),
+  c('list where a mapping belongs', S('  create_issue:\n', '  - create_issue:\n'), 'invalid-type', '- create_issue', { col: '- create_issue', message: /`actions` must be a mapping, got list/ }),
+  c('duration of the wrong type', S('  timeout: 10s', '  timeout: [1]'), 'invalid-type', 'timeout: [1]', { message: /a duration/, only: true }),
+  c('enum value with suggestion', S('      method: POST', '      method: PSOT'), 'invalid-value', 'method: PSOT', {
+    col: 'PSOT', message: /one of: GET, POST/, hint: /did you mean `POST`/, only: true,
+  }),
+  c('enum in a discriminator', S('    type: cursor', '    type: cursr'), 'invalid-value', 'type: cursr', { col: 'cursr', hint: /did you mean `cursor`/, only: true }),
+  c('number below minimum', S('    max_attempts: 4', '    max_attempts: 0'), 'invalid-value', 'max_attempts: 0', { message: />= 1/, only: true }),
+  c('bad duration string', S('  timeout: 10s', '  timeout: 10 sec'), 'invalid-format', 'timeout: 10 sec', { col: '10 sec', hint: /500ms/, only: true }),
+  c('bad id pattern', S('id: acme', 'id: Acme'), 'invalid-format', 'id: Acme', { col: 'Acme', only: true, file: FILE.replace('acme', 'Acme') }),
+  c('bad url format', S('name: Acme', 'name: Acme\ndocs_url: not a url'), 'invalid-format', 'docs_url', { only: true }),
+  c('bad stream name', S('  comments:', '  Comments:'), 'invalid-format', 'Comments:', { col: 'Comments:', only: true }),
+  c('unsupported version', S('patchbay: 1', 'patchbay: 2'), 'unsupported-version', 'patchbay', { column: 11, only: true }),
+  c('unknown definition', S('  comments:\n', '  comments:\n    extends: [pager]\n'), 'unknown-definition', 'extends', { col: 'pager', only: true }),
+  c('invalid JSON Schema', S('    owner: { type: string }', '    owner: { type: strnig }'), 'invalid-json-schema', 'strnig', { col: 'strnig', message: /`config.properties.owner.type` must be one of: .*string/, hint: /did you mean `string`/, only: true }),
+  c('template syntax, pointed inside the string', S('path: "/repos/{{config.owner}}/issues"\n      body', 'path: "/repos/{{config.owner/issues"\n      body'), 'template-syntax', 'config.owner/issues', { only: true }),
+  c('plain-scalar template syntax column', S('  request: { path: /me }', '  request:\n    path: /me/{{x'), 'template-syntax', '/me/{{x', { col: ['/me/{{x', 6], only: true }),
+  c('JSONata syntax, column of the token', S('    records: data', '    records: data[0'), 'jsonata-syntax', 'data[0', { col: ['data[0', 6], only: true }),
+  c('JSONata syntax in a quoted scalar', S(`  output: "{ 'account': login }"`, `  output: "{ 'account': login ]"`), 'jsonata-syntax', 'login ]', { col: ['login ]', 6], only: true }),
+  c('mapping that breaks out of the page wrapper', S(`    mapping: "{ 'id': $string(id), 'title': title, 'updated_at': updated_at }"`, '    mapping: "id) }), ($x"'), 'jsonata-syntax', 'mapping:'),
+  c('state is not available in an action request', S('        title: "{{input.title}}"', '        title: "{{state.cursor}}"'), 'template-variable', 'state.cursor', {
+    col: 'state.cursor', hint: /available here: input, config, settings, credentials/, only: true,
+  }),
+  c('parent only in child streams', S('        since: "{{state.cursor}}"', '        since: "{{parent.id}}"'), 'template-variable', '{{parent.id}}"\n    records', { message: /`parent`/ }),
+  c('input is not available in http headers', S('    Accept: application/json', '    Accept: "{{input.accept}}"'), 'template-variable', 'input.accept', { hint: /config, settings/, only: true }),
+  c('credentials not in a check request', S('  request: { path: /me }', '  request: { path: "/me/{{credentials.api_key}}" }'), 'template-variable', '/me/{{credentials', { col: 'credentials.api_key}}" }', only: true }),
+  c('raw_body not in a webhook secret', S('    secret: "{{credentials.webhook_secret}}"', '    secret: "{{raw_body}}"'), 'template-variable', 'raw_body', { only: true }),
+  c('cursor.initial sees only config', S('initial: "2020-01-01T00:00:00Z"', 'initial: "{{state.x}}"'), 'template-variable', 'state.x', { only: true }),
+  c('undeclared config field', S('path: "/repos/{{config.owner}}/issues"\n      body', 'path: "/repos/{{config.ownr}}/issues"\n      body'), 'unknown-config-field', 'config.ownr', {
+    severity: 'warning', col: 'config.ownr', hint: /did you mean `owner`/, only: true,
+  }),
+  c('undeclared input field', S('"{{input.title}}"', '"{{input.titel}}"'), 'unknown-config-field', 'input.titel', { severity: 'warning', hint: /did you mean `title`/, only: true }),
+  c('route to an unknown stream', S('upsert: { stream: issues', 'upsert: { stream: issuez'), 'unknown-stream', 'issuez', { col: 'issuez', hint: /did you mean `issues`/, only: true }),
+  c('parent names an unknown stream', S('parent: { stream: issues }', 'parent: { stream: tickets }'), 'unknown-stream', 'tickets', { only: true }),
+  c('parent cycle', S('  issues:\n', '  issues:\n    parent: { stream: comments }\n'), 'parent-cycle', 'parent: { stream: issues }', { col: ['parent: { stream: issues }', 18], message: /comments → issues → comments/, only: true }),
+  c('unknown model', S('    model: ticket', '    model: tickt'), 'unknown-model', 'model: tickt', { col: 'tickt', hint: /did you mean `ticket`/, only: true }),
+  c('auth.default names no method', S('auth:\n  type: api_key\n  name: X-Api-Key\n  value: "{{credentials.api_key}}"', 'auth:\n  default: tokn\n  methods:\n    token:\n      type: bearer'), 'unknown-auth-method', 'tokn', {
+    col: 'tokn', hint: /did you mean `token`/, only: true,
+  }),
+  c('id differs from folder', BASE, 'id-mismatch', 'id: acme', { severity: 'warning', column: 5, only: true, file: FILE.replace('/acme/', '/other/') }),
+  c('page pagination without size or stop_when', S('    type: cursor\n    next: meta.next\n    param: { name: cursor }\n    size_param: limit\n    size: 50', '    type: page'), 'pagination-no-stop', 'pagination:', {
+    col: 'pagination:', only: true,
+  }),
+  c('offset without size is reported once', S('    type: cursor\n    next: meta.next\n    param: { name: cursor }\n    size_param: limit\n    size: 50', '    type: offset'), 'missing-key', 'pagination:', { only: true }),
+  c('credential in a query value', S('      method: POST', '      method: POST\n      query: { key: "{{credentials.api_key}}" }'), 'secret-in-query', 'key: "{{', { severity: 'warning', only: true }),
+  c('api key sent in the query', S('  name: X-Api-Key', '  name: api_key\n  in: query'), 'secret-in-query', 'in: query', { severity: 'warning', col: 'query', only: true }),
+  c('plain http base_url', S('https://api.acme.test/v1', 'http://api.acme.test/v1'), 'insecure-url', 'base_url', { severity: 'warning', col: 'http://', only: true }),
+  c('verification turned off', S('    type: hmac\n    secret: "{{credentials.webhook_secret}}"\n    signature: { header: X-Acme-Signature, prefix: "sha256=" }', '    type: "none"'), 'verify-none', '"none"', { severity: 'warning', only: true }),
+  c('cursor never used by the request', S('      query:\n        since: "{{state.cursor}}"\n', ''), 'cursor-unused', 'cursor: {', { severity: 'warning', column: 5, only: true }),
+  c('signature pattern is not a regex', S('prefix: "sha256=" }', 'pattern: "v1=([a-f" }'), 'invalid-format', 'pattern', { message: /regular expression/, only: true }),
+];
