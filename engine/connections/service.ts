@@ -5,7 +5,8 @@
 import { ConnectorError, isConnectorError } from '../errors.js';
 import type { Connection } from '../http/types.js';
 import type { Plan } from '../manifest/plan.js';
-import { resolveConnection } from '../operations/context.js';
+import { expiresAtMs } from '../auth/oauth2-token.js';
+import { freezeSnapshot, resolveConnection } from '../operations/context.js';
 import { collectSecrets, redact } from '../redact.js';
 import type { Store } from '../store/store.js';
 import type { TenantScope } from '../store/scope.js';
@@ -56,10 +57,34 @@ export interface ConnectionLifecycle {
   beforeDisconnect?(ref: { tenant: string; id: string }): Promise<void>;
 }
 
+/**
+ * A credential expiring sooner than this is never served from the recent-connections cache:
+ * near expiry the token may be refreshed (and a rotating refresh token replaced) by any
+ * process, and a stale copy would then refresh with a spent refresh token.
+ */
+const EXPIRY_MARGIN_MS = 5 * 60_000;
+/** Entries kept at most; past it the cache starts over (a burst of distinct connections). */
+const MAX_RECENT = 10_000;
+
+interface Loaded {
+  fresh: ResolvedStoredConnection;
+  snapshot?: ResolvedStoredConnection;
+}
+
+interface RecentEntry {
+  at: number;
+  resolved: ResolvedStoredConnection;
+}
+
 export class ConnectionService {
   private readonly repo: ConnectionsRepo;
   /** Set by the platform once the services the hooks need exist. */
   lifecycle: ConnectionLifecycle = {};
+  /** `resolveRecent`'s cache, keyed by tenant and id; see there for its window. */
+  private readonly recent = new Map<string, RecentEntry>();
+  /** Bumped by every write: a read that started before a write must not fill the cache after it. */
+  private writes = 0;
+  private readonly loading = new Map<string, { writes: number; promise: Promise<Loaded> }>();
 
   constructor(
     private readonly store: Store,
@@ -118,6 +143,8 @@ export class ConnectionService {
     } catch (err) {
       await this.markError(scope, id, err, connection);
     }
+    // The hook may have stored what the provider returned (a webhook secret) past this service.
+    this.forget({ tenant: input.tenant, id });
     return (await this.repo.get(scope, id)) ?? inserted;
   }
 
@@ -158,6 +185,78 @@ export class ConnectionService {
     return { scope, info, connection };
   }
 
+  /**
+   * `resolve` for the hot path (an API action call), served from memory when this process
+   * read the same tenant's connection less than `maxAgeMs` ago. Every change made through
+   * this service (update, disconnect, markError/markActive, persisted tokens) drops the entry
+   * at once; a change made by another process (or straight through the repository) is seen
+   * within `maxAgeMs`. Credentials that expire within five minutes are always read fresh.
+   * The config, credentials and settings handed out are frozen snapshots shared by the calls
+   * in that window; the connection object around them is each caller's own.
+   */
+  async resolveRecent(ref: { tenant: string; id: string }, maxAgeMs: number): Promise<ResolvedStoredConnection> {
+    if (!(maxAgeMs > 0)) return this.resolve(ref);
+    const key = recentKey(ref.tenant, ref.id);
+    const hit = this.recent.get(key);
+    if (hit && performance.now() - hit.at < maxAgeMs && !expiringSoon(hit.resolved.connection)) return copyResolved(hit.resolved);
+    if (hit) this.recent.delete(key);
+    // Concurrent misses share one read, so an expired entry under load costs one query, not one per request.
+    const pending = this.loading.get(key);
+    if (pending && pending.writes === this.writes) {
+      const loaded = await pending.promise;
+      return loaded.snapshot ? copyResolved(loaded.snapshot) : this.resolve(ref);
+    }
+    const writes = this.writes;
+    const promise = this.resolve(ref).then((fresh): Loaded => {
+      if (this.writes !== writes || expiringSoon(fresh.connection)) return { fresh };
+      const snapshot = this.snapshot(fresh);
+      if (!snapshot) return { fresh };
+      if (this.recent.size >= MAX_RECENT) this.recent.clear();
+      this.recent.set(key, { at: performance.now(), resolved: snapshot });
+      return { fresh, snapshot };
+    });
+    const entry = { writes, promise };
+    this.loading.set(key, entry);
+    try {
+      const loaded = await promise;
+      return loaded.snapshot ? copyResolved(loaded.snapshot) : loaded.fresh;
+    } finally {
+      if (this.loading.get(key) === entry) this.loading.delete(key);
+    }
+  }
+
+  /**
+   * Drops what `resolveRecent` remembers of a connection, for code that changes it without
+   * this service (a webhook subscription storing its secret).
+   */
+  forget(ref: { tenant: string; id: string }): void {
+    this.writes++;
+    this.recent.delete(recentKey(ref.tenant, ref.id));
+  }
+
+  /**
+   * The connection as a frozen snapshot, proven against its plan first (which also fills
+   * schema defaults, the one change validation makes); undefined when it is not valid, so
+   * the engine reports that on every call as usual.
+   */
+  private snapshot(r: ResolvedStoredConnection): ResolvedStoredConnection | undefined {
+    const plan = this.engine.plan(r.info.connector);
+    if (!plan) return undefined;
+    try {
+      resolveConnection(plan, r.connection);
+    } catch {
+      return undefined;
+    }
+    const c = r.connection;
+    const connection: Connection = {
+      ...c,
+      config: freezeSnapshot(c.config ?? {}),
+      credentials: freezeSnapshot(c.credentials ?? {}),
+      settings: freezeSnapshot(c.settings ?? {}),
+    };
+    return { scope: r.scope, info: freezeSnapshot(r.info), connection };
+  }
+
   /** Re-validates and re-checks the merged connection; on failure nothing changes. */
   async update(ref: ConnectionRef, patch: UpdateConnectionInput): Promise<ConnectionInfo> {
     const { scope, info, connection } = await this.resolve(ref);
@@ -185,6 +284,7 @@ export class ConnectionService {
       // A connection that passes its check again is usable again.
       status: info.status === 'error' && !patch.skipCheck ? 'active' : undefined,
     });
+    this.forget({ tenant: scope.tenant, id: info.id });
     return updated!;
   }
 
@@ -195,6 +295,7 @@ export class ConnectionService {
     // a user from disconnecting (the hook logs the failure).
     await this.lifecycle.beforeDisconnect?.({ tenant: scope.tenant, id }).catch(() => undefined);
     const updated = await this.repo.update(scope, id, { credentials: null, status: 'disconnected' });
+    this.forget({ tenant: scope.tenant, id });
     if (!updated) throw notFound(id);
     return updated;
   }
@@ -203,10 +304,12 @@ export class ConnectionService {
   async markError(scope: TenantScope, id: string, err: unknown, connection?: Connection): Promise<void> {
     const message = redact(err instanceof Error ? err.message : String(err), collectSecrets(connection));
     await this.repo.update(scope, id, { status: 'error', error: message });
+    this.forget({ tenant: scope.tenant, id });
   }
 
   async markActive(scope: TenantScope, id: string): Promise<void> {
     await this.repo.update(scope, id, { status: 'active' });
+    this.forget({ tenant: scope.tenant, id });
   }
 
   /**
@@ -224,7 +327,20 @@ export class ConnectionService {
       credentials: { ...current, ...credentials },
       settings: settings ? { ...info.settings, ...settings } : undefined,
     });
+    this.forget({ tenant: connection.tenant, id: connection.id });
   }
+}
+
+const recentKey = (tenant: string, id: string) => `${tenant}\u0000${id}`;
+
+function expiringSoon(connection: Connection): boolean {
+  const at = expiresAtMs(connection.credentials?.expires_at);
+  return at !== undefined && at - Date.now() < EXPIRY_MARGIN_MS;
+}
+
+/** The caller's own connection object around the shared frozen parts (the engine replaces `credentials` on it after a refresh). */
+function copyResolved(r: ResolvedStoredConnection): ResolvedStoredConnection {
+  return { scope: r.scope, info: r.info, connection: { ...r.connection } };
 }
 
 function notFound(id: string): ConnectorError {

@@ -42,12 +42,48 @@ export function validationDetails(prefix: string, errors: ValidateFunction['erro
   }));
 }
 
+/**
+ * Deep-frozen connection parts (config, credentials, settings) a caller hands to the engine
+ * call after call, e.g. from a cache of stored connections. Because they cannot change,
+ * what was proven about them once (they pass a schema, their secrets' forms) is remembered
+ * per object instead of being recomputed on every call.
+ */
+const snapshots = new WeakSet<object>();
+const passed = new WeakMap<object, WeakSet<ValidateFunction>>();
+const secretsOf = new WeakMap<object, string[]>();
+
+/** Freezes `value` deeply and marks it as a snapshot; returns it. */
+export function freezeSnapshot<T extends object>(value: T): T {
+  const walk = (v: unknown): void => {
+    if (v === null || typeof v !== 'object' || Object.isFrozen(v)) return;
+    for (const child of Object.values(v)) walk(child);
+    Object.freeze(v);
+  };
+  walk(value);
+  snapshots.add(value);
+  return value;
+}
+
+export function isSnapshot(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && snapshots.has(value);
+}
+
 export function validateWith(
   validate: ValidateFunction | undefined,
   value: unknown,
   what: { prefix: string; kind: 'config' | 'validation'; label: string },
 ): void {
-  if (!validate || validate(value)) return;
+  if (!validate) return;
+  const snapshot = isSnapshot(value) ? (value as object) : undefined;
+  if (snapshot && passed.get(snapshot)?.has(validate)) return;
+  if (validate(value)) {
+    if (snapshot) {
+      let set = passed.get(snapshot);
+      if (!set) passed.set(snapshot, (set = new WeakSet()));
+      set.add(validate);
+    }
+    return;
+  }
   const details = validationDetails(what.prefix, validate.errors);
   const summary = details.slice(0, 3).map((d) => `${d.path} ${d.message}`).join('; ');
   throw new ConnectorError({ kind: what.kind, message: `Invalid ${what.label}: ${summary}${details.length > 3 ? ` (and ${details.length - 3} more)` : ''}`, details });
@@ -78,6 +114,14 @@ export function resolveConnection(plan: Plan, conn: Connection): ResolvedConnect
     method,
     base: { config, credentials, settings: conn.settings ?? {} },
     connectionKey: connectionKey(conn),
-    secrets: new SecretSet(collectSecrets(conn)),
+    secrets: new SecretSet(secretsFor(conn)),
   };
+}
+
+function secretsFor(conn: Connection): string[] {
+  const creds = conn.credentials;
+  if (!creds || !isSnapshot(creds)) return collectSecrets(conn);
+  let list = secretsOf.get(creds);
+  if (!list) secretsOf.set(creds, (list = collectSecrets(conn)));
+  return list;
 }

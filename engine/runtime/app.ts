@@ -42,6 +42,8 @@ export interface RuntimeOptions {
   validateResponses?: boolean;
   /** How long a verified API key is trusted before the database is asked again; default 5 s. */
   keyCacheMs?: number;
+  /** How long an action call may reuse a connection read by this process; default 2 s, 0 off (see RuntimePolicy). */
+  connectionCacheMs?: number;
   openapi?: Partial<OpenApiInfo>;
 }
 
@@ -52,6 +54,8 @@ export interface Runtime {
   logger: Logger;
   openapi(): Record<string, unknown>;
 }
+
+const DEFAULT_CONNECTION_CACHE_MS = 2000;
 
 function packageVersion(): string {
   try {
@@ -78,7 +82,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     engine,
     platform: opts.platform,
     keys: new ApiKeys(opts.platform.store, { adminKey: opts.adminKey, cacheMs: opts.keyCacheMs }),
-    policy: { allowBaseUrlOverride: allow },
+    policy: { allowBaseUrlOverride: allow, connectionCacheMs: opts.connectionCacheMs ?? DEFAULT_CONNECTION_CACHE_MS },
     background: new BackgroundTasks(),
     lifecycle: { draining: false },
     openapi: () => (document ??= buildOpenApi(routes, { version: packageVersion(), ...opts.openapi })),

@@ -15,6 +15,13 @@ export interface RuntimePolicy {
    * `withBaseUrlOverrides` (base-url.ts).
    */
   allowBaseUrlOverride: boolean;
+  /**
+   * How long an action call may reuse a connection (decrypted credentials included) this
+   * process read for the same tenant, instead of reading and decrypting it again. Changes
+   * made in this process apply at once; another process's update, disconnect or token
+   * rotation is seen within this window. 0 reads every time.
+   */
+  connectionCacheMs: number;
 }
 
 export class BackgroundTasks {

@@ -7,7 +7,7 @@
  * Admin keys span tenants; they are rows with the tenant `*` and the `admin` scope (no real
  * tenant can be called `*`), or the `PATCHBAY_ADMIN_KEY` environment variable.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ConnectorError } from '../../errors.js';
 import { fromJson, iso, toJson } from '../../store/json.js';
 import type { Store } from '../../store/store.js';
@@ -51,7 +51,8 @@ export interface ApiKeysOptions {
 
 type Row = Record<string, any>;
 
-const sha256 = (s: string) => createHash('sha256').update(s).digest();
+// One-shot hashing: no Hash object per request on the authentication path.
+const sha256 = (s: string): Buffer => hash('sha256', s, 'buffer');
 
 export function assertTenant(tenant: string): void {
   if (!TENANT_RE.test(tenant)) {

@@ -4,7 +4,7 @@ import { isConnectorError } from '../../errors.js';
 import { HttpProblem } from '../problem.js';
 import { defineRoute, type RouteDef } from '../route.js';
 import { Id, JsonObject, Name } from '../schemas.js';
-import { planOf, requireActive, resolveOwnConnection } from './common.js';
+import { planOf, requireActive, resolveConnectionForCall } from './common.js';
 
 export const routes: RouteDef[] = [
   defineRoute({
@@ -30,7 +30,7 @@ export const routes: RouteDef[] = [
     problems: [404, 409, 424, 429, 502, 504],
     handler: async (req) => {
       const { services } = req;
-      const { scope, info, connection } = await resolveOwnConnection(req);
+      const { scope, info, connection } = await resolveConnectionForCall(req);
       requireActive(info);
       if (!planOf(services, info.connector).actions[req.params.action]) {
         throw new HttpProblem(404, 'action_not_found', `connector ${info.connector} has no action "${req.params.action}"`);

@@ -44,6 +44,20 @@ export async function resolveOwnConnection(req: { tenant: string; params: { id: 
   }
 }
 
+/**
+ * `resolveOwnConnection` for action calls, the hot path: may reuse a connection this process
+ * read moments ago (RuntimePolicy.connectionCacheMs). The cache is keyed by tenant, so the
+ * tenant check is the same as a fresh read's.
+ */
+export async function resolveConnectionForCall(req: { tenant: string; params: { id: string }; services: RuntimeServices }): Promise<ResolvedStoredConnection> {
+  try {
+    return await req.services.platform.connections.resolveRecent({ tenant: req.tenant, id: req.params.id }, req.services.policy.connectionCacheMs);
+  } catch (err) {
+    if (isConnectorError(err) && err.kind === 'not_found') throw connectionNotFound();
+    throw err;
+  }
+}
+
 export function requireActive(info: ConnectionInfo): void {
   if (info.status === 'disconnected') {
     throw new HttpProblem(409, 'connection_disconnected', `connection ${info.id} is disconnected; update it with new credentials to use it again`);
