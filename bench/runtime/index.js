@@ -9,10 +9,10 @@
  * Run with `npm run bench -- runtime` (after `npm run build`), or `node bench/runtime/index.js`.
  * PATCHBAY_BENCH_RUNTIME_SECONDS (default 10) and PATCHBAY_BENCH_RUNTIME_CONNECTIONS (default 50).
  */
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
+import { spawnReady } from './spawn-ready.js';
 
 export const title = 'HTTP runtime action calls vs bare koa + got';
 
@@ -21,19 +21,8 @@ const SECONDS = Number(process.env.PATCHBAY_BENCH_RUNTIME_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.PATCHBAY_BENCH_RUNTIME_CONNECTIONS ?? 50);
 const WARMUP_SECONDS = 2;
 
-/** Starts a helper process and resolves with the JSON it prints when ready. */
-function startProcess(script, args) {
-  const child = spawn(process.execPath, [join(here, script), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (c) => {
-      out += c;
-      const nl = out.indexOf('\n');
-      if (nl >= 0) resolve({ child, info: JSON.parse(out.slice(0, nl)) });
-    });
-    child.once('exit', (code) => reject(new Error(`${script} ${args[0] ?? ''} exited with ${code}`)));
-  });
-}
+/** Starts a helper script of this folder and resolves with the JSON it prints when ready. */
+const startProcess = (script, args) => spawnReady([join(here, script), ...args]);
 
 function stop(child) {
   return new Promise((resolve) => {

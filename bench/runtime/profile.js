@@ -11,6 +11,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { spawnReady } from './spawn-ready.js';
 
 const here = import.meta.dirname;
 const root = join(here, '../..');
@@ -22,18 +23,7 @@ const INTERVAL_US = 500;
 const PROFILE = process.env.PROFILE !== '0';
 const CONNECTIONS = Number(process.env.PATCHBAY_BENCH_RUNTIME_CONNECTIONS ?? 50);
 
-function start(args) {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (c) => {
-      out += c;
-      const nl = out.indexOf('\n');
-      if (nl >= 0) resolve({ child, info: JSON.parse(out.slice(0, nl)) });
-    });
-    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}`)));
-  });
-}
+const start = spawnReady;
 
 function exited(child, signal) {
   return new Promise((resolve) => {
