@@ -57,11 +57,14 @@ export function collectSecrets(connection?: Pick<Connection, 'credentials'>, ext
 /** A growing set of secrets for one logical call (credentials plus tokens obtained on the way). */
 export class SecretSet {
   private values: string[];
+  /** Values already expanded; auth strategies add the same token on every request. */
+  private readonly added = new Set<string>();
   constructor(initial: Iterable<string> = []) {
     this.values = [...initial];
   }
   add(value: unknown): void {
-    if (typeof value !== 'string' || value.length < MIN_SECRET_LENGTH) return;
+    if (typeof value !== 'string' || value.length < MIN_SECRET_LENGTH || this.added.has(value)) return;
+    this.added.add(value);
     const next = new Set(this.values);
     for (const f of derivedForms(value)) if (f.length >= MIN_SECRET_LENGTH) next.add(f);
     this.values = [...next].sort((a, b) => b.length - a.length);

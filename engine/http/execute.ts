@@ -28,6 +28,11 @@ export interface ExecuteOptions {
   client?: HttpClient;
   /** Source of jitter; tests pin it. */
   random?: () => number;
+  /**
+   * The operation's secrets, shared across its requests, so a connection's secret forms are
+   * collected once per operation rather than once per request. Defaults to the connection's.
+   */
+  secrets?: SecretSet;
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -56,7 +61,7 @@ export async function executeRequest(req: OutboundRequest, opts: ExecuteOptions)
   const client = opts.client ?? opts.auth.ctx.http;
   const retry = http.retry;
   const strategy = opts.auth.strategy;
-  const secrets = new SecretSet(collectSecrets(opts.auth.ctx.connection));
+  const secrets = opts.secrets ?? new SecretSet(collectSecrets(opts.auth.ctx.connection));
   const outer = opts.auth.ctx.addSecret;
   const authCtx: AuthContext = {
     ...opts.auth.ctx,

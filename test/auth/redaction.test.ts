@@ -6,7 +6,7 @@ import { executeRequest } from '../../engine/http/execute.js';
 import type { Connection } from '../../engine/http/types.js';
 import { createLogger } from '../../engine/log.js';
 import type { PlanAuthMethod } from '../../engine/manifest/plan.js';
-import { collectSecrets, redact, redactUrl } from '../../engine/redact.js';
+import { collectSecrets, redact, redactUrl, SecretSet } from '../../engine/redact.js';
 import { authContext, makeAuth, makeHttp } from '../http/plan-fixtures.js';
 import { startServer, type TestServer } from '../http/server.js';
 
@@ -94,6 +94,23 @@ describe('no secret reaches a log line or an error', () => {
       limiterKey: 'k', connector: 'demo', operation: 'action:probe', logger,
     });
     expect(lines.join('\n')).toContain('/ok?page=1&api_key=[REDACTED]');
+  });
+});
+
+describe('an operation-wide secret set', () => {
+  it('is used instead of re-collecting the connection, and learns the tokens auth obtains', async () => {
+    const method = makeAuth('oauth2', { grant: 'client_credentials', token_url: `${tokenServer.url}/token` });
+    const conn: Connection = { connector: 'demo', id: 'shared-set', credentials: { client_id: 'cid3', client_secret: 'CANARY-csecret-3001' } };
+    // Seeded empty on purpose: the client secret is only redacted if execute re-collects it.
+    const secrets = new SecretSet();
+    const err = await executeRequest({ method: 'GET', url: `${apiServer.url}/denied`, query: [], headers: {}, bodyFormat: 'none' }, {
+      http: makeHttp({ retry: { maxAttempts: 1 } }), auth: { strategy: getAuthStrategy('oauth2'), ctx: authContext(method, conn, client) },
+      limiterKey: 'k', connector: 'demo', operation: 'action:probe', logger, secrets,
+    }).catch((e: Error) => e);
+    expect(secrets.list()).toContain('CANARY-cc-token-5551');
+    expect(secrets.list()).not.toContain('CANARY-csecret-3001');
+    expect((err as Error).message).toContain('[REDACTED]');
+    expect((err as Error).message).not.toContain('CANARY-cc-token-5551');
   });
 });
 
