@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { connectorsDir, displayPath } from '../context.js';
 import { EXIT, fail } from '../exit.js';
 import { formatDiagnostic } from '../format.js';
-import { closest } from '../suggest.js';
+import { nearest } from '../../engine/manifest/suggest.js';
 
 const ID = /^[a-z][a-z0-9_-]*$/;
 
@@ -21,7 +21,7 @@ export function register(program: Command): Command {
       const file = join(dir, id, 'connector.yaml');
       if (!ID.test(id) || !existsSync(file)) {
         const known = (await findManifests([dir])).map((f) => basename(dirname(f))).sort();
-        const guess = closest(id, known);
+        const guess = nearest(id, known);
         const lines = [`unknown connector "${id}" in ${displayPath(dir)}`];
         if (guess) lines.push(`did you mean "${guess}"?`);
         lines.push(known.length ? `known connectors: ${known.join(', ')}` : 'no connectors found');

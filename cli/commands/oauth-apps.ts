@@ -7,7 +7,7 @@
 import type { Command } from 'commander';
 import { usage } from '../exit.js';
 import { table } from '../format.js';
-import { closest } from '../suggest.js';
+import { nearest } from '../../engine/manifest/suggest.js';
 import { printJson, withDbOption, withPlatform } from './connections.js';
 import type { Platform } from '../../engine/platform.js';
 import type { OAuthAppInfo } from '../../engine/oauth/apps.js';
@@ -41,7 +41,7 @@ async function requireConsentConnector(cmd: Command, platform: Platform, connect
   const { isConsentMethod } = await import('../../engine/oauth/method.js');
   const plan = platform.engine.plans.get(connector);
   if (!plan) {
-    const hint = closest(connector, platform.engine.plans.keys());
+    const hint = nearest(connector, platform.engine.plans.keys());
     usage(cmd, `unknown connector "${connector}"${hint ? ` (did you mean "${hint}"?)` : ''}`);
   }
   if (!Object.values(plan.auth.methods).some(isConsentMethod)) usage(cmd, `connector ${connector} has no OAuth2 authorization-code auth method`);

@@ -1,7 +1,7 @@
 /**
- * Parse results by source text. The same expressions recur across a connector directory
- * (and across runs of a watching validator), and parsing dominates check time, so each
- * distinct text is parsed once. Bounded: cleared when full rather than tracking recency.
+ * Parse results by source text. The same expressions recur across the manifests of a
+ * connector directory, and parsing dominates check time, so each distinct text is parsed
+ * once. Bounded: cleared when full rather than tracking recency.
  */
 import { checkExpr, type ExprSyntaxError } from '../../expr.js';
 import { templateVariables } from '../../template.js';
