@@ -320,9 +320,9 @@ export class ConnectionService {
   async persistCredentials(connection: Connection, credentials: Record<string, unknown>, settings?: Record<string, unknown>): Promise<void> {
     if (!connection.id || !connection.tenant) return;
     const scope = this.store.scope(connection.tenant);
-    const current = await this.repo.getCredentials(scope, connection.id);
     const info = await this.repo.get(scope, connection.id);
     if (!info || info.status === 'disconnected') return;
+    const current = await this.repo.getCredentials(scope, connection.id);
     await this.repo.update(scope, connection.id, {
       credentials: { ...current, ...credentials },
       settings: settings ? { ...info.settings, ...settings } : undefined,

@@ -15,13 +15,23 @@ type Row = Record<string, unknown>;
 
 const WIDENING = /^or[A-Z]|^clear(Where|Select)$/;
 
-function guard<T extends Knex.QueryBuilder>(qb: T, table: string): T {
-  const proto = Object.getPrototypeOf(qb) as Record<string, unknown>;
-  const names = new Set<string>();
-  for (let p: object | null = proto; p && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
-    for (const n of Object.getOwnPropertyNames(p)) if (WIDENING.test(n)) names.add(n);
+/** Every builder shares one prototype chain; walking it per query would cost each `from()` a scan. */
+const wideningNames = new WeakMap<object, readonly string[]>();
+
+function wideningMethodsOf(proto: object): readonly string[] {
+  let names = wideningNames.get(proto);
+  if (!names) {
+    const found = new Set<string>();
+    for (let p: object | null = proto; p && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
+      for (const n of Object.getOwnPropertyNames(p)) if (WIDENING.test(n)) found.add(n);
+    }
+    wideningNames.set(proto, (names = [...found]));
   }
-  for (const n of names) {
+  return names;
+}
+
+function guard<T extends Knex.QueryBuilder>(qb: T, table: string): T {
+  for (const n of wideningMethodsOf(Object.getPrototypeOf(qb) as object)) {
     Object.defineProperty(qb, n, {
       value: () => {
         throw new ConnectorError({
