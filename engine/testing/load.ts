@@ -11,6 +11,7 @@ import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import { ConnectorError } from '../errors.js';
 import type { TestCase, TestSuite } from './types.js';
+import { nearest } from '../manifest/suggest.js';
 
 export interface TestDiagnostic {
   line: number;
@@ -51,30 +52,6 @@ function dotted(parts: Array<string | number>): string {
   let out = '';
   for (const p of parts) out += typeof p === 'number' ? `[${p}]` : out ? `.${p}` : p;
   return out || '(top level)';
-}
-
-function levenshtein(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return row[b.length];
-}
-
-function nearest(word: string, options: string[]): string | undefined {
-  let best: string | undefined;
-  let bestScore = Infinity;
-  for (const o of options) {
-    const d = levenshtein(word.toLowerCase(), o.toLowerCase());
-    if (d < bestScore) { bestScore = d; best = o; }
-  }
-  return best !== undefined && bestScore <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
 }
 
 class Locator {
