@@ -6,9 +6,9 @@
  */
 import { Router } from '@koa/router';
 import type { Context } from 'koa';
-import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
-import formatsModule from 'ajv-formats';
+import type { Ajv2020, ValidateFunction } from 'ajv/dist/2020.js';
 import type { Logger } from '../log.js';
+import { newAjv } from '../manifest/ajv-runtime.js';
 import { validationDetails } from '../operations/context.js';
 import { collectSecrets } from '../redact.js';
 import { identifyCaller, TENANT_QUERY } from './auth/caller.js';
@@ -18,10 +18,6 @@ import { HttpProblem } from './problem.js';
 import { requestScope, scopeOf, type RequestScope } from './request-scope.js';
 import { isRawBody, type JsonSchema, type RouteDef, type RouteRequest } from './route.js';
 import type { RuntimeServices } from './services.js';
-
-type FormatsPlugin = (ajv: Ajv2020) => Ajv2020;
-// ajv-formats is CommonJS: depending on the loader the plugin is the module or its default.
-const addFormats: FormatsPlugin = ((formatsModule as unknown as { default?: FormatsPlugin }).default ?? formatsModule) as unknown as FormatsPlugin;
 
 export interface RegistrarOptions {
   services: RuntimeServices;
@@ -40,10 +36,8 @@ interface Compiled {
   defaultStatus: number;
 }
 
-function newAjv(coerce: boolean): Ajv2020 {
-  const ajv = new Ajv2020({ allErrors: true, strict: false, coerceTypes: coerce, useDefaults: coerce });
-  addFormats(ajv);
-  return ajv;
+function routeAjv(coerce: boolean): Ajv2020 {
+  return newAjv({ allErrors: true, strict: false, coerceTypes: coerce, useDefaults: coerce });
 }
 
 function defaultStatus(route: RouteDef): number {
@@ -71,8 +65,8 @@ function plainQuery(ctx: Context, dropTenant: boolean): Record<string, unknown> 
 }
 
 export class Registrar {
-  private readonly strictAjv = newAjv(false);
-  private readonly coercingAjv = newAjv(true);
+  private readonly strictAjv = routeAjv(false);
+  private readonly coercingAjv = routeAjv(true);
   private readonly registered: RouteDef[] = [];
 
   constructor(private readonly opts: RegistrarOptions) {}

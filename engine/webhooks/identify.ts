@@ -19,7 +19,7 @@ export interface IdentifiedEvent {
 const MAX_ID = 500;
 const MAX_TYPE = 300;
 
-function scalarText(v: unknown): string | undefined {
+export function scalarText(v: unknown): string | undefined {
   if (typeof v === 'string') return v === '' ? undefined : v;
   if (typeof v === 'number' && Number.isFinite(v)) return String(v);
   return undefined;

@@ -11,7 +11,7 @@ import { newId } from '../store/ids.js';
 import { toJson } from '../store/json.js';
 import type { GroupCommitter } from './commit.js';
 import type { NewDelivery, NewEvent, WebhookEventsRepo } from './events-store.js';
-import { identify, splitEvents, type IdentifiedEvent } from './identify.js';
+import { identify, scalarText, splitEvents, type IdentifiedEvent } from './identify.js';
 import { fullUrl, normaliseHeaders, parseBody, queryOf, storableHeaders } from './request.js';
 import type { ConnectionResolver, Resolved } from './resolve.js';
 import { notFound, rawReply, reply, truthy } from './reply.js';
@@ -45,12 +45,6 @@ interface Delivery {
   body: unknown;
   /** What handshake/match expressions see. */
   exprInput: Record<string, unknown>;
-}
-
-function scalarText(v: unknown): string | undefined {
-  if (typeof v === 'string') return v === '' ? undefined : v;
-  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
-  return undefined;
 }
 
 export class Pipeline {

@@ -152,6 +152,9 @@ describe('webhook intake over HTTP', () => {
     expect(page.status, page.text).toBe(200);
     expect(page.body.deliveries).toHaveLength(2);
     expect(page.body.next).toEqual(expect.any(String));
+    const forged = await w.rt.call('GET', `/v1/subscriptions/${subscription.id}/deliveries?cursor=garbage`, { key: w.key });
+    expect(forged.status, forged.text).toBe(400);
+    expect(forged.body).toMatchObject({ code: 'invalid_query', errors: [{ path: 'query.cursor' }] });
     const [first] = page.body.deliveries;
     expect(first.attempt_log).toEqual([expect.objectContaining({ attempt: 1, status_code: 204 })]);
 

@@ -139,13 +139,14 @@ function presentDelivery(d: Delivery): Record<string, unknown> {
   return out;
 }
 
-/** The service's refusals as this API words them. */
-function translate(err: unknown, what: 'subscription' | 'delivery'): never {
+/** The service's refusals as this API words them; `input` is where the refused value came from. */
+function translate(err: unknown, what: 'subscription' | 'delivery', input: 'body' | 'query' = 'body'): never {
   if (isConnectorError(err)) {
     if (err.kind === 'not_found') throw notFound(what, `${what}_not_found`);
     if (err.kind === 'conflict') throw new HttpProblem(409, `${what}_busy`, err.message);
     if (err.kind === 'validation') {
-      throw new HttpProblem(422, 'invalid_body', err.message, err.details?.map((d) => ({ path: `body${d.path.replace(/\//g, '.')}`, message: d.message })));
+      // Same statuses as the registrar's own schema checks: 422 for a body, 400 for a query.
+      throw new HttpProblem(input === 'body' ? 422 : 400, `invalid_${input}`, err.message, err.details?.map((d) => ({ path: `${input}${d.path.replace(/\//g, '.')}`, message: d.message })));
     }
   }
   throw err;
@@ -238,14 +239,14 @@ export const routes: RouteDef[] = [
         schema: { type: 'object', required: ['deliveries'], properties: { deliveries: { type: 'array', items: DeliverySchema }, next: { type: 'string', description: 'Cursor of the next page; absent on the last.' } } },
       },
     },
-    problems: [404, 422],
+    problems: [400, 404],
     handler: async (req) => {
       const q = req.query as { status?: Delivery['status']; limit?: number; cursor?: string };
       try {
         const page = await req.services.platform.deliveries.listDeliveries(req.tenant, req.params.id, q);
         return { body: { deliveries: page.deliveries.map(presentDelivery), ...(page.next ? { next: page.next } : {}) } };
       } catch (err) {
-        translate(err, 'subscription');
+        translate(err, 'subscription', 'query');
       }
     },
   }),
