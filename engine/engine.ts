@@ -4,10 +4,8 @@
  * operation crosses on its way out: errors named and redacted, one log line per operation.
  */
 import path from 'node:path';
-import { authStrategyFor } from './auth/registry.js';
 import { ConnectorError } from './errors.js';
 import { createHttpClient, type HttpClient } from './http/client.js';
-import { limiterKeyFor } from './http/connection-key.js';
 import type { Connection, CredentialsListener } from './http/types.js';
 import { secretSafe, silentLogger, type Logger } from './log.js';
 import { loadConnectors } from './manifest/index.js';
@@ -17,7 +15,7 @@ import { check as runCheck, type CheckResult } from './operations/check.js';
 import { resolveConnection, type ResolvedConnection } from './operations/context.js';
 import { decorateError } from './operations/decorate.js';
 import { read as runRead, type ReadHandle, type ReadOptions, type ReadPage, type StreamState } from './operations/read.js';
-import type { OperationRuntime } from './operations/runtime.js';
+import { sendingRuntime, type OperationRuntime } from './operations/runtime.js';
 import { unknownName } from './operations/suggest.js';
 import { collectSecrets } from './redact.js';
 import { createOutboundGuard, type OutboundPolicy } from './http/outbound-guard.js';
@@ -164,29 +162,7 @@ class EmbeddedEngine implements Engine {
     private readonly logger: Logger,
     private readonly onCredentials?: CredentialsListener,
   ) {
-    this.runtime = {
-      send: (rc, req, o) =>
-        this.client.execute(req, {
-          http: o.http,
-          auth: {
-            strategy: authStrategyFor(rc.method),
-            ctx: {
-              method: rc.method,
-              connection: rc.connection,
-              template: rc.base,
-              http: this.client,
-              onCredentials: this.onCredentials,
-              logger: this.logger,
-            },
-          },
-          secrets: rc.secrets,
-          limiterKey: limiterKeyFor(rc.connection, o.http.rateLimit),
-          connector: rc.plan.id,
-          operation: o.operation,
-          logger: this.logger,
-          signal: o.signal,
-        }),
-    };
+    this.runtime = sendingRuntime(this.client, this.logger, this.onCredentials);
   }
 
   plan(id: string): Plan {

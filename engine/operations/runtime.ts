@@ -2,7 +2,11 @@
  * What operations need from the engine around them. Keeping this seam narrow lets the
  * operations stay ignorant of how requests are sent (client, auth, limits, retries).
  */
-import type { InboundResponse, OutboundRequest } from '../http/types.js';
+import { authStrategyFor } from '../auth/registry.js';
+import type { HttpClient } from '../http/client.js';
+import { limiterKeyFor } from '../http/connection-key.js';
+import type { CredentialsListener, InboundResponse, OutboundRequest } from '../http/types.js';
+import type { Logger } from '../log.js';
 import type { PlanHttp } from '../manifest/plan.js';
 import type { ResolvedConnection } from './context.js';
 
@@ -15,4 +19,28 @@ export interface SendOptions {
 
 export interface OperationRuntime {
   send(rc: ResolvedConnection, req: OutboundRequest, opts: SendOptions): Promise<InboundResponse>;
+}
+
+/**
+ * The one way an operation's request is sent: the connection's auth strategy, its rate
+ * limiter, and the operation's secret set (so tokens obtained on the way are redacted for
+ * the whole operation). The engine and the webhooks' subscribe calls both use it.
+ */
+export function sendingRuntime(client: HttpClient, logger: Logger, onCredentials?: CredentialsListener): OperationRuntime {
+  return {
+    send: (rc, req, o) =>
+      client.execute(req, {
+        http: o.http,
+        auth: {
+          strategy: authStrategyFor(rc.method),
+          ctx: { method: rc.method, connection: rc.connection, template: rc.base, http: client, onCredentials, logger },
+        },
+        secrets: rc.secrets,
+        limiterKey: limiterKeyFor(rc.connection, o.http.rateLimit),
+        connector: rc.plan.id,
+        operation: o.operation,
+        logger,
+        signal: o.signal,
+      }),
+  };
 }

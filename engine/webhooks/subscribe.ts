@@ -6,10 +6,8 @@
  * (`webhook_secret`). Requests take the engine's path: render, auth, limits, retries.
  */
 import { randomBytes } from 'node:crypto';
-import { authStrategyFor } from '../auth/registry.js';
 import { ConnectorError, isConnectorError } from '../errors.js';
 import { createHttpClient, type HttpClient } from '../http/client.js';
-import { limiterKeyFor } from '../http/connection-key.js';
 import { renderRequest } from '../http/render.js';
 import type { CredentialsListener } from '../http/types.js';
 import type { Logger } from '../log.js';
@@ -17,7 +15,7 @@ import type { Plan, PlanVerify } from '../manifest/plan.js';
 import { resolveConnection } from '../operations/context.js';
 import { decorateError } from '../operations/decorate.js';
 import { plain } from '../operations/plain.js';
-import type { OperationRuntime } from '../operations/runtime.js';
+import { sendingRuntime, type OperationRuntime } from '../operations/runtime.js';
 import type { ConnectionRef, ConnectionService } from '../connections/service.js';
 import type { ConnectionsRepo } from '../store/connections.js';
 import { webhookUrl } from './request.js';
@@ -43,20 +41,7 @@ export interface SubscribeResult {
 export function createRequestRuntime(opts: { logger: Logger; onCredentials?: CredentialsListener; client?: HttpClient }): OperationRuntime & { close(): void } {
   const client = opts.client ?? createHttpClient({ logger: opts.logger });
   return {
-    send: (rc, req, o) => client.execute(req, {
-      http: o.http,
-      auth: {
-        strategy: authStrategyFor(rc.method),
-        ctx: {
-          method: rc.method, connection: rc.connection, template: rc.base, http: client,
-          onCredentials: opts.onCredentials, addSecret: (v) => rc.secrets.add(v), logger: opts.logger,
-        },
-      },
-      limiterKey: limiterKeyFor(rc.connection, o.http.rateLimit),
-      connector: rc.plan.id,
-      operation: o.operation,
-      logger: opts.logger,
-    }),
+    ...sendingRuntime(client, opts.logger, opts.onCredentials),
     close: () => {
       if (!opts.client) client.close();
     },
