@@ -2,7 +2,7 @@
 import { ConnectorError } from '../errors.js';
 import { renderRequest } from '../http/render.js';
 import type { InboundResponse } from '../http/types.js';
-import type { PlanAction } from '../manifest/plan.js';
+import { planAction, type PlanAction } from '../manifest/plan.js';
 import { drivePages } from '../paginate/drive.js';
 import type { ResolvedConnection } from './context.js';
 import { validateWith } from './context.js';
@@ -17,7 +17,7 @@ export interface CallStats {
 }
 
 export function findAction(rc: ResolvedConnection, name: string): PlanAction {
-  const action = rc.plan.actions[name];
+  const action = planAction(rc.plan, name);
   if (!action) throw new ConnectorError({ kind: 'config', message: `Connector ${rc.plan.id}: ${unknownName('action', name, Object.keys(rc.plan.actions))}` });
   return action;
 }

@@ -12,7 +12,7 @@ import { packageRoot } from '../manifest/package-root.js';
 import type { Platform } from '../platform.js';
 import { ApiKeys } from './auth/keys.js';
 import { KeyRateLimiter, type RateLimitOptions } from './auth/rate-limit.js';
-import { hasBaseUrlOverrides, withBaseUrlOverrides } from './base-url.js';
+import { hasBaseUrlOverrides, refusingBaseUrlOverrides, withBaseUrlOverrides } from './base-url.js';
 import { DEFAULT_BODY_LIMIT } from './body.js';
 import { buildOpenApi, type OpenApiInfo } from './openapi.js';
 import { Registrar } from './registrar.js';
@@ -75,6 +75,9 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
       throw new ConnectorError({ kind: 'config', message: 'allowBaseUrlOverride needs a platform created with withBaseUrlOverrides(engine)' });
     }
     engine = withBaseUrlOverrides(engine);
+  } else {
+    // Actions and checks run through this engine; syncs through the platform's (server.ts wraps it too).
+    engine = refusingBaseUrlOverrides(engine);
   }
   let document: Record<string, unknown> | undefined;
   const routes: RouteDef[] = [];

@@ -88,6 +88,12 @@ const KIND_MAP: Record<ErrorKind, { status: number; code: string; local?: { stat
   mapping: { status: 502, code: 'mapping_failed' },
 };
 
+/** Engine refusals with their own code (ConnectorError.code), raised before anything was sent. */
+const CODED: Record<string, number> = {
+  base_url_not_allowed: 422,
+  invalid_cursor: 400,
+};
+
 /** The mapping as documentation rows (OpenAPI description). */
 export function kindTable(): Array<{ kind: ErrorKind; status: number; code: string }> {
   return Object.entries(KIND_MAP).map(([kind, m]) => ({ kind: kind as ErrorKind, status: m.status, code: m.code }));
@@ -113,7 +119,8 @@ export function toProblem(err: unknown, secrets: readonly string[] = []): Proble
   if (err instanceof ConnectorError) {
     const m = KIND_MAP[err.kind] ?? { status: 502, code: 'provider_error' };
     const fromProvider = err.request !== undefined || err.status !== undefined;
-    const { status, code } = !fromProvider && m.local ? m.local : m;
+    const coded = !fromProvider && err.code !== undefined && Object.hasOwn(CODED, err.code) ? { status: CODED[err.code], code: err.code } : undefined;
+    const { status, code } = coded ?? (!fromProvider && m.local ? m.local : m);
     const headers: Record<string, string> = {};
     if (status === 429) headers['retry-after'] = String(Math.max(1, Math.ceil((err.retryAfterMs ?? 1000) / 1000)));
     const extra: Partial<Problem> = { retryable: err.retryable };

@@ -4,7 +4,8 @@ import { isConnectorError } from '../../errors.js';
 import { HttpProblem } from '../problem.js';
 import { defineRoute, type RouteDef } from '../route.js';
 import { Id, JsonObject, Name } from '../schemas.js';
-import { planOf, requireActive, resolveConnectionForCall } from './common.js';
+import { planOf, requireUsable, resolveConnectionForCall } from './common.js';
+import { planAction } from '../../manifest/plan.js';
 
 export const routes: RouteDef[] = [
   defineRoute({
@@ -27,12 +28,12 @@ export const routes: RouteDef[] = [
     responses: {
       200: { description: "The action's output", schema: { type: 'object', required: ['output'], properties: { output: { description: 'What the action maps from the response.' } } } },
     },
-    problems: [404, 409, 424, 429, 502, 504],
+    problems: [404, 409, 422, 424, 429, 502, 504],
     handler: async (req) => {
       const { services } = req;
       const { scope, info, connection } = await resolveConnectionForCall(req);
-      requireActive(info);
-      if (!planOf(services, info.connector).actions[req.params.action]) {
+      requireUsable(services, info);
+      if (!planAction(planOf(services, info.connector), req.params.action)) {
         throw new HttpProblem(404, 'action_not_found', `connector ${info.connector} has no action "${req.params.action}"`);
       }
       try {
