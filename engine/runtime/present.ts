@@ -60,6 +60,7 @@ export function presentSchedule(s: Schedule): Record<string, unknown> {
     next_run_at: s.nextRunAt,
     last_run_id: s.lastRunId,
     last_run_at: s.lastRunAt,
+    last_error: s.lastError,
   };
 }
 

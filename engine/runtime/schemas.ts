@@ -112,6 +112,7 @@ export const ScheduleSchema = component('Schedule', {
     next_run_at: dateTime,
     last_run_id: str,
     last_run_at: dateTime,
+    last_error: { type: 'string', description: 'Why the scheduler switched this schedule off (a stored spec it could not run); cleared by PUT.' },
   },
 });
 

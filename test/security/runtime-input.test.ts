@@ -17,7 +17,7 @@ let conn: any;
 
 beforeAll(async () => {
   stripe = await startFakeStripe({ customers: 12 });
-  rt = await startRuntime();
+  rt = await startRuntime({ rateLimit: false });
   key = await rt.keyFor('acme');
   conn = await connectStripe(rt, 'acme', stripe.url);
   const run = await rt.call('POST', `/v1/connections/${conn.id}/streams/customers/sync?wait=true`, { key });
@@ -126,5 +126,84 @@ describe('paging cursors the server never returned are 400s naming the parameter
     const deliveries = await rt.call('GET', `/v1/subscriptions/${sub.body.id}/deliveries?cursor=${encodeURIComponent(bad)}`, { key });
     expect(deliveries.status, deliveries.text).toBe(400);
     expect(deliveries.body.errors).toEqual([expect.objectContaining({ path: 'query.cursor' })]);
+  });
+});
+
+describe('schedules: zones, intervals and cron are validated on create and update', () => {
+  const base = () => `/v1/connections/${conn.id}/streams/customers/schedule`;
+  const BAD: Array<[string, Record<string, unknown>, string]> = [
+    ['a path as time zone', { cron: '0 * * * *', timezone: '../../etc/passwd' }, 'body.timezone'],
+    ['an unknown time zone', { cron: '0 * * * *', timezone: 'Mars/Olympus_Mons' }, 'body.timezone'],
+    ['a time zone on an interval schedule', { every: '1h', timezone: 'Not/AZone' }, 'body.timezone'],
+    ['a huge interval', { every: '999999999999h' }, 'body.every'],
+    ['a huge interval in ms', { every: 9_000_000_000_000_000 }, 'body.every'],
+    ['an interval of a year and two days', { every: '368d' }, 'body.every'],
+    ['a huge jitter', { every: '1h', jitter: '999999999d' }, 'body.jitter'],
+    ['a six-field (seconds) cron', { cron: '* * * * * *' }, 'body.cron'],
+    ['a seven-field cron', { cron: '0 0 0 * * * 2030' }, 'body.cron'],
+    ['garbage cron', { cron: 'every tuesday' }, 'body.cron'],
+  ];
+
+  it.each(BAD)('refuses %s with 422 naming the field, and stores nothing', async (_what, body, field) => {
+    const res = await rt.call('PUT', base(), { key, body });
+    expect(res.status, res.text).toBe(422);
+    expect(res.body).toMatchObject({ code: 'invalid_schedule', errors: [{ path: field }] });
+    expect((await rt.call('GET', base(), { key })).status).toBe(404);
+  });
+
+  it('refuses the same on update of an existing schedule, keeping the old one', async () => {
+    const ok = await rt.call('PUT', base(), { key, body: { cron: '30 6 * * 1-5', timezone: 'Europe/Paris' } });
+    expect(ok.status, ok.text).toBe(200);
+    expect(ok.body).toMatchObject({ cron: '30 6 * * 1-5', timezone: 'Europe/Paris', enabled: true });
+    for (const [, body, field] of BAD) {
+      const res = await rt.call('PUT', base(), { key, body });
+      expect(res.status).toBe(422);
+      expect(res.body.errors[0].path).toBe(field);
+    }
+    expect((await rt.call('GET', base(), { key })).body).toMatchObject({ cron: '30 6 * * 1-5', timezone: 'Europe/Paris' });
+    expect((await rt.call('DELETE', base(), { key })).status).toBe(204);
+  });
+
+  it('a bad row stored before validation fails that schedule alone: the tick runs the others, GET still answers', async () => {
+    const other = await connectStripe(rt, 'acme', stripe.url, 'sk_test_good123', 'second');
+    const good = await rt.call('PUT', `/v1/connections/${other.id}/streams/customers/schedule`, { key, body: { every: '1h' } });
+    expect(good.status).toBe(200);
+    const bad = await rt.call('PUT', base(), { key, body: { every: '1h' } });
+    expect(bad.status).toBe(200);
+    // What the old code stored for `every: "999999999999h"`, and a zone that is a path; both due now.
+    const db = rt.running.platform.store.unscoped('test: plant rows the old validation let through');
+    const now = Date.now();
+    await db.from('schedules').where('id', bad.body.id).update({ interval_ms: 999_999_999_999 * 3_600_000, next_run_at: now - 1000 });
+    await db.from('schedules').where('id', good.body.id).update({ next_run_at: now - 1000 });
+    const third = await connectStripe(rt, 'acme', stripe.url, 'sk_test_good123', 'third');
+    const cronBad = await rt.call('PUT', `/v1/connections/${third.id}/streams/customers/schedule`, { key, body: { cron: '0 * * * *' } });
+    await db.from('schedules').where('id', cronBad.body.id).update({ timezone: '../../etc/passwd', cron: '* * * * * *', next_run_at: now - 1000 });
+
+    const runs = await rt.running.platform.scheduler.tick();
+    expect(runs.map((r) => r.connectionId)).toEqual([other.id]);
+    expect(runs[0].status).toBe('success');
+
+    for (const [c, field] of [[conn, 'every'], [third, 'timezone']] as const) {
+      const got = await rt.call('GET', `/v1/connections/${c.id}/streams/customers/schedule`, { key });
+      expect(got.status, got.text).toBe(200);
+      expect(got.body.enabled).toBe(false);
+      expect(got.body.last_error).toMatch(new RegExp(`switched off: schedule ${field}`));
+    }
+    expect(rt.logs.filter((l) => l.msg === 'schedule switched off: its stored spec cannot run')).toHaveLength(2);
+    // The next tick claims nothing more and still works.
+    expect(await rt.running.platform.scheduler.tick()).toEqual([]);
+
+    // A next run time beyond what a Date holds still reads.
+    await db.from('schedules').where('id', bad.body.id).update({ next_run_at: 9e16 });
+    const far = await rt.call('GET', base(), { key });
+    expect(far.status, far.text).toBe(200);
+    const list = await rt.call('GET', `/v1/connections/${conn.id}/streams/customers/schedule`, { key });
+    expect(list.status).toBe(200);
+
+    // PUT replaces it with a valid one and clears the reason.
+    const fixed = await rt.call('PUT', base(), { key, body: { every: '2h' } });
+    expect(fixed.body).toMatchObject({ every_ms: 7_200_000, enabled: true });
+    expect(fixed.body.last_error).toBeUndefined();
+    for (const id of [other.id, third.id, conn.id]) await rt.call('DELETE', `/v1/connections/${id}/streams/customers/schedule`, { key });
   });
 });
