@@ -1,6 +1,7 @@
 /** Running one action: validate input, render, send (following pages if asked), build output. */
 import { ConnectorError } from '../errors.js';
 import { renderRequest } from '../http/render.js';
+import { isIdempotent } from '../http/retry.js';
 import type { InboundResponse } from '../http/types.js';
 import { planAction, type PlanAction } from '../manifest/plan.js';
 import { drivePages } from '../paginate/drive.js';
@@ -29,10 +30,14 @@ export async function call(
   input: unknown = {},
   stats: CallStats = { pages: 0 },
   signal?: AbortSignal,
+  idempotencyKey?: string,
 ): Promise<unknown> {
   const action = findAction(rc, actionName);
   validateWith(action.validateInput, input, { prefix: 'input', kind: 'validation', label: `input for action ${actionName}` });
   const request = await renderRequest(action.request, action.http, { ...rc.base, input }, { baseUrl: rc.connection.baseUrl });
+  const header = action.http.retry.idempotencyHeader;
+  // The caller's key, so the provider dedupes the caller's retries too, not only ours (a page-following read needs none).
+  if (idempotencyKey !== undefined && header && !action.paginate && !isIdempotent(request.method)) request.headers[header.toLowerCase()] = idempotencyKey;
   const sendOpts = { http: action.http, operation: `action:${actionName}`, signal };
 
   let body: unknown;

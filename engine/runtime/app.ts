@@ -10,6 +10,7 @@ import { ConnectorError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
 import { packageRoot } from '../manifest/package-root.js';
 import type { Platform } from '../platform.js';
+import { IdempotencyRepo } from '../store/idempotency.js';
 import { ApiKeys } from './auth/keys.js';
 import { KeyRateLimiter, type RateLimitOptions } from './auth/rate-limit.js';
 import { hasBaseUrlOverrides, refusingBaseUrlOverrides, withBaseUrlOverrides } from './base-url.js';
@@ -85,6 +86,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     engine,
     platform: opts.platform,
     keys: new ApiKeys(opts.platform.store, { adminKey: opts.adminKey, cacheMs: opts.keyCacheMs }),
+    idempotency: new IdempotencyRepo(opts.platform.store),
     policy: { allowBaseUrlOverride: allow, connectionCacheMs: opts.connectionCacheMs ?? DEFAULT_CONNECTION_CACHE_MS },
     background: new BackgroundTasks(),
     lifecycle: { draining: false },

@@ -45,6 +45,14 @@ export class HttpProblem extends Error {
   }
 }
 
+/** A problem reply stored earlier (an idempotent replay), answered again as it was. */
+export class StoredProblem extends Error {
+  constructor(readonly status: number, readonly body: Problem, readonly headers: Record<string, string> = {}) {
+    super(body.detail);
+    this.name = 'StoredProblem';
+  }
+}
+
 export const notFound = (what: string, code = 'not_found') => new HttpProblem(404, code, `${what} not found`);
 
 const TITLES: Record<number, string> = {
@@ -112,6 +120,7 @@ function make(status: number, code: string, detail: string, extra: Partial<Probl
 /** Turns anything thrown into a problem reply; unknown errors become a 500 that says nothing. */
 export function toProblem(err: unknown, secrets: readonly string[] = []): ProblemReply {
   const clean = (s: string) => redact(s, secrets);
+  if (err instanceof StoredProblem) return { status: err.status, body: { ...err.body }, headers: { ...err.headers } };
   if (err instanceof HttpProblem) {
     const body = make(err.status, err.code, clean(err.message), err.errors ? { errors: err.errors.map((e) => ({ path: e.path, message: clean(e.message) })) } : {});
     return { status: err.status, body, headers: { ...err.headers } };
