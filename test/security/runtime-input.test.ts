@@ -59,6 +59,18 @@ describe('built-in JavaScript names are unknown actions and streams', () => {
     expect(schedules.map((s) => s.stream)).not.toContain(name);
   });
 
+  it.each(BUILTIN_NAMES)('connector and auth method %s are unknown too (describe, create)', async (name) => {
+    const described = await rt.call('GET', `/v1/connectors/${encodeURIComponent(name)}`, { key });
+    expect(described.status).toBe(404);
+    expect(described.body.code).toBe('connector_not_found');
+    const asConnector = await rt.call('POST', '/v1/connections', { key, body: { connector: name, name: 'x', credentials: { api_key: 'sk_test_good123' } } });
+    expect(asConnector.status).toBe(422);
+    expect(asConnector.body.code).toBe('unknown_connector');
+    const asAuth = await rt.call('POST', '/v1/connections', { key, body: { connector: 'stripe', name: `x-${name}`, auth: name, credentials: { api_key: 'sk_test_good123' }, base_url: stripe.url } });
+    expect(asAuth.status, asAuth.text).toBe(422);
+    expect(asAuth.text).toContain(name);
+  });
+
   it('the engine facade refuses them as unknown, with the usual "did you mean" error', async () => {
     const engine = rt.running.platform.engine;
     const connection = { connector: 'stripe', credentials: { api_key: 'sk_test_good123' }, baseUrl: stripe.url };
