@@ -39,6 +39,11 @@ export interface EngineOptions {
 
 export interface CallOptions {
   signal?: AbortSignal;
+  /**
+   * The caller's idempotency key: sent as the provider's idempotency header when the action
+   * declares one (`retry.idempotency_header`), instead of a key generated for this call.
+   */
+  idempotencyKey?: string;
 }
 
 export interface Engine {
@@ -229,7 +234,7 @@ class EmbeddedEngine implements Engine {
   }
 
   call(conn: Connection, action: string, input?: unknown, opts: CallOptions = {}): Promise<unknown> {
-    return this.run(conn, `action:${action}`, (rc, stats) => runCall(this.runtime, rc, action, input ?? {}, stats, opts.signal));
+    return this.run(conn, `action:${action}`, (rc, stats) => runCall(this.runtime, rc, action, input ?? {}, stats, opts.signal, opts.idempotencyKey));
   }
 
   read(conn: Connection, stream: string, opts: ReadOptions = {}): ReadHandle {

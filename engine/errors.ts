@@ -36,6 +36,11 @@ export interface ConnectorErrorInit {
   /** Validation details (which input field was wrong and why). */
   details?: Array<{ path: string; message: string }>;
   retryAfterMs?: number;
+  /**
+   * A stable code for a refusal that is neither the provider's nor a plain kind (the HTTP
+   * runtime answers with it, e.g. `base_url_not_allowed`, `invalid_cursor`).
+   */
+  code?: string;
   cause?: unknown;
 }
 
@@ -51,6 +56,7 @@ export class ConnectorError extends Error {
   readonly location?: ConnectorErrorInit['location'];
   readonly details?: ConnectorErrorInit['details'];
   readonly retryAfterMs?: number;
+  readonly code?: string;
 
   constructor(init: ConnectorErrorInit) {
     super(init.message, init.cause !== undefined ? { cause: init.cause } : undefined);
@@ -66,12 +72,13 @@ export class ConnectorError extends Error {
     this.location = init.location;
     this.details = init.details;
     this.retryAfterMs = init.retryAfterMs;
+    this.code = init.code;
   }
 
   /** A plain object safe to log or return over HTTP. */
   toJSON(): Record<string, unknown> {
     const out: Record<string, unknown> = { name: this.name, kind: this.kind, message: this.message, retryable: this.retryable };
-    for (const k of ['status', 'providerCode', 'providerMessage', 'connector', 'operation', 'request', 'location', 'details'] as const) {
+    for (const k of ['code', 'status', 'providerCode', 'providerMessage', 'connector', 'operation', 'request', 'location', 'details'] as const) {
       if (this[k] !== undefined) out[k] = this[k];
     }
     return out;

@@ -35,6 +35,8 @@ export interface PlatformOptions {
    */
   engine?: Engine;
   connectors?: EngineOptions['connectors'];
+  /** Wraps the engine the platform creates from `connectors` (e.g. withBaseUrlOverrides for the operator's CLI). */
+  wrapEngine?: (engine: Engine) => Engine;
   /** The outbound address guard for the engine the platform creates (off unless given). */
   outbound?: EngineOptions['outbound'];
   /** `sqlite:<file>` or `postgres://…`; default `PATCHBAY_DATABASE_URL`, else `sqlite:./patchbay.db`. */
@@ -98,7 +100,10 @@ export async function createPlatform(opts: PlatformOptions = {}): Promise<Platfo
     let connections: ConnectionService | undefined;
     const onCredentials: CredentialsListener = (conn: Connection, credentials, settings) =>
       connections?.persistCredentials(conn, credentials, settings);
-    if (!opts.engine) ownEngine = await createEngine({ connectors: opts.connectors, logger: opts.logger, onCredentials, outbound: opts.outbound });
+    if (!opts.engine) {
+      ownEngine = await createEngine({ connectors: opts.connectors, logger: opts.logger, onCredentials, outbound: opts.outbound });
+      if (opts.wrapEngine) ownEngine = opts.wrapEngine(ownEngine);
+    }
     const engine = opts.engine ?? ownEngine!;
     const seam = seamOf(engine);
     const now = () => store.now();

@@ -4,6 +4,7 @@
  * Prints the stored connection (without secrets) as JSON.
  */
 import type { Command } from 'commander';
+import { BASE_URL_SETTING } from '../../engine/runtime/base-url.js';
 import { usage } from '../exit.js';
 import { parseObjectOption } from './call.js';
 import { printJson, withDbOption, withPlatform } from './connections.js';
@@ -16,6 +17,7 @@ interface ConnectOptions {
   settings?: string;
   auth?: string;
   skipCheck?: boolean;
+  baseUrl?: string;
 }
 
 export function register(program: Command): Command {
@@ -30,14 +32,19 @@ export function register(program: Command): Command {
       .option('--credentials <json>', 'credentials, JSON or @file (prefer @file: command lines end up in shell history)')
       .option('--settings <json>', 'connection settings, JSON or @file')
       .option('--auth <method>', 'auth method name when the connector offers several')
-      .option('--skip-check', 'store without running the check request'),
+      .option('--skip-check', 'store without running the check request')
+      .option('--base-url <url>', "replace the manifest's base URL (sandboxes, local servers); a server honours it only with --allow-base-url"),
   )
     .addHelpText('after', '\nExit codes: 0 stored, 1 validation or check failed (nothing stored), 2 usage error.')
     .action(async (connector: string, opts: ConnectOptions, cmd: Command) => {
       if (opts.tenant.trim() === '' || opts.name.trim() === '') usage(cmd, '--tenant and --name must not be empty');
       const config = parseObjectOption(cmd, '--config', opts.config);
       const credentials = parseObjectOption(cmd, '--credentials', opts.credentials);
-      const settings = parseObjectOption(cmd, '--settings', opts.settings);
+      let settings = parseObjectOption(cmd, '--settings', opts.settings);
+      if (opts.baseUrl !== undefined) {
+        if (!/^https?:\/\/[^\s/?#]+/.test(opts.baseUrl) || !URL.canParse(opts.baseUrl)) usage(cmd, '--base-url must be an http(s) URL');
+        settings = { ...settings, [BASE_URL_SETTING]: opts.baseUrl };
+      }
       await withPlatform(cmd, async (platform) => {
         const created = await platform.connections.create({
           tenant: opts.tenant, connector, name: opts.name, auth: opts.auth, config, credentials, settings, skipCheck: opts.skipCheck,

@@ -19,8 +19,10 @@ export function withDbOption(cmd: Command): Command {
 export async function withPlatform(cmd: Command, work: (p: Platform) => Promise<void>): Promise<void> {
   await runOperation(async () => {
     const { createPlatform } = await import('../../engine/platform.js');
+    const { withBaseUrlOverrides } = await import('../../engine/runtime/base-url.js');
     const opts = cmd.opts() as { db?: string };
-    const platform = await createPlatform({ database: opts.db, connectors: connectorsDir(cmd) });
+    // The CLI is the operator at the database: a stored base_url (connect --base-url) is honoured.
+    const platform = await createPlatform({ database: opts.db, connectors: connectorsDir(cmd), wrapEngine: withBaseUrlOverrides });
     try {
       await work(platform);
     } finally {

@@ -3,6 +3,7 @@
  * change feed after `--since` (pass the printed `next` to continue).
  */
 import type { Command } from 'commander';
+import { parseCursor } from '../../engine/store/records.js';
 import { usage } from '../exit.js';
 import { printJson, withDbOption, withPlatform } from './connections.js';
 
@@ -30,9 +31,16 @@ export function register(program: Command): Command {
     const limit = Number(opts.limit);
     if (!Number.isInteger(limit) || limit < 1) usage(cmd, '--limit must be a positive integer');
     if (opts.since !== undefined && !opts.changes) usage(cmd, '--since goes with --changes (use --after to page records)');
+    for (const [flag, value] of [['--since', opts.since], ['--after', opts.after]] as const) {
+      try {
+        parseCursor(value, flag);
+      } catch (err) {
+        usage(cmd, (err as Error).message);
+      }
+    }
     await withPlatform(cmd, async (platform) => {
-      if (opts.changes) printJson(await platform.records.changes(connectionId, stream, { since: opts.since, limit }));
-      else printJson(await platform.records.list(connectionId, stream, { after: opts.after, limit, includeDeleted: opts.includeDeleted }));
+      if (opts.changes) printJson(await platform.records.changes(connectionId, stream, { since: opts.since, limit, param: '--since' }));
+      else printJson(await platform.records.list(connectionId, stream, { after: opts.after, limit, includeDeleted: opts.includeDeleted, param: '--after' }));
     });
   });
 }

@@ -75,7 +75,7 @@ function compileMethod(ctx: CompileContext, name: string, method: Record<string,
 
 export function compileAuth(ctx: CompileContext, manifest: Record<string, unknown>): PlanAuth {
   const auth = isPlainObject(manifest.auth) ? manifest.auth : {};
-  const methods: Record<string, PlanAuthMethod> = {};
+  const methods: Record<string, PlanAuthMethod> = Object.create(null);
   for (const { name, path, method } of authMethods(auth)) methods[name] = compileMethod(ctx, name, method, path, manifest.credentials);
   const names = Object.keys(methods);
   const defaultMethod = typeof auth.default === 'string' ? auth.default : names[0] ?? 'default';

@@ -21,9 +21,10 @@ type Obj = Record<string, unknown>;
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
 function buildPlan(ctx: CompileContext, m: Obj, file: string): Plan {
-  const actions: Record<string, PlanAction> = {};
+  // Prototype-less: a name like `toString` or `__proto__` must not find Object's members.
+  const actions: Record<string, PlanAction> = Object.create(null);
   if (isPlainObject(m.actions)) for (const [name, a] of Object.entries(m.actions)) if (isPlainObject(a)) actions[name] = compileAction(ctx, m, name, a);
-  const streams: Record<string, PlanStream> = {};
+  const streams: Record<string, PlanStream> = Object.create(null);
   if (isPlainObject(m.streams)) for (const [name, s] of Object.entries(m.streams)) if (isPlainObject(s)) streams[name] = compileStream(ctx, m, name, s);
   const configSchema = isPlainObject(m.config) ? m.config : undefined;
   const credentialsSchema = mergeObjectSchemas(m.credentials, undefined);

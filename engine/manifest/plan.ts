@@ -224,3 +224,17 @@ export interface Plan {
   /** The manifest after `extends` resolution, for describe/list. */
   manifest: Readonly<Record<string, unknown>>;
 }
+
+/**
+ * The plan's action or stream of that name, looked up as an own property only: names arrive
+ * from URLs and command lines, and `plan.actions['constructor']` on an ordinary object is
+ * Object's constructor, not a missing action. Compiled plans also have prototype-less
+ * tables (compile.ts); this holds for plans built any other way too.
+ */
+export function planAction(plan: Pick<Plan, 'actions'>, name: string): PlanAction | undefined {
+  return Object.hasOwn(plan.actions, name) ? plan.actions[name] : undefined;
+}
+
+export function planStream(plan: Pick<Plan, 'streams'>, name: string): PlanStream | undefined {
+  return Object.hasOwn(plan.streams, name) ? plan.streams[name] : undefined;
+}

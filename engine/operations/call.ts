@@ -1,8 +1,9 @@
 /** Running one action: validate input, render, send (following pages if asked), build output. */
 import { ConnectorError } from '../errors.js';
 import { renderRequest } from '../http/render.js';
+import { isIdempotent } from '../http/retry.js';
 import type { InboundResponse } from '../http/types.js';
-import type { PlanAction } from '../manifest/plan.js';
+import { planAction, type PlanAction } from '../manifest/plan.js';
 import { drivePages } from '../paginate/drive.js';
 import type { ResolvedConnection } from './context.js';
 import { validateWith } from './context.js';
@@ -17,7 +18,7 @@ export interface CallStats {
 }
 
 export function findAction(rc: ResolvedConnection, name: string): PlanAction {
-  const action = rc.plan.actions[name];
+  const action = planAction(rc.plan, name);
   if (!action) throw new ConnectorError({ kind: 'config', message: `Connector ${rc.plan.id}: ${unknownName('action', name, Object.keys(rc.plan.actions))}` });
   return action;
 }
@@ -29,10 +30,14 @@ export async function call(
   input: unknown = {},
   stats: CallStats = { pages: 0 },
   signal?: AbortSignal,
+  idempotencyKey?: string,
 ): Promise<unknown> {
   const action = findAction(rc, actionName);
   validateWith(action.validateInput, input, { prefix: 'input', kind: 'validation', label: `input for action ${actionName}` });
   const request = await renderRequest(action.request, action.http, { ...rc.base, input }, { baseUrl: rc.connection.baseUrl });
+  const header = action.http.retry.idempotencyHeader;
+  // The caller's key, so the provider dedupes the caller's retries too, not only ours (a page-following read needs none).
+  if (idempotencyKey !== undefined && header && !action.paginate && !isIdempotent(request.method)) request.headers[header.toLowerCase()] = idempotencyKey;
   const sendOpts = { http: action.http, operation: `action:${actionName}`, signal };
 
   let body: unknown;

@@ -26,6 +26,7 @@ export function decorateError(err: unknown, connector: string, operation: string
     location: err.location,
     details: err.details?.map((d) => ({ path: d.path, message: redact(d.message, secrets) })),
     retryAfterMs: err.retryAfterMs,
+    code: err.code,
     cause: err.cause,
   });
   if (err.stack) out.stack = redact(err.stack, secrets);

@@ -5,7 +5,7 @@
  */
 import { ConnectorError } from '../errors.js';
 import { renderRequest, type TemplateContext } from '../http/render.js';
-import type { PlanStream } from '../manifest/plan.js';
+import { planStream, type PlanStream } from '../manifest/plan.js';
 import { drivePages } from '../paginate/drive.js';
 import type { Paginator } from '../paginate/protocol.js';
 import { createPaginator } from '../paginate/registry.js';
@@ -51,7 +51,7 @@ interface RawPage {
 }
 
 export function findStream(rc: ResolvedConnection, name: string): PlanStream {
-  const stream = rc.plan.streams[name];
+  const stream = planStream(rc.plan, name);
   if (!stream) throw new ConnectorError({ kind: 'config', message: `Connector ${rc.plan.id}: ${unknownName('stream', name, Object.keys(rc.plan.streams))}` });
   return stream;
 }

@@ -10,10 +10,12 @@ import { ConnectorError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
 import { packageRoot } from '../manifest/package-root.js';
 import type { Platform } from '../platform.js';
+import { IdempotencyRepo } from '../store/idempotency.js';
 import { ApiKeys } from './auth/keys.js';
 import { KeyRateLimiter, type RateLimitOptions } from './auth/rate-limit.js';
-import { hasBaseUrlOverrides, withBaseUrlOverrides } from './base-url.js';
+import { hasBaseUrlOverrides, refusingBaseUrlOverrides, withBaseUrlOverrides } from './base-url.js';
 import { DEFAULT_BODY_LIMIT } from './body.js';
+import { parseTrustedProxies } from './client-address.js';
 import { buildOpenApi, type OpenApiInfo } from './openapi.js';
 import { Registrar } from './registrar.js';
 import { requestScope } from './request-scope.js';
@@ -32,6 +34,13 @@ export interface RuntimeOptions {
   adminKey?: string;
   /** Per-key inbound limit; default 50 req/s, burst 100. `false` turns it off. */
   rateLimit?: RateLimitOptions | false;
+  /**
+   * Failed authentications per source address, enforced before the key is looked up;
+   * default 20 at once, then 1 per second. `false` turns it off.
+   */
+  authFailureLimit?: RateLimitOptions | false;
+  /** Proxies whose `X-Forwarded-For` names the client; default `PATCHBAY_TRUSTED_PROXIES` (none). */
+  trustedProxies?: string;
   /** Largest request body in bytes; default 1 MiB. */
   bodyLimit?: number;
   /** Accept `base_url` on connections (tests, sandboxes): see services.ts. */
@@ -75,6 +84,9 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
       throw new ConnectorError({ kind: 'config', message: 'allowBaseUrlOverride needs a platform created with withBaseUrlOverrides(engine)' });
     }
     engine = withBaseUrlOverrides(engine);
+  } else {
+    // Actions and checks run through this engine; syncs through the platform's (server.ts wraps it too).
+    engine = refusingBaseUrlOverrides(engine);
   }
   let document: Record<string, unknown> | undefined;
   const routes: RouteDef[] = [];
@@ -82,6 +94,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     engine,
     platform: opts.platform,
     keys: new ApiKeys(opts.platform.store, { adminKey: opts.adminKey, cacheMs: opts.keyCacheMs }),
+    idempotency: new IdempotencyRepo(opts.platform.store),
     policy: { allowBaseUrlOverride: allow, connectionCacheMs: opts.connectionCacheMs ?? DEFAULT_CONNECTION_CACHE_MS },
     background: new BackgroundTasks(),
     lifecycle: { draining: false },
@@ -91,6 +104,8 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     services,
     logger,
     rateLimiter: opts.rateLimit === false ? undefined : new KeyRateLimiter(opts.rateLimit ?? {}),
+    authFailureLimiter: opts.authFailureLimit === false ? undefined : new KeyRateLimiter({ perSecond: 1, burst: 20, ...opts.authFailureLimit }),
+    trustedProxies: parseTrustedProxies(opts.trustedProxies ?? process.env.PATCHBAY_TRUSTED_PROXIES),
     bodyLimit: opts.bodyLimit ?? DEFAULT_BODY_LIMIT,
     validateResponses: opts.validateResponses,
   });

@@ -1,23 +1,46 @@
 /**
  * Per-connection base URL overrides, for operators only (tests against local fake
  * providers, sandboxes). The override is kept in the connection's settings under a reserved
- * name, and only an engine wrapped here turns it into `Connection.baseUrl`; a server started
- * without the option neither accepts the field nor honours one stored earlier.
+ * name, and only an engine wrapped here turns it into `Connection.baseUrl`. A server started
+ * without the option neither accepts the field nor sends anywhere with one stored earlier:
+ * its engine refuses such a connection outright (`base_url_not_allowed`), because quietly
+ * sending a sandbox connection's calls to the real provider is worse than failing.
  */
 import type { Engine } from '../engine.js';
+import { ConnectorError } from '../errors.js';
 import type { Connection } from '../http/types.js';
 
 export const BASE_URL_SETTING = '_patchbay_base_url';
 
 const WRAPPED = Symbol.for('patchbay.baseUrlOverrides');
+const REFUSING = Symbol.for('patchbay.baseUrlRefused');
+
+/** The stored override of a connection's settings, if any. */
+export function storedBaseUrl(settings: Readonly<Record<string, unknown>> | undefined): string | undefined {
+  const url = settings?.[BASE_URL_SETTING];
+  return typeof url === 'string' && url !== '' ? url : undefined;
+}
+
+export const BASE_URL_REFUSED = 'this server does not allow base URL overrides (it was started without --allow-base-url)';
+
+export function baseUrlNotAllowed(conn: { id?: string; connector?: string }): ConnectorError {
+  const who = conn.id ? `connection ${conn.id}` : 'the connection';
+  return new ConnectorError({
+    kind: 'config',
+    code: 'base_url_not_allowed',
+    connector: conn.connector,
+    message: `${who} has a base_url override, but ${BASE_URL_REFUSED}; remove it (PATCH base_url: null) or start the server with --allow-base-url`,
+    details: [{ path: 'base_url', message: 'is not allowed on this server' }],
+  });
+}
 
 /**
  * Sets `baseUrl` on the caller's object rather than a copy: the engine replaces
  * `credentials` in place when it refreshes a token, and callers look for that change.
  */
 function withBase(conn: Connection): Connection {
-  const url = conn.settings?.[BASE_URL_SETTING];
-  if (typeof url === 'string' && url !== '' && conn.baseUrl === undefined) conn.baseUrl = url;
+  const url = storedBaseUrl(conn.settings);
+  if (url !== undefined && conn.baseUrl === undefined) conn.baseUrl = url;
   return conn;
 }
 
@@ -31,6 +54,43 @@ export function withBaseUrlOverrides(engine: Engine): Engine {
     check: (conn, opts) => engine.check(withBase(conn), opts),
     call: (conn, action, input, opts) => engine.call(withBase(conn), action, input, opts),
     read: (conn, stream, opts) => engine.read(withBase(conn), stream, opts),
+    close: () => engine.close(),
+  };
+  return wrapped;
+}
+
+/** Refuses before sending anything for a connection with a stored override. */
+function refuse(conn: Connection): Connection {
+  if (conn.baseUrl === undefined && storedBaseUrl(conn.settings) !== undefined) throw baseUrlNotAllowed(conn);
+  return conn;
+}
+
+/**
+ * The engine of a server without overrides: a connection carrying one fails every check,
+ * call and read with `base_url_not_allowed` (a scheduled sync's run fails with it).
+ */
+export function refusingBaseUrlOverrides(engine: Engine): Engine {
+  if (hasBaseUrlOverrides(engine) || (engine as Partial<Record<typeof REFUSING, boolean>>)[REFUSING]) return engine;
+  const wrapped: Engine & { [REFUSING]: true } = {
+    [REFUSING]: true,
+    get plans() { return engine.plans; },
+    plan: (id) => engine.plan(id),
+    check: async (conn, opts) => engine.check(refuse(conn), opts),
+    call: async (conn, action, input, opts) => engine.call(refuse(conn), action, input, opts),
+    read: (conn, stream, opts) => {
+      const handle = engine.read(conn, stream, opts);
+      if (conn.baseUrl !== undefined || storedBaseUrl(conn.settings) === undefined) return handle;
+      // Lazy like the engine's own reads: the refusal comes on the first page.
+      const fail = (): AsyncIterator<never> => ({ next: () => Promise.reject(baseUrlNotAllowed(conn)) });
+      return {
+        get state() { return handle.state; },
+        get pages() { return handle.pages; },
+        get records() { return handle.records; },
+        get complete() { return false; },
+        pagesIterable: () => ({ [Symbol.asyncIterator]: fail }),
+        [Symbol.asyncIterator]: fail,
+      };
+    },
     close: () => engine.close(),
   };
   return wrapped;

@@ -9,7 +9,8 @@ import type { RecordChange, StoredRecord } from '../store/records.js';
 import type { ApiKeyInfo } from './auth/keys.js';
 import { BASE_URL_SETTING } from './base-url.js';
 
-export function presentConnection(c: ConnectionInfo): Record<string, unknown> {
+/** `allowBaseUrl`: whether this server applies a stored override (else it refuses the connection). */
+export function presentConnection(c: ConnectionInfo, allowBaseUrl = true): Record<string, unknown> {
   const { [BASE_URL_SETTING]: baseUrl, ...settings } = c.settings ?? {};
   return {
     id: c.id,
@@ -27,6 +28,7 @@ export function presentConnection(c: ConnectionInfo): Record<string, unknown> {
     updated_at: c.updatedAt,
     disconnected_at: c.disconnectedAt,
     base_url: typeof baseUrl === 'string' ? baseUrl : undefined,
+    base_url_status: typeof baseUrl === 'string' ? (allowBaseUrl ? 'applied' : 'not_allowed') : undefined,
   };
 }
 
@@ -58,6 +60,7 @@ export function presentSchedule(s: Schedule): Record<string, unknown> {
     next_run_at: s.nextRunAt,
     last_run_id: s.lastRunId,
     last_run_at: s.lastRunAt,
+    last_error: s.lastError,
   };
 }
 

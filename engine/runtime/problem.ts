@@ -45,6 +45,14 @@ export class HttpProblem extends Error {
   }
 }
 
+/** A problem reply stored earlier (an idempotent replay), answered again as it was. */
+export class StoredProblem extends Error {
+  constructor(readonly status: number, readonly body: Problem, readonly headers: Record<string, string> = {}) {
+    super(body.detail);
+    this.name = 'StoredProblem';
+  }
+}
+
 export const notFound = (what: string, code = 'not_found') => new HttpProblem(404, code, `${what} not found`);
 
 const TITLES: Record<number, string> = {
@@ -88,6 +96,12 @@ const KIND_MAP: Record<ErrorKind, { status: number; code: string; local?: { stat
   mapping: { status: 502, code: 'mapping_failed' },
 };
 
+/** Engine refusals with their own code (ConnectorError.code), raised before anything was sent. */
+const CODED: Record<string, number> = {
+  base_url_not_allowed: 422,
+  invalid_cursor: 400,
+};
+
 /** The mapping as documentation rows (OpenAPI description). */
 export function kindTable(): Array<{ kind: ErrorKind; status: number; code: string }> {
   return Object.entries(KIND_MAP).map(([kind, m]) => ({ kind: kind as ErrorKind, status: m.status, code: m.code }));
@@ -106,6 +120,7 @@ function make(status: number, code: string, detail: string, extra: Partial<Probl
 /** Turns anything thrown into a problem reply; unknown errors become a 500 that says nothing. */
 export function toProblem(err: unknown, secrets: readonly string[] = []): ProblemReply {
   const clean = (s: string) => redact(s, secrets);
+  if (err instanceof StoredProblem) return { status: err.status, body: { ...err.body }, headers: { ...err.headers } };
   if (err instanceof HttpProblem) {
     const body = make(err.status, err.code, clean(err.message), err.errors ? { errors: err.errors.map((e) => ({ path: e.path, message: clean(e.message) })) } : {});
     return { status: err.status, body, headers: { ...err.headers } };
@@ -113,7 +128,8 @@ export function toProblem(err: unknown, secrets: readonly string[] = []): Proble
   if (err instanceof ConnectorError) {
     const m = KIND_MAP[err.kind] ?? { status: 502, code: 'provider_error' };
     const fromProvider = err.request !== undefined || err.status !== undefined;
-    const { status, code } = !fromProvider && m.local ? m.local : m;
+    const coded = !fromProvider && err.code !== undefined && Object.hasOwn(CODED, err.code) ? { status: CODED[err.code], code: err.code } : undefined;
+    const { status, code } = coded ?? (!fromProvider && m.local ? m.local : m);
     const headers: Record<string, string> = {};
     if (status === 429) headers['retry-after'] = String(Math.max(1, Math.ceil((err.retryAfterMs ?? 1000) / 1000)));
     const extra: Partial<Problem> = { retryable: err.retryable };

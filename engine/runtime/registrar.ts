@@ -14,15 +14,22 @@ import { collectSecrets } from '../redact.js';
 import { identifyCaller, TENANT_QUERY } from './auth/caller.js';
 import type { KeyRateLimiter } from './auth/rate-limit.js';
 import { parseJsonBody, readRawBody } from './body.js';
+import { clientAddress, type TrustedProxies } from './client-address.js';
 import { HttpProblem } from './problem.js';
 import { requestScope, scopeOf, type RequestScope } from './request-scope.js';
-import { isRawBody, type JsonSchema, type RouteDef, type RouteRequest } from './route.js';
+import { isRawBody, type JsonSchema, type RouteAccess, type RouteDef, type RouteRequest } from './route.js';
 import type { RuntimeServices } from './services.js';
 
 export interface RegistrarOptions {
   services: RuntimeServices;
   logger: Logger;
   rateLimiter?: KeyRateLimiter;
+  /**
+   * Failed authentications per source address, checked before the key is looked up: past
+   * the budget a client's requests are 429s that cost no database read.
+   */
+  authFailureLimiter?: KeyRateLimiter;
+  trustedProxies?: TrustedProxies;
   bodyLimit: number;
   /** Check every JSON reply against its documented schema (tests): a mismatch is a 500. */
   validateResponses?: boolean;
@@ -100,13 +107,29 @@ export class Registrar {
     }
   }
 
+  private async identify(ctx: Context, access: RouteAccess) {
+    const limiter = this.opts.authFailureLimiter;
+    if (!limiter || access === 'public' || ctx.get('authorization') === '') return identifyCaller(ctx, access, this.opts.services.keys);
+    const address = clientAddress(ctx.req.socket.remoteAddress, ctx.get('x-forwarded-for'), this.opts.trustedProxies ?? { ranges: [] });
+    const before = limiter.peek(address);
+    if (!before.allowed) {
+      throw new HttpProblem(429, 'auth_rate_limited', `too many failed authentications from this address; retry in ${before.retryAfterSeconds}s`, undefined, { 'retry-after': String(before.retryAfterSeconds) });
+    }
+    try {
+      return await identifyCaller(ctx, access, this.opts.services.keys);
+    } catch (err) {
+      if (err instanceof HttpProblem && err.status === 401) limiter.take(address);
+      throw err;
+    }
+  }
+
   private async handle(route: RouteDef, c: Compiled, ctx: Context): Promise<void> {
     const scope = scopeOf(ctx) as RequestScope;
     scope.route = route.path;
     const { services } = this.opts;
     const access = route.access ?? 'tenant';
 
-    const caller = await identifyCaller(ctx, access, services.keys);
+    const caller = await this.identify(ctx, access);
     scope.tenant = caller.tenant;
     scope.keyId = caller.principal?.keyId;
     if (caller.principal && this.opts.rateLimiter) {

@@ -67,6 +67,10 @@ export const ConnectionSchema = component('Connection', {
     updated_at: dateTime,
     disconnected_at: dateTime,
     base_url: { type: 'string', description: 'Operator-enabled override of the manifest base URL (test servers, sandboxes).' },
+    base_url_status: {
+      enum: ['applied', 'not_allowed'],
+      description: '`not_allowed`: this server was started without base URL overrides, so every check, action and sync of this connection fails with `base_url_not_allowed` until the override is removed (`base_url: null`).',
+    },
   },
 });
 
@@ -108,6 +112,7 @@ export const ScheduleSchema = component('Schedule', {
     next_run_at: dateTime,
     last_run_id: str,
     last_run_at: dateTime,
+    last_error: { type: 'string', description: 'Why the scheduler switched this schedule off (a stored spec it could not run); cleared by PUT.' },
   },
 });
 

@@ -13,7 +13,7 @@ import { createPlatform, type Platform } from '../platform.js';
 import type { SchedulerOptions } from '../sync/scheduler.js';
 import { createApp, type RuntimeApp, type RuntimeOptions } from './app.js';
 import { writeAdminKeyFile } from './bootstrap.js';
-import { withBaseUrlOverrides } from './base-url.js';
+import { refusingBaseUrlOverrides, withBaseUrlOverrides } from './base-url.js';
 import { outboundPolicyFromEnv, type OutboundPolicy } from '../http/outbound-guard.js';
 import { startOAuthWorkers, type OAuthWorkers } from './oauth/context.js';
 
@@ -103,7 +103,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   // The engine exists before the platform whose listener persists refreshed tokens: bind late.
   const onCredentials = (c: Connection, creds: Record<string, unknown>, settings?: Record<string, unknown>) => platformRef?.onCredentials(c, creds, settings);
   const base = await createEngine({ connectors: opts.connectorsDir, logger, onCredentials, outbound: opts.outbound ?? outboundPolicyFromEnv() });
-  const engine = opts.allowBaseUrlOverride ? withBaseUrlOverrides(base) : base;
+  const engine = opts.allowBaseUrlOverride ? withBaseUrlOverrides(base) : refusingBaseUrlOverrides(base);
   let platform: Platform;
   try {
     platform = await createPlatform({ engine, database: opts.database, secretKeys: opts.secretKeys, logger, scheduler: opts.scheduler, outbound: opts.outbound ?? outboundPolicyFromEnv(), webhooks: { publicUrl: process.env.PATCHBAY_PUBLIC_URL }, warn: (m) => print(m.trimEnd()) });

@@ -5,6 +5,7 @@
  */
 import type { Engine } from '../engine.js';
 import type { Platform } from '../platform.js';
+import type { IdempotencyRepo } from '../store/idempotency.js';
 import type { ApiKeys } from './auth/keys.js';
 
 export interface RuntimePolicy {
@@ -65,6 +66,8 @@ export interface RuntimeServices {
   engine: Engine;
   platform: Platform;
   keys: ApiKeys;
+  /** Callers' Idempotency-Key replies of action calls. */
+  idempotency: IdempotencyRepo;
   policy: RuntimePolicy;
   background: BackgroundTasks;
   /** Set when shutdown begins: readiness fails so load balancers stop sending traffic. */

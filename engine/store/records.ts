@@ -4,6 +4,7 @@
  * every write takes the next change number of its stream, which is what the change feed
  * pages through.
  */
+import { ConnectorError } from '../errors.js';
 import type { TenantScope } from './scope.js';
 import type { StateRepo } from './state.js';
 import { contentHash, fromJson, iso, toJson } from './json.js';
@@ -100,10 +101,28 @@ function toStored(r: Row): StoredRecord {
   };
 }
 
-export function parseSince(since: string | number | undefined): number {
-  if (since === undefined || since === '') return 0;
-  const n = Number(since);
-  return Number.isSafeInteger(n) && n >= 0 ? n : 0;
+const CURSOR_RE = /^(0|[1-9][0-9]{0,15})$/;
+
+/**
+ * A cursor this store handed out: a plain non-negative decimal integer. Anything else
+ * (`abc`, `-1`, `1e3`, `0x10`, beyond 2^53) is refused rather than read as "from the
+ * start", which would replay everything, or as a number past the end, which would skip.
+ * `param` names the caller's parameter in the error (`cursor`, `since`, `--after`).
+ */
+export function parseCursor(value: string | number | undefined, param: string): number {
+  if (value === undefined || value === '') return 0;
+  const text = String(value);
+  const name = param.replace(/^query\./, '');
+  const n = CURSOR_RE.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(n)) {
+    throw new ConnectorError({
+      kind: 'validation',
+      code: 'invalid_cursor',
+      message: `${name} "${text.slice(0, 40)}" is not a cursor this API returned: pass the value of a previous page (a non-negative integer)`,
+      details: [{ path: param, message: 'is not a cursor this API returned' }],
+    });
+  }
+  return n;
 }
 
 export class RecordsRepo {
@@ -189,13 +208,14 @@ export class RecordsRepo {
     scope: TenantScope,
     connectionId: string,
     stream: string,
-    opts: { limit?: number; after?: string; includeDeleted?: boolean } = {},
+    opts: { limit?: number; after?: string; includeDeleted?: boolean; param?: string } = {},
   ): Promise<{ records: StoredRecord[]; next?: string }> {
+    const after = parseCursor(opts.after, opts.param ?? 'after');
     const limit = Math.min(Math.max(opts.limit ?? 100, 1), 10_000);
     const q = scope
       .from('records')
       .where({ connection_id: connectionId, stream })
-      .where('id', '>', parseSince(opts.after))
+      .where('id', '>', after)
       .orderBy('id')
       .limit(limit + 1);
     if (!opts.includeDeleted) q.whereNull('deleted_at');
@@ -216,9 +236,23 @@ export class RecordsRepo {
     scope: TenantScope,
     connectionId: string,
     stream: string,
-    opts: { since?: string; limit?: number } = {},
+    opts: { since?: string; limit?: number; param?: string } = {},
   ): Promise<ChangePage> {
-    const since = parseSince(opts.since);
+    const param = opts.param ?? 'since';
+    const since = parseCursor(opts.since, param);
+    if (since > 0) {
+      // A point past the feed's end was never handed out; reading from it would skip the changes up to it.
+      const r = await scope.from('stream_state').select('change_seq').where({ connection_id: connectionId, stream }).first();
+      const last = Number(r?.change_seq ?? 0);
+      if (since > last) {
+        throw new ConnectorError({
+          kind: 'validation',
+          code: 'invalid_cursor',
+          message: `${param.replace(/^query\./, '')} ${since} is past the end of this change feed (last change ${last}): pass the \`next\` of a previous call`,
+          details: [{ path: param, message: 'is past the end of the change feed' }],
+        });
+      }
+    }
     const limit = Math.min(Math.max(opts.limit ?? 100, 1), 10_000);
     const rows = (await scope
       .from('records')

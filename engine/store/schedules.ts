@@ -6,7 +6,7 @@
  */
 import type { Knex } from 'knex';
 import type { Store } from './store.js';
-import type { TenantScope, Unscoped } from './scope.js';
+import type { Db, TenantScope, Unscoped } from './scope.js';
 import type { Dialect } from './config.js';
 import { iso } from './json.js';
 
@@ -34,6 +34,8 @@ export interface Schedule {
   lastRunAt?: string;
   leaseOwner?: string;
   leaseExpiresAt?: string;
+  /** Why the scheduler switched this schedule off (a stored spec it could not run). */
+  lastError?: string;
 }
 
 export interface ClaimedSchedule extends Schedule {
@@ -43,8 +45,16 @@ export interface ClaimedSchedule extends Schedule {
 
 type Row = Record<string, any>;
 
+/** ISO time, or undefined for a value no Date can hold (rows stored before validation). */
+function safeIso(ms: unknown): string | undefined {
+  if (ms === null || ms === undefined) return undefined;
+  const d = new Date(Number(ms));
+  return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
+}
+
 function toSchedule(r: Row): Schedule {
   const lease = Number(r.lease_expires_at);
+  const next = safeIso(r.next_run_at);
   return {
     id: r.id,
     tenant: r.tenant,
@@ -55,11 +65,13 @@ function toSchedule(r: Row): Schedule {
     timezone: r.timezone ?? undefined,
     jitterMs: Number(r.jitter_ms),
     enabled: Boolean(r.enabled),
-    nextRunAt: iso(r.next_run_at)!,
+    // A next run out of the date range never comes: shown as the last update, with the reason.
+    nextRunAt: next ?? safeIso(r.updated_at)!,
     lastRunId: r.last_run_id ?? undefined,
-    lastRunAt: iso(r.last_run_at),
+    lastRunAt: safeIso(r.last_run_at),
     leaseOwner: r.lease_owner ?? undefined,
-    leaseExpiresAt: lease > 0 ? iso(lease) : undefined,
+    leaseExpiresAt: lease > 0 ? safeIso(lease) : undefined,
+    lastError: r.last_error ?? (next === undefined ? 'the stored next run time is out of range; replace the schedule' : undefined),
   };
 }
 
@@ -68,8 +80,27 @@ export interface ClaimRequest {
   now: number;
   limit: number;
   leaseMs: number;
-  /** The occurrence after the claimed one (epoch ms). */
+  /** The occurrence after the claimed one (epoch ms); throws for a spec that cannot run. */
   nextAfter: (s: Schedule, now: number) => number;
+  /** Told of a schedule switched off because `nextAfter` refused it. */
+  onInvalid?: (s: Schedule, err: unknown) => void;
+}
+
+/**
+ * The next occurrence, or undefined after switching the schedule off with the reason: one
+ * bad row (stored before validation existed) must not fail the claim of every other one.
+ */
+async function nextOrDisable(db: Db, r: Row, s: Schedule, req: ClaimRequest): Promise<number | undefined> {
+  try {
+    const next = req.nextAfter(s, req.now);
+    if (Number.isNaN(new Date(next).getTime())) throw new Error(`next run ${next} is out of range`);
+    return next;
+  } catch (err) {
+    const reason = `switched off: ${err instanceof Error ? err.message : String(err)}`.slice(0, 1000);
+    await db('schedules').where('id', r.id).update({ enabled: false, last_error: reason, updated_at: req.now });
+    req.onInvalid?.(s, err);
+    return undefined;
+  }
 }
 
 type Claimer = (db: Unscoped, req: ClaimRequest) => Promise<ClaimedSchedule[]>;
@@ -83,7 +114,8 @@ const claimSkipLocked: Claimer = (db, req) =>
     const claimed: ClaimedSchedule[] = [];
     for (const r of rows) {
       const s = toSchedule(r);
-      const next = req.nextAfter(s, req.now);
+      const next = await nextOrDisable(trx.db, r, s, req);
+      if (next === undefined) continue;
       await trx.from('schedules').where('id', r.id)
         .update({ next_run_at: next, lease_owner: req.owner, lease_expires_at: req.now + req.leaseMs, updated_at: req.now });
       claimed.push({ ...s, dueAt: Number(r.next_run_at), nextRunAt: iso(next)!, leaseOwner: req.owner });
@@ -96,7 +128,8 @@ const claimConditional: Claimer = async (db, req) => {
   const claimed: ClaimedSchedule[] = [];
   for (const r of rows) {
     const s = toSchedule(r);
-    const next = req.nextAfter(s, req.now);
+    const next = await nextOrDisable(db.db, r, s, req);
+    if (next === undefined) continue;
     // Succeeds only if nobody claimed this occurrence since we read it.
     const n = await due(db.from('schedules').where({ id: r.id, next_run_at: r.next_run_at }), req.now)
       .update({ next_run_at: next, lease_owner: req.owner, lease_expires_at: req.now + req.leaseMs, updated_at: req.now });
@@ -119,6 +152,7 @@ export class SchedulesRepo {
       jitter_ms: row.spec.jitterMs ?? 0,
       enabled: row.spec.enabled ?? true,
       next_run_at: row.nextRunAt,
+      last_error: null,
       updated_at: now,
     };
     await scope

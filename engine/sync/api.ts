@@ -13,6 +13,7 @@ import type { RunsRepo, SyncRun, SyncStatus } from '../store/runs.js';
 import type { SchedulesRepo, Schedule } from '../store/schedules.js';
 import { newId } from '../store/ids.js';
 import { firstRun, normaliseSchedule, type ScheduleInput } from './timing.js';
+import { planStream } from '../manifest/plan.js';
 
 /**
  * Turns a repo method taking (scope, connection id, …) into one taking a connection
@@ -29,11 +30,12 @@ function byConnection<A extends unknown[], R>(
 }
 
 export interface RecordsApi {
-  list(ref: ConnectionRef, stream: string, opts?: { limit?: number; after?: string; includeDeleted?: boolean }): Promise<{ records: StoredRecord[]; next?: string }>;
+  /** `after`: a previous `next` (a bad one is a validation error with code `invalid_cursor`; `param` names it). */
+  list(ref: ConnectionRef, stream: string, opts?: { limit?: number; after?: string; includeDeleted?: boolean; param?: string }): Promise<{ records: StoredRecord[]; next?: string }>;
   get(ref: ConnectionRef, stream: string, id: string): Promise<StoredRecord | undefined>;
   count(ref: ConnectionRef, stream: string, opts?: { includeDeleted?: boolean }): Promise<number>;
   /** Records changed after `since` (a previous `next`; omit for everything), oldest change first. */
-  changes(ref: ConnectionRef, stream: string, opts?: { since?: string; limit?: number }): Promise<ChangePage>;
+  changes(ref: ConnectionRef, stream: string, opts?: { since?: string; limit?: number; param?: string }): Promise<ChangePage>;
 }
 
 export function recordsApi(connections: ConnectionService, repo: RecordsRepo): RecordsApi {
@@ -87,7 +89,8 @@ export function schedulesApi(
     async set(ref, stream, input) {
       const info = await connections.get(ref);
       if (!info) throw new ConnectorError({ kind: 'not_found', message: `no connection with id "${typeof ref === 'string' ? ref : ref.id}"` });
-      if (!engine.plan(info.connector)?.streams[stream]) {
+      const plan = engine.plan(info.connector);
+      if (!plan || !planStream(plan, stream)) {
         throw new ConnectorError({ kind: 'not_found', connector: info.connector, message: `connector ${info.connector} has no stream "${stream}"` });
       }
       const spec = normaliseSchedule(input);

@@ -5,7 +5,7 @@
  * run resumes exactly there; upserts by primary key make a re-read page harmless.
  */
 import { ConnectorError, isConnectorError } from '../errors.js';
-import type { PlanStream } from '../manifest/plan.js';
+import { planStream, type PlanStream } from '../manifest/plan.js';
 import { collectSecrets, redact } from '../redact.js';
 import type { Store } from '../store/store.js';
 import type { TenantScope } from '../store/scope.js';
@@ -91,7 +91,8 @@ export class SyncRunner {
     if (info.status === 'disconnected') {
       throw new ConnectorError({ kind: 'config', connector: info.connector, message: `connection ${info.id} is disconnected` });
     }
-    const stream = this.d.engine.plan(info.connector)?.streams[streamName];
+    const plan = this.d.engine.plan(info.connector);
+    const stream = plan ? planStream(plan, streamName) : undefined;
     if (!stream) {
       throw new ConnectorError({ kind: 'not_found', connector: info.connector, message: `connector ${info.connector} has no stream "${streamName}"` });
     }
@@ -225,7 +226,7 @@ export class SyncRunner {
     if (error !== undefined) {
       status = counts.pages > 0 ? 'partial' : 'failed';
       message = redact(error instanceof Error ? error.message : String(error), collectSecrets(connection));
-      kind = isConnectorError(error) ? error.kind : 'internal';
+      kind = isConnectorError(error) ? (error.code ?? error.kind) : 'internal';
     } else if (counts.failed > 0) {
       status = 'partial';
       message = `${counts.failed} record(s) had no primary key value and were not stored`;

@@ -97,6 +97,7 @@ export class Scheduler {
       limit: free,
       leaseMs: this.d.leaseMs,
       nextAfter: (s, now) => nextRun(s, now, this.random),
+      onInvalid: (s, err) => this.d.logger?.error({ schedule: s.id, connection: s.connectionId, stream: s.stream, err: errorInfo(err) }, 'schedule switched off: its stored spec cannot run'),
     });
     return claimed.map((s) => this.track(this.runOne(s)));
   }

@@ -14,18 +14,47 @@ export interface ScheduleInput {
   enabled?: boolean;
 }
 
-const MIN_INTERVAL_MS = 1000;
+export const MIN_INTERVAL_MS = 1000;
+/** A year and a day: beyond it a schedule is a typo, and its next run would leave the date range. */
+export const MAX_INTERVAL_MS = 366 * 86_400_000;
 
+/** A refusal naming the schedule field (`every`, `cron`, `timezone`, `jitter`). */
+function invalid(field: string, message: string): ConnectorError {
+  return new ConnectorError({ kind: 'validation', message: `schedule ${field}: ${message}`, details: [{ path: field, message }] });
+}
+
+function boundedDuration(field: string, value: string | number, min: number): number {
+  let ms: number;
+  try {
+    ms = parseDuration(value);
+  } catch {
+    throw invalid(field, `${JSON.stringify(value).slice(0, 60)} is not a duration (use e.g. 30s, 15m, 1h, 1d or integer milliseconds)`);
+  }
+  if (ms < min || ms > MAX_INTERVAL_MS) throw invalid(field, `must be between ${min}ms and 366d`);
+  return ms;
+}
+
+/** An IANA zone name the runtime knows; `Intl` refuses anything else (paths, offsets it cannot read). */
+export function assertTimeZone(zone: string, field = 'timezone'): void {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+  } catch {
+    throw invalid(field, `"${zone.slice(0, 100)}" is not an IANA time zone (e.g. Europe/Paris, America/New_York, UTC)`);
+  }
+}
+
+/**
+ * Turns what a caller sent into a stored spec, or refuses it naming the field. Cron is the
+ * classic five fields (croner's `5-part` mode): a sixth, seconds field would sync every second.
+ */
 export function normaliseSchedule(input: ScheduleInput): ScheduleSpec {
   if ((input.every === undefined) === (input.cron === undefined)) {
-    throw new ConnectorError({ kind: 'validation', message: 'a schedule needs exactly one of `every` (e.g. 15m) and `cron`' });
+    throw invalid(input.every === undefined ? 'every' : 'cron', 'a schedule needs exactly one of `every` (e.g. 15m) and `cron`');
   }
-  const spec: ScheduleSpec = { jitterMs: input.jitter === undefined ? 0 : parseDuration(input.jitter), enabled: input.enabled ?? true };
+  const spec: ScheduleSpec = { jitterMs: input.jitter === undefined ? 0 : boundedDuration('jitter', input.jitter, 0), enabled: input.enabled ?? true };
+  if (input.timezone !== undefined) assertTimeZone(input.timezone);
   if (input.every !== undefined) {
-    spec.intervalMs = parseDuration(input.every);
-    if (spec.intervalMs < MIN_INTERVAL_MS) {
-      throw new ConnectorError({ kind: 'validation', message: `schedule interval must be at least ${MIN_INTERVAL_MS}ms` });
-    }
+    spec.intervalMs = boundedDuration('every', input.every, MIN_INTERVAL_MS);
   } else {
     spec.cron = input.cron!.trim();
     spec.timezone = input.timezone;
@@ -35,14 +64,15 @@ export function normaliseSchedule(input: ScheduleInput): ScheduleSpec {
 }
 
 function cronAfter(pattern: string, timezone: string | undefined, after: number): number {
-  let job: Cron;
+  let next: Date | null;
   try {
-    job = new Cron(pattern, { paused: true, timezone });
+    if (timezone !== undefined) assertTimeZone(timezone);
+    next = new Cron(pattern, { paused: true, timezone, mode: '5-part' }).nextRun(new Date(after));
   } catch (err) {
-    throw new ConnectorError({ kind: 'validation', message: `invalid cron expression "${pattern}": ${(err as Error).message}` });
+    if (err instanceof ConnectorError) throw err;
+    throw invalid('cron', `"${pattern.slice(0, 100)}" is not a five-field cron expression (minute hour day month weekday): ${(err as Error).message}`);
   }
-  const next = job.nextRun(new Date(after));
-  if (!next) throw new ConnectorError({ kind: 'validation', message: `cron expression "${pattern}" never fires again` });
+  if (!next) throw invalid('cron', `"${pattern.slice(0, 100)}" never fires again`);
   return next.getTime();
 }
 
@@ -56,6 +86,11 @@ export function firstRun(spec: ScheduleSpec, now: number, random: () => number =
 
 /** The occurrence after one claimed at `now`; never in the past, so downtime does not queue a burst. */
 export function nextRun(s: Pick<Schedule, 'intervalMs' | 'cron' | 'timezone' | 'jitterMs'>, now: number, random: () => number = Math.random): number {
+  // Rows stored before validation existed may hold anything: refuse them here rather than store a date out of range.
+  if (!s.cron && s.intervalMs !== undefined && !(s.intervalMs >= MIN_INTERVAL_MS && s.intervalMs <= MAX_INTERVAL_MS)) {
+    throw invalid('every', `stored interval ${s.intervalMs}ms is outside ${MIN_INTERVAL_MS}ms..366d`);
+  }
+  if (!(s.jitterMs >= 0 && s.jitterMs <= MAX_INTERVAL_MS)) throw invalid('jitter', `stored jitter ${s.jitterMs}ms is outside 0..366d`);
   const base = s.cron ? cronAfter(s.cron, s.timezone, now) : now + (s.intervalMs ?? 60_000);
   return base + jitter(s.jitterMs, random);
 }

@@ -52,5 +52,5 @@ export function decodeCursor(cursor: string): [number, string] {
   } catch {
     // fall through
   }
-  throw new ConnectorError({ kind: 'validation', message: 'invalid cursor' });
+  throw new ConnectorError({ kind: 'validation', message: 'cursor is not one this API returned', details: [{ path: '/cursor', message: 'is not a cursor this API returned' }] });
 }

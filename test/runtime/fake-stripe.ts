@@ -21,8 +21,8 @@ export interface FakeStripe {
   /** Accepted secret keys. */
   keys: Set<string>;
   customers: FakeCustomer[];
-  /** Every request: method, path, authorization header, raw body. */
-  seen: Array<{ method: string; path: string; authorization?: string; body: string }>;
+  /** Every request: method, path, authorization and Idempotency-Key headers, raw body. */
+  seen: Array<{ method: string; path: string; authorization?: string; idempotencyKey?: string; body: string }>;
   /** Delay (ms) before answering a path, e.g. `/v1/customers/cus_slow`. */
   delays: Map<string, number>;
   /** A reply to send instead, for one path. */
@@ -60,7 +60,8 @@ export async function startFakeStripe(opts: { keys?: string[]; customers?: numbe
     req.on('data', (c) => { body += c; });
     req.on('end', async () => {
       const u = new URL(req.url ?? '/', 'http://x');
-      api.seen.push({ method: req.method ?? 'GET', path: u.pathname, authorization: req.headers.authorization, body });
+      const idem = req.headers['idempotency-key'];
+      api.seen.push({ method: req.method ?? 'GET', path: u.pathname, authorization: req.headers.authorization, idempotencyKey: typeof idem === 'string' ? idem : undefined, body });
       const send = (status: number, payload: unknown, headers: Record<string, string> = {}) => {
         res.writeHead(status, { 'content-type': 'application/json', 'request-id': `req_${next++}`, ...headers });
         res.end(JSON.stringify(payload));

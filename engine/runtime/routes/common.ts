@@ -3,9 +3,10 @@
  * (another tenant's id is a 404 worded exactly like a missing one), and the path schemas.
  */
 import { isConnectorError } from '../../errors.js';
-import type { Plan, PlanStream } from '../../manifest/plan.js';
+import { planStream, type Plan, type PlanStream } from '../../manifest/plan.js';
 import type { ResolvedStoredConnection } from '../../connections/service.js';
 import type { ConnectionInfo } from '../../store/connections.js';
+import { baseUrlNotAllowed, storedBaseUrl } from '../base-url.js';
 import { HttpProblem, notFound } from '../problem.js';
 import type { RouteRequest } from '../route.js';
 import type { RuntimeServices } from '../services.js';
@@ -58,6 +59,15 @@ export async function resolveConnectionForCall(req: { tenant: string; params: { 
   }
 }
 
+/**
+ * A connection this server can use: not disconnected, and no stored base URL override
+ * unless the server applies them (else its calls would quietly go to the real provider).
+ */
+export function requireUsable(services: RuntimeServices, info: ConnectionInfo): void {
+  requireActive(info);
+  if (!services.policy.allowBaseUrlOverride && storedBaseUrl(info.settings) !== undefined) throw baseUrlNotAllowed(info);
+}
+
 export function requireActive(info: ConnectionInfo): void {
   if (info.status === 'disconnected') {
     throw new HttpProblem(409, 'connection_disconnected', `connection ${info.id} is disconnected; update it with new credentials to use it again`);
@@ -71,7 +81,7 @@ export function planOf(services: RuntimeServices, connector: string): Plan {
 }
 
 export function requireStream(services: RuntimeServices, info: ConnectionInfo, stream: string): PlanStream {
-  const s = planOf(services, info.connector).streams[stream];
+  const s = planStream(planOf(services, info.connector), stream);
   if (!s) throw new HttpProblem(404, 'stream_not_found', `connector ${info.connector} has no stream "${stream}"`);
   return s;
 }

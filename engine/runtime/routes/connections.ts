@@ -11,7 +11,7 @@ import { presentConnection } from '../present.js';
 import { defineRoute, type RouteDef, type RouteRequest } from '../route.js';
 import { ConnectionSchema, JsonObject, Name } from '../schemas.js';
 import type { RuntimeServices } from '../services.js';
-import { ConnectionParams, requireConnection, resolveOwnConnection, requireActive } from './common.js';
+import { ConnectionParams, requireConnection, resolveOwnConnection, requireUsable } from './common.js';
 
 const baseUrl = {
   type: 'string',
@@ -68,8 +68,9 @@ const CheckResultSchema = {
   },
 } as const;
 
+/** Setting an override needs the server's permission; removing one (`null`) never does. */
 function assertBaseUrlAllowed(services: RuntimeServices, value: unknown): void {
-  if (value !== undefined && !services.policy.allowBaseUrlOverride) {
+  if (value !== undefined && value !== null && !services.policy.allowBaseUrlOverride) {
     throw new HttpProblem(422, 'base_url_not_allowed', 'this server does not accept base_url overrides', [{ path: 'body.base_url', message: 'is not allowed on this server' }]);
   }
 }
@@ -96,7 +97,7 @@ async function create(req: RouteRequest<Record<string, string>, Record<string, u
     settings: body.base_url ? { [BASE_URL_SETTING]: body.base_url } : undefined,
     skipCheck: body.skip_check,
   });
-  return { status: 201, body: presentConnection(info), headers: { location: `/v1/connections/${info.id}` } };
+  return { status: 201, body: presentConnection(info, services.policy.allowBaseUrlOverride), headers: { location: `/v1/connections/${info.id}` } };
 }
 
 interface UpdateInput {
@@ -130,13 +131,13 @@ async function update(req: RouteRequest<{ id: string }, Record<string, unknown>,
     await services.platform.connections.markActive(services.platform.store.scope(req.tenant), info.id);
     updated = (await requireConnection(req));
   }
-  return { body: presentConnection(updated) };
+  return { body: presentConnection(updated, services.policy.allowBaseUrlOverride) };
 }
 
 async function runCheck(req: RouteRequest<{ id: string }>) {
   const { services } = req;
   const { scope, info, connection } = await resolveOwnConnection(req);
-  requireActive(info);
+  requireUsable(services, info);
   try {
     const result = await services.engine.check(connection, { signal: req.signal });
     if (info.status === 'error') await services.platform.connections.markActive(scope, info.id);
@@ -162,7 +163,7 @@ export const routes: RouteDef[] = [
     responses: {
       201: { description: 'The stored connection', schema: ConnectionSchema, headers: { location: { description: 'The connection URL' } } },
     },
-    problems: [409, 424, 502],
+    problems: [409, 422, 424, 502],
     handler: create,
   }),
   defineRoute({
@@ -183,7 +184,7 @@ export const routes: RouteDef[] = [
       const list = await req.services.platform.connections.list({
         tenant: req.tenant, connector: req.query.connector as string | undefined, status: req.query.status as 'active' | undefined,
       });
-      return { body: { connections: list.map(presentConnection) } };
+      return { body: { connections: list.map((c) => presentConnection(c, req.services.policy.allowBaseUrlOverride)) } };
     },
   }),
   defineRoute({
@@ -195,7 +196,7 @@ export const routes: RouteDef[] = [
     params: ConnectionParams,
     responses: { 200: { description: 'The connection', schema: ConnectionSchema } },
     problems: [404],
-    handler: async (req) => ({ body: presentConnection(await requireConnection(req)) }),
+    handler: async (req) => ({ body: presentConnection(await requireConnection(req), req.services.policy.allowBaseUrlOverride) }),
   }),
   defineRoute({
     id: 'updateConnection',
@@ -206,7 +207,7 @@ export const routes: RouteDef[] = [
     params: ConnectionParams,
     body: UpdateBody,
     responses: { 200: { description: 'The updated connection', schema: ConnectionSchema } },
-    problems: [404, 409, 424, 502],
+    problems: [404, 409, 422, 424, 502],
     handler: update,
   }),
   defineRoute({
@@ -220,7 +221,7 @@ export const routes: RouteDef[] = [
     problems: [404],
     handler: async (req) => {
       const info = await requireConnection(req);
-      return { body: presentConnection(await req.services.platform.connections.disconnect({ tenant: req.tenant, id: info.id })) };
+      return { body: presentConnection(await req.services.platform.connections.disconnect({ tenant: req.tenant, id: info.id }), req.services.policy.allowBaseUrlOverride) };
     },
   }),
   defineRoute({
@@ -232,7 +233,7 @@ export const routes: RouteDef[] = [
     tags: ['connections'],
     params: ConnectionParams,
     responses: { 200: { description: 'Whether the check passed', schema: CheckResultSchema } },
-    problems: [404, 409],
+    problems: [404, 409, 422],
     handler: runCheck,
   }),
 ];

@@ -33,12 +33,12 @@ export const routes: RouteDef[] = [
         },
       },
     },
-    problems: [404],
+    problems: [400, 404],
     handler: async (req) => {
       const info = await requireConnection(req);
       requireStream(req.services, info, req.params.stream);
       const page = await req.services.platform.records.list({ tenant: req.tenant, id: info.id }, req.params.stream, {
-        limit: req.query.limit as number, after: req.query.cursor as string | undefined, includeDeleted: req.query.include_deleted as boolean,
+        limit: req.query.limit as number, after: req.query.cursor as string | undefined, includeDeleted: req.query.include_deleted as boolean, param: 'query.cursor',
       });
       return { body: { records: page.records.map(presentRecord), next_cursor: page.next } };
     },
@@ -65,12 +65,12 @@ export const routes: RouteDef[] = [
         },
       },
     },
-    problems: [404],
+    problems: [400, 404],
     handler: async (req) => {
       const info = await requireConnection(req);
       requireStream(req.services, info, req.params.stream);
       const page = await req.services.platform.records.changes({ tenant: req.tenant, id: info.id }, req.params.stream, {
-        since: req.query.since as string | undefined, limit: req.query.limit as number,
+        since: req.query.since as string | undefined, limit: req.query.limit as number, param: 'query.since',
       });
       return { body: { changes: page.changes.map(presentChange), next: page.next, has_more: page.hasMore } };
     },

@@ -1,6 +1,7 @@
 /** One schedule per stream: a fixed interval or a cron expression; the server's scheduler runs it. */
 import type { ScheduleInput } from '../../sync/timing.js';
-import { notFound } from '../problem.js';
+import { isConnectorError } from '../../errors.js';
+import { HttpProblem, notFound } from '../problem.js';
 import { presentSchedule } from '../present.js';
 import { defineRoute, type RouteDef } from '../route.js';
 import { ScheduleSchema } from '../schemas.js';
@@ -15,10 +16,10 @@ const ScheduleBody = {
   additionalProperties: false,
   description: 'Exactly one of `every` and `cron`.',
   properties: {
-    every: { ...duration, description: 'Interval: `15m`, `1h`, or milliseconds (at least 1s).' },
-    cron: { type: 'string', minLength: 1, maxLength: 200, description: 'Cron expression, e.g. `0 * * * *`.' },
-    timezone: { type: 'string', maxLength: 100, description: 'IANA time zone for `cron`.' },
-    jitter: { ...duration, description: 'Random delay added to each occurrence.' },
+    every: { ...duration, description: 'Interval: `15m`, `1h`, or milliseconds; between 1s and 366d.' },
+    cron: { type: 'string', minLength: 1, maxLength: 200, description: 'Five-field cron expression (minute hour day month weekday), e.g. `0 * * * *`; no seconds field.' },
+    timezone: { type: 'string', maxLength: 100, description: 'IANA time zone for `cron`, e.g. `Europe/Paris`; default UTC.' },
+    jitter: { ...duration, description: 'Random delay added to each occurrence; at most 366d.' },
     enabled: { type: 'boolean', default: true },
   },
 } as const;
@@ -35,12 +36,19 @@ export const routes: RouteDef[] = [
     params: StreamParams,
     body: ScheduleBody,
     responses: { 200: { description: 'The schedule', schema: ScheduleSchema } },
-    problems: [404],
+    problems: [404, 422],
     handler: async (req) => {
       const info = await requireConnection(req);
       requireStream(req.services, info, req.params.stream);
-      const schedule = await req.services.platform.schedules.set({ tenant: req.tenant, id: info.id }, req.params.stream, req.body as ScheduleInput);
-      return { body: presentSchedule(schedule) };
+      try {
+        const schedule = await req.services.platform.schedules.set({ tenant: req.tenant, id: info.id }, req.params.stream, req.body as ScheduleInput);
+        return { body: presentSchedule(schedule) };
+      } catch (err) {
+        if (isConnectorError(err) && err.kind === 'validation') {
+          throw new HttpProblem(422, 'invalid_schedule', err.message, (err.details ?? []).map((d) => ({ path: `body.${d.path}`, message: d.message })));
+        }
+        throw err;
+      }
     },
   }),
   defineRoute({

@@ -9,7 +9,7 @@ import { presentRun } from '../present.js';
 import { defineRoute, type RouteDef, type RouteRequest } from '../route.js';
 import { Id, RunSchema } from '../schemas.js';
 import type { RuntimeServices } from '../services.js';
-import { ConnectionParams, requireActive, requireConnection, requireStream, StreamParams } from './common.js';
+import { ConnectionParams, requireConnection, requireStream, requireUsable, StreamParams } from './common.js';
 
 const POLL_MS = 5;
 const MAX_WAIT_FOR_RUN_MS = 5000;
@@ -37,7 +37,7 @@ async function startedRun(services: RuntimeServices, ref: { tenant: string; id: 
 async function startSync(req: RouteRequest<{ id: string; stream: string }, { wait: boolean; full: boolean }>) {
   const { services } = req;
   const info = await requireConnection(req);
-  requireActive(info);
+  requireUsable(services, info);
   requireStream(services, info, req.params.stream);
   const ref = { tenant: req.tenant, id: info.id };
   const since = Date.now();
@@ -70,7 +70,7 @@ export const routes: RouteDef[] = [
       200: { description: 'The finished run (wait=true)', schema: RunSchema },
       202: { description: 'The run, started', schema: RunSchema, headers: { location: { description: 'The run URL' } } },
     },
-    problems: [404, 409],
+    problems: [404, 409, 422],
     handler: startSync,
   }),
   defineRoute({

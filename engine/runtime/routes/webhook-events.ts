@@ -90,7 +90,9 @@ function translate(err: unknown): never {
   if (isConnectorError(err)) {
     if (err.kind === 'not_found') throw eventNotFound();
     if (err.kind === 'conflict') throw new HttpProblem(409, 'webhook_event_conflict', err.message);
-    if (err.kind === 'validation') throw new HttpProblem(400, 'invalid_query', err.message, err.details);
+    if (err.kind === 'validation') {
+      throw new HttpProblem(400, 'invalid_query', err.message, err.details?.map((d) => ({ path: `query${d.path.replace(/\//g, '.')}`, message: d.message })));
+    }
   }
   throw err;
 }

@@ -1,5 +1,5 @@
 /** The route protocol: one registered kind per action a route can take on a matched event. */
-import type { Plan, PlanRoute, PlanStream } from '../../manifest/plan.js';
+import { planStream, type Plan, type PlanRoute, type PlanStream } from '../../manifest/plan.js';
 import type { TenantScope } from '../../store/scope.js';
 import type { RecordsRepo } from '../../store/records.js';
 import type { StateRepo } from '../../store/state.js';
@@ -37,7 +37,7 @@ export interface RouteKind {
 }
 
 export function streamOf(ctx: RouteContext, name: string): PlanStream {
-  const stream = ctx.plan.streams[name];
+  const stream = planStream(ctx.plan, name);
   if (!stream) throw new ConnectorError({ kind: 'config', connector: ctx.plan.id, message: `webhook route ${ctx.routeIndex + 1} names stream "${name}", which connector ${ctx.plan.id} does not have` });
   return stream;
 }
