@@ -1,21 +1,12 @@
 /** Subscription event patterns: literal type names where `*` stands for any run of characters. */
 import { ConnectorError } from '../errors.js';
+import { wildcardMatch } from '../wildcard.js';
 
 const PATTERN = /^[A-Za-z0-9_.:*\-/]{1,200}$/;
-const cache = new Map<string, RegExp>();
 
-export function patternRegExp(pattern: string): RegExp {
-  let re = cache.get(pattern);
-  if (!re) {
-    re = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('.*')}$`);
-    if (cache.size > 10_000) cache.clear();
-    cache.set(pattern, re);
-  }
-  return re;
-}
-
+/** Linear in pattern × type length (engine/wildcard.ts); no regex is built from tenant text. */
 export function matchesAny(patterns: readonly string[], type: string): boolean {
-  return patterns.some((p) => patternRegExp(p).test(type));
+  return patterns.some((p) => wildcardMatch(p, type));
 }
 
 export function checkPatterns(events: unknown): string[] {

@@ -1,4 +1,4 @@
-/** The `webhooks` block → PlanWebhooks: verification defaults filled, route patterns as RegExps. */
+/** The `webhooks` block → PlanWebhooks: verification defaults filled, route patterns as wildcard matchers. */
 import type { Path } from './diagnostics.js';
 import type { CompileContext } from './compile-context.js';
 import { compileHttp, layersFor } from './compile-http.js';
@@ -6,6 +6,7 @@ import { compileRequest } from './compile-request.js';
 import { durationOr } from './durations.js';
 import { isPlainObject } from './extends.js';
 import type { PlanRoute, PlanVerify, PlanWebhooks } from './plan.js';
+import { wildcard, type WildcardMatcher } from '../wildcard.js';
 
 export const DEFAULT_TOLERANCE_MS = 5 * 60_000;
 const DEFAULT_SIGNED = '{{raw_body}}';
@@ -14,9 +15,9 @@ type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj => (isPlainObject(v) ? v : {});
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
-/** `issues.*` → /^issues\..*$/ : only `*` is special, everything else is literal. */
-export function routePattern(on: string): RegExp {
-  return new RegExp(`^${on.split('*').map((part) => part.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('.*')}$`);
+/** `issues.*`: only `*` is special, everything else is literal; matched without a regex. */
+export function routePattern(on: string): WildcardMatcher {
+  return wildcard(on);
 }
 
 function compileVerify(ctx: CompileContext, v: Obj, path: Path): PlanVerify {

@@ -7,6 +7,7 @@ import type { ValidateFunction } from 'ajv';
 import type { CompiledTemplate } from '../template.js';
 import type { CompiledExpr } from '../expr.js';
 import type { ErrorKind } from '../errors.js';
+import type { WildcardMatcher } from '../wildcard.js';
 
 /** Where a manifest node came from, for errors that point at the line. */
 export interface SourceLoc {
@@ -181,8 +182,8 @@ export interface PlanVerify {
 
 export interface PlanRoute {
   on: string[];
-  /** `on` patterns compiled (`*` = any run of characters). */
-  matchers: RegExp[];
+  /** `on` patterns compiled (`*` = any run of characters, engine/wildcard.ts). */
+  matchers: WildcardMatcher[];
   when?: CompiledExpr;
   upsert?: { stream: string; record: CompiledExpr };
   delete?: { stream: string; id: CompiledExpr };
