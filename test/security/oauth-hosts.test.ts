@@ -96,10 +96,22 @@ describe("the operator's OAuth client and tenant-chosen hosts", () => {
 describe('redirect_uri without PATCHBAY_PUBLIC_URL', () => {
   it('comes from the listen address, not a forged Host header', async () => {
     await startWith({});
-    const res = await authorize('acme', { owner: 'octo', repo: 'x' }, { host: 'evil.example.com', 'x-forwarded-host': 'evil.example.com' });
-    expect(res.status).toBe(200);
-    const redirect = new URL(res.body.authorize_url).searchParams.get('redirect_uri');
+    const key = await rt.keyFor('acme');
+    const path = `/v1/oauth/github/authorize?${new URLSearchParams({ connection_name: 'gh', return_url: RETURN, config: JSON.stringify({ owner: 'octo', repo: 'x' }), redirect: 'false' })}`;
+    // fetch will not send a forged Host: a raw request does.
+    const text = await new Promise<string>((resolve, reject) => {
+      const u = new URL(rt.url);
+      const req = http.request({ host: u.hostname, port: u.port, path, headers: { host: 'evil.example.com', 'x-forwarded-host': 'evil.example.com', authorization: `Bearer ${key}` } }, (res) => {
+        let b = '';
+        res.on('data', (c) => (b += c));
+        res.on('end', () => resolve(b));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    const body = JSON.parse(text);
+    const redirect = new URL(body.authorize_url).searchParams.get('redirect_uri');
     expect(redirect).toBe(`${rt.url}/v1/oauth/callback`);
-    expect(res.text).not.toContain('evil.example.com');
+    expect(text).not.toContain('evil.example.com');
   });
 });
