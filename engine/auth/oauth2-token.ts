@@ -100,7 +100,8 @@ export async function requestToken(req: TokenRequest): Promise<TokenResult> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (method.spec.client_auth === 'basic' && req.clientId) {
     // RFC 6749 §2.3.1: form-encode id and secret before joining them.
-    const enc = (s: string) => encodeURIComponent(s).replace(/%20/g, '+');
+    // application/x-www-form-urlencoded as URLSearchParams writes it (space → '+', `!'()~` escaped too).
+    const enc = (s: string) => new URLSearchParams([['', s]]).toString().slice(1);
     headers.authorization = `Basic ${Buffer.from(`${enc(req.clientId)}:${enc(req.clientSecret ?? '')}`).toString('base64')}`;
   } else {
     if (req.clientId) form.client_id = req.clientId;
