@@ -5,10 +5,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { ConnectorError } from '../errors.js';
 import type { PlanAuthMethod } from '../manifest/plan.js';
-import { createHttpClient, type HttpClient } from '../http/client.js';
+import type { HttpClient } from '../http/client.js';
 import type { TemplateContext } from '../http/render.js';
 import { methodTemplate } from './common.js';
 import { credentialsFromToken, requestToken } from './oauth2-token.js';
+import type { HostRule } from './oauth2-hosts.js';
 
 export interface PkcePair {
   verifier: string;
@@ -66,8 +67,6 @@ export function buildAuthorizeUrl(opts: AuthorizeUrlOptions): string {
   return url.toString();
 }
 
-let sharedClient: HttpClient | undefined;
-
 export interface ExchangeOptions {
   method: PlanAuthMethod;
   code: string;
@@ -75,7 +74,14 @@ export interface ExchangeOptions {
   codeVerifier?: string;
   clientId: string;
   clientSecret?: string;
-  ctx?: { template?: Partial<TemplateContext>; http?: HttpClient };
+  /**
+   * `http` is required: the caller's client carries its outbound guard (a default client
+   * here would be one the guard does not cover).
+   */
+  ctx: { template?: Partial<TemplateContext>; http: HttpClient };
+  /** Hosts the client may be sent to (an operator's app). */
+  hostRule?: HostRule;
+  connector?: string;
 }
 
 export interface ExchangeResult {
@@ -86,15 +92,16 @@ export interface ExchangeResult {
 }
 
 export async function exchangeAuthorizationCode(opts: ExchangeOptions): Promise<ExchangeResult> {
-  const http = opts.ctx?.http ?? (sharedClient ??= createHttpClient());
   const result = await requestToken({
     method: opts.method,
     endpoint: 'token_url',
     params: { grant_type: 'authorization_code', code: opts.code, redirect_uri: opts.redirectUri, code_verifier: opts.codeVerifier },
     clientId: opts.clientId,
     clientSecret: opts.clientSecret,
-    http,
-    template: emptyContext(opts.ctx?.template),
+    http: opts.ctx.http,
+    template: emptyContext(opts.ctx.template),
+    hostRule: opts.hostRule,
+    connector: opts.connector,
   });
   return { credentials: credentialsFromToken({}, result), settings: result.settings };
 }

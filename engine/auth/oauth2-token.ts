@@ -9,6 +9,7 @@ import { collectSecrets, redact } from '../redact.js';
 import type { HttpClient } from '../http/client.js';
 import type { TemplateContext } from '../http/render.js';
 import { methodExpr, methodTemplate, settingNames } from './common.js';
+import { hostRefusal, pinnedRule, type HostRule } from './oauth2-hosts.js';
 
 const TOKEN_TIMEOUT_MS = 30_000;
 
@@ -33,6 +34,10 @@ export interface TokenRequest {
   clientSecret?: string;
   http: HttpClient;
   template: TemplateContext;
+  /** Hosts the client may be sent to (an operator's app); a connection's pinned hosts apply as well. */
+  hostRule?: HostRule;
+  /** For messages. */
+  connector?: string;
 }
 
 /** `expires_at` as epoch ms or ISO (or epoch seconds, told apart by size). */
@@ -95,7 +100,8 @@ export async function requestToken(req: TokenRequest): Promise<TokenResult> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (method.spec.client_auth === 'basic' && req.clientId) {
     // RFC 6749 §2.3.1: form-encode id and secret before joining them.
-    const enc = (s: string) => encodeURIComponent(s).replace(/%20/g, '+');
+    // application/x-www-form-urlencoded as URLSearchParams writes it (space → '+', `!'()~` escaped too).
+    const enc = (s: string) => new URLSearchParams([['', s]]).toString().slice(1);
     headers.authorization = `Basic ${Buffer.from(`${enc(req.clientId)}:${enc(req.clientSecret ?? '')}`).toString('base64')}`;
   } else {
     if (req.clientId) form.client_id = req.clientId;
@@ -103,6 +109,12 @@ export async function requestToken(req: TokenRequest): Promise<TokenResult> {
   }
   const secrets = collectSecrets({ credentials: { ...req.template.credentials, ...req.params, client_secret: req.clientSecret } }, [headers.authorization ?? '']);
   const url = renderUrl(req);
+  // Checked before anything is sent: the client's id and secret must not reach a host outside the rule.
+  const urlField = req.endpoint === 'refresh_url' && methodTemplate(method, 'refresh_url') ? 'refresh_url' : 'token_url';
+  for (const rule of [req.hostRule, pinnedRule(req.connector ?? 'this connector', req.template.settings)]) {
+    const refused = rule && hostRefusal(rule, urlField, url);
+    if (refused) throw refused;
+  }
   const res = await req.http.send({ method: 'POST', url, query: [], headers, body: form, bodyFormat: 'form' }, { timeoutMs: TOKEN_TIMEOUT_MS });
   const body = asObject(res.body);
 

@@ -83,6 +83,7 @@ function refresh(ctx: AuthContext): Promise<void> {
       clientSecret: client.secret,
       http: ctx.http,
       template: tctx,
+      connector: ctx.connection.connector,
     });
     const next: Renewed = { credentials: credentialsFromToken(tctx.credentials, result), settings: { ...tctx.settings, ...result.settings } };
     adopt(ctx, next);

@@ -28,10 +28,5 @@ export function nextWait(
   return Math.max(0, Math.min(Math.round(wait), MAX_WAIT_MS));
 }
 
-/** `Retry-After` as seconds or an HTTP date, in ms from `now`. */
-export function parseRetryAfter(value: string | undefined, now: number): number | undefined {
-  if (!value) return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
-}
+/** `Retry-After`: the engine's one parser (delta-seconds or HTTP-date, clamped). */
+export { parseRetryAfter } from '../http/retry.js';

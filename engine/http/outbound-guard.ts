@@ -6,14 +6,16 @@
  * and the connection (rebinding) is caught too.
  *
  * Policy, in order: an allowlisted host name (optionally with port) is trusted with whatever
- * it resolves to; an address inside an allowlisted IP or CIDR is allowed; otherwise loopback,
- * private, link-local, CGNAT, unspecified, multicast and reserved addresses are refused unless
- * private networks are allowed. Cloud metadata endpoints stay refused even then: they must be
+ * it resolves to; an address inside an allowlisted IP or CIDR is allowed; otherwise every
+ * address ipaddr.js does not classify as `unicast` (loopback, private, link-local, CGNAT,
+ * multicast, documentation, benchmarking, 6to4, Teredo, local-use NAT64, discard, …) is
+ * refused unless private networks are allowed. Cloud metadata endpoints stay refused even then: they must be
  * allowlisted by address, since no connector has a reason to reach them.
  */
 import dns from 'node:dns';
 import type http from 'node:http';
 import net from 'node:net';
+import ipaddr from 'ipaddr.js';
 import { ConnectorError } from '../errors.js';
 
 export interface OutboundPolicy {
@@ -53,31 +55,26 @@ const DESCRIBE: Record<AddressRisk, string> = {
   reserved: 'reserved',
 };
 
-// Metadata addresses come first so the refusal names the most specific reason.
-const RANGES: ReadonlyArray<readonly [string, AddressRisk]> = [
-  ['169.254.169.254/32', 'metadata'], // AWS, GCP, Azure, DigitalOcean, …
-  ['169.254.170.2/32', 'metadata'], // AWS ECS task credentials
-  ['100.100.100.200/32', 'metadata'], // Alibaba Cloud
-  ['192.0.0.192/32', 'metadata'], // Oracle Cloud
-  ['fd00:ec2::254/128', 'metadata'], // AWS over IPv6
-  ['0.0.0.0/8', 'unspecified'],
-  ['127.0.0.0/8', 'loopback'],
-  ['10.0.0.0/8', 'private'],
-  ['172.16.0.0/12', 'private'],
-  ['192.168.0.0/16', 'private'],
-  ['100.64.0.0/10', 'cgnat'],
-  ['169.254.0.0/16', 'link-local'],
-  ['192.0.0.0/24', 'reserved'],
-  ['198.18.0.0/15', 'reserved'],
-  ['224.0.0.0/4', 'multicast'],
-  ['240.0.0.0/4', 'reserved'],
-  ['::/128', 'unspecified'],
-  ['::1/128', 'loopback'],
-  ['fc00::/7', 'private'],
-  ['fe80::/10', 'link-local'],
-  ['fec0::/10', 'private'],
-  ['ff00::/8', 'multicast'],
-];
+/** Cloud metadata endpoints: refused even when private networks are allowed. */
+const METADATA: ReadonlySet<string> = new Set([
+  '169.254.169.254', // AWS, GCP, Azure, DigitalOcean, …
+  '169.254.170.2', // AWS ECS task credentials
+  '100.100.100.200', // Alibaba Cloud
+  '192.0.0.192', // Oracle Cloud
+  'fd00:ec2::254', // AWS over IPv6
+]);
+
+/** ipaddr.js range names with a risk of their own; every other range but `unicast` is `reserved`. */
+const RANGE_RISK: Readonly<Record<string, AddressRisk>> = {
+  unspecified: 'unspecified',
+  loopback: 'loopback',
+  private: 'private',
+  uniqueLocal: 'private',
+  deprecatedSiteLocal: 'private',
+  linkLocal: 'link-local',
+  carrierGradeNat: 'cgnat',
+  multicast: 'multicast',
+};
 
 function parseV4(s: string): bigint | undefined {
   if (net.isIPv4(s) === false) return undefined;
@@ -145,15 +142,48 @@ function inCidr(ip: Ip, c: Cidr): boolean {
   return ip.value >> shift === c.value >> shift;
 }
 
-const RISK_RANGES: ReadonlyArray<[Cidr, AddressRisk]> = RANGES.map(([c, r]) => [parseCidr(c)!, r]);
-
-/** Why an address is not a public one, or undefined when it is (IPv4 carried in IPv6 counts as IPv4). */
-export function addressRisk(address: string): AddressRisk | undefined {
-  const ip = parseIp(address);
-  if (!ip) return 'reserved';
-  const candidates = [embeddedV4(ip), ip].filter((x): x is Ip => x !== undefined);
-  for (const cand of candidates) for (const [cidr, risk] of RISK_RANGES) if (inCidr(cand, cidr)) return risk;
+/**
+ * The IPv4 address an IPv6 one stands for, classified as that IPv4 address: mapped
+ * (`::ffff:a.b.c.d`), the deprecated compatible form (`::a.b.c.d`) and the well-known NAT64
+ * prefix (`64:ff9b::/96`, which DNS64 gives IPv6-only hosts for every public IPv4 host).
+ * Other prefixes that carry IPv4 (local-use NAT64, 6to4, Teredo, translated) are refused whole.
+ */
+function carriedV4(addr: ipaddr.IPv6): ipaddr.IPv4 | undefined {
+  const p = addr.parts;
+  const low = ipaddr.IPv4.parse(`${p[6] >> 8}.${p[6] & 255}.${p[7] >> 8}.${p[7] & 255}`);
+  if (addr.range() === 'ipv4Mapped') return low;
+  if (p.slice(0, 6).every((x) => x === 0) && (p[6] !== 0 || p[7] > 1)) return low;
+  if (p[0] === 0x64 && p[1] === 0xff9b && p.slice(2, 6).every((x) => x === 0)) return low;
   return undefined;
+}
+
+function parsedAddress(address: string): ipaddr.IPv4 | ipaddr.IPv6 | undefined {
+  const s = (address.startsWith('[') && address.endsWith(']') ? address.slice(1, -1) : address).replace(/%.*$/, '');
+  if (!net.isIP(s)) return undefined;
+  return ipaddr.parse(s);
+}
+
+/** The ipaddr.js range of an address as it is classified (`unicast` for a public one). */
+export function addressRange(address: string): string {
+  const parsed = parsedAddress(address);
+  if (!parsed) return 'invalid';
+  const v4 = parsed.kind() === 'ipv6' ? carriedV4(parsed as ipaddr.IPv6) : undefined;
+  return (v4 ?? parsed).range();
+}
+
+/**
+ * Why an address is not a public one, or undefined when it is: whatever ipaddr.js does not
+ * classify as `unicast` is refused (IPv4 carried in IPv6 counts as that IPv4 address).
+ */
+export function addressRisk(address: string): AddressRisk | undefined {
+  const parsed = parsedAddress(address);
+  if (!parsed) return 'reserved';
+  const v4 = parsed.kind() === 'ipv6' ? carriedV4(parsed as ipaddr.IPv6) : undefined;
+  const ip = v4 ?? parsed;
+  if (METADATA.has(ip.toNormalizedString()) || METADATA.has(ip.toString())) return 'metadata';
+  const range = ip.range();
+  if (range === 'unicast') return undefined;
+  return RANGE_RISK[range] ?? 'reserved';
 }
 
 type AllowEntry =
@@ -240,7 +270,7 @@ export class OutboundGuard {
       : 'set PATCHBAY_ALLOW_PRIVATE_NETWORKS=true to allow (or list it in PATCHBAY_OUTBOUND_ALLOWLIST)';
     return new ConnectorError({
       kind: 'config',
-      message: `outbound connection refused: address ${shown}${target} is ${DESCRIBE[risk]}; ${how}`,
+      message: `outbound connection refused: address ${shown}${target} is ${risk === 'reserved' ? `reserved (${addressRange(address)})` : DESCRIBE[risk]}; ${how}`,
       retryable: false,
     });
   }

@@ -17,8 +17,30 @@ export function mayRetryMethod(method: HttpMethod, retry: PlanRetry): boolean {
   return isIdempotent(method) || Boolean(retry.idempotencyHeader) || retry.repeatable === true;
 }
 
+/** The longest wait a Retry-After may ask for; longer answers are clamped to it. */
+export const MAX_RETRY_AFTER_MS = 86_400_000;
+
 /**
- * Milliseconds a wait header asks for. Numbers are read by magnitude: above 1e12 epoch ms,
+ * `Retry-After` (RFC 9110 §10.2.3), the one parser for every caller: delta-seconds (digits
+ * only) or an HTTP-date, in ms from `now`, clamped to [0, maxMs]; anything else is undefined.
+ */
+export function parseRetryAfter(raw: string | undefined, now = Date.now(), maxMs = MAX_RETRY_AFTER_MS): number | undefined {
+  const s = (raw ?? '').trim();
+  if (s === '') return undefined;
+  let ms: number;
+  if (/^\d+$/.test(s)) ms = Number(s) * 1000;
+  else {
+    // An HTTP-date names a weekday and a GMT time; bare numbers like "1.5" are no date.
+    if (!/^[A-Za-z]{3},? /.test(s)) return undefined;
+    const at = Date.parse(s);
+    if (Number.isNaN(at)) return undefined;
+    ms = at - now;
+  }
+  return Math.min(Math.max(0, ms), maxMs);
+}
+
+/**
+ * Milliseconds a wait header asks for. `Retry-After` goes to parseRetryAfter. Numbers are read by magnitude: above 1e12 epoch ms,
  * above 1e9 epoch seconds, otherwise seconds from now; anything else is tried as an HTTP date.
  */
 export function parseWaitHeader(raw: string, now = Date.now()): number | undefined {
@@ -39,7 +61,7 @@ export function headerWaitMs(headers: InboundResponse['headers'], names: readonl
   for (const name of names) {
     const raw = headerValue(headers, name);
     if (raw === undefined) continue;
-    const ms = parseWaitHeader(raw, now);
+    const ms = name.toLowerCase() === 'retry-after' ? parseRetryAfter(raw, now) : parseWaitHeader(raw, now);
     if (ms !== undefined) return Math.ceil(ms);
   }
   return undefined;

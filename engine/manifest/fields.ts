@@ -35,7 +35,7 @@ export const ROOTS = {
 } as const;
 
 export const HTTP_EXPRS: Path[] = [['errors', 'when'], ['errors', 'message'], ['errors', 'code'], ['retry', 'when'], ['pagination', 'next'], ['pagination', 'stop_when']];
-export const AUTH_TEMPLATES = ['value', 'username', 'password', 'token', 'authorize_url', 'token_url', 'refresh_url', 'revoke_url'] as const;
+export const AUTH_TEMPLATES = ['value', 'username', 'password', 'token', 'authorize_url', 'token_url', 'refresh_url', 'revoke_url', 'issuer'] as const;
 export const AUTH_TEMPLATE_MAPS = ['authorize_params', 'token_params'] as const;
 export const AUTH_EXPRS = ['error_when'] as const;
 export const AUTH_EXPR_MAPS = ['token_fields', 'settings'] as const;

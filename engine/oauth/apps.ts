@@ -4,7 +4,8 @@
  *
  * Sources and precedence:
  * - `PATCHBAY_OAUTH_<CONNECTOR>_CLIENT_ID`, `_CLIENT_SECRET`, `_RETURN_URLS` (comma separated)
- *   and `_SCOPES` (space or comma separated), the connector id upper-cased with every other
+ *   `_SCOPES` (space or comma separated) and `_HOSTS` (host patterns beyond the manifest's
+ *   the operator's app may be sent to, see engine/auth/oauth2-hosts.ts), the connector id upper-cased with every other
  *   character turned into `_`. The environment WINS over the database, field by field: it is
  *   the deployment's configuration (often fed from a secret manager), so rotating a secret
  *   there takes effect on restart and a forgotten database row cannot shadow it.
@@ -51,6 +52,10 @@ export interface OAuthAppInfo {
 /** An app ready for the flow, secret opened. */
 export interface ResolvedOAuthApp {
   connector: string;
+  /** Whose app: `*` for the operator's, else the tenant's own. */
+  owner: string;
+  /** Hosts the operator allows beyond the manifest's (operator's app only; `PATCHBAY_OAUTH_<C>_HOSTS`). */
+  hosts: string[];
   clientId: string;
   clientSecret?: string;
   returnUrls: string[];
@@ -202,7 +207,8 @@ export class OAuthApps {
     const found = await this.layers(tenant, connector);
     if (!found?.app.clientId) return undefined;
     const { app } = found;
-    return { connector, clientId: app.clientId!, clientSecret: app.clientSecret, returnUrls: app.returnUrls ?? [], scopes: app.scopes };
+    const hosts = found.tenant === OPERATOR_APP ? list(this.env[`${envPrefix(connector)}_HOSTS`], /[\s,]+/) : [];
+    return { connector, owner: found.tenant, hosts, clientId: app.clientId!, clientSecret: app.clientSecret, returnUrls: app.returnUrls ?? [], scopes: app.scopes };
   }
 
   private async layers(tenant: string, connector: string) {

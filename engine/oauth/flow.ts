@@ -21,7 +21,9 @@ import { silentLogger, type Logger } from '../log.js';
 import type { Plan, PlanAuthMethod } from '../manifest/plan.js';
 import { validateWith } from '../operations/context.js';
 import { redact } from '../redact.js';
-import type { OAuthApps, ResolvedOAuthApp } from './apps.js';
+import { envPrefix, OPERATOR_APP, type OAuthApps, type ResolvedOAuthApp } from './apps.js';
+import { checkHosts, manifestHosts, PINNED_HOSTS_SETTING, type HostRule } from '../auth/oauth2-hosts.js';
+import { methodTemplate } from '../auth/common.js';
 import { connectionCredentials, consentMethod, usesPkce } from './method.js';
 import { matchesReturnUrl, withOutcome } from './return-urls.js';
 import type { ConsumedState, OAuthStates } from './states.js';
@@ -33,7 +35,17 @@ export type ConsentErrorCode =
   | 'state_reused'
   | 'state_expired'
   | 'exchange_failed'
+  | 'oauth_host_not_allowed'
+  | 'invalid_issuer'
   | 'check_failed';
+
+/** The host rule for the operator's app; a tenant's own app has none. */
+export function appHostRule(connector: string, method: PlanAuthMethod, app: ResolvedOAuthApp): HostRule | undefined {
+  if (app.owner !== OPERATOR_APP) return undefined;
+  return { connector, allowed: [...manifestHosts(method), ...app.hosts], source: 'operator-app', envName: `${envPrefix(connector)}_HOSTS` };
+}
+
+const templateOf = (config: Record<string, unknown>) => ({ config, credentials: {}, settings: {} });
 
 /** A refusal at `start`, with the HTTP status and stable code the runtime answers with. */
 export class OAuthFlowError extends ConnectorError {
@@ -60,6 +72,8 @@ export interface CallbackInput {
   code?: string;
   error?: string;
   errorDescription?: string;
+  /** RFC 9207 `iss`, when the provider sends it. */
+  iss?: string;
 }
 
 export type ConsentOutcome =
@@ -78,6 +92,7 @@ export interface OAuthFlowDeps {
 }
 
 const MAX_DESCRIPTION = 300;
+const withoutUndefined = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 const clip = (s: string) => (s.length > MAX_DESCRIPTION ? `${s.slice(0, MAX_DESCRIPTION - 1)}…` : s);
 
 export class OAuthFlow {
@@ -127,6 +142,15 @@ export class OAuthFlow {
       validateWith(plan.validateConfig, config, { prefix: 'config', kind: 'validation', label: 'connection config' });
     } catch (err) {
       throw new OAuthFlowError('invalid_config', 422, { kind: 'validation', connector: plan.id, message: (err as Error).message, details: (err as ConnectorError).details });
+    }
+    const rule = appHostRule(plan.id, method, app);
+    if (rule) {
+      try {
+        checkHosts(rule, method, templateOf(config));
+      } catch (err) {
+        const e = err as ConnectorError;
+        throw new OAuthFlowError('oauth_host_not_allowed', 422, { kind: 'config', connector: plan.id, message: e.message, details: [{ path: 'config', message: e.details?.[0]?.message ?? e.message }] });
+      }
     }
     const pkce = usesPkce(method) ? createPkcePair() : undefined;
     const { state, expiresAt } = await this.deps.states.create({
@@ -186,6 +210,19 @@ export class OAuthFlow {
 
     const previous = await this.existing(st.tenant, plan.id, st.connectionName);
     const config = st.config ?? previous?.config ?? {};
+    // RFC 9207: a manifest that names its issuer gets responses from that issuer only (mix-up defence).
+    const expectedIssuer = methodTemplate(method, 'issuer')?.render(templateOf(config));
+    if (expectedIssuer && input.iss !== expectedIssuer) {
+      const got = input.iss === undefined ? 'no iss parameter' : `iss ${JSON.stringify(clip(input.iss))}`;
+      return this.finish(st, { error: 'invalid_issuer', description: `the authorization response came with ${got}, expected ${expectedIssuer}` });
+    }
+    const rule = appHostRule(plan.id, method, app);
+    let pinned: string[] | undefined;
+    try {
+      if (rule) pinned = checkHosts(rule, method, templateOf(config));
+    } catch (err) {
+      return this.finish(st, { error: 'oauth_host_not_allowed', description: clip((err as Error).message) });
+    }
     let exchanged: Awaited<ReturnType<typeof exchangeAuthorizationCode>>;
     try {
       exchanged = await exchangeAuthorizationCode({
@@ -196,6 +233,8 @@ export class OAuthFlow {
         clientId: app.clientId,
         clientSecret: app.clientSecret,
         ctx: { template: { config }, http: this.deps.http },
+        hostRule: rule,
+        connector: plan.id,
       });
     } catch (err) {
       const secrets = [input.code, st.codeVerifier ?? '', app.clientSecret ?? ''].filter((s) => s.length >= 4);
@@ -204,7 +243,9 @@ export class OAuthFlow {
 
     let id: string;
     try {
-      id = await this.store(st, method, app, config, exchanged, previous?.id);
+      // The hosts this consent was allowed are kept, so a later config change cannot move a refresh elsewhere.
+      const settings: Record<string, unknown> = { ...exchanged.settings, [PINNED_HOSTS_SETTING]: pinned };
+      id = await this.store(st, method, app, config, { ...exchanged, settings }, previous?.id);
     } catch (err) {
       return this.finish(st, { error: 'check_failed', description: clip(this.safeMessage(err, exchanged.credentials, app)) });
     }
@@ -240,7 +281,7 @@ export class OAuthFlow {
         auth: method.name,
         config: st.config,
         credentials: connectionCredentials(method, connection.credentials ?? {}, app, exchanged.credentials),
-        settings: { ...info.settings, ...exchanged.settings },
+        settings: withoutUndefined({ ...info.settings, ...exchanged.settings }),
         skipCheck: true,
       });
       return id;
@@ -254,7 +295,7 @@ export class OAuthFlow {
         auth: method.name,
         config,
         credentials: connectionCredentials(method, {}, app, exchanged.credentials),
-        settings: exchanged.settings,
+        settings: withoutUndefined(exchanged.settings),
         skipCheck: true,
       });
       return info.id;

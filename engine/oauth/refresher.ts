@@ -29,6 +29,8 @@ import { chooseAuthMethod } from '../operations/context.js';
 import { LeasesRepo } from '../store/leases.js';
 import type { Store } from '../store/store.js';
 import type { OAuthApps } from './apps.js';
+import { appHostRule } from './flow.js';
+import type { HostRule } from '../auth/oauth2-hosts.js';
 
 export interface TokenRefresherOptions {
   store: Store;
@@ -173,7 +175,12 @@ export class TokenRefresher {
     const template = { config: conn.config ?? {}, credentials: conn.credentials ?? {}, settings: conn.settings ?? {} };
     let client = clientOf(template);
     const app = await this.opts.apps?.resolve(tenant, conn.connector);
-    if (app && (client.id === undefined || client.id === app.clientId)) client = { id: app.clientId, secret: app.clientSecret ?? client.secret };
+    let hostRule: HostRule | undefined;
+    if (app && (client.id === undefined || client.id === app.clientId)) {
+      client = { id: app.clientId, secret: app.clientSecret ?? client.secret };
+      // The app's secret goes out: the hosts it may go to are the app's, not the connection's config.
+      hostRule = appHostRule(conn.connector, method, app);
+    }
     const result = await requestToken({
       method,
       endpoint: 'refresh_url',
@@ -182,6 +189,8 @@ export class TokenRefresher {
       clientSecret: client.secret,
       http: this.opts.http,
       template,
+      hostRule,
+      connector: conn.connector,
     });
     // Replace rather than merge: a response without a lifetime must clear the old expiry.
     await this.opts.connections.update({ tenant, id: conn.id! }, {

@@ -53,7 +53,7 @@ describe('patchbay oauth-apps', () => {
       const row = await store.knex('oauth_apps').where({ connector: CONNECTOR_ID }).first();
       expect(row.client_secret).toMatch(/^pbv1\./);
       const app = await new OAuthApps(store, createVault(makeKeyRing(parseKeyList(KEY_A))), {}).resolve('acme', CONNECTOR_ID);
-      expect(app).toEqual({ connector: CONNECTOR_ID, clientId: 'cid-9', clientSecret: SECRET, returnUrls: ['https://h.example/done', 'https://h.example/oauth/*'], scopes: ['openid', 'email'] });
+      expect(app).toEqual({ connector: CONNECTOR_ID, owner: '*', hosts: [], clientId: 'cid-9', clientSecret: SECRET, returnUrls: ['https://h.example/done', 'https://h.example/oauth/*'], scopes: ['openid', 'email'] });
     } finally {
       await store.close();
     }

@@ -138,7 +138,7 @@ export async function startOAuthRuntime(opts: { outbound?: OutboundPolicy; oauth
     { connectorsDir: writeConnectors(dir), outbound: opts.outbound, allowBaseUrlOverride: false, rateLimit: false, ...opts.server },
     'debug',
   );
-  configureOAuth(rt.running.app.runtime.services, { outbound: opts.outbound, env: {}, logger: rt.logger, ...opts.oauth });
+  configureOAuth(rt.running.app.runtime.services, { outbound: opts.outbound, env: { PATCHBAY_OAUTH_MOCKIDP_HOSTS: '127.0.0.1' }, logger: rt.logger, ...opts.oauth });
   return {
     url: rt.url,
     running: rt.running,

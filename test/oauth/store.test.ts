@@ -73,11 +73,11 @@ for (const kind of databaseKinds()) {
         const row = await store.knex('oauth_apps').where({ connector: 'demo-crm' }).first();
         expect(row.client_secret).toMatch(/^pbv1\./);
         expect(JSON.stringify(row)).not.toContain(SECRET);
-        expect(await apps.resolve('acme', 'demo-crm')).toEqual({ connector: 'demo-crm', clientId: 'cid-1', clientSecret: SECRET, returnUrls: ['https://h.example/done'], scopes: ['a', 'b'] });
+        expect(await apps.resolve('acme', 'demo-crm')).toEqual({ connector: 'demo-crm', owner: '*', hosts: [], clientId: 'cid-1', clientSecret: SECRET, returnUrls: ['https://h.example/done'], scopes: ['a', 'b'] });
 
         // Fields not given keep their values; null clears.
         await apps.set('demo-crm', { returnUrls: ['https://h.example/a', 'https://h.example/b/*'], scopes: null });
-        expect(await apps.resolve('acme', 'demo-crm')).toEqual({ connector: 'demo-crm', clientId: 'cid-1', clientSecret: SECRET, returnUrls: ['https://h.example/a', 'https://h.example/b/*'], scopes: undefined });
+        expect(await apps.resolve('acme', 'demo-crm')).toEqual({ connector: 'demo-crm', owner: '*', hosts: [], clientId: 'cid-1', clientSecret: SECRET, returnUrls: ['https://h.example/a', 'https://h.example/b/*'], scopes: undefined });
         expect(await apps.resolve('acme', 'other')).toBeUndefined();
       });
 
@@ -103,7 +103,7 @@ for (const kind of databaseKinds()) {
 
         // An app that exists only in the environment.
         const only = new OAuthApps(store, vault, { PATCHBAY_OAUTH_ENV_ONLY_CLIENT_ID: 'e', PATCHBAY_OAUTH_ENV_ONLY_CLIENT_SECRET: 's3cr3t-env', PATCHBAY_OAUTH_ENV_ONLY_RETURN_URLS: 'https://a.example/x, https://b.example/*' });
-        expect(await only.resolve('acme', 'env-only')).toEqual({ connector: 'env-only', clientId: 'e', clientSecret: 's3cr3t-env', returnUrls: ['https://a.example/x', 'https://b.example/*'], scopes: undefined });
+        expect(await only.resolve('acme', 'env-only')).toEqual({ connector: 'env-only', owner: '*', hosts: [], clientId: 'e', clientSecret: 's3cr3t-env', returnUrls: ['https://a.example/x', 'https://b.example/*'], scopes: undefined });
         const listed = await only.list(['env-only']);
         expect(listed.find((a) => a.connector === 'env-only')).toMatchObject({ tenant: '*', hasClientSecret: true, sources: { clientId: 'env' } });
       });

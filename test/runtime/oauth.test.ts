@@ -283,14 +283,13 @@ describe('refusals and errors', () => {
     expect(returned.toString()).not.toContain(CLIENT_SECRET);
   });
 
-  it('refuses a token endpoint on a private address (SSRF through config) with exchange_failed', async () => {
+  it("refuses a token endpoint outside the operator app's hosts (SSRF through config) before any state is stored", async () => {
+    const states = (await platform().store.knex('oauth_states').count({ n: '*' }))[0].n;
     const start = await rt.get(authorizePath({ connection_name: 'ssrf', config: JSON.stringify({ issuer: 'http://169.254.169.254' }), redirect: 'false' }));
-    expect(start.status).toBe(200);
-    const state = new URL(start.body.authorize_url).searchParams.get('state')!;
-    const res = await rt.get(`/v1/oauth/callback?${new URLSearchParams({ state, code: 'c0de-value' })}`, null);
-    const r = new URL(res.location!);
-    expect(r.searchParams.get('error')).toBe('exchange_failed');
-    expect(r.searchParams.get('error_description')).toContain('address 169.254.169.254 is a cloud metadata endpoint');
+    expect(start.status).toBe(422);
+    expect(start.body.code).toBe('oauth_host_not_allowed');
+    expect(start.body.detail).toContain('OAuth authorize_url host "169.254.169.254" is not allowed');
+    expect((await platform().store.knex('oauth_states').count({ n: '*' }))[0].n).toBe(states);
   });
 });
 

@@ -6,7 +6,9 @@
  *
  * - `PATCHBAY_PUBLIC_URL`: the runtime's public base URL; the provider redirects the user to
  *   `<it>/v1/oauth/callback`, which must be registered with the provider. Without it the
- *   request's own origin is used (fine locally; set it behind a proxy).
+ *   server's own listen address (the socket's local address and port) is used, never a
+ *   request header (`Host`, `X-Forwarded-*`), which anyone can set: fine locally, set it
+ *   behind a proxy.
  * - `PATCHBAY_ALLOW_PRIVATE_NETWORKS`, `PATCHBAY_OUTBOUND_ALLOWLIST`: the outbound guard for
  *   token endpoint calls (on, as for every call the runtime makes).
  */
@@ -38,9 +40,16 @@ export interface OAuthRuntime {
   flow: OAuthFlow;
   /** Token endpoint client (outbound guard on). */
   http: HttpClient;
-  /** The redirect URI registered with providers; `origin` is the request's, used when no public URL is set. */
-  callbackUrl(origin: string): string;
+  /** The redirect URI registered with providers: the public URL's, else the listen address of the socket a request came in on. */
+  callbackUrl(socket: { localAddress?: string; localPort?: number }): string;
   close(): void;
+}
+
+/** `http://address:port` of the server's end of a socket (the server speaks plain HTTP itself). */
+export function listenOrigin(socket: { localAddress?: string; localPort?: number }): string {
+  let address = socket.localAddress ?? '127.0.0.1';
+  if (address.startsWith('::ffff:') && address.includes('.')) address = address.slice('::ffff:'.length);
+  return `http://${address.includes(':') ? `[${address}]` : address}:${socket.localPort ?? 80}`;
 }
 
 const configured = new WeakMap<RuntimeServices, OAuthRuntimeOptions>();
@@ -70,7 +79,7 @@ export function oauthFor(services: RuntimeServices): OAuthRuntime {
     states,
     flow,
     http,
-    callbackUrl: (origin) => `${publicUrl || origin.replace(/\/+$/, '')}${CALLBACK_PATH}`,
+    callbackUrl: (socket) => `${publicUrl || listenOrigin(socket)}${CALLBACK_PATH}`,
     close: () => http.close(),
   };
   built.set(services, rt);

@@ -43,6 +43,7 @@ const CallbackQuery = {
     code: { type: 'string', maxLength: 4000 },
     error: { type: 'string', maxLength: 200 },
     error_description: { type: 'string', maxLength: 2000 },
+    iss: { type: 'string', maxLength: 2000 },
   },
 } as const;
 
@@ -71,7 +72,7 @@ function redirectTo(ctx: Context, url: string): undefined {
 }
 
 type AuthorizeRequest = RouteRequest<{ connector: string }, { connection_name: string; return_url: string; auth?: string; config?: string; redirect: boolean }>;
-type CallbackRequest = RouteRequest<Record<string, string>, { state?: string; code?: string; error?: string; error_description?: string }>;
+type CallbackRequest = RouteRequest<Record<string, string>, { state?: string; code?: string; error?: string; error_description?: string; iss?: string }>;
 
 export const routes: RouteDef[] = [
   defineRoute({
@@ -106,7 +107,8 @@ export const routes: RouteDef[] = [
           connector: req.params.connector,
           connectionName: req.query.connection_name,
           returnUrl: req.query.return_url,
-          redirectUri: rt.callbackUrl(`${ctx.protocol}://${ctx.host}`),
+          // Never from the request's Host header: a forged one would make the provider send the code elsewhere.
+          redirectUri: rt.callbackUrl(ctx.req.socket),
           auth: req.query.auth,
           config: parseConfig(req.query.config),
         });
@@ -141,6 +143,7 @@ export const routes: RouteDef[] = [
         code: req.query.code,
         error: req.query.error,
         errorDescription: req.query.error_description,
+        iss: req.query.iss,
       });
       if (outcome.kind === 'invalid_state') {
         ctx.set('cache-control', 'no-store');

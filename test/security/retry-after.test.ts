@@ -1,0 +1,30 @@
+/** Item 25: one Retry-After parser for outbound calls and deliveries, with the same rules. */
+import { describe, expect, it } from 'vitest';
+import { parseRetryAfter as forDeliveries } from '../../engine/deliveries/schedule.js';
+import { headerWaitMs, MAX_RETRY_AFTER_MS, parseRetryAfter } from '../../engine/http/retry.js';
+
+const now = Date.UTC(2026, 0, 1, 0, 0, 0);
+
+describe('Retry-After', () => {
+  it.each([
+    ['120', 120_000],
+    [' 5 ', 5_000],
+    ['0', 0],
+    [new Date(now + 60_000).toUTCString(), 60_000],
+    [new Date(now - 60_000).toUTCString(), 0],
+    ['99999999999999999999', MAX_RETRY_AFTER_MS],
+    [new Date(now + 10 * 86_400_000).toUTCString(), MAX_RETRY_AFTER_MS],
+    ['1.5', undefined],
+    ['-3', undefined],
+    ['soon', undefined],
+    ['', undefined],
+  ])('%j → %s ms in both places', (raw, ms) => {
+    expect(parseRetryAfter(raw, now)).toBe(ms);
+    expect(forDeliveries(raw, now)).toBe(ms);
+    expect(headerWaitMs({ 'retry-after': raw }, ['retry-after'], now)).toBe(ms);
+  });
+
+  it('is the same function', () => {
+    expect(forDeliveries).toBe(parseRetryAfter);
+  });
+});
