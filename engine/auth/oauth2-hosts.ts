@@ -1,15 +1,15 @@
 /**
  * Which hosts may receive an operator's OAuth client (its id, and above all its secret).
  * A tenant controls config, and config may be templated into the authorize, token, refresh
- * and revoke URLs (GitHub Enterprise's `web_url`, a Shopify shop): without this rule a
+ * and revoke URLs (a self-hosted instance's URL, a per-customer shop domain): without this rule a
  * tenant could name its own host and be sent the operator's client secret in the code
  * exchange.
  *
  * Allowed, for an operator's app:
- * - the manifest's `hosts` (`github.com`, `*.myshopify.com`: `*` is exactly one DNS label,
+ * - the manifest's `hosts` (`api.example.com`, `*.shops.example.com`: `*` is exactly one DNS label,
  *   an optional `:port` pins the port); without `hosts`, the hosts the URL templates give
- *   with an empty config, i.e. what the manifest itself fixes (`github.com` for
- *   `{{default config.web_url "https://github.com"}}`);
+ *   with an empty config, i.e. what the manifest itself fixes (`example.com` for
+ *   `{{default config.web_url "https://example.com"}}`);
  * - the operator's own list for the app (`PATCHBAY_OAUTH_<CONNECTOR>_HOSTS`).
  * A tenant's own app goes wherever its config says (it is the tenant's secret). A consent
  * with the operator's app pins the hosts it used in the connection's settings

@@ -1,5 +1,5 @@
 /**
- * Caller idempotency keys, as Stripe keeps them: per tenant and connection, a key names one
+ * Caller idempotency keys, as the most widely used payment APIs keep them: per tenant and connection, a key names one
  * request (the hash of its canonical form) and, once it ended, its reply. A retry with the
  * same key and request gets that reply again; the same key with another request is a
  * mistake; a retry while the first is still running must wait. Rows live 24 h from the first

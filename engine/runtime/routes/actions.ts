@@ -16,7 +16,7 @@ const KEY_RE = /^[\x21-\x7e]{1,255}$/;
 type CallRequest = RouteRequest<{ id: string; action: string }, Record<string, unknown>, Record<string, unknown> | undefined>;
 
 /**
- * Which failures are kept for replay, as Stripe keeps them: the provider's own refusal of the
+ * Which failures are kept for replay, as the most widely used payment APIs keep them: the provider's own refusal of the
  * request (4xx). Not kept, so a retry tries again: our own input validation (nothing ran),
  * 5xx and network failures, and refusals that say "later" or "fix the credentials first"
  * (409 conflict, 424 refused credentials, 429 rate limit).
