@@ -123,6 +123,7 @@ export function collectFields(m: Record<string, unknown>): Field[] {
     requestFields(m.check.request, ['check', 'request'], ROOTS.checkRequest, 'check request', sink);
     httpFields(m.check.http, ['check', 'http'], sink);
     expr(sink, m.check, ['check'], ['output']);
+    eachEntry(m.check.settings, (k) => expr(sink, m.check, ['check'], ['settings', k]));
   }
   eachEntry(m.actions, (name, a) => {
     if (!isPlainObject(a)) return;

@@ -128,6 +128,8 @@ export interface PlanCheck {
   request: PlanRequest;
   http: PlanHttp;
   output?: CompiledExpr;
+  /** Settings learned from the check response (setting → JSONata over the body): proven account ids. */
+  settings?: Readonly<Record<string, CompiledExpr>>;
 }
 
 export interface PlanAction {

@@ -210,7 +210,8 @@ export class OAuthFlow {
     }
     const { scope, connection } = await this.deps.connections.resolve({ tenant: st.tenant, id });
     try {
-      await this.deps.engine.check(connection);
+      const checked = (await this.deps.engine.check(connection)) as { settings?: Record<string, unknown> } | undefined;
+      await this.deps.connections.learn(scope, id, checked?.settings, 'check');
       await this.deps.connections.markActive(scope, id);
     } catch (err) {
       await this.deps.connections.markError(scope, id, err, connection);
@@ -240,7 +241,8 @@ export class OAuthFlow {
         auth: method.name,
         config: st.config,
         credentials: connectionCredentials(method, connection.credentials ?? {}, app, exchanged.credentials),
-        settings: { ...info.settings, ...exchanged.settings },
+        settings: info.settings,
+        learned: exchanged.settings,
         skipCheck: true,
       });
       return id;
@@ -254,7 +256,7 @@ export class OAuthFlow {
         auth: method.name,
         config,
         credentials: connectionCredentials(method, {}, app, exchanged.credentials),
-        settings: exchanged.settings,
+        learned: exchanged.settings,
         skipCheck: true,
       });
       return info.id;

@@ -24,6 +24,7 @@ import { Pipeline } from './pipeline.js';
 import { processEvent } from './process.js';
 import { webhookUrl } from './request.js';
 import { ConnectionResolver } from './resolve.js';
+import { RejectionCounter } from './rejections.js';
 import { createRequestRuntime, subscribe, unsubscribe, type SubscribeDeps, type SubscribeResult } from './subscribe.js';
 import type { EventPage, EventPublisher, ListEventsFilter, NormalizedEvent, WebhookEvent, WebhookRequest, WebhookResponse } from './types.js';
 import { WebhookWorker, type WorkerOptions } from './worker.js';
@@ -109,7 +110,8 @@ export function createWebhooks(opts: WebhooksOptions): WebhooksService {
   }, opts.worker);
   const pipeline = new Pipeline({
     plan,
-    resolver: new ConnectionResolver(store, platform.connections),
+    resolver: new ConnectionResolver(platform.connections),
+    rejections: new RejectionCounter(store),
     repo,
     committer: new GroupCommitter(store, repo),
     logger,
