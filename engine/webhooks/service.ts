@@ -24,7 +24,7 @@ import { Pipeline } from './pipeline.js';
 import { processEvent } from './process.js';
 import { webhookUrl } from './request.js';
 import { ConnectionResolver } from './resolve.js';
-import { RejectionCounter } from './rejections.js';
+import { RejectionCounter, type RejectionCount } from './rejections.js';
 import { createRequestRuntime, subscribe, unsubscribe, type SubscribeDeps, type SubscribeResult } from './subscribe.js';
 import type { EventPage, EventPublisher, ListEventsFilter, NormalizedEvent, WebhookEvent, WebhookRequest, WebhookResponse } from './types.js';
 import { WebhookWorker, type WorkerOptions } from './worker.js';
@@ -66,6 +66,8 @@ export interface WebhooksService {
   replay(id: string, opts?: { tenant?: string }): Promise<WebhookEvent>;
   list(filter: ListEventsFilter): Promise<EventPage>;
   get(id: string, opts?: { tenant?: string }): Promise<WebhookEvent | undefined>;
+  /** Operator-only: refused deliveries counted per connector, connection, reason and hour (no tenant, no body). */
+  rejections(filter?: { connector?: string; since?: number; limit?: number }): Promise<RejectionCount[]>;
   /** Normalized events from `emit` routes; returns the unsubscribe function. */
   on(name: 'event', fn: EventListener): () => void;
   setPublisher(publisher: EventPublisher | undefined): void;
@@ -108,10 +110,11 @@ export function createWebhooks(opts: WebhooksOptions): WebhooksService {
     logger,
     process: (ev) => processEvent({ plan, connections: platform.connections, store, services }, ev),
   }, opts.worker);
+  const rejections = new RejectionCounter(store);
   const pipeline = new Pipeline({
     plan,
     resolver: new ConnectionResolver(platform.connections),
-    rejections: new RejectionCounter(store),
+    rejections,
     repo,
     committer: new GroupCommitter(store, repo),
     logger,
@@ -168,6 +171,7 @@ export function createWebhooks(opts: WebhooksOptions): WebhooksService {
       const scope = await scopeOf(id, o.tenant);
       return scope ? repo.get(scope, id) : undefined;
     },
+    rejections: (filter) => rejections.list(filter),
     on(name, fn) {
       if (name !== 'event') throw new ConnectorError({ kind: 'validation', message: `unknown webhooks event "${String(name)}"; listen to "event"` });
       return listeners.add(fn);
