@@ -195,7 +195,8 @@ export interface PlanRoute {
 export interface PlanWebhooks {
   handshake?: { when: CompiledExpr; status: number; contentType: string; body?: CompiledExpr; verify: boolean };
   verify: PlanVerify;
-  connection?: { match: CompiledExpr; setting: string };
+  /** `secret`: the connector-level URL's signing secret from `secrets`/`app` only; verified before any connection is chosen. */
+  connection?: { match: CompiledExpr; setting: string; secret?: CompiledTemplate };
   events?: CompiledExpr;
   id: CompiledExpr;
   type: CompiledExpr;
@@ -217,6 +218,8 @@ export interface Plan {
   validateConfig?: ValidateFunction;
   credentialsSchema?: object;
   settingsSchema?: object;
+  /** Operator-set secrets of the connector (`secrets:`), available to webhook verification as `secrets`. */
+  secretsSchema?: object;
   auth: PlanAuth;
   http: PlanHttp;
   check?: PlanCheck;

@@ -18,6 +18,7 @@ import type { GroupCommitter } from './commit.js';
 import type { NewDelivery, NewEvent, WebhookEventsRepo } from './events-store.js';
 import { identify, scalarText, splitEvents, type IdentifiedEvent } from './identify.js';
 import { fullUrl, normaliseHeaders, parseBody, queryOf, storableHeaders } from './request.js';
+import type { ConnectorContext, ConnectorSecrets } from './connector-secrets.js';
 import { REJECTED_LOG_BUDGET, type RejectionCounter } from './rejections.js';
 import type { ConnectionResolver, Resolved } from './resolve.js';
 import { notFound, rawReply, reply, truthy } from './reply.js';
@@ -30,6 +31,7 @@ export interface PipelineDeps {
   resolver: ConnectionResolver;
   repo: WebhookEventsRepo;
   rejections: RejectionCounter;
+  connectorSecrets: ConnectorSecrets;
   committer: GroupCommitter;
   logger: Logger;
   publicUrl?: string;
@@ -49,6 +51,8 @@ interface Delivery {
   body: unknown;
   /** What handshake/match expressions see. */
   exprInput: Record<string, unknown>;
+  /** Operator-set values of the connector (`secrets`, `app`). */
+  connector: ConnectorContext;
 }
 
 /** The events of one delivery that go to one connection. */
@@ -92,6 +96,7 @@ export class Pipeline {
       url: fullUrl(req.url, headers, this.d.publicUrl),
       body: parsed.body,
       exprInput: { body: parsed.body, headers, query: queryOf(req), method },
+      connector: await this.d.connectorSecrets.context(plan.id),
     };
     return own ? this.forConnection(d, own) : this.forConnector(d);
   }
@@ -117,6 +122,12 @@ export class Pipeline {
    */
   private async forConnector(d: Delivery): Promise<WebhookResponse> {
     const conn = d.spec.connection!;
+    // With a connector-level secret set, the delivery is proven (or refused) before anyone is chosen.
+    const operator = this.verifyConnectorLevel(d);
+    if (operator && !operator.ok) {
+      await this.reject(d.plan.id, undefined, operator.reason, d.req, d.headers);
+      return reply(401, { error: 'unauthorized', reason: operator.reason });
+    }
     const { events } = await splitEvents(d.spec, d.body, d.headers, () => undefined);
     const candidates = new Map<string, Resolved>();
     const perEvent: string[][] = [];
@@ -127,13 +138,14 @@ export class Pipeline {
       perEvent.push(found.map((t) => t.info.id));
     }
     if (d.spec.handshake && truthy(await this.safeEval(() => d.spec.handshake!.when.evaluate(d.exprInput), d.plan.id))) {
+      if (operator) return this.answerHandshake(d);
       const pool = candidates.size ? [...candidates.values()] : await this.d.resolver.candidates(d.plan.id, conn.setting);
       return this.handshake(d, pool);
     }
     if (candidates.size === 0) return notFound(`no ${d.plan.id} connection matches this delivery`);
 
     const targets = [...candidates.values()];
-    const results = await this.verifyAll(d, targets);
+    const results = operator ? targets.map((): VerifyResult => ({ ok: true })) : await this.verifyAll(d, targets);
     const verified = new Map(targets.filter((_, i) => results[i].ok).map((t) => [t.info.id, t]));
     if (verified.size === 0) {
       await this.reject(d.plan.id, undefined, (results[0] as { reason: RejectReason }).reason, d.req, d.headers);
@@ -179,10 +191,27 @@ export class Pipeline {
       url: d.url,
       headers: d.headers,
       body: d.body,
-      connection: { config: t.info.config, credentials: t.connection.credentials ?? {}, settings: t.info.settings },
+      connection: { config: t.info.config, credentials: t.connection.credentials ?? {}, settings: t.info.settings, ...d.connector },
       now: this.d.now(),
     };
     return verifyDelivery(d.spec.verify, input);
+  }
+
+  /** Verification with the connector-level secret alone; undefined when the manifest has none or the operator has not set it. */
+  private verifyConnectorLevel(d: Delivery): VerifyResult | undefined {
+    const secret = d.spec.connection?.secret;
+    if (!secret) return undefined;
+    const values = { config: {}, credentials: {}, settings: {}, ...d.connector };
+    let rendered = '';
+    try {
+      rendered = secret.render(values);
+    } catch {
+      rendered = '';
+    }
+    if (rendered === '') return undefined;
+    return verifyDelivery({ ...d.spec.verify, secret }, {
+      rawBody: d.req.rawBody, method: d.method, url: d.url, headers: d.headers, body: d.body, connection: values, now: this.d.now(),
+    });
   }
 
   /**
@@ -201,6 +230,11 @@ export class Pipeline {
         return reply(401, { error: 'unauthorized', reason });
       }
     }
+    return this.answerHandshake(d);
+  }
+
+  private async answerHandshake(d: Delivery): Promise<WebhookResponse> {
+    const hs = d.spec.handshake!;
     const value = hs.body ? plain(await this.safeEval(() => hs.body!.evaluate(d.exprInput), d.plan.id)) : undefined;
     return rawReply(hs.status, hs.contentType, value);
   }

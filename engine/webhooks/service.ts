@@ -25,6 +25,7 @@ import { processEvent } from './process.js';
 import { webhookUrl } from './request.js';
 import { ConnectionResolver } from './resolve.js';
 import { RejectionCounter, type RejectionCount } from './rejections.js';
+import { ConnectorSecrets } from './connector-secrets.js';
 import { createRequestRuntime, subscribe, unsubscribe, type SubscribeDeps, type SubscribeResult } from './subscribe.js';
 import type { EventPage, EventPublisher, ListEventsFilter, NormalizedEvent, WebhookEvent, WebhookRequest, WebhookResponse } from './types.js';
 import { WebhookWorker, type WorkerOptions } from './worker.js';
@@ -66,6 +67,8 @@ export interface WebhooksService {
   replay(id: string, opts?: { tenant?: string }): Promise<WebhookEvent>;
   list(filter: ListEventsFilter): Promise<EventPage>;
   get(id: string, opts?: { tenant?: string }): Promise<WebhookEvent | undefined>;
+  /** Operator-set secrets of connectors (`secrets:` in the manifest); sealed, never returned. */
+  readonly connectorSecrets: ConnectorSecrets;
   /** Operator-only: refused deliveries counted per connector, connection, reason and hour (no tenant, no body). */
   rejections(filter?: { connector?: string; since?: number; limit?: number }): Promise<RejectionCount[]>;
   /** Normalized events from `emit` routes; returns the unsubscribe function. */
@@ -111,10 +114,12 @@ export function createWebhooks(opts: WebhooksOptions): WebhooksService {
     process: (ev) => processEvent({ plan, connections: platform.connections, store, services }, ev),
   }, opts.worker);
   const rejections = new RejectionCounter(store);
+  const connectorSecrets = new ConnectorSecrets(store, platform.vault);
   const pipeline = new Pipeline({
     plan,
     resolver: new ConnectionResolver(platform.connections),
     rejections,
+    connectorSecrets,
     repo,
     committer: new GroupCommitter(store, repo),
     logger,
@@ -172,6 +177,7 @@ export function createWebhooks(opts: WebhooksOptions): WebhooksService {
       return scope ? repo.get(scope, id) : undefined;
     },
     rejections: (filter) => rejections.list(filter),
+    connectorSecrets,
     on(name, fn) {
       if (name !== 'event') throw new ConnectorError({ kind: 'validation', message: `unknown webhooks event "${String(name)}"; listen to "event"` });
       return listeners.add(fn);

@@ -142,4 +142,29 @@ describe('webhook tenancy: nobody receives another tenant\'s deliveries', () => 
     const all = JSON.stringify(await rt.running.platform.store.knex('webhook_events').select('payload'));
     expect(all).not.toContain('9001');
   });
+
+  it('with the operator\'s connector-level secret set, a shared-URL delivery is verified before any connection is chosen', async () => {
+    const OPERATOR = 'whsec_platform_connect_endpoint_31c';
+    expect((await rt.call('PUT', '/v1/connectors/stripe/secrets', { key: await rt.keyFor('alice'), body: { connect_webhook_secret: OPERATOR } })).status).toBe(403);
+    const bad = await rt.call('PUT', '/v1/connectors/stripe/secrets', { key: rt.adminKey, body: { webhook_secret: 'whsec_x' } });
+    expect(bad.status).toBe(422);
+    expect(bad.body.code).toBe('invalid_connector_secrets');
+    const set = await rt.call('PUT', '/v1/connectors/stripe/secrets', { key: rt.adminKey, body: { connect_webhook_secret: OPERATOR } });
+    expect(set.status, set.text).toBe(200);
+    expect(set.body).toMatchObject({ connector: 'stripe', set: ['connect_webhook_secret'] });
+    expect(set.text).not.toContain(OPERATOR);
+    expect((await rt.call('GET', '/v1/connectors/stripe/secrets', { key: rt.adminKey })).text).not.toContain(OPERATOR);
+
+    const payload = JSON.stringify({ id: 'evt_platform_1', object: 'event', type: 'customer.created', account: 'acct_1Alice', data: { object: { id: 'cus_P', object: 'customer' } } });
+    const ok = await rt.call('POST', '/v1/webhooks/stripe', { headers: stripeSign(payload, OPERATOR), raw: payload });
+    expect(ok.status, ok.text).toBe(200);
+    expect((await events('alice')).map((e) => e.provider_event_id)).toContain('evt_platform_1');
+    // The operator's secret is now the only one the shared URL accepts; a connection's own secret no longer does.
+    const other = JSON.stringify({ id: 'evt_platform_2', object: 'event', type: 'customer.created', account: 'acct_1Alice', data: { object: { id: 'cus_Q' } } });
+    expect((await rt.call('POST', '/v1/webhooks/stripe', { headers: stripeSign(other, ALICE_SECRET), raw: other })).status).toBe(401);
+    // Verified first, then routed: an account nobody proved is a 404, not a tenant's rejected row.
+    const stranger = JSON.stringify({ id: 'evt_platform_3', object: 'event', type: 'customer.created', account: 'acct_1Nobody', data: { object: { id: 'cus_R' } } });
+    expect((await rt.call('POST', '/v1/webhooks/stripe', { headers: stripeSign(stranger, OPERATOR), raw: stranger })).status).toBe(404);
+    for (const tenant of ['alice', 'mallory']) expect(JSON.stringify(await events(tenant))).not.toMatch(/evt_platform_[23]/);
+  });
 });

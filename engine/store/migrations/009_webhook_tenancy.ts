@@ -2,7 +2,8 @@
  * Webhook tenancy: the values a connection proved to the provider (learned from its token
  * or check response) that route connector-level deliveries to it; an operator-only count
  * of refused deliveries (no tenant, no body); and the sender's own id of a refused delivery,
- * kept apart from the dedupe key so a forged delivery can never shadow the real one.
+ * kept apart from the dedupe key so a forged delivery can never shadow the real one; and
+ * connector-level secrets the operator sets once (sealed like OAuth apps).
  */
 import type { Knex } from 'knex';
 
@@ -35,9 +36,16 @@ export async function up(knex: Knex): Promise<void> {
   await knex.schema.alterTable('webhook_events', (t) => {
     t.string('sender_event_id', 500);
   });
+  // Operator-set secrets of a connector (a Connect endpoint's or an app's signing secret); id = connector id.
+  await knex.schema.createTable('connector_secrets', (t) => {
+    t.string('id', 200).primary();
+    t.text('secrets').notNullable(); // sealed JSON object
+    t.bigInteger('updated_at').notNullable();
+  });
 }
 
 export async function down(knex: Knex): Promise<void> {
+  await knex.schema.dropTable('connector_secrets');
   await knex.schema.alterTable('webhook_events', (t) => t.dropColumn('sender_event_id'));
   await knex.schema.dropTable('webhook_rejections');
   await knex.schema.dropTable('connection_routes');
