@@ -26,6 +26,9 @@ export function routeValues(values: Record<string, unknown> | undefined): Array<
 }
 
 export class ConnectionRoutesRepo {
+  /** Bumped by every write of this process, so an index built before it is rebuilt at once. */
+  version = 0;
+
   constructor(private readonly store: Store) {}
 
   private db(reason: string) {
@@ -38,12 +41,14 @@ export class ConnectionRoutesRepo {
       connection_id: owner.connectionId, setting, tenant: owner.tenant, connector: owner.connector, value, source, proven_at: this.store.now(),
     }));
     if (rows.length === 0) return;
+    this.version++;
     await this.db('record what a connection proved to its provider').from('connection_routes').insert(rows)
       .onConflict(['connection_id', 'setting']).merge(['value', 'source', 'proven_at', 'tenant', 'connector']);
   }
 
   /** Forgets every proven value (credentials changed without a new proof, or disconnected). */
   async clear(connectionId: string): Promise<void> {
+    this.version++;
     await this.db('forget what a connection proved').from('connection_routes').where('connection_id', connectionId).delete();
   }
 

@@ -4,7 +4,8 @@
  * setting value the manifest's `connection.match` takes from the event. Config and settings
  * a tenant typed never count, so nobody can claim another tenant's provider account. The value → connections index is rebuilt at
  * most once a second on a miss, so a flood of unknown values cannot turn every request into
- * a scan, and a newly created connection is found within a second. Resolved connections
+ * a scan, and a newly created connection is found within a second; a proof this process
+ * drops or adds rebuilds it at once, one another process drops within five seconds. Resolved connections
  * (decrypted credentials included) are reused for a moment, since opening them costs more
  * than storing the event; a verification that fails on a reused one is retried with a fresh
  * copy, so a rotated secret takes effect at once.
@@ -16,10 +17,13 @@ interface Index {
   byValue: Map<string, string[]>;
   all: string[];
   builtAt: number;
+  version: number;
 }
 
 const REBUILD_MS = 1000;
 const REUSE_MS = 2000;
+/** A hit is served from an index at most this old, so a proof dropped by another process stops routing soon. */
+const MAX_AGE_MS = 5000;
 
 export interface Resolved extends ResolvedStoredConnection {
   /** True when this copy was reused rather than just read. */
@@ -96,8 +100,9 @@ export class ConnectionResolver {
     const key = `${connector}\u0000${setting}`;
     const cur = this.indexes.get(key);
     const now = Date.now();
-    if (cur && (!refresh || now - cur.builtAt < REBUILD_MS)) return cur;
-    const index = { ...(await this.connections.routes.index(connector, setting)), builtAt: now };
+    const version = this.connections.routes.version;
+    if (cur && cur.version === version && now - cur.builtAt < (refresh ? REBUILD_MS : MAX_AGE_MS)) return cur;
+    const index = { ...(await this.connections.routes.index(connector, setting)), builtAt: now, version };
     this.indexes.set(key, index);
     return index;
   }

@@ -167,4 +167,16 @@ describe('webhook tenancy: nobody receives another tenant\'s deliveries', () => 
     expect((await rt.call('POST', '/v1/webhooks/stripe', { headers: stripeSign(stranger, OPERATOR), raw: stranger })).status).toBe(404);
     for (const tenant of ['alice', 'mallory']) expect(JSON.stringify(await events(tenant))).not.toMatch(/evt_platform_[23]/);
   });
+
+  it('new credentials without a new check drop the proof: the connection stops receiving connector-level deliveries', async () => {
+    const patched = await rt.call('PATCH', `/v1/connections/${conns.alice}`, { key: await rt.keyFor('alice'), body: { credentials: { api_key: 'sk_test_mallory' }, merge_credentials: true, skip_check: true } });
+    expect(patched.status, patched.text).toBe(200);
+    const payload = JSON.stringify({ id: 'evt_after_patch', object: 'event', type: 'customer.created', account: 'acct_1Alice', data: { object: { id: 'cus_Z' } } });
+    expect((await rt.call('POST', '/v1/webhooks/stripe', { headers: stripeSign(payload, 'whsec_platform_connect_endpoint_31c'), raw: payload })).status).toBe(404);
+    // A check with the new key proves another account: routing follows the provider, not the tenant.
+    const rechecked = await rt.call('PATCH', `/v1/connections/${conns.alice}`, { key: await rt.keyFor('alice'), body: { name: 'main' } });
+    expect(rechecked.status, rechecked.text).toBe(200);
+    expect(rechecked.body.settings).toMatchObject({ account_id: 'acct_1Mallory' });
+    expect((await rt.call('POST', '/v1/webhooks/stripe', { headers: stripeSign(payload, 'whsec_platform_connect_endpoint_31c'), raw: payload })).status).toBe(404);
+  });
 });
