@@ -179,4 +179,28 @@ describe('webhook tenancy: nobody receives another tenant\'s deliveries', () => 
     expect(rechecked.body.settings).toMatchObject({ account_id: 'acct_1Mallory' });
     expect((await rt.call('POST', '/v1/webhooks/stripe', { headers: stripeSign(payload, 'whsec_platform_connect_endpoint_31c'), raw: payload })).status).toBe(404);
   });
+
+  it("HubSpot's connector-level URL verifies with the operator's OAuth app client secret, before resolution", async () => {
+    const { OAuthApps } = await import('../../engine/oauth/apps.js');
+    const platform = rt.running.platform;
+    await new OAuthApps(platform.store, platform.vault, {}).set('hubspot', { clientId: 'hs-app', clientSecret: 'operator-app-secret-4f1' });
+    const batch = [{ eventId: 10, subscriptionId: 7, portalId: 222, occurredAt: 1_700_000_000_010, subscriptionType: 'contact.creation', attemptNumber: 0, objectId: 6010 }];
+    const body = JSON.stringify(batch);
+    const send = (secret: string) => {
+      const ts = String(Date.now());
+      const sig = createHmac('sha256', secret).update(`POST${rt.url}/v1/webhooks/hubspot${body}${ts}`).digest('base64');
+      return rt.call('POST', '/v1/webhooks/hubspot', { headers: { 'content-type': 'application/json', 'x-hubspot-signature-v3': sig, 'x-hubspot-request-timestamp': ts }, raw: body });
+    };
+    // The app record is read at most every two seconds; poll until this process sees it.
+    const until = Date.now() + 10_000;
+    let res = await send('operator-app-secret-4f1');
+    while (res.status !== 200 && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 100));
+      res = await send('operator-app-secret-4f1');
+    }
+    expect(res.status, res.text).toBe(200);
+    expect((await events('bob')).map((e) => e.payload?.objectId)).toContain(6010);
+    // A connection's own client secret no longer verifies the shared URL.
+    expect((await send(APP_SECRET)).status).toBe(401);
+  });
 });
