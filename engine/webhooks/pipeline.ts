@@ -25,6 +25,21 @@ import { notFound, rawReply, reply, truthy } from './reply.js';
 import type { RejectReason, VerifyResult, WebhookRequest, WebhookResponse } from './types.js';
 import { verifyDelivery } from './verify/registry.js';
 import type { VerifyInput } from './verify/types.js';
+import { templateVariables } from '../template.js';
+
+const CONNECTION_ROOTS = new Set(['credentials', 'config', 'settings']);
+const connectorLevel = new WeakMap<PlanWebhooks, boolean>();
+
+/** True when the per-connection secret reads only connector-level values (one secret for every connection). */
+function sharedSecret(spec: PlanWebhooks): boolean {
+  let v = connectorLevel.get(spec);
+  if (v === undefined) {
+    const src = spec.verify.secret?.source;
+    v = src !== undefined && !templateVariables(src).some((name) => CONNECTION_ROOTS.has(name.split('.')[0]));
+    connectorLevel.set(spec, v);
+  }
+  return v;
+}
 
 export interface PipelineDeps {
   plan(connector: string): Plan | undefined;
@@ -112,8 +127,23 @@ export class Pipeline {
       await this.reject(d.plan.id, targets[0], result.reason, d.req, d.headers, d.body);
       return reply(401, { error: 'unauthorized', reason: result.reason });
     }
-    const events = await this.events(d);
-    return this.store(d, [{ target: targets[0], events }], events.length, 0);
+    let events = await this.events(d);
+    let refused = 0;
+    // A secret shared by every connection proves the provider sent it, not to whom: a delivery
+    // replayed to another tenant's URL keeps only the events of accounts this connection proved.
+    if (d.spec.connection && sharedSecret(d.spec)) {
+      const conn = d.spec.connection;
+      const proven = (await this.d.resolver.proven(targets[0].info.id))[conn.setting];
+      const own: IdentifiedEvent[] = [];
+      for (const e of events) {
+        const value = scalarText(await this.safeEval(() => conn.match.evaluate({ ...d.exprInput, event: e.event }), d.plan.id));
+        if (proven !== undefined && value === proven) own.push(e);
+      }
+      refused = events.length - own.length;
+      if (own.length === 0 && refused > 0) return notFound(`no event of this delivery belongs to ${d.plan.id} connection "${targets[0].info.id}"`);
+      events = own;
+    }
+    return this.store(d, [{ target: targets[0], events }], events.length + refused, refused);
   }
 
   /**
