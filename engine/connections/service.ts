@@ -12,6 +12,7 @@ import type { Store } from '../store/store.js';
 import type { TenantScope } from '../store/scope.js';
 import { ConnectionsRepo, type ConnectionInfo, type ConnectionStatus } from '../store/connections.js';
 import { newId } from '../store/ids.js';
+import { ConnectionRoutesRepo, type RouteSource } from '../store/connection-routes.js';
 import type { EngineSeam } from './seam.js';
 
 /** A connection id (its tenant is looked up) or an id with the tenant the caller acts for. */
@@ -25,6 +26,11 @@ export interface CreateConnectionInput {
   config?: Record<string, unknown>;
   credentials?: Record<string, unknown>;
   settings?: Record<string, unknown>;
+  /**
+   * Settings the platform learned from the provider (an OAuth token response), merged into
+   * `settings` and trusted to route connector-level webhooks. Never pass values a user typed.
+   */
+  learned?: Record<string, unknown>;
   /** Store without running the connector's check request (validation still applies). */
   skipCheck?: boolean;
 }
@@ -37,6 +43,8 @@ export interface UpdateConnectionInput {
   credentials?: Record<string, unknown>;
   mergeCredentials?: boolean;
   settings?: Record<string, unknown>;
+  /** As on create: settings learned from the provider with these credentials. */
+  learned?: Record<string, unknown>;
   skipCheck?: boolean;
 }
 
@@ -85,6 +93,8 @@ export class ConnectionService {
   /** Bumped by every write: a read that started before a write must not fill the cache after it. */
   private writes = 0;
   private readonly loading = new Map<string, { writes: number; promise: Promise<Loaded> }>();
+  /** What each connection proved to its provider: the only values connector-level webhooks route by. */
+  readonly routes: ConnectionRoutesRepo;
 
   constructor(
     private readonly store: Store,
@@ -92,6 +102,13 @@ export class ConnectionService {
     private readonly engine: EngineSeam,
   ) {
     this.repo = repo;
+    this.routes = new ConnectionRoutesRepo(store);
+  }
+
+  /** The check, returning the settings the manifest learns from its response. */
+  private async runCheck(connection: Connection): Promise<Record<string, unknown> | undefined> {
+    const result = (await this.engine.check(connection)) as { settings?: Record<string, unknown> } | undefined;
+    return result?.settings;
   }
 
   private plan(connector: string): Plan {
@@ -119,14 +136,15 @@ export class ConnectionService {
       auth: input.auth,
       config: input.config ?? {},
       credentials: input.credentials ?? {},
-      settings: input.settings ?? {},
+      settings: { ...input.settings, ...input.learned },
     };
     const scope = this.store.scope(input.tenant);
     if (await this.repo.findByName(scope, plan.id, input.name)) {
       throw new ConnectorError({ kind: 'conflict', connector: plan.id, message: `tenant "${input.tenant}" already has a ${plan.id} connection named "${input.name}"` });
     }
     resolveConnection(plan, connection);
-    if (!input.skipCheck) await this.engine.check(connection);
+    const checked = input.skipCheck ? undefined : await this.runCheck(connection);
+    if (checked) connection.settings = { ...connection.settings, ...checked };
     const inserted = await this.repo.insert(scope, {
       id,
       connector: plan.id,
@@ -137,6 +155,9 @@ export class ConnectionService {
       settings: connection.settings,
       status: 'active',
     });
+    const owner = { tenant: input.tenant, connector: plan.id, connectionId: id };
+    await this.routes.merge(owner, input.learned, 'token');
+    await this.routes.merge(owner, checked, 'check');
     if (!this.lifecycle.afterCreate) return inserted;
     try {
       await this.lifecycle.afterCreate({ tenant: input.tenant, id });
@@ -269,10 +290,12 @@ export class ConnectionService {
       auth: patch.auth ?? connection.auth,
       config: patch.config ?? connection.config,
       credentials,
-      settings: patch.settings ?? connection.settings,
+      settings: { ...(patch.settings ?? connection.settings), ...patch.learned },
     };
     resolveConnection(plan, next);
-    if (!patch.skipCheck) await this.engine.check(next);
+    const checked = patch.skipCheck ? undefined : await this.runCheck(next);
+    if (checked) next.settings = { ...next.settings, ...checked };
+    const learned = patch.learned !== undefined || checked !== undefined;
     // The check may have refreshed an OAuth token in place (next.credentials replaced).
     const credentialsChanged = patch.credentials !== undefined || next.credentials !== credentials;
     const updated = await this.repo.update(scope, info.id, {
@@ -280,12 +303,29 @@ export class ConnectionService {
       auth: patch.auth,
       config: patch.config,
       credentials: credentialsChanged ? next.credentials : undefined,
-      settings: patch.settings,
+      settings: patch.settings !== undefined || learned ? next.settings : undefined,
       // A connection that passes its check again is usable again.
       status: info.status === 'error' && !patch.skipCheck ? 'active' : undefined,
     });
+    // A proof holds for the credentials it was made with: new credentials, auth or config
+    // without a new check (or token) leave the connection unroutable until it proves again.
+    const owner = { tenant: scope.tenant, connector: info.connector, connectionId: info.id };
+    const changed = patch.credentials !== undefined || patch.auth !== undefined || patch.config !== undefined;
+    if (changed) await this.routes.clear(info.id);
+    await this.routes.merge(owner, patch.learned, 'token');
+    await this.routes.merge(owner, checked, 'check');
     this.forget({ tenant: scope.tenant, id: info.id });
     return updated!;
+  }
+
+  /** Records settings a successful check outside this service (the consent flow's) learned. */
+  async learn(scope: TenantScope, id: string, settings: Record<string, unknown> | undefined, source: RouteSource): Promise<void> {
+    if (!settings || Object.keys(settings).length === 0) return;
+    const info = await this.repo.get(scope, id);
+    if (!info || info.status === 'disconnected') return;
+    await this.repo.update(scope, id, { settings: { ...info.settings, ...settings } });
+    await this.routes.merge({ tenant: scope.tenant, connector: info.connector, connectionId: id }, settings, source);
+    this.forget({ tenant: scope.tenant, id });
   }
 
   /** Wipes the credentials and keeps the row (its runs and records stay attributable). */
@@ -295,6 +335,7 @@ export class ConnectionService {
     // a user from disconnecting (the hook logs the failure).
     await this.lifecycle.beforeDisconnect?.({ tenant: scope.tenant, id }).catch(() => undefined);
     const updated = await this.repo.update(scope, id, { credentials: null, status: 'disconnected' });
+    await this.routes.clear(id);
     this.forget({ tenant: scope.tenant, id });
     if (!updated) throw notFound(id);
     return updated;
@@ -327,6 +368,8 @@ export class ConnectionService {
       credentials: { ...current, ...credentials },
       settings: settings ? { ...info.settings, ...settings } : undefined,
     });
+    // A refreshed token's response is the provider's word, like the first one.
+    if (settings) await this.routes.merge({ tenant: connection.tenant, connector: info.connector, connectionId: connection.id }, settings, 'token');
     this.forget({ tenant: connection.tenant, id: connection.id });
   }
 }

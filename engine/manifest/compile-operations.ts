@@ -20,6 +20,9 @@ export function compileCheck(ctx: CompileContext, m: Obj): PlanCheck | undefined
     request: compileRequest(ctx, c.request as Obj, ['check', 'request']),
     http: compileHttp(ctx, layersFor(m, c.http, ['check', 'http'])),
     ...opt('output', ctx.optExpr(['check', 'output'], c.output)),
+    ...(isPlainObject(c.settings)
+      ? { settings: Object.fromEntries(Object.entries(c.settings).map(([k, v]) => [k, ctx.expr(['check', 'settings', k], String(v))])) }
+      : {}),
   };
 }
 

@@ -91,7 +91,13 @@ export function compileWebhooks(ctx: CompileContext, manifest: Obj): PlanWebhook
       },
     } : {}),
     verify: compileVerify(ctx, obj(w.verify), [...base, 'verify']),
-    ...(connection ? { connection: { match: ctx.expr([...base, 'connection', 'match'], String(connection.match)), setting: String(connection.setting) } } : {}),
+    ...(connection ? {
+      connection: {
+        match: ctx.expr([...base, 'connection', 'match'], String(connection.match)),
+        setting: String(connection.setting),
+        ...(str(connection.secret) !== undefined ? { secret: ctx.template([...base, 'connection', 'secret'], connection.secret as string) } : {}),
+      },
+    } : {}),
     ...(str(w.events) !== undefined ? { events: ctx.expr([...base, 'events'], w.events as string) } : {}),
     id: ctx.expr([...base, 'id'], String(w.id)),
     type: ctx.expr([...base, 'type'], String(w.type)),

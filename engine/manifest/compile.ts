@@ -29,6 +29,7 @@ function buildPlan(ctx: CompileContext, m: Obj, file: string): Plan {
   const configSchema = isPlainObject(m.config) ? m.config : undefined;
   const credentialsSchema = mergeObjectSchemas(m.credentials, undefined);
   const settingsSchema = isPlainObject(m.settings) ? m.settings : undefined;
+  const secretsSchema = isPlainObject(m.secrets) ? m.secrets : undefined;
   const validateConfig = compileSchema(ctx, configSchema, ['config']);
   const check = compileCheck(ctx, m);
   const webhooks = compileWebhooks(ctx, m);
@@ -47,6 +48,7 @@ function buildPlan(ctx: CompileContext, m: Obj, file: string): Plan {
     ...(validateConfig ? { validateConfig } : {}),
     ...(credentialsSchema ? { credentialsSchema } : {}),
     ...(settingsSchema ? { settingsSchema } : {}),
+    ...(secretsSchema ? { secretsSchema } : {}),
     auth: compileAuth(ctx, m),
     http: compileHttp(ctx, layersFor(m, undefined, [])),
     ...(check ? { check } : {}),

@@ -28,8 +28,9 @@ export const ROOTS = {
   streamRequest: ['config', 'settings', 'state'],
   childStreamRequest: ['config', 'settings', 'state', 'parent'],
   checkRequest: ['config', 'settings'],
-  signed: ['raw_body', 'timestamp', 'method', 'url', 'headers', 'body', 'config', 'credentials', 'settings'],
-  verifySecret: ['credentials', 'config', 'settings'],
+  signed: ['raw_body', 'timestamp', 'method', 'url', 'headers', 'body', 'config', 'credentials', 'settings', 'secrets', 'app'],
+  verifySecret: ['credentials', 'config', 'settings', 'secrets', 'app'],
+  connectorSecret: ['secrets', 'app'],
   subscribeRequest: ['config', 'settings', 'credentials', 'webhook_url', 'secret'],
   cursorInitial: ['config'],
 } as const;
@@ -123,6 +124,7 @@ export function collectFields(m: Record<string, unknown>): Field[] {
     requestFields(m.check.request, ['check', 'request'], ROOTS.checkRequest, 'check request', sink);
     httpFields(m.check.http, ['check', 'http'], sink);
     expr(sink, m.check, ['check'], ['output']);
+    eachEntry(m.check.settings, (k) => expr(sink, m.check, ['check'], ['settings', k]));
   }
   eachEntry(m.actions, (name, a) => {
     if (!isPlainObject(a)) return;
@@ -150,6 +152,7 @@ export function collectFields(m: Record<string, unknown>): Field[] {
       tpl(sink, w.verify.secret, [...base, 'verify', 'secret'], ROOTS.verifySecret, 'webhook secret');
       tpl(sink, w.verify.signed, [...base, 'verify', 'signed'], ROOTS.signed, 'signed payload');
     }
+    if (isPlainObject(w.connection)) tpl(sink, w.connection.secret, [...base, 'connection', 'secret'], ROOTS.connectorSecret, 'connector-level webhook secret');
     if (Array.isArray(w.routes)) w.routes.forEach((r, i) => { for (const rel of ROUTE_EXPRS) expr(sink, r, [...base, 'routes', i], rel); });
     for (const op of ['subscribe', 'unsubscribe'] as const) {
       const block = w[op];

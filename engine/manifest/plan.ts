@@ -129,6 +129,8 @@ export interface PlanCheck {
   request: PlanRequest;
   http: PlanHttp;
   output?: CompiledExpr;
+  /** Settings learned from the check response (setting → JSONata over the body): proven account ids. */
+  settings?: Readonly<Record<string, CompiledExpr>>;
 }
 
 export interface PlanAction {
@@ -194,7 +196,8 @@ export interface PlanRoute {
 export interface PlanWebhooks {
   handshake?: { when: CompiledExpr; status: number; contentType: string; body?: CompiledExpr; verify: boolean };
   verify: PlanVerify;
-  connection?: { match: CompiledExpr; setting: string };
+  /** `secret`: the connector-level URL's signing secret from `secrets`/`app` only; verified before any connection is chosen. */
+  connection?: { match: CompiledExpr; setting: string; secret?: CompiledTemplate };
   events?: CompiledExpr;
   id: CompiledExpr;
   type: CompiledExpr;
@@ -216,6 +219,8 @@ export interface Plan {
   validateConfig?: ValidateFunction;
   credentialsSchema?: object;
   settingsSchema?: object;
+  /** Operator-set secrets of the connector (`secrets:`), available to webhook verification as `secrets`. */
+  secretsSchema?: object;
   auth: PlanAuth;
   http: PlanHttp;
   check?: PlanCheck;

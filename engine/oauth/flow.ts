@@ -251,7 +251,8 @@ export class OAuthFlow {
     }
     const { scope, connection } = await this.deps.connections.resolve({ tenant: st.tenant, id });
     try {
-      await this.deps.engine.check(connection);
+      const checked = (await this.deps.engine.check(connection)) as { settings?: Record<string, unknown> } | undefined;
+      await this.deps.connections.learn(scope, id, checked?.settings, 'check');
       await this.deps.connections.markActive(scope, id);
     } catch (err) {
       await this.deps.connections.markError(scope, id, err, connection);
@@ -281,7 +282,8 @@ export class OAuthFlow {
         auth: method.name,
         config: st.config,
         credentials: connectionCredentials(method, connection.credentials ?? {}, app, exchanged.credentials),
-        settings: withoutUndefined({ ...info.settings, ...exchanged.settings }),
+        settings: info.settings,
+        learned: withoutUndefined(exchanged.settings),
         skipCheck: true,
       });
       return id;
@@ -295,7 +297,7 @@ export class OAuthFlow {
         auth: method.name,
         config,
         credentials: connectionCredentials(method, {}, app, exchanged.credentials),
-        settings: withoutUndefined(exchanged.settings),
+        learned: withoutUndefined(exchanged.settings),
         skipCheck: true,
       });
       return info.id;

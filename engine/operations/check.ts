@@ -8,6 +8,8 @@ export interface CheckResult {
   ok: true;
   /** What the manifest's `check.output` reports about the account. */
   output?: unknown;
+  /** Settings the manifest's `check.settings` took from the response (the provider's own word). */
+  settings?: Record<string, unknown>;
 }
 
 /**
@@ -20,6 +22,15 @@ export async function check(rt: OperationRuntime, rc: ResolvedConnection, signal
   if (!spec) return { ok: true };
   const request = await renderRequest(spec.request, spec.http, { ...rc.base }, { baseUrl: rc.connection.baseUrl });
   const res = await rt.send(rc, request, { http: spec.http, operation: 'check', signal });
-  if (!spec.output) return { ok: true };
-  return { ok: true, output: plain(await spec.output.evaluate(res.body, { headers: res.headers, status: res.status })) };
+  const vars = { headers: res.headers, status: res.status };
+  let settings: Record<string, unknown> | undefined;
+  for (const [k, e] of Object.entries(spec.settings ?? {})) {
+    const v = plain(await e.evaluate(res.body, vars));
+    if (v !== undefined && v !== null) (settings ??= {})[k] = v;
+  }
+  return {
+    ok: true,
+    ...(spec.output ? { output: plain(await spec.output.evaluate(res.body, vars)) } : {}),
+    ...(settings ? { settings } : {}),
+  };
 }

@@ -13,6 +13,7 @@ export const SEALED_COLUMNS: readonly SealedColumn[] = [
   { table: 'oauth_states', column: 'code_verifier' },
   { table: 'oauth_apps', column: 'client_secret' },
   { table: 'subscriptions', column: 'secret' },
+  { table: 'connector_secrets', column: 'secrets' },
 ];
 
 export function sealContext(table: string, column: string, id: string): string {

@@ -6,7 +6,7 @@
 import type { Knex } from 'knex';
 import type { Store } from '../store/store.js';
 import type { Db, TenantScope } from '../store/scope.js';
-import { fromJson } from '../store/json.js';
+import { fromJson, toJson } from '../store/json.js';
 import { newId } from '../store/ids.js';
 import { decodeCursor, encodeCursor, SUMMARY_COLUMNS, timeOf, toEvent, type Row } from './rows.js';
 import type { EventPage, ListEventsFilter, RejectReason, WebhookEvent } from './types.js';
@@ -116,12 +116,16 @@ export class WebhookEventsRepo {
     return results;
   }
 
-  /** A refused delivery, kept for the event log and never processed. */
-  async insertRejected(scope: TenantScope, r: { connector: string; connectionId?: string; reason: RejectReason; error: string; payloadText: string; headersText: string }): Promise<string> {
+  /**
+   * A refused delivery in its connection's log, never processed: what it looked like, never
+   * its body. Its dedupe key is its own row id, so a forged delivery can never make the real
+   * one a duplicate; the id the sender claimed is kept apart (`sender_event_id`).
+   */
+  async insertRejected(scope: TenantScope, r: { connector: string; connectionId: string; reason: RejectReason; error: string; senderEventId?: string; bodyBytes: number; headerNames: string[] }): Promise<string> {
     const id = newId('whe');
     await scope.insert('webhook_events', {
-      id, connector: r.connector, connection_id: r.connectionId ?? null, provider_event_id: id, type: null,
-      payload: r.payloadText, headers: r.headersText, status: 'rejected', reason: r.reason, error: r.error,
+      id, connector: r.connector, connection_id: r.connectionId, provider_event_id: id, sender_event_id: r.senderEventId ?? null, type: null,
+      payload: toJson({ body_bytes: r.bodyBytes, header_names: r.headerNames }), headers: null, status: 'rejected', reason: r.reason, error: r.error,
       attempts: 0, received_at: this.store.now(),
     });
     return id;

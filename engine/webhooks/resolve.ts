@@ -1,26 +1,29 @@
 /**
- * Which connection a delivery belongs to: the one named in a per-connection URL, or, for a
- * connector-level URL, those whose setting (or config field) equals the value the manifest's
- * `connection.match` takes from the payload. The value → connections index is rebuilt at
+ * Which connection an event belongs to: the one named in a per-connection URL, or, for a
+ * connector-level URL, those that proved to the provider (token or check response) the
+ * setting value the manifest's `connection.match` takes from the event. Config and settings
+ * a tenant typed never count, so nobody can claim another tenant's provider account. The value → connections index is rebuilt at
  * most once a second on a miss, so a flood of unknown values cannot turn every request into
- * a scan, and a newly created connection is found within a second. Resolved connections
+ * a scan, and a newly created connection is found within a second; a proof this process
+ * drops or adds rebuilds it at once, one another process drops within five seconds. Resolved connections
  * (decrypted credentials included) are reused for a moment, since opening them costs more
  * than storing the event; a verification that fails on a reused one is retried with a fresh
  * copy, so a rotated secret takes effect at once.
  */
 import { isConnectorError } from '../errors.js';
 import type { ConnectionService, ResolvedStoredConnection } from '../connections/service.js';
-import { fromJson } from '../store/json.js';
-import type { Store } from '../store/store.js';
 
 interface Index {
   byValue: Map<string, string[]>;
   all: string[];
   builtAt: number;
+  version: number;
 }
 
 const REBUILD_MS = 1000;
 const REUSE_MS = 2000;
+/** A hit is served from an index at most this old, so a proof dropped by another process stops routing soon. */
+const MAX_AGE_MS = 5000;
 
 export interface Resolved extends ResolvedStoredConnection {
   /** True when this copy was reused rather than just read. */
@@ -33,7 +36,7 @@ export class ConnectionResolver {
   private readonly indexes = new Map<string, Index>();
   private readonly recent = new Map<string, { at: number; value: Promise<ResolvedStoredConnection | undefined> }>();
 
-  constructor(private readonly store: Store, private readonly connections: ConnectionService) {}
+  constructor(private readonly connections: ConnectionService) {}
 
   /** A live connection of `connector` by id, or undefined. */
   async byId(connector: string, id: string, opts: { fresh?: boolean } = {}): Promise<Resolved | undefined> {
@@ -97,21 +100,15 @@ export class ConnectionResolver {
     const key = `${connector}\u0000${setting}`;
     const cur = this.indexes.get(key);
     const now = Date.now();
-    if (cur && (!refresh || now - cur.builtAt < REBUILD_MS)) return cur;
-    const rows = await this.store.unscoped('find the connection a connector-level webhook belongs to, in any tenant')
-      .from('connections').select('id', 'config', 'settings')
-      .where('connector', connector).whereNot('status', 'disconnected').orderBy('created_at').orderBy('id');
-    const byValue = new Map<string, string[]>();
-    for (const r of rows) {
-      const settings = fromJson<Record<string, unknown>>(r.settings, {});
-      const config = fromJson<Record<string, unknown>>(r.config, {});
-      const v = settings[setting] ?? config[setting];
-      if (v === undefined || v === null || v === '' || typeof v === 'object') continue;
-      const k = String(v);
-      byValue.set(k, [...(byValue.get(k) ?? []), r.id]);
-    }
-    const index = { byValue, all: rows.map((r: { id: string }) => r.id), builtAt: now };
+    const version = this.connections.routes.version;
+    if (cur && cur.version === version && now - cur.builtAt < (refresh ? REBUILD_MS : MAX_AGE_MS)) return cur;
+    const index = { ...(await this.connections.routes.index(connector, setting)), builtAt: now, version };
     this.indexes.set(key, index);
     return index;
+  }
+
+  /** What `id` proved to its provider (the values connector-level deliveries route by). */
+  proven(id: string): Promise<Record<string, string>> {
+    return this.connections.routes.of(id);
   }
 }

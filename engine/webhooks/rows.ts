@@ -6,7 +6,7 @@ import type { RejectReason, WebhookEvent, WebhookEventStatus } from './types.js'
 export type Row = Record<string, any>;
 
 export const SUMMARY_COLUMNS = [
-  'id', 'tenant', 'connector', 'connection_id', 'provider_event_id', 'type', 'status', 'reason', 'error',
+  'id', 'tenant', 'connector', 'connection_id', 'provider_event_id', 'sender_event_id', 'type', 'status', 'reason', 'error',
   'attempts', 'received_at', 'processed_at', 'next_attempt_at',
 ];
 
@@ -15,7 +15,8 @@ export function toEvent(r: Row, withPayload: boolean): WebhookEvent {
     id: r.id,
     tenant: r.tenant,
     connector: r.connector,
-    providerEventId: r.provider_event_id,
+    // A refused delivery shows the id its sender claimed (when it named one), not the row's own.
+    providerEventId: r.sender_event_id ?? r.provider_event_id,
     status: r.status as WebhookEventStatus,
     attempts: Number(r.attempts),
     receivedAt: iso(r.received_at)!,

@@ -24,6 +24,8 @@ import { Pipeline } from './pipeline.js';
 import { processEvent } from './process.js';
 import { webhookUrl } from './request.js';
 import { ConnectionResolver } from './resolve.js';
+import { RejectionCounter, type RejectionCount } from './rejections.js';
+import { ConnectorSecrets } from './connector-secrets.js';
 import { createRequestRuntime, subscribe, unsubscribe, type SubscribeDeps, type SubscribeResult } from './subscribe.js';
 import type { EventPage, EventPublisher, ListEventsFilter, NormalizedEvent, WebhookEvent, WebhookRequest, WebhookResponse } from './types.js';
 import { WebhookWorker, type WorkerOptions } from './worker.js';
@@ -65,6 +67,10 @@ export interface WebhooksService {
   replay(id: string, opts?: { tenant?: string }): Promise<WebhookEvent>;
   list(filter: ListEventsFilter): Promise<EventPage>;
   get(id: string, opts?: { tenant?: string }): Promise<WebhookEvent | undefined>;
+  /** Operator-set secrets of connectors (`secrets:` in the manifest); sealed, never returned. */
+  readonly connectorSecrets: ConnectorSecrets;
+  /** Operator-only: refused deliveries counted per connector, connection, reason and hour (no tenant, no body). */
+  rejections(filter?: { connector?: string; since?: number; limit?: number }): Promise<RejectionCount[]>;
   /** Normalized events from `emit` routes; returns the unsubscribe function. */
   on(name: 'event', fn: EventListener): () => void;
   setPublisher(publisher: EventPublisher | undefined): void;
@@ -107,9 +113,13 @@ export function createWebhooks(opts: WebhooksOptions): WebhooksService {
     logger,
     process: (ev) => processEvent({ plan, connections: platform.connections, store, services }, ev),
   }, opts.worker);
+  const rejections = new RejectionCounter(store);
+  const connectorSecrets = new ConnectorSecrets(store, platform.vault);
   const pipeline = new Pipeline({
     plan,
-    resolver: new ConnectionResolver(store, platform.connections),
+    resolver: new ConnectionResolver(platform.connections),
+    rejections,
+    connectorSecrets,
     repo,
     committer: new GroupCommitter(store, repo),
     logger,
@@ -166,6 +176,8 @@ export function createWebhooks(opts: WebhooksOptions): WebhooksService {
       const scope = await scopeOf(id, o.tenant);
       return scope ? repo.get(scope, id) : undefined;
     },
+    rejections: (filter) => rejections.list(filter),
+    connectorSecrets,
     on(name, fn) {
       if (name !== 'event') throw new ConnectorError({ kind: 'validation', message: `unknown webhooks event "${String(name)}"; listen to "event"` });
       return listeners.add(fn);

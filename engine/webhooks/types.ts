@@ -41,7 +41,7 @@ export interface WebhookEvent {
   tenant: string;
   connector: string;
   connectionId?: string;
-  /** The provider's event id (dedupe key); a rejected delivery carries its own row id here. */
+  /** The provider's event id (dedupe key); a rejected delivery: the id its sender claimed, else its own row id. */
   providerEventId: string;
   type?: string;
   status: WebhookEventStatus;
@@ -51,7 +51,7 @@ export interface WebhookEvent {
   receivedAt: string;
   processedAt?: string;
   nextAttemptAt?: string;
-  /** The event (or, for a rejected delivery, the raw body as text). Only from `get`. */
+  /** The event (for a rejected delivery: `{ body_bytes, header_names }`, never the body). Only from `get`. */
   payload?: unknown;
   /** The whole delivery body when the event was split out of it. Only from `get`. */
   body?: unknown;

@@ -77,13 +77,14 @@ export async function startIntakeWorld(opts: Parameters<typeof startRuntime>[0] 
   mkdirSync(path.join(dir, 'stdhooks'));
   writeFileSync(path.join(dir, 'stdhooks', 'connector.yaml'), STD_CONNECTOR);
   const rt = await startRuntime({ connectorsDir: dir, ...opts });
-  const create = async (connector: string, input: { config?: Record<string, unknown>; credentials: Record<string, unknown>; settings?: Record<string, unknown>; auth?: string }) =>
+  // `learned` stands for the token response: the only way a connector-level delivery routes to a connection.
+  const create = async (connector: string, input: { config?: Record<string, unknown>; credentials: Record<string, unknown>; learned?: Record<string, unknown>; auth?: string }) =>
     (await rt.running.platform.connections.create({ tenant: TENANT, connector, name: `${connector}-main`, skipCheck: true, ...input })).id;
   const conns: Connections = {
     github: await create('github', { config: { owner: 'octocat', repo: 'hello' }, auth: 'token', credentials: { token: 'ghp_test', webhook_secret: SECRETS.github } }),
-    stripe: await create('stripe', { auth: 'api_key', credentials: { api_key: 'sk_test_intake', webhook_secret: SECRETS.stripe }, settings: { account_id: STRIPE_ACCOUNT } }),
-    slack: await create('slack', { auth: 'token', config: { team_id: SLACK_TEAM }, credentials: { token: 'xoxb-intake', signing_secret: SECRETS.slack } }),
-    hubspot: await create('hubspot', { auth: 'oauth', config: { portal_id: HUBSPOT_PORTAL }, credentials: { client_id: 'hs-client', client_secret: SECRETS.hubspot, access_token: 'hs-token' } }),
+    stripe: await create('stripe', { auth: 'api_key', credentials: { api_key: 'sk_test_intake', webhook_secret: SECRETS.stripe }, learned: { account_id: STRIPE_ACCOUNT } }),
+    slack: await create('slack', { auth: 'token', learned: { team_id: SLACK_TEAM }, credentials: { token: 'xoxb-intake', signing_secret: SECRETS.slack } }),
+    hubspot: await create('hubspot', { auth: 'oauth', learned: { portal_id: HUBSPOT_PORTAL }, credentials: { client_id: 'hs-client', client_secret: SECRETS.hubspot, access_token: 'hs-token' } }),
     std: await create('stdhooks', { credentials: { token: 't', webhook_secret: SECRETS.std } }),
   };
   const key = await rt.keyFor(TENANT);

@@ -70,7 +70,7 @@ webhooks:
     secret: "{{credentials.whsec}}"
     signature: { header: x-sig }
     signed: "{{timestamp}}.{{raw_body}}"
-  connection: { match: body.team, setting: team }
+  connection: { match: body.team, setting: team, secret: "{{secrets.signing}}" }
   events: body.events
   id: event.id
   type: event.type
@@ -131,6 +131,7 @@ const WHERE: Record<string, string[]> = {
   'webhooks.handshake.when': ['webhooks.handshake.when'],
   'webhooks.handshake.response.body': ['webhooks.handshake.response.body'],
   'webhooks.connection.match': ['webhooks.connection.match'],
+  'webhooks.connection.secret': ['webhooks.connection.secret'],
   'webhooks.subscribe.id': ['webhooks.subscribe.id'],
   'webhooks.subscribe.secret': ['webhooks.subscribe.secret'],
   'verify_hmac.secret': ['webhooks.verify.secret'],

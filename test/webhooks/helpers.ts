@@ -48,13 +48,17 @@ export const SECRETS = {
   hooktest: `whsec_${Buffer.from('hooktest-key-0123456789abcdef!!').toString('base64')}`,
 };
 
+/**
+ * Connections as the OAuth flow leaves them: the account each one routes by was learned from
+ * the provider (`learned`), which is the only way a connector-level delivery reaches it.
+ */
 export async function connectAll(platform: Platform, tenant: string, base = 'http://127.0.0.1:9') {
   const c = platform.connections;
   const github = await c.create({ tenant, connector: 'github', name: 'gh', config: { owner: 'octo', repo: 'hello' }, credentials: { token: 'ghp_test', webhook_secret: SECRETS.github }, skipCheck: true });
-  const stripe = await c.create({ tenant, connector: 'stripe', name: 'st', config: { account_id: 'acct_1Test' }, credentials: { api_key: 'sk_test_abc', webhook_secret: SECRETS.stripe }, skipCheck: true });
-  const slack = await c.create({ tenant, connector: 'slack', name: 'sl', auth: 'token', config: { team_id: 'T0TEAM1' }, credentials: { token: 'xoxb-test', signing_secret: SECRETS.slack }, skipCheck: true });
-  const hubspot = await c.create({ tenant, connector: 'hubspot', name: 'hs', config: { portal_id: '62515' }, credentials: { token: 'pat-na1-test', client_secret: SECRETS.hubspot }, skipCheck: true });
-  const hooktest = await c.create({ tenant, connector: 'hooktest', name: 'ht', config: { base_url: base, account: 'acc-1' }, credentials: { token: 'tok-1', webhook_secret: SECRETS.hooktest }, skipCheck: true });
+  const stripe = await c.create({ tenant, connector: 'stripe', name: 'st', config: { account_id: 'acct_1Test' }, learned: { account_id: 'acct_1Test' }, credentials: { api_key: 'sk_test_abc', webhook_secret: SECRETS.stripe }, skipCheck: true });
+  const slack = await c.create({ tenant, connector: 'slack', name: 'sl', auth: 'token', learned: { team_id: 'T0TEAM1' }, credentials: { token: 'xoxb-test', signing_secret: SECRETS.slack }, skipCheck: true });
+  const hubspot = await c.create({ tenant, connector: 'hubspot', name: 'hs', learned: { portal_id: '62515' }, credentials: { token: 'pat-na1-test', client_secret: SECRETS.hubspot }, skipCheck: true });
+  const hooktest = await c.create({ tenant, connector: 'hooktest', name: 'ht', config: { base_url: base }, learned: { account: 'acc-1' }, credentials: { token: 'tok-1', webhook_secret: SECRETS.hooktest }, skipCheck: true });
   return { github, stripe, slack, hubspot, hooktest };
 }
 

@@ -144,8 +144,11 @@ for (const kind of databaseKinds()) {
         // Each refusal is in the event log with its reason, never to be processed.
         const rejected = await hooks.list({ tenant, connection: conns.stripe.id, status: 'rejected' });
         expect(rejected.events.map((e) => e.reason).sort()).toEqual(['bad_signature', 'bad_signature', 'future_timestamp', 'missing_signature', 'stale_timestamp']);
+        // Metadata only: the id the sender claimed, the body's size and the header names, never the body.
+        expect(rejected.events.map((e) => e.providerEventId)).toEqual(Array(5).fill('evt_bad_1'));
         const one = await hooks.get(rejected.events[0].id);
-        expect(typeof one?.payload).toBe('string');
+        expect(one?.payload).toEqual({ body_bytes: expect.any(Number), header_names: expect.arrayContaining(['content-type']) });
+        expect(JSON.stringify(one)).not.toContain('cus_bad');
         // The worker never picks them up.
         await hooks.drain();
         const after = await hooks.list({ tenant, connection: conns.stripe.id, status: 'rejected' });

@@ -31,7 +31,7 @@ export const WebhookEventSchema = component('WebhookEvent', {
     received_at: time,
     processed_at: time,
     next_attempt_at: time,
-    payload: { description: 'The event as received (a refused delivery: its body as text). Only on GET by id.' },
+    payload: { description: 'The event as received (a refused delivery: `{ body_bytes, header_names }`, never its body). Only on GET by id.' },
     body: { description: 'The whole delivery body, when this event was split out of a batch. Only on GET by id.' },
     headers: { type: 'object', additionalProperties: str, description: 'Request headers kept with the event (credential-bearing ones dropped). Only on GET by id.' },
   },
@@ -97,7 +97,52 @@ function translate(err: unknown): never {
   throw err;
 }
 
+const RejectionSchema = component('WebhookRejection', {
+  type: 'object',
+  description: 'Refused deliveries of one hour, counted for the operator: no tenant, no body.',
+  required: ['connector', 'reason', 'hour', 'count', 'last_at'],
+  additionalProperties: false,
+  properties: {
+    connector: str,
+    connection_id: { type: 'string', description: 'The per-connection URL it was sent to; absent for the connector-level URL.' },
+    reason: str,
+    hour: time,
+    count: { type: 'integer' },
+    last_at: time,
+  },
+});
+
 export const routes: RouteDef[] = [
+  defineRoute({
+    id: 'listWebhookRejections',
+    method: 'GET',
+    path: '/v1/webhook-rejections',
+    summary: 'Refused webhook deliveries, counted per connector, connection, reason and hour (admin)',
+    description: 'The operator-only record of deliveries that failed verification or parsing. A refusal on the connector-level URL is only counted here, never attributed to a tenant.',
+    tags: ['webhooks'],
+    access: 'admin',
+    query: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        connector: { type: 'string', minLength: 1, maxLength: 200 },
+        since: { ...timeFilter, description: 'Hours at or after (ISO time or epoch ms).' },
+        limit: { type: 'integer', minimum: 1, maximum: 1000, default: 200 },
+      },
+    },
+    responses: { 200: { description: 'Counts, newest hour first', schema: { type: 'object', required: ['rejections'], properties: { rejections: { type: 'array', items: RejectionSchema } } } } },
+    problems: [400],
+    handler: async (req) => {
+      const q = req.query as { connector?: string; since?: string; limit?: number };
+      const since = q.since === undefined ? undefined : /^\d+$/.test(q.since) ? Number(q.since) : Date.parse(q.since);
+      const rows = await req.services.platform.webhooks.rejections({ connector: q.connector, since, limit: q.limit });
+      return {
+        body: {
+          rejections: rows.map((r) => ({ connector: r.connector, ...(r.connectionId ? { connection_id: r.connectionId } : {}), reason: r.reason, hour: r.hour, count: r.count, last_at: r.lastAt })),
+        },
+      };
+    },
+  }),
   defineRoute({
     id: 'listWebhookEvents',
     method: 'GET',

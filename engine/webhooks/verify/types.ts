@@ -11,7 +11,14 @@ export interface VerifyInput {
   headers: Record<string, string>;
   /** The parsed body, for signed-payload templates that want it. */
   body: unknown;
-  connection: { config: Record<string, unknown>; credentials: Record<string, unknown>; settings: Record<string, unknown> };
+  /** What secret and signed templates see: the connection's values and the connector-level ones (`secrets`, `app`). */
+  connection: {
+    config: Record<string, unknown>;
+    credentials: Record<string, unknown>;
+    settings: Record<string, unknown>;
+    secrets?: Record<string, string>;
+    app?: Record<string, string | undefined>;
+  };
   /** Epoch ms. */
   now: number;
 }
