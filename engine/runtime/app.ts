@@ -10,6 +10,7 @@ import { ConnectorError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
 import { packageRoot } from '../manifest/package-root.js';
 import type { Platform } from '../platform.js';
+import { IntakeLimiter, type IntakeLimitOptions } from './auth/intake-limit.js';
 import { ApiKeys } from './auth/keys.js';
 import { KeyRateLimiter, type RateLimitOptions } from './auth/rate-limit.js';
 import { hasBaseUrlOverrides, withBaseUrlOverrides } from './base-url.js';
@@ -32,6 +33,8 @@ export interface RuntimeOptions {
   adminKey?: string;
   /** Per-key inbound limit; default 50 req/s, burst 100. `false` turns it off. */
   rateLimit?: RateLimitOptions | false;
+  /** Budget on webhook intake per source address and per connection (see auth/intake-limit.ts); `false` turns it off. */
+  webhookIntakeLimit?: IntakeLimitOptions | false;
   /** Largest request body in bytes; default 1 MiB. */
   bodyLimit?: number;
   /** Accept `base_url` on connections (tests, sandboxes): see services.ts. */
@@ -84,6 +87,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     keys: new ApiKeys(opts.platform.store, { adminKey: opts.adminKey, cacheMs: opts.keyCacheMs }),
     policy: { allowBaseUrlOverride: allow, connectionCacheMs: opts.connectionCacheMs ?? DEFAULT_CONNECTION_CACHE_MS },
     background: new BackgroundTasks(),
+    ...(opts.webhookIntakeLimit === false ? {} : { intakeLimiter: new IntakeLimiter(opts.webhookIntakeLimit ?? {}) }),
     lifecycle: { draining: false },
     openapi: () => (document ??= buildOpenApi(routes, { version: packageVersion(), ...opts.openapi })),
   };

@@ -120,6 +120,7 @@ export class Registrar {
 
     const params = { ...ctx.params } as Record<string, string>;
     check(c.params, params, 'params', 404);
+    route.admit?.(ctx, params, services);
     const query = plainQuery(ctx, access === 'tenant');
     check(c.query, query, 'query', 400);
 

@@ -16,6 +16,7 @@ import { writeAdminKeyFile } from './bootstrap.js';
 import { withBaseUrlOverrides } from './base-url.js';
 import { outboundPolicyFromEnv, type OutboundPolicy } from '../http/outbound-guard.js';
 import { startOAuthWorkers, type OAuthWorkers } from './oauth/context.js';
+import { intakeLimitsFromEnv } from './auth/intake-limit.js';
 
 export interface ServerOptions extends Omit<RuntimeOptions, 'platform' | 'engine' | 'logger'> {
   /** Default 3000; 0 picks a free port. */
@@ -115,7 +116,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   let app: RuntimeApp;
   try {
-    app = createApp({ ...opts, platform, engine, logger });
+    const webhookIntakeLimit = opts.webhookIntakeLimit === false ? false : { ...intakeLimitsFromEnv(), ...opts.webhookIntakeLimit };
+    app = createApp({ ...opts, webhookIntakeLimit, platform, engine, logger });
     if (opts.bootstrapAdminKey !== false && !app.runtime.services.keys.hasEnvAdminKey && (await app.runtime.services.keys.count()) === 0) {
       const { key } = await app.runtime.services.keys.create({ admin: true, name: 'bootstrap' });
       const file = platform.store.file && platform.store.file !== ':memory:' ? writeAdminKeyFile(platform.store.file, key) : undefined;
