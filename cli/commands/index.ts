@@ -19,7 +19,8 @@ import { register as secrets } from './secrets.js';
 import { register as serve } from './serve.js';
 import { register as keys } from './keys.js';
 import { register as oauthApps } from './oauth-apps.js';
+import { register as purge } from './purge.js';
 
 export type RegisterCommand = (program: Command) => Command;
 
-export const COMMANDS: RegisterCommand[] = [validate, list, describe, init, call, read, test, connect, connections, sync, runs, records, secrets, serve, keys, oauthApps];
+export const COMMANDS: RegisterCommand[] = [validate, list, describe, init, call, read, test, connect, connections, sync, runs, records, secrets, serve, keys, oauthApps, purge];

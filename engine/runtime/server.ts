@@ -31,7 +31,7 @@ export interface ServerOptions extends Omit<RuntimeOptions, 'platform' | 'engine
   logger?: Logger;
   /** Outbound address policy; default from `PATCHBAY_ALLOW_PRIVATE_NETWORKS` / `PATCHBAY_OUTBOUND_ALLOWLIST`. */
   outbound?: OutboundPolicy;
-  /** Run the scheduler and the webhook and delivery workers. Default true. */
+  /** Run the scheduler, the webhook and delivery workers and the retention purge. Default true. */
   workers?: boolean;
   scheduler?: SchedulerOptions;
   /** How long shutdown waits for in-flight requests, then for background syncs. Default 10 s. */
@@ -151,6 +151,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     platform.scheduler.start();
     platform.webhooks.start();
     platform.deliveries.start();
+    platform.retention.start();
     // Idle connections nearing token expiry are refreshed here, one process at a time.
     oauthWorkers = startOAuthWorkers(app.runtime.services);
   }

@@ -11,6 +11,7 @@ import * as m005 from './005_api_keys.js';
 import * as m006 from './006_webhook_intake.js';
 import * as m007 from './007_deliveries.js';
 import * as m008 from './008_oauth_return_urls.js';
+import * as m010 from './010_retention.js';
 
 interface MigrationModule {
   name: string;
@@ -18,7 +19,7 @@ interface MigrationModule {
   down(knex: Knex): Promise<void>;
 }
 
-export const MIGRATIONS: readonly MigrationModule[] = [m001, m002, m003, m004, m005, m006, m007, m008];
+export const MIGRATIONS: readonly MigrationModule[] = [m001, m002, m003, m004, m005, m006, m007, m008, m010];
 
 export const migrationSource: Knex.MigrationSource<MigrationModule> = {
   getMigrations: async () => [...MIGRATIONS],
