@@ -68,3 +68,23 @@ describe('an unauthenticated flood of webhook intake', () => {
     expect(grown).toBeLessThanOrEqual((through + sharedThrough) * BYTES_PER_REJECTED + 256 * 1024);
   }, 120_000);
 });
+
+describe('the source address of the intake budget', () => {
+  let w: IntakeWorld;
+  beforeAll(async () => {
+    w = await startIntakeWorld({ webhookIntakeLimit: { perAddress: { perSecond: 0.01, burst: 5 }, perConnection: { perSecond: 0.01, burst: 12 }, maxKeys: 8, trustedProxies: '10.9.9.9/32' } });
+  }, 60_000);
+  afterAll(async () => w?.close());
+
+  const forged = (xff: string) => fetch(`${w.rt.url}/v1/webhooks/github/${w.conns.github}`, {
+    method: 'POST', body: '{}', headers: { 'content-type': 'application/json', 'x-forwarded-for': xff, 'x-hub-signature-256': 'sha256=00' },
+  }).then(async (r) => { await r.arrayBuffer(); return r.status; });
+
+  it('ignores X-Forwarded-For from a peer that is not a trusted proxy, and remembers a bounded number of addresses', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 10; i++) statuses.push(await forged(`203.0.113.${i}`));
+    expect(statuses.slice(0, 5).every((s) => s !== 429)).toBe(true);
+    expect(statuses.slice(5)).toEqual([429, 429, 429, 429, 429]);
+    expect(w.rt.running.app.runtime.services.intakeLimiter!.perAddress.size).toBeLessThanOrEqual(8);
+  });
+});
