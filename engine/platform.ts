@@ -26,6 +26,7 @@ import { Scheduler, type SchedulerOptions } from './sync/scheduler.js';
 import { recordsApi, runsApi, schedulesApi, type RecordsApi, type RunsApi, type SchedulesApi } from './sync/api.js';
 import { createWebhooks, type WebhooksOptions, type WebhooksService } from './webhooks/service.js';
 import { createDeliveries, type Deliveries, type DeliveriesOptions } from './deliveries/service.js';
+import { createRetention, type Retention, type RetentionOptions } from './retention/service.js';
 
 export interface PlatformOptions {
   /**
@@ -57,6 +58,8 @@ export interface PlatformOptions {
   webhooks?: Omit<WebhooksOptions, 'platform' | 'engine' | 'logger'>;
   /** Outbound deliveries to host services: retry schedule, timeout, worker tuning (see engine/deliveries/service.ts). */
   deliveries?: Omit<DeliveriesOptions, 'store' | 'vault' | 'logger'>;
+  /** How long history is kept and how often the purge runs (see engine/retention/service.ts); defaults from PATCHBAY_RETENTION_*. */
+  retention?: RetentionOptions;
 }
 
 export interface Platform {
@@ -77,6 +80,8 @@ export interface Platform {
   readonly webhooks: WebhooksService;
   /** Outbound deliveries (the webhooks' event publisher): subscriptions, delivery log, redeliver, the worker (`start()` it). */
   readonly deliveries: Deliveries;
+  /** Deletes webhook events, bodies, deliveries and sync runs past their window: `purge()` now, or `start()` the periodic worker. */
+  readonly retention: Retention;
   /** Stops the scheduler (letting running syncs finish), then closes the store. */
   close(): Promise<void>;
 }
@@ -116,6 +121,7 @@ export async function createPlatform(opts: PlatformOptions = {}): Promise<Platfo
     const owner = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
     const leaseMs = opts.leaseMs ?? DEFAULT_LEASE_MS;
     const runner = new SyncRunner({ store, engine: seam, connections, state, records: recordsRepo, runs: runsRepo, leases: new LeasesRepo(now), owner, leaseMs });
+    const retention = createRetention(store, opts.retention, opts.logger);
     const scheduler = new Scheduler({ store, schedules: schedulesRepo, runs: runsRepo, runner, owner, leaseMs, logger: opts.logger }, opts.scheduler);
 
     let webhooks: WebhooksService | undefined;
@@ -139,7 +145,9 @@ export async function createPlatform(opts: PlatformOptions = {}): Promise<Platfo
       get deliveries() {
         return deliveriesService();
       },
+      retention,
       async close() {
+        await retention.stop();
         await webhooks?.close();
         await deliveries?.stop();
         await scheduler.stop();

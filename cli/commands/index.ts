@@ -20,7 +20,8 @@ import { register as serve } from './serve.js';
 import { register as keys } from './keys.js';
 import { register as oauthApps } from './oauth-apps.js';
 import { register as connectorSecrets } from './connector-secrets.js';
+import { register as purge } from './purge.js';
 
 export type RegisterCommand = (program: Command) => Command;
 
-export const COMMANDS: RegisterCommand[] = [validate, list, describe, init, call, read, test, connect, connections, sync, runs, records, secrets, serve, keys, oauthApps, connectorSecrets];
+export const COMMANDS: RegisterCommand[] = [validate, list, describe, init, call, read, test, connect, connections, sync, runs, records, secrets, serve, keys, oauthApps, connectorSecrets, purge];

@@ -11,11 +11,12 @@ import { silentLogger, type Logger } from '../log.js';
 import { packageRoot } from '../manifest/package-root.js';
 import type { Platform } from '../platform.js';
 import { IdempotencyRepo } from '../store/idempotency.js';
+import { TrustedProxies } from './auth/client-address.js';
+import { IntakeLimiter, type IntakeLimitOptions } from './auth/intake-limit.js';
 import { ApiKeys } from './auth/keys.js';
 import { KeyRateLimiter, type RateLimitOptions } from './auth/rate-limit.js';
 import { hasBaseUrlOverrides, refusingBaseUrlOverrides, withBaseUrlOverrides } from './base-url.js';
 import { DEFAULT_BODY_LIMIT } from './body.js';
-import { parseTrustedProxies } from './client-address.js';
 import { buildOpenApi, type OpenApiInfo } from './openapi.js';
 import { Registrar } from './registrar.js';
 import { requestScope } from './request-scope.js';
@@ -41,6 +42,8 @@ export interface RuntimeOptions {
   authFailureLimit?: RateLimitOptions | false;
   /** Proxies whose `X-Forwarded-For` names the client; default `PATCHBAY_TRUSTED_PROXIES` (none). */
   trustedProxies?: string;
+  /** Budget on webhook intake per source address and per connection (see auth/intake-limit.ts); `false` turns it off. */
+  webhookIntakeLimit?: IntakeLimitOptions | false;
   /** Largest request body in bytes; default 1 MiB. */
   bodyLimit?: number;
   /** Accept `base_url` on connections (tests, sandboxes): see services.ts. */
@@ -90,6 +93,8 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   }
   let document: Record<string, unknown> | undefined;
   const routes: RouteDef[] = [];
+  // One list of trusted proxies for every limit that keys on the sender's address.
+  const proxyList = opts.trustedProxies ?? process.env.PATCHBAY_TRUSTED_PROXIES;
   const services: RuntimeServices = {
     engine,
     platform: opts.platform,
@@ -97,6 +102,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     idempotency: new IdempotencyRepo(opts.platform.store),
     policy: { allowBaseUrlOverride: allow, connectionCacheMs: opts.connectionCacheMs ?? DEFAULT_CONNECTION_CACHE_MS },
     background: new BackgroundTasks(),
+    ...(opts.webhookIntakeLimit === false ? {} : { intakeLimiter: new IntakeLimiter({ trustedProxies: proxyList, ...opts.webhookIntakeLimit }) }),
     lifecycle: { draining: false },
     openapi: () => (document ??= buildOpenApi(routes, { version: packageVersion(), ...opts.openapi })),
   };
@@ -105,7 +111,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     logger,
     rateLimiter: opts.rateLimit === false ? undefined : new KeyRateLimiter(opts.rateLimit ?? {}),
     authFailureLimiter: opts.authFailureLimit === false ? undefined : new KeyRateLimiter({ perSecond: 1, burst: 20, ...opts.authFailureLimit }),
-    trustedProxies: parseTrustedProxies(opts.trustedProxies ?? process.env.PATCHBAY_TRUSTED_PROXIES),
+    trustedProxies: TrustedProxies.parse(proxyList),
     bodyLimit: opts.bodyLimit ?? DEFAULT_BODY_LIMIT,
     validateResponses: opts.validateResponses,
   });

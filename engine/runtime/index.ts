@@ -10,7 +10,7 @@ export { startServer, type RunningServer, type ServerOptions } from './server.js
 export { ApiKeys, TENANT_PATTERN, type ApiKeyInfo, type CreatedKey } from './auth/keys.js';
 export { KeyRateLimiter, type RateLimitOptions } from './auth/rate-limit.js';
 export { refusingBaseUrlOverrides, withBaseUrlOverrides } from './base-url.js';
-export { clientAddress, parseTrustedProxies, type TrustedProxies } from './client-address.js';
+export { addressKey, clientAddress, TrustedProxies } from './auth/client-address.js';
 export { buildOpenApi, type OpenApiInfo } from './openapi.js';
 export { HttpProblem, toProblem, type Problem } from './problem.js';
 export { defineRoute, type RouteDef, type RouteRequest, type Reply, type Principal, type RouteAccess } from './route.js';

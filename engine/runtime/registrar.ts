@@ -14,7 +14,7 @@ import { collectSecrets } from '../redact.js';
 import { identifyCaller, TENANT_QUERY } from './auth/caller.js';
 import type { KeyRateLimiter } from './auth/rate-limit.js';
 import { parseJsonBody, readRawBody } from './body.js';
-import { clientAddress, type TrustedProxies } from './client-address.js';
+import { addressKey, clientAddress, TrustedProxies } from './auth/client-address.js';
 import { HttpProblem } from './problem.js';
 import { requestScope, scopeOf, type RequestScope } from './request-scope.js';
 import { isRawBody, type JsonSchema, type RouteAccess, type RouteDef, type RouteRequest } from './route.js';
@@ -110,7 +110,7 @@ export class Registrar {
   private async identify(ctx: Context, access: RouteAccess) {
     const limiter = this.opts.authFailureLimiter;
     if (!limiter || access === 'public' || ctx.get('authorization') === '') return identifyCaller(ctx, access, this.opts.services.keys);
-    const address = clientAddress(ctx.req.socket.remoteAddress, ctx.get('x-forwarded-for'), this.opts.trustedProxies ?? { ranges: [] });
+    const address = addressKey(clientAddress(ctx.req.socket.remoteAddress, ctx.get('x-forwarded-for'), this.opts.trustedProxies ?? TrustedProxies.none));
     const before = limiter.peek(address);
     if (!before.allowed) {
       throw new HttpProblem(429, 'auth_rate_limited', `too many failed authentications from this address; retry in ${before.retryAfterSeconds}s`, undefined, { 'retry-after': String(before.retryAfterSeconds) });
@@ -143,6 +143,7 @@ export class Registrar {
 
     const params = { ...ctx.params } as Record<string, string>;
     check(c.params, params, 'params', 404);
+    route.admit?.(ctx, params, services);
     const query = plainQuery(ctx, access === 'tenant');
     check(c.query, query, 'query', 400);
 

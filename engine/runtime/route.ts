@@ -64,6 +64,11 @@ export interface RouteDef {
   responses: Record<number, ResponseDef>;
   /** Problem codes this route can answer with besides the common ones, for the docs. */
   problems?: number[];
+  /**
+   * Runs after the path is validated and before the body is read or any handler work
+   * (database included): a budget on a public route throws its 429 here.
+   */
+  admit?: (ctx: Context, params: Record<string, string>, services: RuntimeServices) => void;
   handler: RouteHandler;
 }
 

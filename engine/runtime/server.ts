@@ -16,6 +16,7 @@ import { writeAdminKeyFile } from './bootstrap.js';
 import { refusingBaseUrlOverrides, withBaseUrlOverrides } from './base-url.js';
 import { outboundPolicyFromEnv, type OutboundPolicy } from '../http/outbound-guard.js';
 import { startOAuthWorkers, type OAuthWorkers } from './oauth/context.js';
+import { intakeLimitsFromEnv } from './auth/intake-limit.js';
 
 export interface ServerOptions extends Omit<RuntimeOptions, 'platform' | 'engine' | 'logger'> {
   /** Default 3000; 0 picks a free port. */
@@ -30,7 +31,7 @@ export interface ServerOptions extends Omit<RuntimeOptions, 'platform' | 'engine
   logger?: Logger;
   /** Outbound address policy; default from `PATCHBAY_ALLOW_PRIVATE_NETWORKS` / `PATCHBAY_OUTBOUND_ALLOWLIST`. */
   outbound?: OutboundPolicy;
-  /** Run the scheduler and the webhook and delivery workers. Default true. */
+  /** Run the scheduler, the webhook and delivery workers and the retention purge. Default true. */
   workers?: boolean;
   scheduler?: SchedulerOptions;
   /** How long shutdown waits for in-flight requests, then for background syncs. Default 10 s. */
@@ -115,7 +116,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   let app: RuntimeApp;
   try {
-    app = createApp({ ...opts, platform, engine, logger });
+    const webhookIntakeLimit = opts.webhookIntakeLimit === false ? false : { ...intakeLimitsFromEnv(), ...opts.webhookIntakeLimit };
+    app = createApp({ ...opts, webhookIntakeLimit, platform, engine, logger });
     if (opts.bootstrapAdminKey !== false && !app.runtime.services.keys.hasEnvAdminKey && (await app.runtime.services.keys.count()) === 0) {
       const { key } = await app.runtime.services.keys.create({ admin: true, name: 'bootstrap' });
       const file = platform.store.file && platform.store.file !== ':memory:' ? writeAdminKeyFile(platform.store.file, key) : undefined;
@@ -149,6 +151,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     platform.scheduler.start();
     platform.webhooks.start();
     platform.deliveries.start();
+    platform.retention.start();
     // Idle connections nearing token expiry are refreshed here, one process at a time.
     oauthWorkers = startOAuthWorkers(app.runtime.services);
   }

@@ -6,6 +6,7 @@
 import type { Engine } from '../engine.js';
 import type { Platform } from '../platform.js';
 import type { IdempotencyRepo } from '../store/idempotency.js';
+import type { IntakeLimiter } from './auth/intake-limit.js';
 import type { ApiKeys } from './auth/keys.js';
 
 export interface RuntimePolicy {
@@ -70,6 +71,8 @@ export interface RuntimeServices {
   idempotency: IdempotencyRepo;
   policy: RuntimePolicy;
   background: BackgroundTasks;
+  /** The budget on webhook intake (absent when turned off). */
+  intakeLimiter?: IntakeLimiter;
   /** Set when shutdown begins: readiness fails so load balancers stop sending traffic. */
   lifecycle: { draining: boolean };
   /** The OpenAPI document of the routes registered with this runtime. */

@@ -108,7 +108,7 @@ export class Pipeline {
     const method = req.method.toUpperCase();
     const d: Delivery = {
       req, plan, spec, headers, method,
-      url: fullUrl(req.url, headers, this.d.publicUrl),
+      url: fullUrl(req.url, this.d.publicUrl),
       body: parsed.body,
       exprInput: { body: parsed.body, headers, query: queryOf(req), method },
       connector: await this.d.connectorSecrets.context(plan.id),

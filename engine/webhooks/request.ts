@@ -14,7 +14,13 @@ export function normaliseHeaders(raw: WebhookRequest['headers']): Record<string,
   return out;
 }
 
-const UNSTORED = /^(authorization|proxy-authorization|cookie|set-cookie|x-api-key|api-key|x-auth-token|x-access-token)$/;
+/**
+ * Header names that may carry a credential or a signature over one, by pattern rather
+ * than a fixed list: providers invent their own (`x-shopify-hmac-sha256`,
+ * `x-goog-channel-token`, `x-my-app-key`), and a name we have not heard of yet that looks
+ * like a secret is dropped rather than kept.
+ */
+const UNSTORED = /token|secret|key|auth|signature|sig(?:$|[-_])|hmac|cookie|passw|credential|session|bearer|api-?key|jwt/i;
 
 export function storableHeaders(headers: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
@@ -23,10 +29,13 @@ export function storableHeaders(headers: Record<string, string>): Record<string,
 }
 
 /**
- * The URL as the provider called it. Behind a proxy the runtime does not see the public
- * host, so `publicUrl` (origin, optionally with a path prefix) replaces scheme and host.
+ * The URL as the provider called it, for recipes that sign it. Its origin is the
+ * configured public URL (origin, optionally with a path prefix), else the origin `url`
+ * already carries (the intake passes the server's own listen address), else
+ * `http://localhost`. Never the request's Host or X-Forwarded-* headers: a sender chooses
+ * those, and a signature over a URL it chose proves nothing about where it was sent.
  */
-export function fullUrl(url: string, headers: Record<string, string>, publicUrl?: string): string {
+export function fullUrl(url: string, publicUrl?: string): string {
   let pathAndQuery = url;
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) {
     if (!publicUrl) return url;
@@ -34,23 +43,31 @@ export function fullUrl(url: string, headers: Record<string, string>, publicUrl?
     pathAndQuery = `${u.pathname}${u.search}`;
   }
   if (!pathAndQuery.startsWith('/')) pathAndQuery = `/${pathAndQuery}`;
-  if (publicUrl) return `${publicUrl.replace(/\/+$/, '')}${pathAndQuery}`;
-  return `http://${headers.host ?? 'localhost'}${pathAndQuery}`;
+  return `${(publicUrl ?? 'http://localhost').replace(/\/+$/, '')}${pathAndQuery}`;
 }
 
-export function queryOf(req: WebhookRequest): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
-  if (req.query) {
-    for (const [k, v] of Object.entries(req.query)) if (v !== undefined) out[k] = v;
-    return out;
-  }
-  const q = req.url.indexOf('?');
-  if (q < 0) return out;
-  for (const [k, v] of new URLSearchParams(req.url.slice(q + 1))) {
-    const prev = out[k];
+/**
+ * Repeated names become arrays. The object has no prototype, so a name such as
+ * `__proto__`, `constructor` or `prototype` is an ordinary key: it can neither replace the
+ * object's prototype nor shadow what expressions read from it.
+ */
+function formObject(pairs: Iterable<[string, string]>): Record<string, string | string[]> {
+  const out = Object.create(null) as Record<string, string | string[]>;
+  for (const [k, v] of pairs) {
+    const prev = Object.prototype.hasOwnProperty.call(out, k) ? out[k] : undefined;
     out[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
   }
   return out;
+}
+
+export function queryOf(req: WebhookRequest): Record<string, string | string[]> {
+  if (req.query) {
+    const out = Object.create(null) as Record<string, string | string[]>;
+    for (const [k, v] of Object.entries(req.query)) if (v !== undefined) out[k] = Array.isArray(v) ? [...v] : v;
+    return out;
+  }
+  const q = req.url.indexOf('?');
+  return formObject(q < 0 ? [] : new URLSearchParams(req.url.slice(q + 1)));
 }
 
 export type ParsedBody = { ok: true; body: unknown } | { ok: false; message: string };
@@ -59,12 +76,7 @@ export type ParsedBody = { ok: true; body: unknown } | { ok: false; message: str
 export function parseBody(raw: Buffer, contentType: string | undefined): ParsedBody {
   const text = raw.toString('utf8');
   if (contentType && /^application\/x-www-form-urlencoded\b/i.test(contentType)) {
-    const out: Record<string, string | string[]> = {};
-    for (const [k, v] of new URLSearchParams(text)) {
-      const prev = out[k];
-      out[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
-    }
-    return { ok: true, body: out };
+    return { ok: true, body: formObject(new URLSearchParams(text)) };
   }
   if (text.trim() === '') return { ok: false, message: 'the body is empty; a JSON body was expected' };
   try {

@@ -41,22 +41,22 @@ describe('webhook intake refuses bad input', () => {
     expect(flipped).not.toBe(gh.body);
     const changed = await send(w.rt, gh, { body: flipped });
     expect(changed.status).toBe(401);
-    expect(changed.body).toEqual({ error: 'unauthorized', reason: 'bad_signature' });
-    expect((await send(w.rt, gh, { headers: { 'x-hub-signature-256': undefined } })).body).toEqual({ error: 'unauthorized', reason: 'missing_signature' });
+    expect(changed.body).toMatchObject({ code: 'unauthorized', reason: 'bad_signature' });
+    expect((await send(w.rt, gh, { headers: { 'x-hub-signature-256': undefined } })).body).toMatchObject({ code: 'unauthorized', reason: 'missing_signature' });
     expect((await send(w.rt, gh, { headers: { 'x-hub-signature-256': 'sha256=zz' } })).status).toBe(401);
     expect(await rejectedReasons(w.conns.github)).toEqual(expect.arrayContaining(['bad_signature', 'missing_signature']));
 
     const cust = { id: 'evt_old', type: 'customer.created', data: { object: { id: 'cus_old', object: 'customer' } } };
     const stale = await send(w.rt, stripeDelivery(`/${w.conns.stripe}`, cust, { timestamp: nowSec() - 600 }));
-    expect(stale.body).toEqual({ error: 'unauthorized', reason: 'stale_timestamp' });
+    expect(stale.body).toMatchObject({ code: 'unauthorized', reason: 'stale_timestamp' });
     const future = await send(w.rt, stripeDelivery(`/${w.conns.stripe}`, cust, { timestamp: nowSec() + 600 }));
-    expect(future.body).toEqual({ error: 'unauthorized', reason: 'future_timestamp' });
+    expect(future.body).toMatchObject({ code: 'unauthorized', reason: 'future_timestamp' });
     const otherSecret = await send(w.rt, stripeDelivery(`/${w.conns.stripe}`, cust, { secret: 'whsec_someoneelse' }));
-    expect(otherSecret.body).toEqual({ error: 'unauthorized', reason: 'bad_signature' });
+    expect(otherSecret.body).toMatchObject({ code: 'unauthorized', reason: 'bad_signature' });
 
     const slackMsg = { type: 'event_callback', team_id: SLACK_TEAM, event_id: 'Ev0BAD', event: { type: 'message', channel: 'C1', ts: '1.0', text: 'x' } };
-    expect((await send(w.rt, slackDelivery(slackMsg, { timestamp: nowSec() - 3600 }))).body).toEqual({ error: 'unauthorized', reason: 'stale_timestamp' });
-    expect((await send(w.rt, slackDelivery(slackMsg), { headers: { 'x-slack-request-timestamp': undefined } })).body).toEqual({ error: 'unauthorized', reason: 'missing_timestamp' });
+    expect((await send(w.rt, slackDelivery(slackMsg, { timestamp: nowSec() - 3600 }))).body).toMatchObject({ code: 'unauthorized', reason: 'stale_timestamp' });
+    expect((await send(w.rt, slackDelivery(slackMsg), { headers: { 'x-slack-request-timestamp': undefined } })).body).toMatchObject({ code: 'unauthorized', reason: 'missing_timestamp' });
     expect((await send(w.rt, slackDelivery(slackMsg, { secret: 'wrong' }))).status).toBe(401);
 
     // HubSpot signs the URL: a delivery signed for another address does not verify here.
@@ -87,7 +87,8 @@ describe('webhook intake refuses bad input', () => {
     const { sign } = await import('@octokit/webhooks-methods');
     const invalid = await send(w.rt, signedGarbage, { body: notJson, headers: { 'x-hub-signature-256': await sign(SECRETS.github, notJson) } });
     expect(invalid.status).toBe(400);
-    expect(invalid.body.error).toBe('invalid_json');
+    expect(invalid.body).toMatchObject({ code: 'invalid_json', status: 400 });
+    expect(invalid.headers.get('content-type')).toBe('application/problem+json');
     expect((await send(w.rt, gh, { body: '' })).status).toBe(400);
 
     const big = JSON.stringify({ ...issuePayload(3), pad: 'x'.repeat(1024 * 1024) });

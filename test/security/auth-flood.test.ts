@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KeyRateLimiter } from '../../engine/runtime/auth/rate-limit.js';
-import { clientAddress, parseTrustedProxies } from '../../engine/runtime/client-address.js';
+import { addressKey, clientAddress, TrustedProxies } from '../../engine/runtime/auth/client-address.js';
 import { startRuntime, type TestRuntime } from '../runtime/helpers.js';
 
 /** Well-formed keys with random ids: each one makes the server read the api_keys table. */
@@ -74,12 +74,14 @@ describe('failed authentications are limited per source address before the looku
   });
 
   it('reads the client address from the socket unless the peer is a trusted proxy', () => {
-    const none = parseTrustedProxies(undefined);
-    expect(clientAddress('::ffff:127.0.0.1', '203.0.113.1', none)).toBe('127.0.0.1');
-    const proxies = parseTrustedProxies('10.0.0.0/8,127.0.0.1');
-    expect(clientAddress('127.0.0.1', '203.0.113.1, 10.1.2.3', proxies)).toBe('203.0.113.1');
-    expect(clientAddress('127.0.0.1', 'garbage, 203.0.113.2', proxies)).toBe('203.0.113.2');
-    expect(clientAddress('192.0.2.5', '203.0.113.1', proxies)).toBe('192.0.2.5');
-    expect(() => parseTrustedProxies('10.0.0.0/99')).toThrow(/PATCHBAY_TRUSTED_PROXIES/);
+    const key = (peer: string, xff: string, t: TrustedProxies) => addressKey(clientAddress(peer, xff, t));
+    expect(key('::ffff:127.0.0.1', '203.0.113.1', TrustedProxies.none)).toBe('127.0.0.1');
+    const proxies = TrustedProxies.parse('10.0.0.0/8,127.0.0.1');
+    expect(key('127.0.0.1', '203.0.113.1, 10.1.2.3', proxies)).toBe('203.0.113.1');
+    expect(key('127.0.0.1', 'garbage, 203.0.113.2', proxies)).toBe('203.0.113.2');
+    expect(key('192.0.2.5', '203.0.113.1', proxies)).toBe('192.0.2.5');
+    // One IPv6 subscriber's /64 is one budget.
+    expect(key('2001:db8:1:2::5', '', TrustedProxies.none)).toBe(key('2001:db8:1:2::ffff', '', TrustedProxies.none));
+    expect(() => TrustedProxies.parse('10.0.0.0/99')).toThrow(/PATCHBAY_TRUSTED_PROXIES/);
   });
 });

@@ -8,12 +8,12 @@ import { silentLogger } from '../../engine/log.js';
 import type { WebhookEventsRepo } from '../../engine/webhooks/events-store.js';
 
 describe('the URL a provider called', () => {
-  it('uses the public URL for scheme and host, else the request as seen', () => {
-    expect(fullUrl('/v1/webhooks/x?a=1', { host: '10.0.0.5:8080' })).toBe('http://10.0.0.5:8080/v1/webhooks/x?a=1');
-    expect(fullUrl('/v1/webhooks/x?a=1', {}, 'https://hooks.example.com/')).toBe('https://hooks.example.com/v1/webhooks/x?a=1');
-    expect(fullUrl('/v1/webhooks/x', {}, 'https://example.com/pb')).toBe('https://example.com/pb/v1/webhooks/x');
-    expect(fullUrl('https://a.example.com/v1/webhooks/x?q', {})).toBe('https://a.example.com/v1/webhooks/x?q');
-    expect(fullUrl('http://internal:3000/v1/webhooks/x?q', {}, 'https://public.example.com')).toBe('https://public.example.com/v1/webhooks/x?q');
+  it('uses the public URL for scheme and host, else the origin the intake passed, never a Host header', () => {
+    expect(fullUrl('/v1/webhooks/x?a=1')).toBe('http://localhost/v1/webhooks/x?a=1');
+    expect(fullUrl('/v1/webhooks/x?a=1', 'https://hooks.example.com/')).toBe('https://hooks.example.com/v1/webhooks/x?a=1');
+    expect(fullUrl('/v1/webhooks/x', 'https://example.com/pb')).toBe('https://example.com/pb/v1/webhooks/x');
+    expect(fullUrl('https://a.example.com/v1/webhooks/x?q')).toBe('https://a.example.com/v1/webhooks/x?q');
+    expect(fullUrl('http://internal:3000/v1/webhooks/x?q', 'https://public.example.com')).toBe('https://public.example.com/v1/webhooks/x?q');
     expect(webhookUrl('https://h.example.com/', 'stripe', 'conn_1')).toBe('https://h.example.com/v1/webhooks/stripe/conn_1');
   });
 });

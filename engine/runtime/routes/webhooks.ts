@@ -3,10 +3,15 @@
  * the authentication. The registrar hands over the body as raw bytes (never parsed before
  * verification, never larger than the body limit), and the answer is exactly what the
  * webhooks pipeline decides: 2xx only once the event is committed, 4xx for anything the
- * sender got wrong. Nothing a sender can put in a request turns into a 500.
+ * sender got wrong, as problem+json like every other route (a handshake's reply is the
+ * connector's own). Nothing a sender can put in a request turns into a 500.
+ *
+ * Before the body is read, the intake budget (per source address, per connection) is
+ * taken: past it the answer is 429 with Retry-After and nothing reaches the database.
  */
 import type { Context } from 'koa';
 import { isConnectorError } from '../../errors.js';
+import { problemReply } from '../../webhooks/reply.js';
 import type { WebhookResponse } from '../../webhooks/types.js';
 import { defineRoute, type RouteDef, type RouteRequest } from '../route.js';
 import { Id, Name } from '../schemas.js';
@@ -15,8 +20,16 @@ const AnswerSchema = { description: 'What the connector answers: an acknowledgem
 
 const EMPTY = Buffer.alloc(0);
 
-function problemAnswer(status: number, error: string, message: string): WebhookResponse {
-  return { status, headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify({ error, message }) };
+/**
+ * The server's own address as this socket reached it: the origin of the URL a provider
+ * signed when no public URL is configured. Never the Host or X-Forwarded-* headers, which
+ * the sender writes.
+ */
+function ownOrigin(ctx: Context): string {
+  const s = ctx.req.socket;
+  const host = s.localAddress ?? '127.0.0.1';
+  const scheme = (s as { encrypted?: boolean }).encrypted ? 'https' : 'http';
+  return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${s.localPort}`;
 }
 
 async function receive(req: RouteRequest<{ connector: string; connection?: string }>, ctx: Context): Promise<undefined> {
@@ -26,7 +39,7 @@ async function receive(req: RouteRequest<{ connector: string; connection?: strin
       connectorId: req.params.connector,
       ...(req.params.connection !== undefined ? { connectionId: req.params.connection } : {}),
       method: ctx.method,
-      url: ctx.originalUrl,
+      url: `${ownOrigin(ctx)}${ctx.originalUrl}`,
       headers: ctx.req.headers,
       rawBody: req.rawBody ?? EMPTY,
       query: ctx.query,
@@ -36,8 +49,8 @@ async function receive(req: RouteRequest<{ connector: string; connection?: strin
     // 503 tells the provider to send again later, and nothing was acknowledged.
     req.logger.error({ connector: req.params.connector, connection: req.params.connection, requestId: req.requestId, err: { message: (err as Error).message } }, 'webhook intake threw');
     answer = isConnectorError(err) && err.kind === 'not_found'
-      ? problemAnswer(404, 'not_found', err.message)
-      : problemAnswer(503, 'unavailable', 'the event could not be stored; try again later');
+      ? problemReply(404, 'not_found', err.message)
+      : problemReply(503, 'unavailable', 'the event could not be stored; try again later');
   }
   if (answer.status >= 500) ctx.set('retry-after', '5');
   for (const [k, v] of Object.entries(answer.headers)) ctx.set(k, v);
@@ -58,7 +71,13 @@ const common = {
     200: { ...AnswerSchema, contentType: '*/*' },
     202: { description: 'Accepted: verified and stored; processing continues in the background.' },
   },
-  problems: [400, 401, 404, 413, 415, 503],
+  problems: [400, 401, 404, 413, 415, 429, 503],
+  admit: (ctx: Context, params: Record<string, string>, services: RouteRequest['services']) => services.intakeLimiter?.admit({
+    socketAddress: ctx.req.socket.remoteAddress,
+    forwardedFor: ctx.req.headers['x-forwarded-for'],
+    connector: params.connector,
+    ...(params.connection !== undefined ? { connection: params.connection } : {}),
+  }),
 };
 
 export const routes: RouteDef[] = [
