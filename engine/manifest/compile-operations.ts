@@ -7,6 +7,7 @@ import { compileSchema } from './compile-schemas.js';
 import { isPlainObject } from './extends.js';
 import { pageMapper, wrapMapping } from './mapping.js';
 import type { PlanAction, PlanCheck, PlanStream } from './plan.js';
+import { proofHost } from './proof-origin.js';
 
 type Obj = Record<string, unknown>;
 
@@ -16,13 +17,17 @@ const opt = <K extends string, V>(key: K, v: V | undefined): { [P in K]?: V } =>
 export function compileCheck(ctx: CompileContext, m: Obj): PlanCheck | undefined {
   if (!isPlainObject(m.check) || !isPlainObject(m.check.request)) return undefined;
   const c = m.check;
+  const http = compileHttp(ctx, layersFor(m, c.http, ['check', 'http']));
+  const origin = str((c.request as Obj).url) ?? http.baseUrl?.source;
+  const fixed = isPlainObject(c.settings) && origin !== undefined ? proofHost(origin) : undefined;
   return {
     request: compileRequest(ctx, c.request as Obj, ['check', 'request']),
-    http: compileHttp(ctx, layersFor(m, c.http, ['check', 'http'])),
+    http,
     ...opt('output', ctx.optExpr(['check', 'output'], c.output)),
     ...(isPlainObject(c.settings)
       ? { settings: Object.fromEntries(Object.entries(c.settings).map(([k, v]) => [k, ctx.expr(['check', 'settings', k], String(v))])) }
       : {}),
+    ...opt('proofHost', fixed),
   };
 }
 

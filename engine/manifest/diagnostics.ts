@@ -47,6 +47,7 @@ export const DIAGNOSTIC_CODES: Record<string, string> = {
   'secret-in-query': 'A credential is sent in a URL query, where proxies and logs keep it.',
   'insecure-url': 'A URL uses plain http:// for a non-local host.',
   'verify-none': 'Webhooks are accepted without any signature verification.',
+  'unprovable-settings': '`check.settings` would route webhooks by an answer from an origin the tenant chooses.',
   'cursor-unused': 'An incremental stream whose request never reads `state`, so every run reads everything.',
   'compile-error': 'The manifest validated but could not be compiled (an engine bug or a limit).',
 };

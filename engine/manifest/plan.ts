@@ -8,6 +8,7 @@ import type { CompiledTemplate } from '../template.js';
 import type { CompiledExpr } from '../expr.js';
 import type { ErrorKind } from '../errors.js';
 import type { WildcardMatcher } from '../wildcard.js';
+import type { ProofHost } from './proof-origin.js';
 
 /** Where a manifest node came from, for errors that point at the line. */
 export interface SourceLoc {
@@ -131,6 +132,8 @@ export interface PlanCheck {
   output?: CompiledExpr;
   /** Settings learned from the check response (setting → JSONata over the body): proven account ids. */
   settings?: Readonly<Record<string, CompiledExpr>>;
+  /** The provider's part of the check's origin, which a response must come from to prove `settings`. */
+  proofHost?: ProofHost;
 }
 
 export interface PlanAction {

@@ -72,6 +72,7 @@ export const cases: Case[] = [
   }),
   c('parent only in child streams', S('        since: "{{state.cursor}}"', '        since: "{{parent.id}}"'), 'template-variable', '{{parent.id}}"\n    records', { message: /`parent`/ }),
   c('input is not available in http headers', S('    Accept: application/json', '    Accept: "{{input.accept}}"'), 'template-variable', 'input.accept', { hint: /config, settings/, only: true }),
+  c('check settings proven by a tenant-chosen origin', edit(S('  base_url: https://api.acme.test/v1', '  base_url: "{{config.owner}}"'), "  output: \"{ 'account': login }\"", "  output: \"{ 'account': login }\"\n  settings:\n    account_id: login"), 'unprovable-settings', '  settings:', { only: true }),
   c('credentials not in a check request', S('  request: { path: /me }', '  request: { path: "/me/{{credentials.api_key}}" }'), 'template-variable', '/me/{{credentials', { col: 'credentials.api_key}}" }', only: true }),
   c('raw_body not in a webhook secret', S('    secret: "{{credentials.webhook_secret}}"', '    secret: "{{raw_body}}"'), 'template-variable', 'raw_body', { only: true }),
   c('cursor.initial sees only config', S('initial: "2020-01-01T00:00:00Z"', 'initial: "{{state.x}}"'), 'template-variable', 'state.x', { only: true }),

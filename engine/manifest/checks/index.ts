@@ -7,6 +7,7 @@ import { jsonSchemas } from './json-schemas.js';
 import { jsonataSyntax } from './jsonata-syntax.js';
 import { modelsCheck } from './models.js';
 import { paginationStop } from './pagination.js';
+import { proofOrigin } from './proof-origin.js';
 import { regexCheck } from './regex.js';
 import { secretInQuery } from './secret-in-query.js';
 import { streamRefs } from './stream-refs.js';
@@ -31,6 +32,7 @@ export const CHECKS: readonly Check[] = [
   secretInQuery,
   insecureUrl,
   verifyNone,
+  proofOrigin,
   regexCheck,
 ];
 
