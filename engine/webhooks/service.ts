@@ -131,7 +131,7 @@ export function createWebhooks(opts: WebhooksOptions): WebhooksService {
     },
   });
 
-  let ownRuntime: ReturnType<typeof createRequestRuntime> | undefined;
+  let ownRuntime: (OperationRuntime & { close(): void }) | undefined;
   const ownRequestRuntime = () => {
     const guard = opts.outbound ? createOutboundGuard(opts.outbound) : undefined;
     const client = createHttpClient({ logger, wrapAgent: guard && ((agent) => guard.guardAgent(agent)) });

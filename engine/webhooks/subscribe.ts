@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { ConnectorError, isConnectorError } from '../errors.js';
-import { createHttpClient, type HttpClient } from '../http/client.js';
+import type { HttpClient } from '../http/client.js';
 import { renderRequest } from '../http/render.js';
 import type { CredentialsListener } from '../http/types.js';
 import type { Logger } from '../log.js';
@@ -37,15 +37,13 @@ export interface SubscribeResult {
   url: string;
 }
 
-/** A runtime like the engine's own, for requests that are not actions or streams. */
-export function createRequestRuntime(opts: { logger: Logger; onCredentials?: CredentialsListener; client?: HttpClient }): OperationRuntime & { close(): void } {
-  const client = opts.client ?? createHttpClient({ logger: opts.logger });
-  return {
-    ...sendingRuntime(client, opts.logger, opts.onCredentials),
-    close: () => {
-      if (!opts.client) client.close();
-    },
-  };
+/**
+ * A runtime like the engine's own, for requests that are not actions or streams. The caller
+ * gives the client, so it is the one behind the caller's outbound guard: a default client
+ * here would be an unguarded way out.
+ */
+export function createRequestRuntime(opts: { logger: Logger; onCredentials?: CredentialsListener; client: HttpClient }): OperationRuntime {
+  return sendingRuntime(opts.client, opts.logger, opts.onCredentials);
 }
 
 /** A signing secret in the form the manifest's verification reads it. */
