@@ -9,7 +9,7 @@ import { databaseKinds, KEY_A, type TestDatabase } from '../store/databases.js';
 const DAY = 86_400_000;
 
 for (const kind of databaseKinds()) {
-  describe(`retention on ${kind.dialect}`, () => {
+  describe.skipIf(!kind.available)(`retention on ${kind.dialect}`, () => {
     let db: TestDatabase;
     let platform: Platform;
     beforeAll(async () => {

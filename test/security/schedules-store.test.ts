@@ -11,7 +11,7 @@ import { SHIPPED_CONNECTORS } from '../runtime/helpers.js';
 import { databaseKinds, KEY_A, type TestDatabase } from '../store/databases.js';
 
 for (const kind of databaseKinds()) {
-  describe(`schedule claims over ${kind.dialect}`, () => {
+  describe.skipIf(!kind.available)(`schedule claims over ${kind.dialect}`, () => {
     let db: TestDatabase;
     let platform: Platform;
 

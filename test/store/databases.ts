@@ -1,7 +1,7 @@
 /**
  * The databases every store and sync suite runs on: a fresh SQLite file, and PostgreSQL when
  * PATCHBAY_TEST_PG_URL is set (CI sets it; each suite gets its own schema, dropped after).
- * Without the URL the PostgreSQL variants are not registered and a notice says so.
+ * Without the URL the PostgreSQL variants are registered as skipped, so the count says so.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,11 +23,14 @@ export interface TestDatabase {
 
 export interface DatabaseKind {
   dialect: 'sqlite' | 'postgres';
+  /** False for PostgreSQL without PATCHBAY_TEST_PG_URL: suites use `describe.skipIf(!kind.available)`. */
+  available: boolean;
   create(tag: string): Promise<TestDatabase>;
 }
 
 const sqlite: DatabaseKind = {
   dialect: 'sqlite',
+  available: true,
   async create(tag) {
     const dir = mkdtempSync(path.join(tmpdir(), `patchbay-${tag}-`));
     return {
@@ -41,6 +44,7 @@ const sqlite: DatabaseKind = {
 
 const postgres: DatabaseKind = {
   dialect: 'postgres',
+  available: PG_URL !== undefined && PG_URL !== '',
   async create(tag) {
     const schema = `t_${tag.replace(/[^a-z0-9]/g, '_')}_${randomBytes(4).toString('hex')}`;
     const u = new URL(PG_URL!);
@@ -62,13 +66,13 @@ const postgres: DatabaseKind = {
 };
 
 let noticed = false;
+/** SQLite first (suites that need one database take `[0]`), then PostgreSQL. */
 export function databaseKinds(): DatabaseKind[] {
-  if (PG_URL) return [sqlite, postgres];
-  if (!noticed) {
+  if (!postgres.available && !noticed) {
     noticed = true;
     process.stderr.write('\n*** PostgreSQL variants SKIPPED: PATCHBAY_TEST_PG_URL is not set (CI sets it; see .ci/run) ***\n\n');
   }
-  return [sqlite];
+  return [sqlite, postgres];
 }
 
 /** A fixed test key ring: two keys so rotation can be exercised. */

@@ -11,7 +11,7 @@ const TABLES = [
 ];
 
 for (const kind of databaseKinds()) {
-  describe(`store on ${kind.dialect}`, () => {
+  describe.skipIf(!kind.available)(`store on ${kind.dialect}`, () => {
     let db: TestDatabase;
     let store: Store;
     let clock = 1_700_000_000_000;

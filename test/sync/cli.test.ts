@@ -21,7 +21,7 @@ function cli(args: string[], env: Record<string, string | undefined>, cwd: strin
 }
 
 for (const kind of databaseKinds()) {
-  describe(`CLI over ${kind.dialect}`, () => {
+  describe.skipIf(!kind.available)(`CLI over ${kind.dialect}`, () => {
     let db: TestDatabase;
     let api: FakeApi;
     let cwd: string;

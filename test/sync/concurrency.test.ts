@@ -6,7 +6,7 @@ import { childSuite, collect, exited, forkChild, message } from './processes.js'
 const SCHEDULES = 12;
 
 for (const kind of databaseKinds()) {
-  describe(`two scheduler processes on one ${kind.dialect} database`, () => {
+  describe.skipIf(!kind.available)(`two scheduler processes on one ${kind.dialect} database`, () => {
     const suite = childSuite(kind, 'conc', { users: [{ id: 'u1', name: 'Ann' }, { id: 'u2', name: 'Bo' }] });
 
     it('run each due sync exactly once', async () => {

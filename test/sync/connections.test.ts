@@ -5,7 +5,7 @@ import { startFakeApi, type FakeApi } from './fake-api.js';
 import { openPlatform } from './helpers.js';
 
 for (const kind of databaseKinds()) {
-  describe(`connections on ${kind.dialect}`, () => {
+  describe.skipIf(!kind.available)(`connections on ${kind.dialect}`, () => {
     let db: TestDatabase;
     let platform: Platform;
     let api: FakeApi;

@@ -6,7 +6,7 @@ import { holdAtPage, makeItems, startFakeApi, type FakeApi } from './fake-api.js
 import { openPlatform } from './helpers.js';
 
 for (const kind of databaseKinds()) {
-  describe(`syncs on ${kind.dialect}`, () => {
+  describe.skipIf(!kind.available)(`syncs on ${kind.dialect}`, () => {
     let db: TestDatabase;
     let platform: Platform;
     let api: FakeApi;
