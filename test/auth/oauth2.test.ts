@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { OAuth2Server } from 'oauth2-mock-server';
 import { buildAuthorizeUrl, createPkcePair, exchangeAuthorizationCode } from '../../engine/auth/oauth2.js';
 import { getAuthStrategy } from '../../engine/auth/registry.js';
@@ -32,6 +32,10 @@ const form = (r: Seen) => Object.fromEntries(new URLSearchParams(r.rawBody));
 describe('oauth2 client_credentials', () => {
   it('fetches one token, caches it for concurrent and later calls, and refetches near expiry', async () => {
     let n = 0;
+    // Only Date is faked, so expiry is decided by the test and not by how busy the machine is.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    onTestFinished(() => vi.useRealTimers());
+    const start = Date.now();
     const tokens = await serve(() => ({ body: { access_token: `cc-${++n}`, token_type: 'bearer', expires_in: 1 } }));
     const a = await api((t) => t.startsWith('cc-'));
     const method = makeAuth('oauth2', { grant: 'client_credentials', token_url: `${tokens.url}/token`, scopes: ['read', 'write'], client_auth: 'basic', refresh_skew: 800 });
@@ -43,7 +47,10 @@ describe('oauth2 client_credentials', () => {
     expect(form(t)).toEqual({ grant_type: 'client_credentials', scope: 'read write' });
     expect(t.headers.authorization).toBe(`Basic ${Buffer.from('my+app:s3cret%2F%2B').toString('base64')}`);
     expect(a.seen.every((r) => r.headers.authorization === 'Bearer cc-1')).toBe(true);
-    await new Promise((r) => setTimeout(r, 250)); // past expires_at − refresh_skew
+    vi.setSystemTime(start + 199); // still before expires_at − refresh_skew
+    await call(a.url, method, conn);
+    expect(tokens.seen).toHaveLength(1);
+    vi.setSystemTime(start + 250); // past it
     const res = await call(a.url, method, conn);
     expect(tokens.seen).toHaveLength(2);
     expect((res.body as any).token).toBe('cc-2');

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createPlatform, type Platform } from '../../engine/platform.js';
 import { startRuntime, TEST_SECRET_KEYS, type TestRuntime } from './helpers.js';
 
@@ -57,7 +57,8 @@ describe('runtime: recent-connection cache for action calls', () => {
     connectorsDir = mkdtempSync(path.join(tmpdir(), 'patchbay-cache-connectors-'));
     mkdirSync(path.join(connectorsDir, 'cacheapi'));
     writeFileSync(path.join(connectorsDir, 'cacheapi', 'connector.yaml'), MANIFEST);
-    rt = await startRuntime({ connectorsDir, connectionCacheMs: WINDOW_MS });
+    // No API-key limiter: it shares the faked performance clock below and would never refill.
+    rt = await startRuntime({ connectorsDir, connectionCacheMs: WINDOW_MS, rateLimit: false });
     // A second platform on the same database stands for another server process.
     other = await createPlatform({ database: rt.database, connectors: connectorsDir, secretKeys: TEST_SECRET_KEYS });
   });
@@ -83,11 +84,17 @@ describe('runtime: recent-connection cache for action calls', () => {
 
   it('sees another process\'s credential change within the window, not before', async () => {
     const id = await connect('acme', { token: 'tok-first' }, 'window');
+    // The cache ages by performance.now(); faking only that clock puts the window's edges
+    // where the test says, however slow the machine.
+    vi.useFakeTimers({ toFake: ['performance'] });
+    onTestFinished(() => vi.useRealTimers());
     expect((await whoami('acme', id)).body.output).toEqual({ token: 'tok-first' });
     await other.connections.update({ tenant: 'acme', id }, { credentials: { token: 'tok-second' }, skipCheck: true });
     // Still inside the window: the cached credentials are used (this is the documented trade).
     expect((await whoami('acme', id)).body.output).toEqual({ token: 'tok-first' });
-    await new Promise((r) => setTimeout(r, WINDOW_MS + 50));
+    vi.advanceTimersByTime(WINDOW_MS - 1);
+    expect((await whoami('acme', id)).body.output).toEqual({ token: 'tok-first' });
+    vi.advanceTimersByTime(2);
     expect((await whoami('acme', id)).body.output).toEqual({ token: 'tok-second' });
   });
 
