@@ -19,8 +19,19 @@ for (const kind of databaseKinds()) {
         await platform.schedules.set(c.id, 'users', { every: '1h' });
         ids.push(c.id);
       }
-      // Slow pages keep syncs in flight while the other process polls for the same work.
-      api.beforePage = () => new Promise((r) => setTimeout(r, 150));
+      // Pages are held until both processes own a running sync (then slowed a little), so the
+      // work is shared because the test arranged it, not because one child happened to be
+      // quicker off the mark; a double claim still has every chance to show.
+      let shared = false;
+      api.beforePage = async () => {
+        const until = Date.now() + 20_000;
+        while (!shared && Date.now() < until) {
+          const owners = await platform.store.knex('sync_runs').where('status', 'running').distinct('lease_owner');
+          shared = owners.length >= 2;
+          if (!shared) await new Promise((r) => setTimeout(r, 25));
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      };
 
       const children = [0, 1].map(() => forkChild('scheduler-child.mjs', [db.url, CONNECTORS, '5000'], { PATCHBAY_SECRET_KEYS: KEY_A }));
       const logs = children.map(collect);
