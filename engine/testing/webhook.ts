@@ -29,10 +29,11 @@ export interface WebhookOutcome {
   status: number;
   contentType: string;
   body: string;
-  /** The tenant's event log, oldest first. */
+  /** The tenant's event log, oldest first (one delivery's events by provider id). */
   events: WebhookEvent[];
   upserted: Record<string, unknown[]>;
   deleted: Record<string, string[]>;
+  /** In the order of their events, then of the routes that emitted them. */
   emitted: NormalizedEvent[];
 }
 
@@ -155,7 +156,19 @@ export async function deliverWebhook(plan: Plan, suite: TestSuite, testCase: Tes
     // Events retried after a failure are not due again within the case; one pass processes the rest.
     while ((await platform.webhooks.drain()) > 0) { /* until nothing is due */ }
 
-    const events = (await platform.webhooks.list({ tenant: TEST_TENANT, limit: 1000 })).events.reverse();
+    // Events of one delivery share their arrival time and their row ids are random: order by
+    // provider id within it, and emitted events by their event, then route, so a case is stable.
+    const events = (await platform.webhooks.list({ tenant: TEST_TENANT, limit: 1000 })).events
+      .sort((a, b) => a.receivedAt.localeCompare(b.receivedAt) || a.providerEventId.localeCompare(b.providerEventId));
+    const position = new Map(events.map((e, i) => [e.id, i]));
+    const order = (e: NormalizedEvent): [number, number] => {
+      const dot = e.id.lastIndexOf('.');
+      return [position.get(e.id.slice(0, dot)) ?? events.length, Number(e.id.slice(dot + 1))];
+    };
+    emitted.sort((a, b) => {
+      const [x, y] = [order(a), order(b)];
+      return x[0] - y[0] || x[1] - y[1];
+    });
     const upserted: Record<string, unknown[]> = {};
     const deleted: Record<string, string[]> = {};
     for (const stream of Object.values(plan.streams)) {
