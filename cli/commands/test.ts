@@ -1,6 +1,6 @@
 /**
  * `patchbay test [ids…]`: runs the data-driven cases of connectors/<id>/tests.yaml against
- * local scripted servers. Prints `✓/✗ connector › case` per case, the failures under each
+ * local scripted servers (webhook cases: through a local runtime's intake). Prints `✓/✗ connector › case` per case, the failures under each
  * failed one, and a closing `N passed, M failed`. Exit 1 when any case failed.
  */
 import type { Command } from 'commander';

@@ -5,4 +5,6 @@ export { startScriptedServer, UNEXPECTED_STATUS, type ScriptedServer } from './s
 export { matchRequest, type ActualRequest } from './match.js';
 export { diff, deepEqual } from './compare.js';
 export { checkExpectation, describeError, type Outcome } from './expect.js';
+export { deliverWebhook, type WebhookOutcome } from './webhook.js';
+export { checkWebhookExpectation } from './webhook-expect.js';
 export type * from './types.js';

@@ -117,15 +117,37 @@ function propsAt(schema: any, parts: Array<string | number>): string[] {
   return s?.properties ? Object.keys(s.properties) : [];
 }
 
+const WEBHOOK_ONLY_EXPECT = ['status', 'response', 'verified', 'rejected', 'events', 'upserted', 'deleted', 'emitted'];
+const WEBHOOK_ONLY_CASE = ['now', 'secrets', 'app', 'records_before'];
+
+/** A webhook case expects what a delivery leaves behind; an operation's expectations and fields mean nothing there. */
+function webhookChecks(c: any, i: number): Array<{ parts: Array<string | number>; message: string }> {
+  const out: Array<{ parts: Array<string | number>; message: string }> = [];
+  if (c.webhook === undefined) {
+    for (const k of WEBHOOK_ONLY_EXPECT) if (c.expect?.[k] !== undefined) out.push({ parts: ['cases', i, 'expect', k], message: `\`${k}\` can only be expected from a \`webhook\` delivery` });
+    for (const k of WEBHOOK_ONLY_CASE) if (c[k] !== undefined) out.push({ parts: ['cases', i, k], message: `\`${k}\` only applies to a \`webhook\` case` });
+    return out;
+  }
+  for (const k of ['output', 'records', 'record_count', 'state', 'error']) {
+    if (c.expect?.[k] !== undefined) out.push({ parts: ['cases', i, 'expect', k], message: `a \`webhook\` case does not expect \`${k}\`; expect \`verified\`/\`rejected\`, \`events\`, \`upserted\`, \`deleted\`, \`emitted\`` });
+  }
+  const w = c.webhook;
+  if ((w.body === undefined) === (w.body_file === undefined)) out.push({ parts: ['cases', i, 'webhook'], message: 'a delivery needs exactly one of `body` (the raw text) or `body_file`' });
+  if (c.expect?.verified === true && c.expect?.rejected !== undefined) out.push({ parts: ['cases', i, 'expect', 'rejected'], message: 'a delivery cannot be both `verified` and `rejected`' });
+  if (c.now !== undefined && Number.isNaN(Date.parse(c.now))) out.push({ parts: ['cases', i, 'now'], message: `"${c.now}" is not an ISO 8601 time` });
+  return out;
+}
+
 /** Checks the schema cannot express: each case runs exactly one operation, names are unique. */
 function semanticChecks(data: any): Array<{ parts: Array<string | number>; message: string }> {
   const out: Array<{ parts: Array<string | number>; message: string }> = [];
   const seen = new Map<string, number>();
   (data.cases as any[]).forEach((c, i) => {
-    const ops = ['check', 'action', 'stream'].filter((k) => (k === 'check' ? c.check === true : c[k] !== undefined));
+    const ops = ['check', 'action', 'stream', 'webhook'].filter((k) => (k === 'check' ? c.check === true : c[k] !== undefined));
     if (ops.length !== 1) {
-      out.push({ parts: ['cases', i], message: ops.length === 0 ? 'a case needs one of `check: true`, `action` or `stream`' : `a case runs one operation, found ${ops.join(' and ')}` });
+      out.push({ parts: ['cases', i], message: ops.length === 0 ? 'a case needs one of `check: true`, `action`, `stream` or `webhook`' : `a case runs one operation, found ${ops.join(' and ')}` });
     }
+    out.push(...webhookChecks(c, i));
     if (c.stream === undefined && (c.expect?.records !== undefined || c.expect?.record_count !== undefined || c.expect?.state !== undefined)) {
       out.push({ parts: ['cases', i, 'expect'], message: '`records`, `record_count` and `state` can only be expected from a `stream` read' });
     }
@@ -186,5 +208,22 @@ export async function loadTestSuite(file: string, connector = path.basename(path
     });
   }
   const cases: TestCase[] = (data.cases as TestCase[]).map((c, i) => ({ ...c, line: locator.at(['cases', i]).line }));
+  const missing: TestDiagnostic[] = [];
+  for (const [i, c] of cases.entries()) {
+    const file = c.webhook?.body_file;
+    if (file === undefined) continue;
+    // Relative to tests.yaml, so a suite runs from any working directory.
+    const resolved = path.resolve(path.dirname(abs), file);
+    c.webhook = { ...c.webhook!, body_file: resolved };
+    if (!existsSync(resolved)) missing.push({ ...locator.at(['cases', i, 'webhook', 'body_file']), path: `cases[${i}].webhook.body_file`, message: `no file ${resolved}` });
+  }
+  if (missing.length > 0) {
+    throw new ConnectorError({
+      kind: 'config', connector,
+      message: `invalid tests file ${abs}:\n${formatDiagnostics(abs, missing)}`,
+      location: { file: abs, line: missing[0].line, column: missing[0].column, path: missing[0].path },
+      details: missing.map((d) => ({ path: `${d.line}:${d.column} ${d.path}`, message: d.message })),
+    });
+  }
   return { connector, file: abs, manifest: path.join(path.dirname(abs), 'connector.yaml'), defaults: data.defaults ?? {}, cases };
 }

@@ -15,6 +15,8 @@ import { loadTestSuite } from './load.js';
 import { startScriptedServer, UNEXPECTED_STATUS } from './server.js';
 import { checkExpectation, describeError, describeOutcome, type Outcome } from './expect.js';
 import type { CaseResult, TestCase, TestSuite } from './types.js';
+import { deliverWebhook } from './webhook.js';
+import { checkWebhookExpectation, describeWebhookOutcome } from './webhook-expect.js';
 
 export interface RunOptions {
   /** Connector ids to run; all when absent or empty. */
@@ -132,7 +134,10 @@ export async function runCase(suite: TestSuite, testCase: TestCase, opts: CaseOp
     connector: suite.connector,
     case: testCase.name,
     ok: failures.length === 0,
-    failures: redactCredentials(failures, { ...suite.defaults.credentials, ...testCase.credentials }),
+    failures: redactCredentials(failures, {
+      ...suite.defaults.credentials, ...testCase.credentials, ...testCase.secrets,
+      ...(testCase.app ? { app_client_secret: testCase.app.client_secret } : {}),
+    }),
     durationMs: Math.round(performance.now() - started),
   });
 
@@ -147,6 +152,14 @@ export async function runCase(suite: TestSuite, testCase: TestCase, opts: CaseOp
   const server = await startScriptedServer(testCase.exchanges);
   try {
     const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    if (testCase.webhook) {
+      const delivered = await withTimeout(deliverWebhook(plan, suite, testCase, server.url).catch((error: unknown) => ({ error })), timeoutMs);
+      if (delivered === 'timeout') failures.push(...server.failures, `timed out after ${timeoutMs} ms (requests received: ${server.received.join(', ') || 'none'})`);
+      else if ('error' in delivered) failures.push(...server.failures, `the webhook case could not run: ${describeError(delivered.error)}`);
+      else if (server.failures.length > 0) failures.push(...server.failures, `the delivery then ${describeWebhookOutcome(delivered)}`);
+      else failures.push(...checkWebhookExpectation(testCase.expect, delivered), ...server.unused());
+      return finish();
+    }
     const outcome = await withTimeout(execute(plan, connectionFor(suite, testCase, server.url), testCase), timeoutMs);
     if (outcome === 'timeout') {
       failures.push(...server.failures, `timed out after ${timeoutMs} ms (requests received: ${server.received.join(', ') || 'none'})`);

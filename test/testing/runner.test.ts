@@ -250,7 +250,7 @@ ${READ_TWO_PAGES}`);
     exchanges: []
     expect: {}
 `));
-    expect(r.failures[0]).toMatch(/tests\.yaml:6:5 cases\[0\]: a case needs one of `check: true`, `action` or `stream`/);
+    expect(r.failures[0]).toMatch(/tests\.yaml:6:5 cases\[0\]: a case needs one of `check: true`, `action`, `stream` or `webhook`/);
   });
 
   it('a case that outlives its time budget fails, naming the requests seen', async () => {

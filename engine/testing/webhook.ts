@@ -1,0 +1,186 @@
+/**
+ * Runs a `webhook:` case the way a provider would exercise the connector: a real runtime
+ * (platform over an in-memory store, the HTTP app on a local socket) receives the delivery
+ * byte for byte, the manifest's own verify/identify/route code handles it, the worker
+ * processes what was stored, and what that left behind is collected: the answer, the event
+ * log, the records written or deleted, the normalized events emitted. Calls the routes make
+ * to the provider (a `sync` route's reads) go to the case's scripted server.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { createApp } from '../runtime/app.js';
+import { BASE_URL_SETTING, withBaseUrlOverrides } from '../runtime/base-url.js';
+import { createPlatform, type Platform } from '../platform.js';
+import { planStream, type Plan } from '../manifest/plan.js';
+import { OAuthApps } from '../oauth/apps.js';
+import { StateRepo } from '../store/state.js';
+import { RecordsRepo, type IncomingRecord } from '../store/records.js';
+import { externalIdOf } from '../sync/keys.js';
+import { ConnectorError } from '../errors.js';
+import type { NormalizedEvent, WebhookEvent } from '../webhooks/types.js';
+import type { TestCase, TestSuite } from './types.js';
+
+/** Every case's connection lives in this tenant; nothing else shares the store. */
+export const TEST_TENANT = 'test';
+
+export interface WebhookOutcome {
+  status: number;
+  contentType: string;
+  body: string;
+  /** The tenant's event log, oldest first (one delivery's events by provider id). */
+  events: WebhookEvent[];
+  upserted: Record<string, unknown[]>;
+  deleted: Record<string, string[]>;
+  /** In the order of their events, then of the routes that emitted them. */
+  emitted: NormalizedEvent[];
+}
+
+interface Answer {
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+/** Plain node:http, so the bytes and header values sent are exactly the case's (no client adds or rewrites any but Host and Content-Length). */
+function post(url: string, method: string, headers: Record<string, string>, body: Buffer): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method, headers: { ...headers, 'content-length': String(body.length) }, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function listen(platform: Platform): Promise<{ url: string; close(): Promise<void> }> {
+  // The intake's real middleware and routes, minus the per-key limits no provider meets.
+  const app = createApp({ platform, adminKey: '', rateLimit: false, authFailureLimit: false, allowBaseUrlOverride: true });
+  const server = http.createServer(app.callback());
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }),
+  };
+}
+
+/** The case's clock: `now` as given, moving on in real time (retries and leases need time to pass). */
+function clock(now: string | undefined): () => number {
+  if (now === undefined) return () => Date.now();
+  const at = Date.parse(now);
+  if (Number.isNaN(at)) throw new ConnectorError({ kind: 'config', message: `now "${now}" is not an ISO 8601 time` });
+  const started = performance.now();
+  return () => Math.floor(at + (performance.now() - started));
+}
+
+async function bodyOf(testCase: TestCase): Promise<Buffer> {
+  const w = testCase.webhook!;
+  if (w.body_file !== undefined) return readFile(w.body_file);
+  return Buffer.from(w.body ?? '', 'utf8');
+}
+
+/** Writes the case's `records_before` as a sync would have; returns each stream's change-feed position after them. */
+async function seed(platform: Platform, plan: Plan, connectionId: string, records: TestCase['records_before']): Promise<Record<string, string>> {
+  const now = () => platform.store.now();
+  const state = new StateRepo(now);
+  const repo = new RecordsRepo(state, now);
+  const scope = platform.store.scope(TEST_TENANT);
+  const cursors: Record<string, string> = {};
+  for (const [name, list] of Object.entries(records ?? {})) {
+    const stream = planStream(plan, name);
+    if (!stream) throw new ConnectorError({ kind: 'config', connector: plan.id, message: `records_before names stream "${name}", which ${plan.id} does not have` });
+    const incoming: IncomingRecord[] = list.map((data, i) => {
+      const externalId = externalIdOf(stream, data);
+      if (externalId === undefined) throw new ConnectorError({ kind: 'config', connector: plan.id, message: `records_before.${name}[${i}] has no value for its primary key (${stream.primaryKey.join(', ')})` });
+      return { externalId, data };
+    });
+    await scope.transaction(async (tx) => {
+      await state.ensure(tx, connectionId, name);
+      await repo.writePage(tx, { connectionId, stream: name, model: stream.model }, incoming);
+    });
+    cursors[name] = (await platform.records.changes({ tenant: TEST_TENANT, id: connectionId }, name, { limit: 10_000 })).next;
+  }
+  return cursors;
+}
+
+export async function deliverWebhook(plan: Plan, suite: TestSuite, testCase: TestCase, providerUrl: string): Promise<WebhookOutcome> {
+  const w = testCase.webhook!;
+  const d = suite.defaults;
+  const platform = await createPlatform({
+    database: 'sqlite::memory:',
+    connectors: [plan],
+    wrapEngine: withBaseUrlOverrides,
+    // A throwaway key: the store lives only as long as the case.
+    secretKeys: `t1:${randomBytes(32).toString('base64')}`,
+    now: clock(testCase.now),
+    webhooks: w.public_url !== undefined ? { publicUrl: w.public_url } : {},
+    warn: () => undefined,
+  });
+  let intake: Awaited<ReturnType<typeof listen>> | undefined;
+  try {
+    const settings = { ...d.settings, ...testCase.settings };
+    const auth = testCase.auth ?? d.auth;
+    const info = await platform.connections.create({
+      tenant: TEST_TENANT,
+      connector: plan.id,
+      name: 'test',
+      ...(auth !== undefined ? { auth } : {}),
+      config: { ...d.config, ...testCase.config },
+      credentials: { ...d.credentials, ...testCase.credentials },
+      settings: { [BASE_URL_SETTING]: providerUrl },
+      // The case stands in for the OAuth flow or check that proves these with the provider.
+      learned: settings,
+      skipCheck: true,
+    });
+    if (testCase.secrets) await platform.webhooks.connectorSecrets.set(plan, testCase.secrets);
+    if (testCase.app) await new OAuthApps(platform.store, platform.vault).set(plan.id, { clientId: testCase.app.client_id, clientSecret: testCase.app.client_secret });
+    const since = await seed(platform, plan, info.id, testCase.records_before);
+    const emitted: NormalizedEvent[] = [];
+    platform.webhooks.on('event', (e) => {
+      emitted.push(e);
+    });
+
+    intake = await listen(platform);
+    const path = `/v1/webhooks/${encodeURIComponent(plan.id)}${(w.to ?? 'connection') === 'connection' ? `/${encodeURIComponent(info.id)}` : ''}`;
+    const answer = await post(`${intake.url}${path}${w.query ? `?${w.query}` : ''}`, w.method ?? 'POST', w.headers, await bodyOf(testCase));
+    // Events retried after a failure are not due again within the case; one pass processes the rest.
+    while ((await platform.webhooks.drain()) > 0) { /* until nothing is due */ }
+
+    // Events of one delivery share their arrival time and their row ids are random: order by
+    // provider id within it, and emitted events by their event, then route, so a case is stable.
+    const events = (await platform.webhooks.list({ tenant: TEST_TENANT, limit: 1000 })).events
+      .sort((a, b) => a.receivedAt.localeCompare(b.receivedAt) || a.providerEventId.localeCompare(b.providerEventId));
+    const position = new Map(events.map((e, i) => [e.id, i]));
+    const order = (e: NormalizedEvent): [number, number] => {
+      const dot = e.id.lastIndexOf('.');
+      return [position.get(e.id.slice(0, dot)) ?? events.length, Number(e.id.slice(dot + 1))];
+    };
+    emitted.sort((a, b) => {
+      const [x, y] = [order(a), order(b)];
+      return x[0] - y[0] || x[1] - y[1];
+    });
+    const upserted: Record<string, unknown[]> = {};
+    const deleted: Record<string, string[]> = {};
+    for (const stream of Object.values(plan.streams)) {
+      const { changes } = await platform.records.changes({ tenant: TEST_TENANT, id: info.id }, stream.name, { since: since[stream.name], limit: 10_000 });
+      for (const c of changes) {
+        if (c.action === 'deleted') (deleted[stream.name] ??= []).push(c.id);
+        else (upserted[stream.name] ??= []).push(c.data);
+      }
+    }
+    return { ...answer, events, upserted, deleted, emitted };
+  } finally {
+    await intake?.close();
+    await platform.close();
+  }
+}
