@@ -75,7 +75,7 @@ function decide(source: string, flags: string): RegexRefusal | undefined {
     if (shape.kind === 'linear') return undefined;
     if (shape.kind === 'nested') {
       return {
-        message: `repeats a group that itself repeats (\`${source.slice(shape.at, shape.end)}\`), which can take exponential time on a near-miss input`,
+        message: `repeats a group that itself repeats (\`${source.slice(shape.at, shape.end)}\`) without one character deciding where each repetition ends: the shape of exponential backtracking, refused without further analysis`,
         hint: HINT,
         at: shape.at,
         end: shape.end,
