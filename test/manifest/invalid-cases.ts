@@ -100,8 +100,9 @@ export const cases: Case[] = [
   c('catastrophic regex in a mapping', S("'title': title,", "'title': title, 'spam': $contains(title, /^(a+)+$/),"), 'unsafe-regex', 'mapping:', {
     col: '(a+)+$/)', message: /\/\^\(a\+\)\+\$\/ repeats a group that itself repeats/, only: true,
   }),
-  c('catastrophic JSON Schema pattern', S('    owner: { type: string }', '    owner: { type: string, pattern: "^(a|a)*$" }'), 'unsafe-regex', 'pattern:', {
-    col: '"^(a|a)*$"', message: /pattern \/\^\(a\|a\)\*\$\/u can take exponential time/, only: true,
+  // Structurally refused, so these tables never start the analyser (test/security/regex covers that path).
+  c('catastrophic JSON Schema pattern', S('    owner: { type: string }', '    owner: { type: string, pattern: "^([a-z]+_?)+$" }'), 'unsafe-regex', 'pattern:', {
+    col: '"^([a-z]+_?)+$"', message: /pattern \/\^\(\[a-z\]\+_\?\)\+\$\/u repeats a group/, only: true,
   }),
   c('$eval in an expression', S(`    output: "{ 'id': $string(id) }"`, `    output: "{ 'id': $eval('id') }"`), 'forbidden-function', '$eval(', { col: '$eval(', only: true }),
   c('signature pattern is not a regex', S('prefix: "sha256=" }', 'pattern: "v1=([a-f" }'), 'invalid-format', 'pattern', { message: /regular expression/, only: true }),
