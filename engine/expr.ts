@@ -6,6 +6,7 @@
 import jsonata from 'jsonata';
 import { ConnectorError } from './errors.js';
 import { compileFast } from './expr-fast/index.js';
+import { exprHazards, type ExprHazard } from './regex/jsonata.js';
 
 export interface ExprLocation {
   file?: string;
@@ -51,11 +52,15 @@ export interface ExprSyntaxError {
 
 /** Compile only, for the validator. Returns the error instead of throwing. */
 export function checkExpr(source: string): ExprSyntaxError | undefined {
+  return inspectExpr(source).error;
+}
+
+/** One parse for the validator: the syntax error, or what in the expression is refused (regex/jsonata.ts). */
+export function inspectExpr(source: string): { error?: ExprSyntaxError; hazards: ExprHazard[] } {
   try {
-    jsonata(source);
-    return undefined;
+    return { hazards: exprHazards(jsonata(source).ast()) };
   } catch (err: any) {
-    return { message: String(err?.message ?? err), position: err?.position, code: err?.code, token: typeof err?.token === 'string' ? err.token : undefined };
+    return { error: { message: String(err?.message ?? err), position: err?.position, code: err?.code, token: typeof err?.token === 'string' ? err.token : undefined }, hazards: [] };
   }
 }
 
@@ -73,6 +78,12 @@ export function compileExpr(source: string, location?: ExprLocation, limits?: Ex
     compiled = jsonata(source, { timeout: timeoutMs, stack: maxDepth });
   } catch (err: any) {
     throw new ConnectorError({ kind: 'config', message: `JSONata syntax error in ${where(location) || 'expression'}: ${err?.message ?? err}`, location, cause: err });
+  }
+  // Validation reports these too, but a manifest can be loaded without it; the time limit
+  // only holds if nothing that escapes it ever runs.
+  const [hazard] = exprHazards(compiled.ast());
+  if (hazard) {
+    throw new ConnectorError({ kind: 'config', message: `JSONata ${where(location) || 'expression'} refused: ${hazard.message}`, location });
   }
   const fast = compileFast(compiled.ast(), { maxDepth });
   const slow = async (input: unknown, bindings?: Record<string, unknown>): Promise<unknown> => {

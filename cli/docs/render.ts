@@ -28,12 +28,45 @@ export function renderManifestDocs(schema: Schema, codes: Record<string, string>
   );
   out.push('## Contents', '');
   for (const s of sections) out.push(`${'  '.repeat(s.depth - 2)}- [${heading(s)}](#${slug(heading(s))})`);
+  out.push(`- [${REGEX_TITLE}](#${slug(REGEX_TITLE)})`);
   out.push(`- [Diagnostic codes](#${slug('Diagnostic codes')})`, '');
 
   for (const s of sections) out.push(...renderSection(s, defs));
+  out.push(`## ${REGEX_TITLE}`, '', ...REGEX_NOTES, '');
   out.push(...renderCodes(codes));
   return out.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd() + '\n';
 }
+
+const REGEX_TITLE = 'Regular expressions and $eval';
+
+/** The rules engine/regex/ enforces; prose, since no schema field carries them. */
+const REGEX_NOTES = [
+  'Every regex in a manifest runs on text other people control: JSONata regex literals (`$match(s, /…/)`, `$contains`,',
+  '`$replace`, `$split`) on provider data, JSON Schema `pattern` and `patternProperties` keys on tenant input (config,',
+  'credentials, settings, action input), and `webhooks.verify` signature and timestamp `pattern`s on the headers of',
+  'anonymous senders. V8 matches by backtracking, synchronously: `/^(a+)+$/` takes 17 s on 29 characters and `/a+b/`',
+  '12 s on 50 000, and no time limit can stop a match in progress (the 1 s expression limit is checked between',
+  'evaluation steps, not inside one). So `patchbay validate` reports `unsafe-regex` (an error, on the regex) for any',
+  'regex it cannot show to run in linear time, and the engine refuses to compile one in a manifest loaded without',
+  'validation.',
+  '',
+  'A regex is accepted when',
+  '',
+  '- it repeats nothing a variable number of times (fixed counts such as `[0-9]{4}` are fine) and has at most 8 `|`; or',
+  '- it is *deterministic*: at every choice (an alternative, one more repetition, or moving on) the next character',
+  '  decides the way — in `^[0-9]+\\.[0-9]+$` a digit continues and a `.` moves on; alternatives of fixed strings may',
+  '  share a prefix if they part before either ends (`public_channel|private_channel`) — and it is anchored with `^` or opens with a',
+  '  character nothing after the opening consumes (`(?:^|,)\\s*v1=([0-9a-f]+)`); or',
+  '- the [recheck](https://makenowjust-labs.github.io/recheck/) analyser shows it safe within 1 s.',
+  '',
+  'Otherwise a repetition of something that itself repeats (`(a+)+`, `(\\w+\\s?)*`, `^([a-z0-9-]+\\.)*example\\.com$`) is',
+  'refused without running the analyser, and so is what recheck finds exponential or polynomial (`a+b`, `\\s+$`) or',
+  'cannot settle in time. Rewrite so each repetition starts with a character the part before cannot consume (`^[a-z]+(,[a-z]+)*$`), or',
+  'match one character class (`^[a-z,]+$`).',
+  '',
+  '`$eval` is refused as well (`forbidden-function`), even taken as a value (`$f := $eval`): it parses a string at run',
+  'time, so text built from provider data would become an expression, regexes included, that no check has seen.',
+];
 
 function heading(s: Section): string {
   return s.title === 'Top level' ? s.title : `\`${s.title}\``;

@@ -1,4 +1,6 @@
 /** The `webhooks` block → PlanWebhooks: verification defaults filled, route patterns as wildcard matchers. */
+import { ConnectorError } from '../errors.js';
+import { unsafeRegex } from '../regex/safety.js';
 import type { Path } from './diagnostics.js';
 import type { CompileContext } from './compile-context.js';
 import { compileHttp, layersFor } from './compile-http.js';
@@ -20,6 +22,16 @@ export function routePattern(on: string): WildcardMatcher {
   return wildcard(on);
 }
 
+/** Signature headers are sender text, matched before anything is verified: only a linear-time pattern may read them. */
+function headerPattern(ctx: CompileContext, source: string, path: Path): RegExp {
+  const refusal = unsafeRegex(source);
+  if (refusal) {
+    const location = ctx.loc(path);
+    throw new ConnectorError({ kind: 'config', message: `pattern at ${location.path} refused: /${source}/ ${refusal.message}`, location });
+  }
+  return new RegExp(source);
+}
+
 function compileVerify(ctx: CompileContext, v: Obj, path: Path): PlanVerify {
   const type = (str(v.type) ?? 'none') as PlanVerify['type'];
   const sig = isPlainObject(v.signature) ? v.signature : undefined;
@@ -36,14 +48,14 @@ function compileVerify(ctx: CompileContext, v: Obj, path: Path): PlanVerify {
       signature: {
         header: String(sig.header).toLowerCase(),
         ...(str(sig.prefix) !== undefined ? { prefix: sig.prefix as string } : {}),
-        ...(str(sig.pattern) !== undefined ? { pattern: new RegExp(sig.pattern as string) } : {}),
+        ...(str(sig.pattern) !== undefined ? { pattern: headerPattern(ctx, sig.pattern as string, [...path, 'signature', 'pattern']) } : {}),
         encoding: (str(sig.encoding) as 'hex' | 'base64' | undefined) ?? 'hex',
       },
     } : {}),
     ...(ts ? {
       timestamp: {
         header: String(ts.header).toLowerCase(),
-        ...(str(ts.pattern) !== undefined ? { pattern: new RegExp(ts.pattern as string) } : {}),
+        ...(str(ts.pattern) !== undefined ? { pattern: headerPattern(ctx, ts.pattern as string, [...path, 'timestamp', 'pattern']) } : {}),
         unit: (str(ts.unit) as 's' | 'ms' | undefined) ?? 's',
         toleranceMs: tolerance,
       },

@@ -48,6 +48,8 @@ export const DIAGNOSTIC_CODES: Record<string, string> = {
   'insecure-url': 'A URL uses plain http:// for a non-local host.',
   'verify-none': 'Webhooks are accepted without any signature verification.',
   'unprovable-settings': '`check.settings` would route webhooks by an answer from an origin the tenant chooses.',
+  'unsafe-regex': 'A regular expression (JSONata literal, JSON Schema `pattern`, signature pattern) could backtrack catastrophically.',
+  'forbidden-function': 'An expression calls a JSONata function the engine refuses (`$eval`, which runs unchecked text).',
   'cursor-unused': 'An incremental stream whose request never reads `state`, so every run reads everything.',
   'compile-error': 'The manifest validated but could not be compiled (an engine bug or a limit).',
 };

@@ -10,6 +10,7 @@ import type { Ajv2020, ValidateFunction } from 'ajv/dist/2020.js';
 import { DEFAULT_META_SCHEMA, MANIFEST_AJV_OPTIONS, newAjv, USER_AJV_OPTIONS } from './ajv-runtime.js';
 import { DEFAULT_GENERATED_DIR, expectedStamp, loadGenerated } from './generated-validators.js';
 import { packageRoot } from './package-root.js';
+import { unsafeRegex } from '../regex/safety.js';
 
 export type ValidatorOrigin = 'generated' | 'compiled';
 
@@ -59,9 +60,23 @@ export function manifestValidatorOrigin(): ValidatorOrigin {
 
 /** For schemas written in manifests; defaults fill in omitted optional input fields. */
 export function getUserAjv(): Ajv2020 {
-  userAjv ??= newAjv(USER_AJV_OPTIONS);
+  userAjv ??= newAjv(USER_AJV_OPTIONS, { code: { regExp: safeRegExp } });
   return userAjv;
 }
+
+/**
+ * Ajv's regex factory for `pattern` and `patternProperties`: these run on tenant input
+ * (config, action input), so a pattern with catastrophic backtracking does not compile.
+ * The validator reports the same refusal, placed; this holds it for unvalidated manifests.
+ */
+const safeRegExp = Object.assign(
+  (pattern: string, flags: string): RegExp => {
+    const refusal = unsafeRegex(pattern, flags);
+    if (refusal) throw new Error(`pattern ${JSON.stringify(pattern)} refused: it ${refusal.message}`);
+    return new RegExp(pattern, flags);
+  },
+  { code: 'new RegExp' },
+);
 
 /**
  * The generated meta-schema validator, for schemas that Ajv would check against its default

@@ -97,5 +97,13 @@ export const cases: Case[] = [
   c('plain http base_url', S('https://api.acme.test/v1', 'http://api.acme.test/v1'), 'insecure-url', 'base_url', { severity: 'warning', col: 'http://', only: true }),
   c('verification turned off', S('    type: hmac\n    secret: "{{credentials.webhook_secret}}"\n    signature: { header: X-Acme-Signature, prefix: "sha256=" }', '    type: "none"'), 'verify-none', '"none"', { severity: 'warning', only: true }),
   c('cursor never used by the request', S('      query:\n        since: "{{state.cursor}}"\n', ''), 'cursor-unused', 'cursor: {', { severity: 'warning', column: 5, only: true }),
+  c('catastrophic regex in a mapping', S("'title': title,", "'title': title, 'spam': $contains(title, /^(a+)+$/),"), 'unsafe-regex', 'mapping:', {
+    col: '(a+)+$/)', message: /\/\^\(a\+\)\+\$\/ repeats a group that itself repeats/, only: true,
+  }),
+  // Structurally refused, so these tables never start the analyser (test/security/regex covers that path).
+  c('catastrophic JSON Schema pattern', S('    owner: { type: string }', '    owner: { type: string, pattern: "^([a-z]+_?)+$" }'), 'unsafe-regex', 'pattern:', {
+    col: '"^([a-z]+_?)+$"', message: /pattern \/\^\(\[a-z\]\+_\?\)\+\$\/u repeats a group/, only: true,
+  }),
+  c('$eval in an expression', S(`    output: "{ 'id': $string(id) }"`, `    output: "{ 'id': $eval('id') }"`), 'forbidden-function', '$eval(', { col: '$eval(', only: true }),
   c('signature pattern is not a regex', S('prefix: "sha256=" }', 'pattern: "v1=([a-f" }'), 'invalid-format', 'pattern', { message: /regular expression/, only: true }),
 ];

@@ -14,6 +14,7 @@ import { streamRefs } from './stream-refs.js';
 import { templateSyntax } from './template-syntax.js';
 import { templateVariablesCheck } from './template-variables.js';
 import type { Check } from './types.js';
+import { unsafeRegexCheck } from './unsafe-regex.js';
 import { verifyNone } from './verify-none.js';
 import { version } from './version.js';
 
@@ -34,6 +35,7 @@ export const CHECKS: readonly Check[] = [
   verifyNone,
   proofOrigin,
   regexCheck,
+  unsafeRegexCheck,
 ];
 
 export type { Check, CheckContext, Report } from './types.js';

@@ -3,7 +3,8 @@
  * connector directory, and parsing dominates check time, so each distinct text is parsed
  * once. Bounded: cleared when full rather than tracking recency.
  */
-import { checkExpr, type ExprSyntaxError } from '../../expr.js';
+import { inspectExpr, type ExprSyntaxError } from '../../expr.js';
+import type { ExprHazard } from '../../regex/jsonata.js';
 import { templateVariables } from '../../template.js';
 
 const LIMIT = 20_000;
@@ -13,7 +14,12 @@ interface TemplateInfo {
   variables: readonly string[];
 }
 
-const exprs = new Map<string, ExprSyntaxError | null>();
+interface ExprInfo {
+  error?: ExprSyntaxError;
+  hazards: readonly ExprHazard[];
+}
+
+const exprs = new Map<string, ExprInfo>();
 const templates = new Map<string, TemplateInfo>();
 
 function remember<V>(map: Map<string, V>, key: string, value: V): V {
@@ -22,10 +28,17 @@ function remember<V>(map: Map<string, V>, key: string, value: V): V {
   return value;
 }
 
+function exprInfo(source: string): ExprInfo {
+  return exprs.get(source) ?? remember(exprs, source, inspectExpr(source));
+}
+
 export function exprError(source: string): ExprSyntaxError | undefined {
-  const hit = exprs.get(source);
-  if (hit !== undefined) return hit ?? undefined;
-  return remember(exprs, source, checkExpr(source) ?? null) ?? undefined;
+  return exprInfo(source).error;
+}
+
+/** Refused regexes and functions in an expression that parses (empty when it does not). */
+export function exprHazardsOf(source: string): readonly ExprHazard[] {
+  return exprInfo(source).hazards;
 }
 
 const LITERAL: TemplateInfo = Object.freeze({ variables: Object.freeze([] as string[]) });
