@@ -5,8 +5,8 @@
  * page with 64-bit ids (the lossless parser runs), and a page whose only long digit runs
  * are safe 16-digit integers (microsecond timestamps: the gate says yes, JSON.parse and a
  * walk find nothing to redo). The gate alone (the regex) is timed too: on a shared machine
- * it is the steadier figure for what the common case adds. Rounds alternate between the two parsers so drift from a
- * shared machine hits both; each figure is the median of the rounds.
+ * it is the steadier figure for what the common case adds. Short rounds alternate between
+ * the parsers so drift from a shared machine hits both; each figure is the median.
  * Run: npx tsx bench/json-parse.ts
  */
 import { mayHoldUnsafeInteger, parseJson } from '../engine/json.js';
@@ -52,10 +52,10 @@ for (const [name, text] of Object.entries(PAGES)) {
   const base: number[] = [];
   const ours: number[] = [];
   const gate: number[] = [];
-  for (let r = 0; r < 31; r++) {
-    base.push(perOp(JSON.parse, text, 50));
-    ours.push(perOp(parseJson, text, 50));
-    gate.push(perOp(mayHoldUnsafeInteger, text, 20));
+  for (let r = 0; r < 61; r++) {
+    base.push(perOp(JSON.parse, text, 25));
+    ours.push(perOp(parseJson, text, 25));
+    gate.push(perOp(mayHoldUnsafeInteger, text, 10));
   }
   const b = median(base);
   const o = median(ours);
