@@ -25,6 +25,8 @@ import { startRuntime, type TestRuntime } from '../runtime/helpers.js';
 
 const BIG_CUSTOMER = '706405506930370084';
 const BIG_ORDER = '820982911946154508';
+// An earlier order whose id is the same double as BIG_ORDER's: only exact digits tell them apart.
+const NEIGHBOUR = '820982911946154450';
 const WEBHOOK_SECRET = 'shpss_big_numbers_test_secret';
 
 const MANIFEST = `
@@ -43,8 +45,9 @@ http: { base_url: "https://shop.example.invalid" }
 streams:
   orders:
     primary_key: id
-    request: { path: /admin/api/2024-10/orders.json }
+    request: { path: /admin/api/2024-10/orders.json, query: { since_id: "{{state.cursor}}" } }
     records: orders
+    cursor: { field: id }
     mapping: >-
       { "id": id, "id_type": $type(id), "customer_id": customer.id, "email": email,
         "customer_path": "/customers/" & customer.id }
@@ -71,6 +74,7 @@ webhooks:
 // As Shopify sends them: the ids are bare JSON numbers, so they are written out by hand.
 const ORDERS_PAGE = `{"orders":[
   {"id":450789469,"email":"bob.norman@mail.example.com","admin_graphql_api_id":"gid://shopify/Order/450789469","customer":{"id":207119551,"email":"bob.norman@mail.example.com"}},
+  {"id":${NEIGHBOUR},"email":"bob@biller.com","admin_graphql_api_id":"gid://shopify/Order/${NEIGHBOUR}","customer":{"id":${BIG_CUSTOMER},"email":"bob@biller.com"}},
   {"id":${BIG_ORDER},"email":"bob@biller.com","admin_graphql_api_id":"gid://shopify/Order/${BIG_ORDER}","customer":{"id":${BIG_CUSTOMER},"email":"bob@biller.com"}}
 ]}`;
 const CUSTOMER_CREATED = `{"id":${BIG_CUSTOMER},"email":"bob@biller.com","accepts_marketing":true,"created_at":null,"updated_at":null,"first_name":"Bob","last_name":"Biller","orders_count":0,"state":"disabled","total_spent":"0.00","last_order_id":null,"note":"This customer loves ice cream","verified_email":true,"admin_graphql_api_id":"gid://shopify/Customer/${BIG_CUSTOMER}"}`;
@@ -88,7 +92,7 @@ describe('integers past 2^53 from a provider keep every digit', () => {
     dir = mkdtempSync(path.join(tmpdir(), 'patchbay-bignum-'));
     mkdirSync(path.join(dir, 'shopdemo'));
     writeFileSync(path.join(dir, 'shopdemo', 'connector.yaml'), MANIFEST);
-    shop = await startServer((req) => ({ headers: { 'content-type': 'application/json; charset=utf-8' }, body: req.path.endsWith('/orders.json') ? ORDERS_PAGE : '{"customers":[]}' }));
+    shop = await startServer((req) => ({ headers: { 'content-type': 'application/json; charset=utf-8' }, body: !req.path.endsWith('/orders.json') ? '{"customers":[]}' : req.query.has('since_id') ? '{"orders":[]}' : ORDERS_PAGE }));
     receiver = await startReceiver();
     rt = await startRuntime({ connectorsDir: dir });
     key = await rt.keyFor('acme');
@@ -108,15 +112,15 @@ describe('integers past 2^53 from a provider keep every digit', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('a synced page stores the ids exactly, as strings the mapping sees, and the records API returns them', async () => {
+  it('a synced page stores the ids exactly, as strings the mapping sees, the records API returns them, and the next sync resumes after the newest', async () => {
     const run = await rt.call('POST', `/v1/connections/${conn}/streams/orders/sync?wait=true`, { key });
     expect(run.status, run.text).toBe(200);
-    expect(run.body).toMatchObject({ status: 'success', records: { written: 2 } });
+    expect(run.body).toMatchObject({ status: 'success', records: { written: 3 } });
 
     const res = await rt.call('GET', `/v1/connections/${conn}/streams/orders/records`, { key });
     expect(res.status, res.text).toBe(200);
     const byId = Object.fromEntries(res.body.records.map((r: { id: string; data: unknown }) => [r.id, r.data]));
-    expect(Object.keys(byId).sort()).toEqual(['450789469', BIG_ORDER]);
+    expect(Object.keys(byId).sort()).toEqual(['450789469', NEIGHBOUR, BIG_ORDER]);
     // Safe integers stay numbers; the big ones are their exact digits, and JSONata saw strings.
     expect(byId['450789469']).toEqual({ id: 450789469, id_type: 'number', customer_id: 207119551, email: 'bob.norman@mail.example.com', customer_path: '/customers/207119551' });
     expect(byId[BIG_ORDER]).toEqual({ id: BIG_ORDER, id_type: 'string', customer_id: BIG_CUSTOMER, email: 'bob@biller.com', customer_path: `/customers/${BIG_CUSTOMER}` });
@@ -127,7 +131,13 @@ describe('integers past 2^53 from a provider keep every digit', () => {
     const changes = await rt.call('GET', `/v1/connections/${conn}/streams/orders/changes`, { key });
     expect(changes.status, changes.text).toBe(200);
     expect(changes.body.changes.map((c: { id: string; data: { customer_id: unknown } }) => [c.id, c.data.customer_id]))
-      .toEqual(expect.arrayContaining([[BIG_ORDER, BIG_CUSTOMER], ['450789469', 207119551]]));
+      .toEqual(expect.arrayContaining([[BIG_ORDER, BIG_CUSTOMER], [NEIGHBOUR, BIG_CUSTOMER], ['450789469', 207119551]]));
+
+    // The cursor is the newest id, digit for digit: the next sync asks for what came after it.
+    const again = await rt.call('POST', `/v1/connections/${conn}/streams/orders/sync?wait=true`, { key });
+    expect(again.body).toMatchObject({ status: 'success' });
+    const asked = shop.seen.filter((r) => r.path.endsWith('/orders.json')).map((r) => r.query.get('since_id'));
+    expect(asked).toEqual([null, BIG_ORDER]);
   });
 
   it('a webhook delivery keeps the id in the stored payload, the upserted record and the emitted event', async () => {
