@@ -5,6 +5,7 @@
  */
 import type { Got, Response } from 'got';
 import { ConnectorError } from '../errors.js';
+import { parseJson } from '../json.js';
 import { buildUrl, encodeBody } from './encode.js';
 import type { InboundResponse, OutboundRequest } from './types.js';
 
@@ -21,11 +22,12 @@ function looksJson(contentType: string | undefined, text: string): boolean {
   return t.startsWith('{') || t.startsWith('[');
 }
 
+/** Integers past 2^53 in a JSON body arrive as exact strings (see ../json.ts). */
 export function parseBody(contentType: string | undefined, text: string): unknown {
   if (text === '') return undefined;
   if (looksJson(contentType, text)) {
     try {
-      return JSON.parse(text);
+      return parseJson(text);
     } catch {
       return text;
     }

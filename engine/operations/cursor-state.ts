@@ -32,10 +32,29 @@ function asInstant(v: CursorValue): number | undefined {
   return Number.isNaN(t) ? undefined : t;
 }
 
-const order = (a: number | string, b: number | string) => (a === b ? 0 : a < b ? -1 : 1);
+const order = (a: number | string | bigint, b: number | string | bigint) => (a === b ? 0 : a < b ? -1 : 1);
+
+const INTEGER = /^-?\d+$/;
+
+/**
+ * Integers past 2^53 arrive as their exact digits (engine/json.ts), and Number() would make
+ * neighbouring ids equal (820982911946154450 and …508 are one double), so a cursor on such
+ * ids would stop short of the newest. Only long integer text pays for a BigInt.
+ */
+function asBigInt(v: CursorValue): bigint | undefined {
+  if (typeof v === 'number') return Number.isSafeInteger(v) ? BigInt(v) : undefined;
+  return INTEGER.test(v) ? BigInt(v) : undefined;
+}
+
+const long = (v: CursorValue) => typeof v === 'string' && v.length > 15;
 
 /** Order of two cursor values: numbers numerically, ISO date-times by instant, else as strings. */
 export function compareCursor(a: CursorValue, b: CursorValue): number {
+  if (long(a) || long(b)) {
+    const ba = asBigInt(a);
+    const bb = asBigInt(b);
+    if (ba !== undefined && bb !== undefined) return order(ba, bb);
+  }
   const na = asNumber(a);
   const nb = asNumber(b);
   if (na !== undefined && nb !== undefined) return order(na, nb);

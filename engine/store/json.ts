@@ -1,5 +1,6 @@
 /** JSON columns are TEXT on both databases, so the same bytes are stored and hashed. */
 import { createHash } from 'node:crypto';
+import { parseJson } from '../json.js';
 
 export function toJson(value: unknown): string {
   return JSON.stringify(value ?? null);
@@ -9,6 +10,17 @@ export function fromJson<T = unknown>(text: unknown, fallback: T): T {
   if (text === null || text === undefined || text === '') return fallback;
   if (typeof text !== 'string') return text as T;
   return JSON.parse(text) as T;
+}
+
+/**
+ * A provider's body stored as it was sent (a webhook payload keeps its bytes), read as it
+ * was parsed on arrival: integers past 2^53 come back as their exact digits, not rounded.
+ * Only for provider text: what Patchbay wrote itself (toJson) reads with fromJson.
+ */
+export function fromSentJson(text: unknown, fallback: unknown): unknown {
+  if (text === null || text === undefined || text === '') return fallback;
+  if (typeof text !== 'string') return text;
+  return parseJson(text);
 }
 
 /** JSON with object keys sorted, so equal records hash equal whatever the key order. */

@@ -6,7 +6,7 @@
 import type { Knex } from 'knex';
 import type { Store } from '../store/store.js';
 import type { Db, TenantScope } from '../store/scope.js';
-import { fromJson, toJson } from '../store/json.js';
+import { fromJson, fromSentJson, toJson } from '../store/json.js';
 import { newId } from '../store/ids.js';
 import { decodeCursor, encodeCursor, SUMMARY_COLUMNS, timeOf, toEvent, type Row } from './rows.js';
 import type { EventPage, ListEventsFilter, RejectReason, WebhookEvent } from './types.js';
@@ -171,10 +171,10 @@ export class WebhookEventsRepo {
     const bodies = new Map<string, unknown>();
     if (bodyIds.length) {
       const b = await this.db('load the bodies of claimed webhook events').from('webhook_payloads').select('id', 'body').whereIn('id', bodyIds);
-      for (const r of b) bodies.set(r.id, fromJson(r.body, null));
+      for (const r of b) bodies.set(r.id, fromSentJson(r.body, null));
     }
     return rows.map((r) => {
-      const payload = fromJson(r.payload, null);
+      const payload = fromSentJson(r.payload, null);
       return {
         id: r.id, tenant: r.tenant, connector: r.connector, connectionId: r.connection_id ?? undefined, type: r.type ?? undefined,
         attempts: Number(r.attempts), token, payload, body: r.payload_id ? bodies.get(r.payload_id) ?? null : payload,
@@ -225,7 +225,7 @@ export class WebhookEventsRepo {
     const e = toEvent(r, true);
     if (r.payload_id) {
       const b = await scope.from('webhook_payloads').select('body').where('id', r.payload_id).first();
-      e.body = fromJson(b?.body, null);
+      e.body = fromSentJson(b?.body, null);
     }
     return e;
   }

@@ -3,6 +3,7 @@
  * provider called (which some providers sign), the parsed body, and the headers kept with
  * a stored event (credential-bearing ones dropped).
  */
+import { parseJson } from '../json.js';
 import type { WebhookRequest } from './types.js';
 
 export function normaliseHeaders(raw: WebhookRequest['headers']): Record<string, string> {
@@ -72,7 +73,11 @@ export function queryOf(req: WebhookRequest): Record<string, string | string[]> 
 
 export type ParsedBody = { ok: true; body: unknown } | { ok: false; message: string };
 
-/** JSON, or a form body as an object (some providers post forms); anything else must be JSON. */
+/**
+ * JSON, or a form body as an object (some providers post forms); anything else must be
+ * JSON. Integers past 2^53 arrive as exact strings (see ../json.ts); verification reads
+ * the raw bytes, never this.
+ */
 export function parseBody(raw: Buffer, contentType: string | undefined): ParsedBody {
   const text = raw.toString('utf8');
   if (contentType && /^application\/x-www-form-urlencoded\b/i.test(contentType)) {
@@ -80,7 +85,7 @@ export function parseBody(raw: Buffer, contentType: string | undefined): ParsedB
   }
   if (text.trim() === '') return { ok: false, message: 'the body is empty; a JSON body was expected' };
   try {
-    return { ok: true, body: JSON.parse(text) };
+    return { ok: true, body: parseJson(text) };
   } catch (err) {
     return { ok: false, message: `the body is not valid JSON: ${(err as Error).message}` };
   }

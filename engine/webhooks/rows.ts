@@ -1,6 +1,6 @@
 /** webhook_events rows ↔ WebhookEvent, and the list cursor. */
 import { ConnectorError } from '../errors.js';
-import { fromJson, iso } from '../store/json.js';
+import { fromJson, fromSentJson, iso } from '../store/json.js';
 import type { RejectReason, WebhookEvent, WebhookEventStatus } from './types.js';
 
 export type Row = Record<string, any>;
@@ -28,7 +28,7 @@ export function toEvent(r: Row, withPayload: boolean): WebhookEvent {
   if (r.processed_at != null) e.processedAt = iso(r.processed_at);
   if (r.next_attempt_at != null && r.status === 'pending') e.nextAttemptAt = iso(r.next_attempt_at);
   if (withPayload) {
-    e.payload = fromJson(r.payload, null);
+    e.payload = fromSentJson(r.payload, null);
     if (r.headers != null) e.headers = fromJson(r.headers, {});
   }
   return e;

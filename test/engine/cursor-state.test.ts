@@ -8,6 +8,15 @@ describe('cursor comparison', () => {
     expect(compareCursor('100', 99)).toBe(1);
   });
 
+  it('orders integers past 2^53 (exact strings) by every digit, one double or not', () => {
+    expect(compareCursor('820982911946154508', '820982911946154450')).toBe(1);
+    expect(compareCursor('820982911946154450', '820982911946154508')).toBe(-1);
+    expect(compareCursor('820982911946154508', '820982911946154508')).toBe(0);
+    expect(compareCursor('9007199254740993', 9007199254740991)).toBe(1);
+    expect(compareCursor('-9007199254740993', '-9007199254740992')).toBe(-1);
+    expect(compareCursor('12345678901234567', '1234567890123456.5')).toBe(1);
+  });
+
   it('orders ISO date-times by instant, whatever their zone or precision', () => {
     expect(compareCursor('2024-01-01T10:00:00+02:00', '2024-01-01T09:00:00Z')).toBe(-1);
     expect(compareCursor('2024-01-01T00:00:00.5Z', '2024-01-01T00:00:00Z')).toBe(1);
