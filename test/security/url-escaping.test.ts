@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../../engine/engine.js';
 import { ConnectorError } from '../../engine/errors.js';
-import { compile } from '../engine/helpers.js';
+import { compile, failure } from '../engine/helpers.js';
 import { startServer, type TestServer } from '../http/server.js';
 
 const MANIFEST = `
@@ -95,16 +95,16 @@ function lastSeen() {
 describe('template values in request URLs are encoded for their place', () => {
   it('path and url templates send each value as one path segment and one query value', async () => {
     for (const action of ['by_path', 'by_url', 'by_host', 'by_map']) {
-      for (const id of VALUES) {
-        for (const q of [...VALUES, ...QUERY_ONLY]) {
-          await engine.call(conn(), action, { id, q });
-          const seen = lastSeen();
-          const fixed = action === 'by_path' || action === 'by_url' ? [['fixed', '1']] : [];
-          const query = action === 'by_map' && q === '' ? [] : [['q', q]];
-          expect(seen.segments, `${action} ${id} ${q}`).toEqual(['items', id]);
-          expect(seen.pairs, `${action} ${id} ${q}`).toEqual([...query, ...fixed]);
-          expect(seen.raw).not.toMatch(/[^\x21-\x7e]/);
-        }
+      // Every value in each place, paired with another so both parts vary at once.
+      const pairs = [...VALUES.map((id, i) => [id, VALUES[(i + 3) % VALUES.length]]), ...QUERY_ONLY.map((q, i) => [VALUES[i], q])];
+      for (const [id, q] of pairs) {
+        await engine.call(conn(), action, { id, q });
+        const seen = lastSeen();
+        const fixed = action === 'by_path' || action === 'by_url' ? [['fixed', '1']] : [];
+        const query = action === 'by_map' && q === '' ? [] : [['q', q]];
+        expect(seen.segments, `${action} ${id} ${q}`).toEqual(['items', id]);
+        expect(seen.pairs, `${action} ${id} ${q}`).toEqual([...query, ...fixed]);
+        expect(seen.raw).not.toMatch(/[^\x21-\x7e]/);
       }
     }
     // The exact wire form: component encoding, a space as %20, never a bare `/` or `&`.
@@ -128,7 +128,7 @@ describe('template values in request URLs are encoded for their place', () => {
   it('a dot or empty value is still refused as a path segment of a url template', async () => {
     const before = server.seen.length;
     for (const id of ['..', '.', '']) {
-      const err = await engine.call(conn(), 'by_url', { id, q: 'x' }).catch((e) => e);
+      const err = await failure(engine.call(conn(), 'by_url', { id, q: 'x' }));
       expect(err, id).toBeInstanceOf(ConnectorError);
       expect(err.kind).toBe('validation');
       expect(err.message).toContain('input.id');
@@ -147,7 +147,7 @@ describe('template values in request URLs are encoded for their place', () => {
   it('refuses a header value holding CR or LF before anything is sent, and does not retry it', async () => {
     const before = server.seen.length;
     for (const note of ['a\r\nX-Injected: 1', 'a\nb', 'a\rb', 'a\0b']) {
-      const err = await engine.call(conn(), 'noted', { note }).catch((e) => e);
+      const err = await failure(engine.call(conn(), 'noted', { note }));
       expect(err, JSON.stringify(note)).toBeInstanceOf(ConnectorError);
       expect(err.kind).toBe('validation');
       expect(err.retryable).toBe(false);
