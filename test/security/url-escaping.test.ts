@@ -40,6 +40,9 @@ actions:
   pre_encoded:
     input: { type: object, properties: { tail: { type: string }, qs: { type: string }, q: { type: string } } }
     request: { url: "{{config.api}}/raw/{{{input.tail}}}?{{{input.qs}}}&u={{urlencode input.q}}" }
+  optional:
+    input: { type: object, properties: { q: { type: string }, f: { type: string } } }
+    request: { url: "{{config.api}}/opt{{#if input.q}}?q={{input.q}}{{/if}}#{{input.f}}" }
   noted:
     input: { type: object, properties: { note: { type: string } } }
     request: { path: /noted, headers: { X-Note: "{{input.note}}" } }
@@ -142,6 +145,17 @@ describe('template values in request URLs are encoded for their place', () => {
     // And a `{{…}}` value holding a `/` next to them is still one segment.
     await engine.call(conn(), 'by_url', { id: '{{{x}}}/y', q: '{{{x}}}' });
     expect(lastSeen().raw).toBe('/items/%7B%7B%7Bx%7D%7D%7D%2Fy?q=%7B%7B%7Bx%7D%7D%7D&fixed=1');
+  });
+
+  it('places a value by the rendered text: a block adding `?` puts later values in the query; a fragment is never sent', async () => {
+    await engine.call(conn(), 'optional', { q: 'a&b=c', f: 'x&y=1' });
+    expect(lastSeen().raw).toBe('/opt?q=a%26b%3Dc');
+    await engine.call(conn(), 'optional', { f: '/../admin?z=1' });
+    expect(lastSeen().raw).toBe('/opt');
+    // The characters that mark values in the first pass mean nothing when a value holds them.
+    const marks = '\uE0000\uE001';
+    await engine.call(conn(), 'by_url', { id: marks, q: marks });
+    expect(lastSeen().raw).toBe(`/items/${encodeURIComponent(marks)}?q=${encodeURIComponent(marks)}&fixed=1`);
   });
 
   it('refuses a header value holding CR or LF before anything is sent, and does not retry it', async () => {
