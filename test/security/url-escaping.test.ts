@@ -142,6 +142,11 @@ describe('template values in request URLs are encoded for their place', () => {
   it('triple-stash and urlencode insert values already encoded, as they are', async () => {
     await engine.call(conn(), 'pre_encoded', { tail: 'a%2Fb/c', qs: 'x=1&y=%26', q: 'a&b' });
     expect(lastSeen().raw).toBe('/raw/a%2Fb/c?x=1&y=%26&u=a%26b');
+    // Raw is not a way around the route: a dot segment is refused, encoded or not.
+    for (const tail of ['../admin', 'a/%2E%2E/b', '.']) {
+      const err = await failure(engine.call(conn(), 'pre_encoded', { tail, qs: 'x=1', q: 'a' }));
+      expect(err.kind, tail).toBe('validation');
+    }
     // And a `{{…}}` value holding a `/` next to them is still one segment.
     await engine.call(conn(), 'by_url', { id: '{{{x}}}/y', q: '{{{x}}}' });
     expect(lastSeen().raw).toBe('/items/%7B%7B%7Bx%7D%7D%7D%2Fy?q=%7B%7B%7Bx%7D%7D%7D&fixed=1');
