@@ -1,14 +1,17 @@
 /**
  * The Handlebars environment: templates fill strings, never structure.
  * - No HTML escaping anywhere (these are HTTP requests, not pages).
- * - In URL paths every `{{…}}` is percent-encoded as one path segment, so an input holding
- *   `/`, `?` or `..` cannot change the route, and a missing value is an error rather than
- *   an empty segment (which would silently hit a different endpoint).
+ * - In `path:` and `url:` templates every `{{…}}` is percent-encoded for the part of the URL
+ *   it lands in (template-url.ts): one path segment in the path, one component in the query,
+ *   so an input holding `/`, `?`, `&` or `..` cannot change the route or add a parameter. A
+ *   missing path value is an error rather than an empty segment (which would silently hit a
+ *   different endpoint). `{{{…}}}` inserts a value the manifest says is already encoded.
  * - A template that is exactly one `{{…}}` can be resolved to its raw value, so body leaves
  *   keep their type (numbers, booleans, objects).
  */
 import Handlebars from 'handlebars';
 import { ConnectorError } from './errors.js';
+import { escapeMarkers, marker, placeValues, type Slot, type UrlKind } from './template-url.js';
 
 const hb = Handlebars.create();
 
@@ -50,23 +53,15 @@ function formatDate(d: Date, fmt: string): string {
 
 export const TEMPLATE_HELPERS = ['base64', 'json', 'urlencode', 'lower', 'upper', 'default', 'join', 'now', 'date'] as const;
 
-hb.registerHelper('__segment', (value: unknown, options: Handlebars.HelperOptions) => {
-  if (value === undefined || value === null || value === '') {
-    throw new ConnectorError({
-      kind: 'validation',
-      message: `URL path variable ${String(options.hash?.__name ?? '')} is missing or empty`,
-    });
-  }
-  // A `.` or `..` segment walks the route even percent-encoded: URL parsers normalise
-  // `%2E%2E` back to `..`. No real resource is named that, so refuse it.
-  const s = String(value);
-  if (s === '.' || s === '..') {
-    throw new ConnectorError({ kind: 'validation', message: `URL path variable ${String(options.hash?.__name ?? '')} may not be "${s}"` });
-  }
-  return encodeURIComponent(s);
+hb.registerHelper('__slot', (value: unknown, options: Handlebars.HelperOptions) => {
+  const slots = options.data?.slots as Slot[] | undefined;
+  if (!slots) throw new ConnectorError({ kind: 'config', message: 'URL template rendered without its value slots' });
+  slots.push({ value, raw: options.hash?.__raw === true, name: String(options.hash?.__name ?? '') });
+  return marker(slots.length - 1);
 });
 
-export type TemplateKind = 'string' | 'path';
+/** `path` and `url` encode each value for its place in the URL; `string` inserts it as it is. */
+export type TemplateKind = 'string' | UrlKind;
 
 export interface CompiledTemplate {
   readonly source: string;
@@ -88,21 +83,35 @@ function originalOf(node: AnyNode): string {
   return String(node.original ?? node.value ?? '');
 }
 
-/** Wrap every escaped mustache as `{{__segment (…)}}` so its value is encoded as a path segment. */
-function wrapSegments(program: AnyNode): void {
+/**
+ * Turn every mustache into `{{__slot (…) __name="…" __raw=…}}`, so its value is set aside
+ * and placed by template-url.ts. Triple-stash and `urlencode` values count as encoded.
+ */
+function wrapSlots(program: AnyNode): void {
   for (const node of program.body as AnyNode[]) {
-    if (node.type === 'MustacheStatement' && node.escaped) {
+    if (node.type === 'ContentStatement') node.value = escapeMarkers(node.value);
+    if (node.type === 'MustacheStatement') {
       const loc = node.loc;
+      const raw = !node.escaped || node.path.original === 'urlencode';
       const inner: AnyNode =
         node.params.length === 0 && !node.hash
           ? node.path
           : { type: 'SubExpression', path: node.path, params: node.params, hash: node.hash, loc };
-      node.path = { type: 'PathExpression', data: false, depth: 0, parts: ['__segment'], original: '__segment', loc };
+      const name = originalOf(inner);
+      node.path = { type: 'PathExpression', data: false, depth: 0, parts: ['__slot'], original: '__slot', loc };
       node.params = [inner];
-      node.hash = { type: 'Hash', pairs: [{ type: 'HashPair', key: '__name', value: { type: 'StringLiteral', value: originalOf(inner), original: originalOf(inner), loc }, loc }], loc };
+      node.hash = {
+        type: 'Hash',
+        pairs: [
+          { type: 'HashPair', key: '__name', value: { type: 'StringLiteral', value: name, original: name, loc }, loc },
+          { type: 'HashPair', key: '__raw', value: { type: 'BooleanLiteral', value: raw, original: raw, loc }, loc },
+        ],
+        loc,
+      };
+      node.escaped = true;
     }
-    if (node.program) wrapSegments(node.program);
-    if (node.inverse) wrapSegments(node.inverse);
+    if (node.program) wrapSlots(node.program);
+    if (node.inverse) wrapSlots(node.inverse);
   }
 }
 
@@ -129,9 +138,14 @@ export function compileTemplate(source: string, kind: TemplateKind = 'string'): 
     single && single.params.length === 0 && !single.hash && single.path.type === 'PathExpression' && !single.path.data
       ? (single.path.parts as string[])
       : undefined;
-  if (kind === 'path') wrapSegments(ast);
+  if (kind !== 'string') wrapSlots(ast);
   const fn = hb.compile(ast as any, { noEscape: true, knownHelpersOnly: false });
-  const render = (context: object): string => (literal ? source : fn(context));
+  const render = (context: object): string => {
+    if (literal) return source;
+    if (kind === 'string') return fn(context);
+    const slots: Slot[] = [];
+    return placeValues(fn(context, { data: { slots } }), slots, kind);
+  };
   return Object.freeze({
     source,
     whole: Boolean(single),

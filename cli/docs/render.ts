@@ -25,6 +25,18 @@ export function renderManifestDocs(schema: Schema, codes: Record<string, string>
     'Each section below is one object of the manifest language. Fields marked *(Handlebars template)* fill strings;',
     'fields marked *(JSONata expression)* read data. Run `patchbay validate` to check a manifest against this reference.',
     '',
+    'Template values are encoded for where they land. In a request\'s `path` and `url`, a `{{…}}` in the path is sent as',
+    'one path segment (`a/b` as `a%2Fb`, `é` as `%C3%A9`; a missing, empty, `.` or `..` value is refused), and after `?`',
+    'as one query value (`a&b=c` as `a%26b%3Dc`, a space as `%20`), so no value can add a segment or a parameter.',
+    'An inline query value that renders empty is sent empty (`?t=`); a `query:` map leaves it out instead.',
+    'In a `url`, a `{{…}}` that starts the string (`{{config.api_url}}/x`, a next-page link) or sits in the scheme or',
+    'host (`https://{{config.shop}}.example.com`) is inserted as it is, like `base_url`; after `#` nothing is sent.',
+    'A value that is already encoded for its place goes in as it is with the triple-stash `{{{…}}}`, e.g.',
+    '`/files/{{{input.path}}}` for a deliberate multi-segment path (a `.` or `..` segment is still refused);',
+    '`{{urlencode …}}` is likewise not encoded twice.',
+    'Headers, bodies and `base_url` are not URLs and are not encoded; a header value holding CR, LF or another',
+    'control character is refused before anything is sent.',
+    '',
   );
   out.push('## Contents', '');
   for (const s of sections) out.push(`${'  '.repeat(s.depth - 2)}- [${heading(s)}](#${slug(heading(s))})`);

@@ -63,18 +63,32 @@ function splitQuery(url: string): { url: string; query: Array<[string, string]> 
   return { url: noHash.slice(0, q), query: [...new URLSearchParams(noHash.slice(q + 1))] };
 }
 
+const DOT_SEGMENT = /^(\.|%2e){1,2}$/i;
+
+function hasDotSegment(path: string): boolean {
+  return path.split(/[?#]/)[0].split('/').some((seg) => DOT_SEGMENT.test(seg));
+}
+
+function dotSegmentError(req: PlanRequest, field: 'path' | 'url'): ConnectorError {
+  return new ConnectorError({ kind: 'validation', message: `${req.loc.path}.${field}: a path variable is "." or "..", which cannot be sent as a path segment`, location: locationOf(req.loc, field) });
+}
+
+// WHATWG URL parsing (got's, and most servers') resolves `%2E%2E` like `..`, so an encoded
+// dot segment would still walk up the route: refuse it instead. Escaped values are refused
+// as `.`/`..` by the template already; this also covers raw `{{{…}}}` values.
 function renderUrl(req: PlanRequest, http: PlanHttp, ctx: TemplateContext, opts: RenderOptions): string {
-  if (req.url) return renderField(req.url, ctx, req.loc, 'url');
+  if (req.url) {
+    const url = renderField(req.url, ctx, req.loc, 'url');
+    // A url that is one value (a next-page link) is not the manifest's to police segment by segment.
+    if (!req.url.whole && hasDotSegment(url.replace(/^[a-z][a-z\d+.-]*:\/\/[^/?#]*/i, ''))) throw dotSegmentError(req, 'url');
+    return url;
+  }
   const base = opts.baseUrl ?? (http.baseUrl ? renderField(http.baseUrl, ctx, req.loc, 'base_url') : undefined);
   if (!base) {
     throw new ConnectorError({ kind: 'config', message: `${req.loc.path} has no url and the connector has no base_url`, location: locationOf(req.loc, 'path') });
   }
   const path = req.path ? renderField(req.path, ctx, req.loc, 'path') : '';
-  // WHATWG URL parsing (got's, and most servers') resolves `%2E%2E` like `..`, so an encoded
-  // dot segment would still walk up the route: refuse it instead.
-  if (path.split('?')[0].split('/').some((seg) => /^(\.|%2e){1,2}$/i.test(seg))) {
-    throw new ConnectorError({ kind: 'validation', message: `${req.loc.path}.path: a path variable is "." or "..", which cannot be sent as a path segment`, location: locationOf(req.loc, 'path') });
-  }
+  if (hasDotSegment(path)) throw dotSegmentError(req, 'path');
   return joinUrl(base, path);
 }
 

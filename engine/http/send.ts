@@ -67,6 +67,27 @@ export const ATTEMPT_DEFAULTS = {
   responseType: 'text',
 } as const;
 
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+// What Node's http module refuses in a header value: CR and LF (which would end the header
+// and start another), NUL and the other controls, and anything above Latin-1.
+const BAD_HEADER_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+
+/**
+ * Refused here rather than by Node mid-request: Node's error would surface as a retryable
+ * network failure. The message names the header, never its value (it may be a credential).
+ */
+function checkHeaders(headers: Record<string, string>): void {
+  for (const [name, value] of Object.entries(headers)) {
+    if (!HEADER_NAME.test(name) || BAD_HEADER_VALUE.test(value)) {
+      throw new ConnectorError({
+        kind: 'validation',
+        message: `header ${HEADER_NAME.test(name) ? name : JSON.stringify(name.slice(0, 64))} holds a character that cannot be sent (CR, LF, another control character, or one outside Latin-1)`,
+        retryable: false,
+      });
+    }
+  }
+}
+
 /**
  * One attempt. `preset` says `got` already carries ATTEMPT_DEFAULTS (an HttpClient's
  * instance); any other got instance gets them with the request.
@@ -76,6 +97,7 @@ export async function send(got: Got, req: OutboundRequest, opts: SendOptions, pr
   const headers: Record<string, string> = { ...req.headers };
   if (encoded.contentType && !headers['content-type']) headers['content-type'] = encoded.contentType;
   if (!headers.accept) headers.accept = 'application/json';
+  checkHeaders(headers);
   const perRequest: Record<string, unknown> = { method: req.method, headers, timeout: { request: opts.timeoutMs } };
   if (encoded.body !== undefined) perRequest.body = encoded.body;
   if (opts.signal) perRequest.signal = opts.signal;

@@ -32,7 +32,7 @@ export function compileRequest(ctx: CompileContext, req: Record<string, unknown>
   return {
     method: (typeof req.method === 'string' ? req.method : 'GET') as HttpMethod,
     ...(typeof req.path === 'string' ? { path: ctx.template([...path, 'path'], req.path, 'path') } : {}),
-    ...(typeof req.url === 'string' ? { url: ctx.template([...path, 'url'], req.url) } : {}),
+    ...(typeof req.url === 'string' ? { url: ctx.template([...path, 'url'], req.url, 'url') } : {}),
     query,
     headers,
     ...(req.body !== undefined ? { body: compileBody(ctx, req.body, [...path, 'body']) } : {}),
