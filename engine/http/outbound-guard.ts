@@ -11,9 +11,16 @@
  * multicast, documentation, benchmarking, 6to4, Teredo, local-use NAT64, discard, …) is
  * refused unless private networks are allowed. Cloud metadata endpoints stay refused even then: they must be
  * allowlisted by address, since no connector has a reason to reach them.
+ *
+ * Plain http is refused whatever the address: credentials, client secrets and signed
+ * deliveries would cross the network readable, and a tenant chooses some of these URLs
+ * (a GitHub Enterprise `api_url`, a subscription target). Only hosts the operator lists in
+ * `allowHttp` (test servers, sandboxes) are reached over http; such a host is also exempt from
+ * the address rules, as an allowlisted host is, so one setting is enough for a local test server.
  */
 import dns from 'node:dns';
 import type http from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
 import ipaddr from 'ipaddr.js';
 import { ConnectorError } from '../errors.js';
@@ -23,7 +30,12 @@ export interface OutboundPolicy {
   allowPrivate?: boolean;
   /** Host names (`api.internal`, `*.corp.example`, `host:8080`), IPs (`10.1.2.3`, `[::1]:9000`) or CIDRs (`10.0.0.0/8`). */
   allowlist?: readonly string[];
+  /** Hosts reached over plain http (`localhost`, `127.0.0.1:4050`, `[::1]:9000`); every other http URL is refused. */
+  allowHttp?: readonly string[];
 }
+
+/** The stable code of a plain-http refusal (ConnectorError.code, the runtime's problem code). */
+export const INSECURE_URL = 'insecure_url';
 
 export type AddressRisk =
   | 'metadata'
@@ -190,46 +202,72 @@ type AllowEntry =
   | { kind: 'host'; host: string; wildcard: boolean; port?: number }
   | { kind: 'cidr'; cidr: Cidr; port?: number };
 
-function portOf(text: string | undefined, entry: string, index: number): number | undefined {
+function portOf(text: string | undefined, entry: string, index: number, list: string): number | undefined {
   if (text === undefined) return undefined;
   const n = Number(text);
-  if (!/^\d{1,5}$/.test(text) || n < 1 || n > 65535) throw badEntry(entry, index, 'the port must be 1-65535');
+  if (!/^\d{1,5}$/.test(text) || n < 1 || n > 65535) throw badEntry(entry, index, 'the port must be 1-65535', list);
   return n;
 }
 
-function badEntry(entry: string, index: number, why: string): ConnectorError {
-  return new ConnectorError({ kind: 'config', message: `PATCHBAY_OUTBOUND_ALLOWLIST entry ${index + 1} ("${entry}"): ${why}` });
+function badEntry(entry: string, index: number, why: string, list = 'PATCHBAY_OUTBOUND_ALLOWLIST'): ConnectorError {
+  return new ConnectorError({ kind: 'config', message: `${list} entry ${index + 1} ("${entry}"): ${why}` });
 }
 
-function parseEntry(raw: string, index: number): AllowEntry {
+function parseEntry(raw: string, index: number, list = 'PATCHBAY_OUTBOUND_ALLOWLIST'): AllowEntry {
   const entry = raw.trim().toLowerCase();
   if (entry.includes('/')) {
     const cidr = parseCidr(entry);
-    if (!cidr) throw badEntry(raw, index, 'not a valid CIDR block');
+    if (!cidr) throw badEntry(raw, index, 'not a valid CIDR block', list);
     return { kind: 'cidr', cidr };
   }
   const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(entry);
   if (bracketed) {
     const ip = parseIp(bracketed[1]);
-    if (!ip) throw badEntry(raw, index, 'not a valid IPv6 address');
-    return { kind: 'cidr', cidr: { ...ip, bits: 128 }, port: portOf(bracketed[2], raw, index) };
+    if (!ip) throw badEntry(raw, index, 'not a valid IPv6 address', list);
+    return { kind: 'cidr', cidr: { ...ip, bits: 128 }, port: portOf(bracketed[2], raw, index, list) };
   }
   const whole = parseIp(entry);
   if (whole) return { kind: 'cidr', cidr: { ...whole, bits: whole.family === 4 ? 32 : 128 } };
   const m = /^(\*\.)?([a-z0-9_-]+(?:\.[a-z0-9_-]+)*\.?)(?::(\d+))?$/.exec(entry);
-  if (!m) throw badEntry(raw, index, 'expected a host name, host:port, an IP address or a CIDR block');
+  if (!m) throw badEntry(raw, index, 'expected a host name, host:port, an IP address or a CIDR block', list);
   const host = m[2].replace(/\.$/, '');
   const ip = parseIp(host);
-  const port = portOf(m[3], raw, index);
+  const port = portOf(m[3], raw, index, list);
   if (ip) return { kind: 'cidr', cidr: { ...ip, bits: ip.family === 4 ? 32 : 128 }, port };
   return { kind: 'host', host, wildcard: m[1] !== undefined, port };
 }
 
-/** `PATCHBAY_ALLOW_PRIVATE_NETWORKS` and `PATCHBAY_OUTBOUND_ALLOWLIST` (comma or space separated). */
+/** A plain-http entry names one host (optionally with port): no wildcards, no ranges. */
+function parseHttpEntry(raw: string, index: number): AllowEntry {
+  const list = 'PATCHBAY_ALLOW_HTTP_HOSTS';
+  const entry = parseEntry(raw, index, list);
+  const full = entry.kind === 'cidr' && entry.cidr.bits === (entry.cidr.family === 4 ? 32 : 128);
+  if ((entry.kind === 'host' && entry.wildcard) || (entry.kind === 'cidr' && !full)) {
+    throw badEntry(raw, index, 'expected a host name or IP address, optionally with :port (no wildcards or CIDR blocks)', list);
+  }
+  return entry;
+}
+
+/** `PATCHBAY_ALLOW_PRIVATE_NETWORKS`, `PATCHBAY_OUTBOUND_ALLOWLIST` and `PATCHBAY_ALLOW_HTTP_HOSTS` (lists comma or space separated). */
 export function outboundPolicyFromEnv(env: NodeJS.ProcessEnv = process.env): OutboundPolicy {
   const flag = (env.PATCHBAY_ALLOW_PRIVATE_NETWORKS ?? '').trim().toLowerCase();
-  const allowlist = (env.PATCHBAY_OUTBOUND_ALLOWLIST ?? '').split(/[\s,]+/).filter(Boolean);
-  return { allowPrivate: ['1', 'true', 'yes', 'on'].includes(flag), allowlist };
+  const list = (v: string | undefined) => (v ?? '').split(/[\s,]+/).filter(Boolean);
+  return { allowPrivate: ['1', 'true', 'yes', 'on'].includes(flag), allowlist: list(env.PATCHBAY_OUTBOUND_ALLOWLIST), allowHttp: list(env.PATCHBAY_ALLOW_HTTP_HOSTS) };
+}
+
+/** The origin of a URL as shown in messages: scheme, host and port, never a path, query or userinfo. */
+function originOf(host: string, port: number): string {
+  const h = bare(host);
+  return `http://${h.includes(':') ? `[${h}]` : h}${port === 80 ? '' : `:${port}`}`;
+}
+
+export function insecureUrlError(origin: string): ConnectorError {
+  return new ConnectorError({
+    kind: 'config',
+    code: INSECURE_URL,
+    message: `outbound connection refused: ${origin} is plain http, which would send credentials and payloads unencrypted; use https (or list the host in PATCHBAY_ALLOW_HTTP_HOSTS for a test server)`,
+    retryable: false,
+  });
 }
 
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | dns.LookupAddress[], family?: number) => void;
@@ -239,9 +277,30 @@ const bare = (host: string) => (host.startsWith('[') && host.endsWith(']') ? hos
 
 export class OutboundGuard {
   private readonly entries: AllowEntry[];
+  private readonly httpEntries: AllowEntry[];
 
   constructor(readonly policy: OutboundPolicy = {}) {
-    this.entries = (policy.allowlist ?? []).map((e, i) => parseEntry(e, i));
+    this.httpEntries = (policy.allowHttp ?? []).map((e, i) => parseHttpEntry(e, i));
+    this.entries = [...(policy.allowlist ?? []).map((e, i) => parseEntry(e, i)), ...this.httpEntries];
+  }
+
+  /** Whether plain http to this URL host and port is allowed (the host as written, not what it resolves to). */
+  httpAllowed(host: string, port: number): boolean {
+    const h = bare(host);
+    const ip = parseIp(h);
+    return this.httpEntries.some((e) => {
+      if (e.port !== undefined && e.port !== port) return false;
+      if (e.kind === 'host') return h === e.host;
+      return ip !== undefined && inCidr(ip, e.cidr);
+    });
+  }
+
+  /** The plain-http refusal for a URL, or undefined when it is https or its host is allowed over http. */
+  insecureRefusal(url: string): ConnectorError | undefined {
+    const u = new URL(url);
+    if (u.protocol !== 'http:') return undefined;
+    const port = Number(u.port || 80);
+    return this.httpAllowed(u.hostname, port) ? undefined : insecureUrlError(originOf(u.hostname, port));
   }
 
   private hostAllowed(host: string, port: number): boolean {
@@ -302,9 +361,16 @@ export class OutboundGuard {
   guardAgent<A extends http.Agent>(agent: A): A {
     const target = agent as unknown as { createConnection(options: any, cb: (err: Error | null, socket?: unknown) => void): unknown };
     const original = target.createConnection.bind(agent);
+    // An agent that is not a TLS one opens plain http sockets (first requests and redirects alike).
+    const plain = !(agent instanceof https.Agent);
     target.createConnection = (options: any, cb) => {
       const host = String(options.host ?? options.hostname ?? 'localhost');
       const port = Number(options.port ?? (agent as { defaultPort?: number }).defaultPort ?? 80);
+      if (plain && !this.httpAllowed(host, port)) {
+        const refused = insecureUrlError(originOf(host, port));
+        process.nextTick(() => cb(refused));
+        return undefined;
+      }
       if (net.isIP(bare(host))) {
         const refused = this.refusal(host, port, bare(host));
         if (refused) {
@@ -322,6 +388,8 @@ export class OutboundGuard {
 
   /** Resolves a URL's host now and throws if it is refused: an early, friendly check (the socket check still applies). */
   async checkUrl(url: string): Promise<void> {
+    const insecure = this.insecureRefusal(url);
+    if (insecure) throw insecure;
     const u = new URL(url);
     const port = Number(u.port || (u.protocol === 'https:' ? 443 : 80));
     const host = bare(u.hostname);
