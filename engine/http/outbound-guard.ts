@@ -24,6 +24,9 @@ import https from 'node:https';
 import net from 'node:net';
 import ipaddr from 'ipaddr.js';
 import { ConnectorError } from '../errors.js';
+import { httpOrigin, insecureUrlError } from './insecure-url.js';
+
+export { INSECURE_URL, insecureUrlError } from './insecure-url.js';
 
 export interface OutboundPolicy {
   /** Allow loopback, private, link-local and the other non-public ranges (not cloud metadata). */
@@ -33,9 +36,6 @@ export interface OutboundPolicy {
   /** Hosts reached over plain http (`localhost`, `127.0.0.1:4050`, `[::1]:9000`); every other http URL is refused. */
   allowHttp?: readonly string[];
 }
-
-/** The stable code of a plain-http refusal (ConnectorError.code, the runtime's problem code). */
-export const INSECURE_URL = 'insecure_url';
 
 export type AddressRisk =
   | 'metadata'
@@ -255,21 +255,6 @@ export function outboundPolicyFromEnv(env: NodeJS.ProcessEnv = process.env): Out
   return { allowPrivate: ['1', 'true', 'yes', 'on'].includes(flag), allowlist: list(env.PATCHBAY_OUTBOUND_ALLOWLIST), allowHttp: list(env.PATCHBAY_ALLOW_HTTP_HOSTS) };
 }
 
-/** The origin of a URL as shown in messages: scheme, host and port, never a path, query or userinfo. */
-function originOf(host: string, port: number): string {
-  const h = bare(host);
-  return `http://${h.includes(':') ? `[${h}]` : h}${port === 80 ? '' : `:${port}`}`;
-}
-
-export function insecureUrlError(origin: string): ConnectorError {
-  return new ConnectorError({
-    kind: 'config',
-    code: INSECURE_URL,
-    message: `outbound connection refused: ${origin} is plain http, which would send credentials and payloads unencrypted; use https (or list the host in PATCHBAY_ALLOW_HTTP_HOSTS for a test server)`,
-    retryable: false,
-  });
-}
-
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | dns.LookupAddress[], family?: number) => void;
 type LookupFunction = (hostname: string, options: dns.LookupOptions | number, callback: LookupCallback) => void;
 
@@ -300,7 +285,7 @@ export class OutboundGuard {
     const u = new URL(url);
     if (u.protocol !== 'http:') return undefined;
     const port = Number(u.port || 80);
-    return this.httpAllowed(u.hostname, port) ? undefined : insecureUrlError(originOf(u.hostname, port));
+    return this.httpAllowed(u.hostname, port) ? undefined : insecureUrlError(httpOrigin(u.hostname, port));
   }
 
   private hostAllowed(host: string, port: number): boolean {
@@ -339,14 +324,17 @@ export class OutboundGuard {
     if (r) throw r;
   }
 
-  /** A `lookup` for net/tls that refuses the connection when any resolved address is refused. */
-  lookupFor(host: string, port: number, base: LookupFunction = dns.lookup as unknown as LookupFunction): LookupFunction {
+  /**
+   * A `lookup` for net/tls that refuses the connection when any resolved address is refused,
+   * then when `after` (the plain-http rule) refuses it: the address reason comes first.
+   */
+  lookupFor(host: string, port: number, base: LookupFunction = dns.lookup as unknown as LookupFunction, after?: () => ConnectorError | undefined): LookupFunction {
     return (hostname, options, callback) => {
       base(hostname, options, (err, address, family) => {
         if (err) return callback(err, address, family);
         const list = Array.isArray(address) ? address.map((a) => a.address) : [address];
         for (const a of list) {
-          const refused = this.refusal(host, port, a);
+          const refused = this.refusal(host, port, a) ?? after?.();
           if (refused) return callback(refused as unknown as NodeJS.ErrnoException, Array.isArray(address) ? [] : '', family);
         }
         callback(null, address, family);
@@ -356,46 +344,47 @@ export class OutboundGuard {
 
   /**
    * Makes an agent check every socket it opens: IP-literal hosts directly (net skips the
-   * lookup for them), names through the guarded lookup.
+   * lookup for them), names through the guarded lookup. An agent that is not a TLS one opens
+   * plain http sockets, for first requests and redirects alike, so it also applies the
+   * plain-http rule; either way the refusal comes before a connection is attempted.
    */
   guardAgent<A extends http.Agent>(agent: A): A {
     const target = agent as unknown as { createConnection(options: any, cb: (err: Error | null, socket?: unknown) => void): unknown };
     const original = target.createConnection.bind(agent);
-    // An agent that is not a TLS one opens plain http sockets (first requests and redirects alike).
     const plain = !(agent instanceof https.Agent);
     target.createConnection = (options: any, cb) => {
       const host = String(options.host ?? options.hostname ?? 'localhost');
       const port = Number(options.port ?? (agent as { defaultPort?: number }).defaultPort ?? 80);
-      if (plain && !this.httpAllowed(host, port)) {
-        const refused = insecureUrlError(originOf(host, port));
+      const insecure = () => (plain && !this.httpAllowed(host, port) ? insecureUrlError(httpOrigin(host, port)) : undefined);
+      const refuse = (refused: ConnectorError) => {
+        // The agent reports an error passed to the callback on the request (see Agent#createSocket).
         process.nextTick(() => cb(refused));
         return undefined;
-      }
+      };
       if (net.isIP(bare(host))) {
-        const refused = this.refusal(host, port, bare(host));
-        if (refused) {
-          // The agent reports an error passed to the callback on the request (see Agent#createSocket).
-          process.nextTick(() => cb(refused));
-          return undefined;
-        }
-        return original(options, cb);
+        const refused = this.refusal(host, port, bare(host)) ?? insecure();
+        return refused ? refuse(refused) : original(options, cb);
       }
-      if (this.hostAllowed(host, port)) return original(options, cb);
-      return original({ ...options, lookup: this.lookupFor(host, port, options.lookup) }, cb);
+      if (this.hostAllowed(host, port)) {
+        const refused = insecure();
+        return refused ? refuse(refused) : original(options, cb);
+      }
+      return original({ ...options, lookup: this.lookupFor(host, port, options.lookup, insecure) }, cb);
     };
     return agent;
   }
 
   /** Resolves a URL's host now and throws if it is refused: an early, friendly check (the socket check still applies). */
   async checkUrl(url: string): Promise<void> {
-    const insecure = this.insecureRefusal(url);
-    if (insecure) throw insecure;
     const u = new URL(url);
     const port = Number(u.port || (u.protocol === 'https:' ? 443 : 80));
     const host = bare(u.hostname);
-    if (this.hostAllowed(host, port)) return;
-    const addresses = net.isIP(host) ? [host] : (await dns.promises.lookup(host, { all: true })).map((a) => a.address);
-    for (const a of addresses) this.check(host, port, a);
+    if (!this.hostAllowed(host, port)) {
+      const addresses = net.isIP(host) ? [host] : (await dns.promises.lookup(host, { all: true })).map((a) => a.address);
+      for (const a of addresses) this.check(host, port, a);
+    }
+    const insecure = this.insecureRefusal(url);
+    if (insecure) throw insecure;
   }
 }
 
