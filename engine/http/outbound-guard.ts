@@ -15,8 +15,9 @@
  * Plain http is refused whatever the address: credentials, client secrets and signed
  * deliveries would cross the network readable, and a tenant chooses some of these URLs
  * (a GitHub Enterprise `api_url`, a subscription target). Only hosts the operator lists in
- * `allowHttp` (test servers, sandboxes) are reached over http; such a host is also exempt from
- * the address rules, as an allowlisted host is, so one setting is enough for a local test server.
+ * `allowHttp` (test servers, sandboxes) are reached over http. A listed IP address is also
+ * exempt from the address rules, so `127.0.0.1:4050` alone admits a local test server; a
+ * listed name is not (its DNS answers could point anywhere), and the address rules come first.
  */
 import dns from 'node:dns';
 import type http from 'node:http';
@@ -266,7 +267,9 @@ export class OutboundGuard {
 
   constructor(readonly policy: OutboundPolicy = {}) {
     this.httpEntries = (policy.allowHttp ?? []).map((e, i) => parseHttpEntry(e, i));
-    this.entries = [...(policy.allowlist ?? []).map((e, i) => parseEntry(e, i)), ...this.httpEntries];
+    // A listed IP address is exactly what gets dialled, so it is exempt from the address rules
+    // too; a listed name only relaxes the scheme, since its DNS answers may change.
+    this.entries = [...(policy.allowlist ?? []).map((e, i) => parseEntry(e, i)), ...this.httpEntries.filter((e) => e.kind === 'cidr')];
   }
 
   /** Whether plain http to this URL host and port is allowed (the host as written, not what it resolves to). */
