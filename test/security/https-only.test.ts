@@ -8,7 +8,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configureOAuth, oauthFor } from '../../engine/runtime/oauth/context.js';
 import { event, openDeliveries, startReceiver, type Receiver } from '../deliveries/helpers.js';
-import { startListener, type Listener } from '../outbound/helpers.js';
+import { failure } from '../engine/helpers.js';
+import { startServer } from '../paginate/helpers.js';
+import { probeEngines, probePlan, startListener, type Listener } from '../outbound/helpers.js';
 import { startRuntime, type TestRuntime } from '../runtime/helpers.js';
 import { databaseKinds } from '../store/databases.js';
 
@@ -46,7 +48,7 @@ afterAll(async () => {
 });
 
 describe('credential-bearing calls', () => {
-  it('refuses an http api_url at the check with 422 insecure_url naming the origin, before the token is sent', async () => {
+  it('refuses an http api_url at the check with 422 insecure_url naming the origin, before the token is sent, unless the host is listed', async () => {
     const before = api.requests.length;
     const res = await connect(strict);
     expect(res.status).toBe(422);
@@ -55,6 +57,13 @@ describe('credential-bearing calls', () => {
     expect(res.body.detail).toContain(`${origin()} is plain http`);
     expect(res.text).not.toContain(TOKEN);
     expect(api.requests.length).toBe(before);
+
+    // The same connection goes through once the operator lists the host for plain http.
+    const allowed = await connect(open);
+    expect(allowed.status, allowed.text).toBe(201);
+    expect(api.requests.at(-1)).toMatchObject({ method: 'GET', url: '/api/v3/user' });
+    expect(api.requests.at(-1)?.headers.authorization).toBe(`Bearer ${TOKEN}`);
+    api.requests.length = 0;
   });
 
   it('refuses an action of a connection stored without a check the same way', async () => {
@@ -68,13 +77,28 @@ describe('credential-bearing calls', () => {
     expect(api.requests.length).toBe(before);
     expect(leaked()).toHaveLength(0);
   });
+});
 
-  it('lets the call through once the operator lists the host for plain http', async () => {
-    const res = await connect(open);
-    expect(res.status, res.text).toBe(201);
-    expect(api.requests.at(-1)).toMatchObject({ method: 'GET', url: '/api/v3/user' });
-    expect(api.requests.at(-1)?.headers.authorization).toBe(`Bearer ${TOKEN}`);
-    api.requests.length = 0;
+describe('calls without credentials and redirects', () => {
+  it('refuses plain http whatever the auth, and a redirect from a listed host to an unlisted one, before connecting', async () => {
+    const probes = probeEngines(probePlan());
+    const other = await startListener();
+    const hop = await startServer(() => ({ status: 302, headers: { location: `http://127.0.0.1:${other.port}/data` } }));
+    try {
+      const hopHost = new URL(hop.url).host;
+      const engine = await probes.with({ allowPrivate: true, allowHttp: [hopHost] });
+      const refused = await failure(probes.call(engine, `http://127.0.0.1:${other.port}`));
+      expect(refused).toMatchObject({ kind: 'config', code: 'insecure_url', retryable: false });
+      const redirected = await failure(probes.call(engine, hop.url));
+      expect(redirected).toMatchObject({ kind: 'config', code: 'insecure_url' });
+      expect(redirected.message).toContain(`http://127.0.0.1:${other.port} is plain http`);
+      expect(hop.seen).toHaveLength(1);
+      expect(other.requests).toHaveLength(0);
+    } finally {
+      await probes.close();
+      await hop.close();
+      await other.close();
+    }
   });
 });
 
