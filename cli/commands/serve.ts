@@ -42,7 +42,8 @@ export function register(program: Command): Command {
     .option('--allow-base-url', 'accept base_url on connections (tests and sandboxes only: a tenant could point a connector anywhere)')
     .option('--no-workers', 'do not run the scheduler and the webhook/delivery workers in this process')
     .addHelpText('after', '\nEnvironment: PATCHBAY_ADMIN_KEY (admin key), PATCHBAY_DATABASE_URL, PATCHBAY_SECRET_KEYS,\n' +
-      'PATCHBAY_ALLOW_PRIVATE_NETWORKS / PATCHBAY_OUTBOUND_ALLOWLIST (outbound address policy), PORT.')
+      'PATCHBAY_ALLOW_PRIVATE_NETWORKS / PATCHBAY_OUTBOUND_ALLOWLIST (outbound address policy),\n' +
+      'PATCHBAY_ALLOW_HTTP_HOSTS (hosts reached over plain http; every other http URL is refused), PORT.')
     .action(async (opts: ServeOptions, cmd: Command) => {
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) usage(cmd, '--port must be 0-65535');

@@ -8,7 +8,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { ConnectorError, isConnectorError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
-import { createOutboundGuard, outboundPolicyFromEnv, type OutboundPolicy } from '../http/outbound-guard.js';
+import { createOutboundGuard, INSECURE_URL, outboundPolicyFromEnv, type OutboundPolicy } from '../http/outbound-guard.js';
 import type { Vault } from '../secrets/vault.js';
 import { newId } from '../store/ids.js';
 import type { Store } from '../store/store.js';
@@ -25,7 +25,7 @@ export interface DeliveriesOptions {
   store: Store;
   vault: Vault;
   logger?: Logger;
-  /** Which addresses deliveries may reach; default from `PATCHBAY_ALLOW_PRIVATE_NETWORKS` / `PATCHBAY_OUTBOUND_ALLOWLIST`. */
+  /** Which addresses deliveries may reach and which hosts over plain http; default from `PATCHBAY_ALLOW_PRIVATE_NETWORKS` / `PATCHBAY_OUTBOUND_ALLOWLIST` / `PATCHBAY_ALLOW_HTTP_HOSTS`. */
   outbound?: OutboundPolicy;
   /** A guard to use instead of one built from `outbound` (the runtime shares its own). */
   guard?: DeliveryGuard;
@@ -90,6 +90,9 @@ async function checkUrl(guard: DeliveryGuard, raw: unknown): Promise<string> {
   try {
     await guard.checkUrl(u.toString());
   } catch (err) {
+    if (isConnectorError(err) && err.code === INSECURE_URL) {
+      throw new ConnectorError({ kind: 'validation', code: INSECURE_URL, message: `url: ${err.message}`, details: [{ path: '/url', message: err.message }] });
+    }
     if (isConnectorError(err)) throw invalid('/url', err.message);
     const code = (err as NodeJS.ErrnoException).code;
     throw invalid('/url', `the host ${u.hostname} cannot be resolved${code ? ` (${code})` : ''}`);

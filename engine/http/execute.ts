@@ -100,6 +100,7 @@ export async function executeRequest(req: OutboundRequest, opts: ExecuteOptions)
       request,
       location: err.location,
       details: err.details,
+      code: err.code,
       retryAfterMs: retryAfterMs ?? err.retryAfterMs,
       cause: err.cause instanceof Error ? new Error(redact(err.cause.message, s)) : undefined,
     });

@@ -11,18 +11,31 @@
  * multicast, documentation, benchmarking, 6to4, Teredo, local-use NAT64, discard, …) is
  * refused unless private networks are allowed. Cloud metadata endpoints stay refused even then: they must be
  * allowlisted by address, since no connector has a reason to reach them.
+ *
+ * Plain http is refused whatever the address: credentials, client secrets and signed
+ * deliveries would cross the network readable, and a tenant chooses some of these URLs
+ * (a GitHub Enterprise `api_url`, a subscription target). Only hosts the operator lists in
+ * `allowHttp` (test servers, sandboxes) are reached over http. A listed IP address is also
+ * exempt from the address rules, so `127.0.0.1:4050` alone admits a local test server; a
+ * listed name is not (its DNS answers could point anywhere), and the address rules come first.
  */
 import dns from 'node:dns';
 import type http from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
 import ipaddr from 'ipaddr.js';
 import { ConnectorError } from '../errors.js';
+import { httpOrigin, insecureUrlError } from './insecure-url.js';
+
+export { INSECURE_URL, insecureUrlError } from './insecure-url.js';
 
 export interface OutboundPolicy {
   /** Allow loopback, private, link-local and the other non-public ranges (not cloud metadata). */
   allowPrivate?: boolean;
   /** Host names (`api.internal`, `*.corp.example`, `host:8080`), IPs (`10.1.2.3`, `[::1]:9000`) or CIDRs (`10.0.0.0/8`). */
   allowlist?: readonly string[];
+  /** Hosts reached over plain http (`localhost`, `127.0.0.1:4050`, `[::1]:9000`); every other http URL is refused. */
+  allowHttp?: readonly string[];
 }
 
 export type AddressRisk =
@@ -190,46 +203,57 @@ type AllowEntry =
   | { kind: 'host'; host: string; wildcard: boolean; port?: number }
   | { kind: 'cidr'; cidr: Cidr; port?: number };
 
-function portOf(text: string | undefined, entry: string, index: number): number | undefined {
+function portOf(text: string | undefined, entry: string, index: number, list: string): number | undefined {
   if (text === undefined) return undefined;
   const n = Number(text);
-  if (!/^\d{1,5}$/.test(text) || n < 1 || n > 65535) throw badEntry(entry, index, 'the port must be 1-65535');
+  if (!/^\d{1,5}$/.test(text) || n < 1 || n > 65535) throw badEntry(entry, index, 'the port must be 1-65535', list);
   return n;
 }
 
-function badEntry(entry: string, index: number, why: string): ConnectorError {
-  return new ConnectorError({ kind: 'config', message: `PATCHBAY_OUTBOUND_ALLOWLIST entry ${index + 1} ("${entry}"): ${why}` });
+function badEntry(entry: string, index: number, why: string, list = 'PATCHBAY_OUTBOUND_ALLOWLIST'): ConnectorError {
+  return new ConnectorError({ kind: 'config', message: `${list} entry ${index + 1} ("${entry}"): ${why}` });
 }
 
-function parseEntry(raw: string, index: number): AllowEntry {
+function parseEntry(raw: string, index: number, list = 'PATCHBAY_OUTBOUND_ALLOWLIST'): AllowEntry {
   const entry = raw.trim().toLowerCase();
   if (entry.includes('/')) {
     const cidr = parseCidr(entry);
-    if (!cidr) throw badEntry(raw, index, 'not a valid CIDR block');
+    if (!cidr) throw badEntry(raw, index, 'not a valid CIDR block', list);
     return { kind: 'cidr', cidr };
   }
   const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(entry);
   if (bracketed) {
     const ip = parseIp(bracketed[1]);
-    if (!ip) throw badEntry(raw, index, 'not a valid IPv6 address');
-    return { kind: 'cidr', cidr: { ...ip, bits: 128 }, port: portOf(bracketed[2], raw, index) };
+    if (!ip) throw badEntry(raw, index, 'not a valid IPv6 address', list);
+    return { kind: 'cidr', cidr: { ...ip, bits: 128 }, port: portOf(bracketed[2], raw, index, list) };
   }
   const whole = parseIp(entry);
   if (whole) return { kind: 'cidr', cidr: { ...whole, bits: whole.family === 4 ? 32 : 128 } };
   const m = /^(\*\.)?([a-z0-9_-]+(?:\.[a-z0-9_-]+)*\.?)(?::(\d+))?$/.exec(entry);
-  if (!m) throw badEntry(raw, index, 'expected a host name, host:port, an IP address or a CIDR block');
+  if (!m) throw badEntry(raw, index, 'expected a host name, host:port, an IP address or a CIDR block', list);
   const host = m[2].replace(/\.$/, '');
   const ip = parseIp(host);
-  const port = portOf(m[3], raw, index);
+  const port = portOf(m[3], raw, index, list);
   if (ip) return { kind: 'cidr', cidr: { ...ip, bits: ip.family === 4 ? 32 : 128 }, port };
   return { kind: 'host', host, wildcard: m[1] !== undefined, port };
 }
 
-/** `PATCHBAY_ALLOW_PRIVATE_NETWORKS` and `PATCHBAY_OUTBOUND_ALLOWLIST` (comma or space separated). */
+/** A plain-http entry names one host (optionally with port): no wildcards, no ranges. */
+function parseHttpEntry(raw: string, index: number): AllowEntry {
+  const list = 'PATCHBAY_ALLOW_HTTP_HOSTS';
+  const entry = parseEntry(raw, index, list);
+  const full = entry.kind === 'cidr' && entry.cidr.bits === (entry.cidr.family === 4 ? 32 : 128);
+  if ((entry.kind === 'host' && entry.wildcard) || (entry.kind === 'cidr' && !full)) {
+    throw badEntry(raw, index, 'expected a host name or IP address, optionally with :port (no wildcards or CIDR blocks)', list);
+  }
+  return entry;
+}
+
+/** `PATCHBAY_ALLOW_PRIVATE_NETWORKS`, `PATCHBAY_OUTBOUND_ALLOWLIST` and `PATCHBAY_ALLOW_HTTP_HOSTS` (lists comma or space separated). */
 export function outboundPolicyFromEnv(env: NodeJS.ProcessEnv = process.env): OutboundPolicy {
   const flag = (env.PATCHBAY_ALLOW_PRIVATE_NETWORKS ?? '').trim().toLowerCase();
-  const allowlist = (env.PATCHBAY_OUTBOUND_ALLOWLIST ?? '').split(/[\s,]+/).filter(Boolean);
-  return { allowPrivate: ['1', 'true', 'yes', 'on'].includes(flag), allowlist };
+  const list = (v: string | undefined) => (v ?? '').split(/[\s,]+/).filter(Boolean);
+  return { allowPrivate: ['1', 'true', 'yes', 'on'].includes(flag), allowlist: list(env.PATCHBAY_OUTBOUND_ALLOWLIST), allowHttp: list(env.PATCHBAY_ALLOW_HTTP_HOSTS) };
 }
 
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | dns.LookupAddress[], family?: number) => void;
@@ -239,9 +263,32 @@ const bare = (host: string) => (host.startsWith('[') && host.endsWith(']') ? hos
 
 export class OutboundGuard {
   private readonly entries: AllowEntry[];
+  private readonly httpEntries: AllowEntry[];
 
   constructor(readonly policy: OutboundPolicy = {}) {
-    this.entries = (policy.allowlist ?? []).map((e, i) => parseEntry(e, i));
+    this.httpEntries = (policy.allowHttp ?? []).map((e, i) => parseHttpEntry(e, i));
+    // A listed IP address is exactly what gets dialled, so it is exempt from the address rules
+    // too; a listed name only relaxes the scheme, since its DNS answers may change.
+    this.entries = [...(policy.allowlist ?? []).map((e, i) => parseEntry(e, i)), ...this.httpEntries.filter((e) => e.kind === 'cidr')];
+  }
+
+  /** Whether plain http to this URL host and port is allowed (the host as written, not what it resolves to). */
+  httpAllowed(host: string, port: number): boolean {
+    const h = bare(host);
+    const ip = parseIp(h);
+    return this.httpEntries.some((e) => {
+      if (e.port !== undefined && e.port !== port) return false;
+      if (e.kind === 'host') return h === e.host;
+      return ip !== undefined && inCidr(ip, e.cidr);
+    });
+  }
+
+  /** The plain-http refusal for a URL, or undefined when it is https or its host is allowed over http. */
+  insecureRefusal(url: string): ConnectorError | undefined {
+    const u = new URL(url);
+    if (u.protocol !== 'http:') return undefined;
+    const port = Number(u.port || 80);
+    return this.httpAllowed(u.hostname, port) ? undefined : insecureUrlError(httpOrigin(u.hostname, port));
   }
 
   private hostAllowed(host: string, port: number): boolean {
@@ -280,14 +327,17 @@ export class OutboundGuard {
     if (r) throw r;
   }
 
-  /** A `lookup` for net/tls that refuses the connection when any resolved address is refused. */
-  lookupFor(host: string, port: number, base: LookupFunction = dns.lookup as unknown as LookupFunction): LookupFunction {
+  /**
+   * A `lookup` for net/tls that refuses the connection when any resolved address is refused,
+   * then when `after` (the plain-http rule) refuses it: the address reason comes first.
+   */
+  lookupFor(host: string, port: number, base: LookupFunction = dns.lookup as unknown as LookupFunction, after?: () => ConnectorError | undefined): LookupFunction {
     return (hostname, options, callback) => {
       base(hostname, options, (err, address, family) => {
         if (err) return callback(err, address, family);
         const list = Array.isArray(address) ? address.map((a) => a.address) : [address];
         for (const a of list) {
-          const refused = this.refusal(host, port, a);
+          const refused = this.refusal(host, port, a) ?? after?.();
           if (refused) return callback(refused as unknown as NodeJS.ErrnoException, Array.isArray(address) ? [] : '', family);
         }
         callback(null, address, family);
@@ -297,25 +347,32 @@ export class OutboundGuard {
 
   /**
    * Makes an agent check every socket it opens: IP-literal hosts directly (net skips the
-   * lookup for them), names through the guarded lookup.
+   * lookup for them), names through the guarded lookup. An agent that is not a TLS one opens
+   * plain http sockets, for first requests and redirects alike, so it also applies the
+   * plain-http rule; either way the refusal comes before a connection is attempted.
    */
   guardAgent<A extends http.Agent>(agent: A): A {
     const target = agent as unknown as { createConnection(options: any, cb: (err: Error | null, socket?: unknown) => void): unknown };
     const original = target.createConnection.bind(agent);
+    const plain = !(agent instanceof https.Agent);
     target.createConnection = (options: any, cb) => {
       const host = String(options.host ?? options.hostname ?? 'localhost');
       const port = Number(options.port ?? (agent as { defaultPort?: number }).defaultPort ?? 80);
+      const insecure = () => (plain && !this.httpAllowed(host, port) ? insecureUrlError(httpOrigin(host, port)) : undefined);
+      const refuse = (refused: ConnectorError) => {
+        // The agent reports an error passed to the callback on the request (see Agent#createSocket).
+        process.nextTick(() => cb(refused));
+        return undefined;
+      };
       if (net.isIP(bare(host))) {
-        const refused = this.refusal(host, port, bare(host));
-        if (refused) {
-          // The agent reports an error passed to the callback on the request (see Agent#createSocket).
-          process.nextTick(() => cb(refused));
-          return undefined;
-        }
-        return original(options, cb);
+        const refused = this.refusal(host, port, bare(host)) ?? insecure();
+        return refused ? refuse(refused) : original(options, cb);
       }
-      if (this.hostAllowed(host, port)) return original(options, cb);
-      return original({ ...options, lookup: this.lookupFor(host, port, options.lookup) }, cb);
+      if (this.hostAllowed(host, port)) {
+        const refused = insecure();
+        return refused ? refuse(refused) : original(options, cb);
+      }
+      return original({ ...options, lookup: this.lookupFor(host, port, options.lookup, insecure) }, cb);
     };
     return agent;
   }
@@ -325,9 +382,12 @@ export class OutboundGuard {
     const u = new URL(url);
     const port = Number(u.port || (u.protocol === 'https:' ? 443 : 80));
     const host = bare(u.hostname);
-    if (this.hostAllowed(host, port)) return;
-    const addresses = net.isIP(host) ? [host] : (await dns.promises.lookup(host, { all: true })).map((a) => a.address);
-    for (const a of addresses) this.check(host, port, a);
+    if (!this.hostAllowed(host, port)) {
+      const addresses = net.isIP(host) ? [host] : (await dns.promises.lookup(host, { all: true })).map((a) => a.address);
+      for (const a of addresses) this.check(host, port, a);
+    }
+    const insecure = this.insecureRefusal(url);
+    if (insecure) throw insecure;
   }
 }
 

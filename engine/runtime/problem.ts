@@ -100,6 +100,7 @@ const KIND_MAP: Record<ErrorKind, { status: number; code: string; local?: { stat
 const CODED: Record<string, number> = {
   base_url_not_allowed: 422,
   invalid_cursor: 400,
+  insecure_url: 422,
 };
 
 /** The mapping as documentation rows (OpenAPI description). */
@@ -128,7 +129,8 @@ export function toProblem(err: unknown, secrets: readonly string[] = []): Proble
   if (err instanceof ConnectorError) {
     const m = KIND_MAP[err.kind] ?? { status: 502, code: 'provider_error' };
     const fromProvider = err.request !== undefined || err.status !== undefined;
-    const coded = !fromProvider && err.code !== undefined && Object.hasOwn(CODED, err.code) ? { status: CODED[err.code], code: err.code } : undefined;
+    // A coded refusal may carry the request it refused (nothing was sent); only a provider's answer has a status.
+    const coded = err.status === undefined && err.code !== undefined && Object.hasOwn(CODED, err.code) ? { status: CODED[err.code], code: err.code } : undefined;
     const { status, code } = coded ?? (!fromProvider && m.local ? m.local : m);
     const headers: Record<string, string> = {};
     if (status === 429) headers['retry-after'] = String(Math.max(1, Math.ceil((err.retryAfterMs ?? 1000) / 1000)));

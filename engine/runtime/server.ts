@@ -29,7 +29,7 @@ export interface ServerOptions extends Omit<RuntimeOptions, 'platform' | 'engine
   connectorsDir: string;
   secretKeys?: string;
   logger?: Logger;
-  /** Outbound address policy; default from `PATCHBAY_ALLOW_PRIVATE_NETWORKS` / `PATCHBAY_OUTBOUND_ALLOWLIST`. */
+  /** Outbound policy; default from `PATCHBAY_ALLOW_PRIVATE_NETWORKS` / `PATCHBAY_OUTBOUND_ALLOWLIST` / `PATCHBAY_ALLOW_HTTP_HOSTS`. */
   outbound?: OutboundPolicy;
   /** Run the scheduler, the webhook and delivery workers and the retention purge. Default true. */
   workers?: boolean;

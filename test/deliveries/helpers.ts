@@ -6,6 +6,7 @@ import { createVault, makeKeyRing, parseKeyList } from '../../engine/secrets/ind
 import { openStore, type Store } from '../../engine/store/index.js';
 import type { NormalizedEvent } from '../../engine/webhooks/types.js';
 import { KEY_A } from '../store/databases.js';
+import { LOCAL_OUTBOUND } from '../outbound/helpers.js';
 
 export interface Received {
   headers: http.IncomingHttpHeaders;
@@ -52,7 +53,7 @@ export const vault = createVault(makeKeyRing(parseKeyList(KEY_A)));
 
 export async function openDeliveries(url: string, opts: Partial<DeliveriesOptions> = {}): Promise<{ store: Store; deliveries: Deliveries; close(): Promise<void> }> {
   const store = await openStore(url);
-  const deliveries = createDeliveries({ store, vault, outbound: { allowPrivate: true }, jitter: 0, ...opts });
+  const deliveries = createDeliveries({ store, vault, outbound: LOCAL_OUTBOUND, jitter: 0, ...opts });
   return {
     store,
     deliveries,

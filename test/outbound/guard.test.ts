@@ -1,47 +1,18 @@
 import http from 'node:http';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEngine, type Engine } from '../../engine/engine.js';
 import { ConnectorError } from '../../engine/errors.js';
-import { addressRisk, createOutboundGuard, outboundPolicyFromEnv, type OutboundPolicy } from '../../engine/http/outbound-guard.js';
-import { compile, failure } from '../engine/helpers.js';
+import { addressRisk, createOutboundGuard, outboundPolicyFromEnv } from '../../engine/http/outbound-guard.js';
+import { failure } from '../engine/helpers.js';
 import { startServer, type TestServer } from '../paginate/helpers.js';
+import { probeEngines, probePlan, scriptedLookup, startListener } from './helpers.js';
 
-const MANIFEST = `
-patchbay: 1
-id: probe
-name: Probe
-config:
-  type: object
-  properties:
-    api_url: { type: string }
-auth:
-  methods:
-    none: { type: none }
-  default: none
-http:
-  base_url: '{{default config.api_url "https://api.example.invalid"}}'
-  retry: { max_attempts: 1 }
-actions:
-  fetch:
-    request: { path: /data }
-    output: "$"
-`;
-
-const plan = compile(MANIFEST, '/virtual/connectors/probe/connector.yaml');
+const probes = probeEngines(probePlan({ fallback: 'https://api.example.invalid' }));
+const engineWith = probes.with;
+const call = probes.call;
 
 let api: TestServer;
 let other: TestServer;
-const engines: Engine[] = [];
-
-async function engineWith(outbound?: OutboundPolicy): Promise<Engine> {
-  const e = await createEngine({ connectors: [plan], outbound });
-  engines.push(e);
-  return e;
-}
-
-const call = (e: Engine, apiUrl: string) => e.call({ connector: 'probe', id: `c-${apiUrl}`, config: { api_url: apiUrl } }, 'fetch');
 
 beforeAll(async () => {
   other = await startServer(() => ({ body: { where: 'other' } }));
@@ -52,7 +23,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const e of engines) await e.close();
+  await probes.close();
   await api.close();
   await other.close();
 });
@@ -103,8 +74,10 @@ describe('policy', () => {
     expect(outboundPolicyFromEnv({ PATCHBAY_ALLOW_PRIVATE_NETWORKS: 'true', PATCHBAY_OUTBOUND_ALLOWLIST: 'a.internal, 10.0.0.0/8 [::1]:9000' })).toEqual({
       allowPrivate: true,
       allowlist: ['a.internal', '10.0.0.0/8', '[::1]:9000'],
+      allowHttp: [],
     });
-    expect(outboundPolicyFromEnv({})).toEqual({ allowPrivate: false, allowlist: [] });
+    expect(outboundPolicyFromEnv({})).toEqual({ allowPrivate: false, allowlist: [], allowHttp: [] });
+    expect(outboundPolicyFromEnv({ PATCHBAY_ALLOW_HTTP_HOSTS: '127.0.0.1, localhost:4050 [::1]:9000' }).allowHttp).toEqual(['127.0.0.1', 'localhost:4050', '[::1]:9000']);
     expect(outboundPolicyFromEnv({ PATCHBAY_ALLOW_PRIVATE_NETWORKS: 'no' }).allowPrivate).toBe(false);
   });
 
@@ -154,7 +127,10 @@ describe('policy', () => {
     const g = createOutboundGuard({});
     await expect(g.checkUrl('http://localhost:1/x')).rejects.toThrow(/is loopback/);
     await expect(g.checkUrl('http://[::ffff:127.0.0.1]:1/')).rejects.toThrow('address ::ffff:7f00:1 (IPv4 127.0.0.1) is loopback');
-    await expect(createOutboundGuard({ allowlist: ['localhost:1'] }).checkUrl('http://localhost:1/x')).resolves.toBeUndefined();
+    await expect(createOutboundGuard({ allowlist: ['localhost:1'] }).checkUrl('https://localhost:1/x')).resolves.toBeUndefined();
+    // An allowlisted address is still not reached over plain http unless listed for it.
+    await expect(createOutboundGuard({ allowlist: ['localhost:1'] }).checkUrl('http://localhost:1/x')).rejects.toThrow(/http:\/\/localhost:1 is plain http/);
+    await expect(createOutboundGuard({ allowlist: ['localhost:1'], allowHttp: ['localhost:1'] }).checkUrl('http://localhost:1/x')).resolves.toBeUndefined();
   });
 });
 
@@ -190,7 +166,7 @@ describe('the engine with the guard on', () => {
 
   it('refuses a redirect from an allowed host to a private one', async () => {
     const beforeOther = other.seen.length;
-    const e = await engineWith({ allowlist: [`127.0.0.1:${new URL(api.url).port}`] });
+    const e = await engineWith({ allowlist: [`127.0.0.1:${new URL(api.url).port}`], allowHttp: [`127.0.0.1:${new URL(api.url).port}`] });
     await expect(call(e, api.url)).resolves.toEqual({ where: 'api' });
     const err = await failure(e.call({ connector: 'probe', id: 'redir', config: { api_url: `${api.url}/r` } }, 'fetch'));
     expect(err.kind).toBe('config');
@@ -198,8 +174,8 @@ describe('the engine with the guard on', () => {
     expect(other.seen.length).toBe(beforeOther);
   });
 
-  it('allows the same calls when the operator allows private networks', async () => {
-    const e = await engineWith({ allowPrivate: true });
+  it('allows the same calls when the operator allows private networks (and plain http to these hosts)', async () => {
+    const e = await engineWith({ allowPrivate: true, allowHttp: ['127.0.0.1', 'localhost'] });
     await expect(call(e, api.url)).resolves.toEqual({ where: 'api' });
     await expect(e.call({ connector: 'probe', id: 'redir-ok', config: { api_url: `${api.url}/r` } }, 'fetch')).resolves.toEqual({ where: 'other' });
   });
@@ -229,16 +205,10 @@ describe('https agents', () => {
 
 describe('connect-time check (DNS rebinding)', () => {
   it('checks the address the lookup returned for this very connection', async () => {
-    const server = http.createServer((_req, res) => res.end('reached'));
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const port = (server.address() as AddressInfo).port;
+    const server = await startListener('reached');
+    const port = server.port;
     // A resolver that answers a public address first and loopback at connect time, as a rebinding DNS server would.
-    let answers = 0;
-    const rebinding = (_h: string, opts: any, cb: (...a: unknown[]) => void) => {
-      const address = answers++ === 0 ? '93.184.216.34' : '127.0.0.1';
-      if (opts?.all) cb(null, [{ address, family: 4 }]);
-      else cb(null, address, 4);
-    };
+    const rebinding = scriptedLookup(['93.184.216.34'], ['127.0.0.1']);
     const get = (agent: http.Agent) =>
       new Promise<string>((resolve, reject) => {
         const req = http.get({ host: 'rebind.example', port, path: '/', agent, lookup: rebinding as never }, (res) => {
@@ -251,14 +221,15 @@ describe('connect-time check (DNS rebinding)', () => {
     try {
       const first = await new Promise<unknown>((resolve) => rebinding('rebind.example', {}, (_e, a) => resolve(a)));
       expect(first).toBe('93.184.216.34');
-      const guarded = createOutboundGuard({}).guardAgent(new http.Agent());
+      // Plain http to the name is allowed in both, so only the address rule decides.
+      const guarded = createOutboundGuard({ allowHttp: ['rebind.example'] }).guardAgent(new http.Agent());
       await expect(get(guarded)).rejects.toThrow(/address 127\.0\.0\.1 \(resolved from rebind\.example\) is loopback/);
-      const open = createOutboundGuard({ allowPrivate: true }).guardAgent(new http.Agent());
-      await expect(get(open)).resolves.toBe('reached');
+      const open = createOutboundGuard({ allowPrivate: true, allowHttp: ['rebind.example'] }).guardAgent(new http.Agent());
+      await expect(get(open)).resolves.toBe('"reached"');
       guarded.destroy();
       open.destroy();
     } finally {
-      server.close();
+      await server.close();
     }
   });
 });

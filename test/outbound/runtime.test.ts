@@ -11,7 +11,7 @@ let api: TestServer;
 let inner: TestServer;
 const running: OAuthTestRuntime[] = [];
 
-const ENV_KEYS = ['PATCHBAY_ALLOW_PRIVATE_NETWORKS', 'PATCHBAY_OUTBOUND_ALLOWLIST'] as const;
+const ENV_KEYS = ['PATCHBAY_ALLOW_PRIVATE_NETWORKS', 'PATCHBAY_OUTBOUND_ALLOWLIST', 'PATCHBAY_ALLOW_HTTP_HOSTS'] as const;
 
 async function runtimeFromEnv(env: Partial<Record<(typeof ENV_KEYS)[number], string>>): Promise<OAuthTestRuntime> {
   for (const k of ENV_KEYS) delete process.env[k];
@@ -80,8 +80,8 @@ describe('runtime outbound guard', () => {
     expect(api.seen.length).toBe(seen);
   });
 
-  it('allows private targets with PATCHBAY_ALLOW_PRIVATE_NETWORKS=true', async () => {
-    const rt = await runtimeFromEnv({ PATCHBAY_ALLOW_PRIVATE_NETWORKS: 'true' });
+  it('allows private targets with PATCHBAY_ALLOW_PRIVATE_NETWORKS=true (plain http to them with PATCHBAY_ALLOW_HTTP_HOSTS)', async () => {
+    const rt = await runtimeFromEnv({ PATCHBAY_ALLOW_PRIVATE_NETWORKS: 'true', PATCHBAY_ALLOW_HTTP_HOSTS: '127.0.0.1' });
     const res = await createConnection(rt, api.url);
     expect(res.status).toBe(201);
     const action = await callAction(rt, res.body.id);
@@ -90,7 +90,7 @@ describe('runtime outbound guard', () => {
   });
 
   it('allows an allowlisted host:port but refuses its redirect to another private target', async () => {
-    const rt = await runtimeFromEnv({ PATCHBAY_OUTBOUND_ALLOWLIST: `127.0.0.1:${new URL(api.url).port}` });
+    const rt = await runtimeFromEnv({ PATCHBAY_OUTBOUND_ALLOWLIST: `127.0.0.1:${new URL(api.url).port}`, PATCHBAY_ALLOW_HTTP_HOSTS: `127.0.0.1:${new URL(api.url).port}` });
     const ok = await createConnection(rt, api.url);
     expect(ok.status).toBe(201);
     const innerSeen = inner.seen.length;

@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { createLogger, type Logger, type LoggerOptions } from '../../engine/log.js';
 import { packageRoot } from '../../engine/manifest/package-root.js';
 import { startServer, type RunningServer, type ServerOptions } from '../../engine/runtime/server.js';
+import { LOCAL_OUTBOUND } from '../outbound/helpers.js';
 
 export const SHIPPED_CONNECTORS = path.join(packageRoot(), 'connectors');
 export const TEST_SECRET_KEYS = `test:${randomBytes(32).toString('base64')}`;
@@ -80,7 +81,7 @@ export async function startRuntime(opts: Partial<ServerOptions> = {}, logLevel: 
     secretKeys: TEST_SECRET_KEYS,
     adminKey,
     logger,
-    outbound: { allowPrivate: true },
+    outbound: LOCAL_OUTBOUND,
     allowBaseUrlOverride: true,
     workers: false,
     bootstrapAdminKey: false,

@@ -44,7 +44,8 @@ async function startOnly(q: Record<string, string> = {}): Promise<string> {
 
 beforeAll(async () => {
   idp = await startMockIdp();
-  rt = await startOAuthRuntime({ outbound: { allowlist: [`127.0.0.1:${idp.port}`] } });
+  // Listed for plain http, which also exempts it from the address rules: the one setting a local test IdP needs.
+  rt = await startOAuthRuntime({ outbound: { allowHttp: [`127.0.0.1:${idp.port}`] } });
   await oauthFor(services()).apps.set(CONNECTOR_ID, {
     clientId: 'client-1',
     clientSecret: CLIENT_SECRET,

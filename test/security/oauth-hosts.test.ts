@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configureOAuth, oauthFor } from '../../engine/runtime/oauth/context.js';
 import { startRuntime, type TestRuntime } from '../runtime/helpers.js';
+import { LOCAL_OUTBOUND } from '../outbound/helpers.js';
 
 const CANARY = 'canary-operator-secret-9f3a71';
 const RETURN = 'https://host.example/done';
@@ -20,7 +21,7 @@ let rt: TestRuntime;
 async function startWith(env: Record<string, string>): Promise<void> {
   configureOAuth(rt.running.app.runtime.services, {
     env: { PATCHBAY_OAUTH_GITHUB_CLIENT_ID: 'operator-client', PATCHBAY_OAUTH_GITHUB_CLIENT_SECRET: CANARY, PATCHBAY_OAUTH_GITHUB_RETURN_URLS: RETURN, ...env },
-    outbound: { allowPrivate: true },
+    outbound: LOCAL_OUTBOUND,
     logger: rt.logger,
   });
 }

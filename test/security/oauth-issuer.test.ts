@@ -10,6 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configureOAuth } from '../../engine/runtime/oauth/context.js';
 import { startRuntime, type TestRuntime } from '../runtime/helpers.js';
+import { LOCAL_OUTBOUND } from '../outbound/helpers.js';
 
 const RETURN = 'https://host.example/done';
 let idp: http.Server;
@@ -49,7 +50,7 @@ actions:
   rt = await startRuntime({ connectorsDir: dir });
   configureOAuth(rt.running.app.runtime.services, {
     env: { PATCHBAY_OAUTH_ISSIDP_CLIENT_ID: 'cid', PATCHBAY_OAUTH_ISSIDP_CLIENT_SECRET: 'csecret', PATCHBAY_OAUTH_ISSIDP_RETURN_URLS: RETURN },
-    outbound: { allowPrivate: true },
+    outbound: LOCAL_OUTBOUND,
     logger: rt.logger,
   });
 });

@@ -4,9 +4,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addressRisk, createOutboundGuard } from '../../engine/http/outbound-guard.js';
-import { createEngine, type Engine } from '../../engine/engine.js';
-import { compile, failure } from '../engine/helpers.js';
+import type { Engine } from '../../engine/engine.js';
+import { failure } from '../engine/helpers.js';
 import { startServer, type TestServer } from '../paginate/helpers.js';
+import { probeEngines, probePlan } from '../outbound/helpers.js';
 
 // [range, an address in it, the risk]
 const REFUSED: ReadonlyArray<readonly [string, string, string]> = [
@@ -80,34 +81,15 @@ describe('outbound address ranges', () => {
 });
 
 describe('on the socket', () => {
-  const plan = compile(`
-patchbay: 1
-id: probe
-name: Probe
-config:
-  type: object
-  properties:
-    api_url: { type: string }
-auth:
-  methods:
-    none: { type: none }
-  default: none
-http:
-  base_url: '{{config.api_url}}'
-  retry: { max_attempts: 1 }
-actions:
-  fetch:
-    request: { path: /data }
-    output: "$"
-`, '/virtual/connectors/probe/connector.yaml');
+  const probes = probeEngines(probePlan());
   let api: TestServer;
   let engine: Engine;
   beforeAll(async () => {
     api = await startServer(() => ({ body: { ok: true } }));
-    engine = await createEngine({ connectors: [plan], outbound: {} });
+    engine = await probes.with({});
   });
   afterAll(async () => {
-    await engine.close();
+    await probes.close();
     await api.close();
   });
 
@@ -115,7 +97,7 @@ actions:
     const before = api.seen.length;
     const port = new URL(api.url).port;
     for (const host of ['[::ffff:0:7f00:1]', '[64:ff9b:1::7f00:1]', '[2002:7f00:1::1]']) {
-      const err = await failure(engine.call({ connector: 'probe', id: `c-${host}`, config: { api_url: `http://${host}:${port}` } }, 'fetch'));
+      const err = await failure(probes.call(engine, `http://${host}:${port}`, { id: `c-${host}` }));
       expect(err.kind, host).toBe('config');
       expect(err.message, host).toContain('outbound connection refused');
     }

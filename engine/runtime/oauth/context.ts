@@ -9,8 +9,9 @@
  *   server's own listen address (the socket's local address and port) is used, never a
  *   request header (`Host`, `X-Forwarded-*`), which anyone can set: fine locally, set it
  *   behind a proxy.
- * - `PATCHBAY_ALLOW_PRIVATE_NETWORKS`, `PATCHBAY_OUTBOUND_ALLOWLIST`: the outbound guard for
- *   token endpoint calls (on, as for every call the runtime makes).
+ * - `PATCHBAY_ALLOW_PRIVATE_NETWORKS`, `PATCHBAY_OUTBOUND_ALLOWLIST`, `PATCHBAY_ALLOW_HTTP_HOSTS`:
+ *   the outbound guard for token endpoint calls (on, as for every call the runtime makes; a
+ *   plain-http token URL is refused before the client secret is sent).
  */
 import { createHttpClient, type HttpClient } from '../../http/client.js';
 import { OAuthApps } from '../../oauth/apps.js';

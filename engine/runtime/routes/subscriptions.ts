@@ -83,7 +83,7 @@ const CreateBody = {
   required: ['url', 'events'],
   additionalProperties: false,
   properties: {
-    url: { type: 'string', minLength: 1, maxLength: 2000, pattern: '^https?://', description: 'Where to POST events. Private and loopback addresses are refused unless the operator allows them.' },
+    url: { type: 'string', minLength: 1, maxLength: 2000, pattern: '^https?://', description: 'Where to POST events: https (plain http only to hosts the operator lists in PATCHBAY_ALLOW_HTTP_HOSTS, else 422 `insecure_url`). Private and loopback addresses are refused unless the operator allows them.' },
     events: {
       type: 'array',
       minItems: 1,
@@ -146,7 +146,7 @@ function translate(err: unknown, what: 'subscription' | 'delivery', input: 'body
     if (err.kind === 'conflict') throw new HttpProblem(409, `${what}_busy`, err.message);
     if (err.kind === 'validation') {
       // Same statuses as the registrar's own schema checks: 422 for a body, 400 for a query.
-      throw new HttpProblem(input === 'body' ? 422 : 400, `invalid_${input}`, err.message, err.details?.map((d) => ({ path: `${input}${d.path.replace(/\//g, '.')}`, message: d.message })));
+      throw new HttpProblem(input === 'body' ? 422 : 400, err.code ?? `invalid_${input}`, err.message, err.details?.map((d) => ({ path: `${input}${d.path.replace(/\//g, '.')}`, message: d.message })));
     }
   }
   throw err;
