@@ -81,7 +81,7 @@ export function redact(text: string, secrets: readonly string[]): string {
 }
 
 /** Drops the values of sensitive-looking query parameters, then every known secret. */
-export function redactUrl(url: string, secrets: readonly string[] = []): string {
+export function redactUrl(url: string, secrets: readonly string[] = [], sensitiveParam: RegExp = SENSITIVE_PARAM): string {
   const q = url.indexOf('?');
   if (q < 0) return redact(url, secrets);
   const base = url.slice(0, q);
@@ -96,7 +96,7 @@ export function redactUrl(url: string, secrets: readonly string[] = []): string 
     } catch {
       /* keep the raw name: a malformed escape is not a reason to show the value */
     }
-    return SENSITIVE_PARAM.test(name) ? `${pair.slice(0, eq)}=${REDACTED}` : pair;
+    return sensitiveParam.test(name) ? `${pair.slice(0, eq)}=${REDACTED}` : pair;
   });
   return redact(`${base}?${parts.join('&')}`, secrets);
 }

@@ -10,6 +10,12 @@ import { ConnectorError } from '../errors.js';
 import type { KeyRing } from './keyring.js';
 
 const PREFIX = 'pbv1';
+/**
+ * GCM accepts any tag of 4–16 bytes unless told its length, and a 4-byte tag can be forged in
+ * about 2^32 tries. Both sides pin the full 16 bytes; a shorter stored tag is refused before
+ * decryption is attempted.
+ */
+const TAG_BYTES = 16;
 
 export interface Vault {
   readonly currentKeyId: string;
@@ -28,7 +34,7 @@ export function createVault(ring: KeyRing): Vault {
   const seal = (plaintext: string, context?: string): string => {
     const { id, key } = ring.current;
     const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', key, iv);
+    const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
     if (context !== undefined) cipher.setAAD(Buffer.from(context, 'utf8'));
     const ct = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
     return [PREFIX, id, b64(iv), b64(cipher.getAuthTag()), b64(ct)].join('.');
@@ -50,10 +56,18 @@ export function createVault(ring: KeyRing): Vault {
         message: `secret sealed under key "${p.kid}", which is not in the key ring (known: ${ring.ids().join(', ')})`,
       });
     }
+    const tag = Buffer.from(p.tag, 'base64url');
+    if (tag.length !== TAG_BYTES) {
+      throw new ConnectorError({
+        kind: 'config',
+        code: 'sealed_tag_invalid',
+        message: `sealed secret under key "${p.kid}" has a ${tag.length}-byte authentication tag; ${TAG_BYTES} bytes are required`,
+      });
+    }
     try {
-      const decipher = createDecipheriv('aes-256-gcm', k.key, Buffer.from(p.iv, 'base64url'));
+      const decipher = createDecipheriv('aes-256-gcm', k.key, Buffer.from(p.iv, 'base64url'), { authTagLength: TAG_BYTES });
       if (context !== undefined) decipher.setAAD(Buffer.from(context, 'utf8'));
-      decipher.setAuthTag(Buffer.from(p.tag, 'base64url'));
+      decipher.setAuthTag(tag);
       return Buffer.concat([decipher.update(Buffer.from(p.ct, 'base64url')), decipher.final()]).toString('utf8');
     } catch (err) {
       throw new ConnectorError({

@@ -5,6 +5,7 @@
 import path from 'node:path';
 import type { Knex } from 'knex';
 import { ConnectorError } from '../errors.js';
+import { redactUrl, SENSITIVE_PARAM } from '../redact.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -28,8 +29,44 @@ interface PgClient {
   setTypeParser(oid: number, format: 'text', parse: (v: string) => unknown): void;
 }
 
+/** Query parameters of a database URL that hold secrets: libpq's password, sslpassword, sslkey; drivers' pass, pwd, token. */
+const DB_SECRET_PARAM = new RegExp(`${SENSITIVE_PARAM.source}|pass|pwd`, 'i');
+
+function decoded(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+/**
+ * The URL safe to print: password and secret-looking query values masked, fragment dropped.
+ * A regex over the raw text stops at the first `@` (`u:p@ss@h` showed `ss`), so the URL
+ * parser decides what the userinfo is, as the driver does. A URL that does not parse, or
+ * whose path still holds an `@` (`u:12/ss@h` parses as host `u`, path `/ss@h`), has no
+ * reliable boundary between secret and host and is not shown at all.
+ */
 export function maskUrl(url: string): string {
-  return url.replace(/\/\/([^:/@]+):([^@]*)@/, '//$1:***@');
+  const scheme = /^[a-z][a-z0-9+.-]*:/i.exec(url)?.[0] ?? '';
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || decoded(parsed.pathname).includes('@')) return `${scheme}//[URL not shown: it does not parse unambiguously]`;
+  const secrets: string[] = [];
+  for (const [name, value] of parsed.searchParams) if (DB_SECRET_PARAM.test(name) && value) secrets.push(value, encodeURIComponent(value));
+  if (parsed.password) {
+    secrets.push(parsed.password, decoded(parsed.password));
+    parsed.password = '***';
+  }
+  parsed.hash = '';
+  // The fields are masked by position; their values are also replaced wherever else they
+  // occur (a password repeated in the path). Values under 4 characters are left to the
+  // positional masking: replacing `p` everywhere would mangle the whole line.
+  return redactUrl(parsed.toString(), secrets.filter((v) => v.length >= 4), DB_SECRET_PARAM);
 }
 
 function sqliteTarget(url: string): DatabaseTarget {
@@ -62,7 +99,13 @@ function sqliteTarget(url: string): DatabaseTarget {
 }
 
 function postgresTarget(url: string, schemaOpt?: string): DatabaseTarget {
-  const parsed = new URL(url);
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    // Node's URL error carries the input; ours names only the masked form.
+    throw new ConnectorError({ kind: 'config', message: `database URL ${maskUrl(url)} is not a valid URL` });
+  }
   const schema = schemaOpt ?? parsed.searchParams.get('schema') ?? undefined;
   parsed.searchParams.delete('schema');
   if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
