@@ -1,6 +1,6 @@
 /**
  * JSON from providers, parsed without losing integers. Provider ids are often 64-bit
- * (Shopify's `706405506930370084`, Twitter's, Discord's snowflakes); JSON.parse rounds any
+ * (64-bit ids such as `706405506930370084`, snowflake ids); JSON.parse rounds any
  * integer past 2^53 to the nearest double, so the id a record is stored under, and the one
  * sent back to the provider, would name another object. Such integers come back as their
  * exact decimal text, a string; every other value is what JSON.parse gives.

@@ -69,7 +69,7 @@ const REGEX_NOTES = [
   '  decides the way — in `^[0-9]+\\.[0-9]+$` a digit continues and a `.` moves on; alternatives of fixed strings may',
   '  share a prefix if they part before either ends (`public_channel|private_channel`) — and it is anchored with `^` or opens with a',
   '  character nothing after the opening consumes (`(?:^|,)\\s*v1=([0-9a-f]+)`); or',
-  '- the [recheck](https://makenowjust-labs.github.io/recheck/) analyser shows it safe within 1 s.',
+  '- the [recheck](https://www.npmjs.com/package/recheck) analyser shows it safe within 1 s.',
   '',
   'Otherwise a repetition of something that itself repeats (`(a+)+`, `(\\w+\\s?)*`, `^([a-z0-9-]+\\.)*example\\.com$`) is',
   'refused without running the analyser, and so is what recheck finds exponential or polynomial (`a+b`, `\\s+$`) or',

@@ -14,7 +14,7 @@
  *
  * Plain http is refused whatever the address: credentials, client secrets and signed
  * deliveries would cross the network readable, and a tenant chooses some of these URLs
- * (a GitHub Enterprise `api_url`, a subscription target). Only hosts the operator lists in
+ * (a self-hosted `api_url` a tenant typed, a subscription target). Only hosts the operator lists in
  * `allowHttp` (test servers, sandboxes) are reached over http. A listed IP address is also
  * exempt from the address rules, so `127.0.0.1:4050` alone admits a local test server; a
  * listed name is not (its DNS answers could point anywhere), and the address rules come first.

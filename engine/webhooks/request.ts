@@ -17,8 +17,8 @@ export function normaliseHeaders(raw: WebhookRequest['headers']): Record<string,
 
 /**
  * Header names that may carry a credential or a signature over one, by pattern rather
- * than a fixed list: providers invent their own (`x-shopify-hmac-sha256`,
- * `x-goog-channel-token`, `x-my-app-key`), and a name we have not heard of yet that looks
+ * than a fixed list: providers invent their own (`x-<vendor>-hmac-sha256`,
+ * `x-<vendor>-channel-token`, `x-my-app-key`), and a name we have not heard of yet that looks
  * like a secret is dropped rather than kept.
  */
 const UNSTORED = /token|secret|key|auth|signature|sig(?:$|[-_])|hmac|cookie|passw|credential|session|bearer|api-?key|jwt/i;
