@@ -34,7 +34,7 @@ describe('oauth2 client_credentials', () => {
     let n = 0;
     // Only Date is faked, so expiry is decided by the test and not by how busy the machine is.
     vi.useFakeTimers({ toFake: ['Date'] });
-    onTestFinished(() => vi.useRealTimers());
+    onTestFinished(() => { vi.useRealTimers(); });
     const start = Date.now();
     const tokens = await serve(() => ({ body: { access_token: `cc-${++n}`, token_type: 'bearer', expires_in: 1 } }));
     const a = await api((t) => t.startsWith('cc-'));

@@ -87,7 +87,7 @@ describe('runtime: recent-connection cache for action calls', () => {
     // The cache ages by performance.now(); faking only that clock puts the window's edges
     // where the test says, however slow the machine.
     vi.useFakeTimers({ toFake: ['performance'] });
-    onTestFinished(() => vi.useRealTimers());
+    onTestFinished(() => { vi.useRealTimers(); });
     expect((await whoami('acme', id)).body.output).toEqual({ token: 'tok-first' });
     await other.connections.update({ tenant: 'acme', id }, { credentials: { token: 'tok-second' }, skipCheck: true });
     // Still inside the window: the cached credentials are used (this is the documented trade).
