@@ -1,5 +1,5 @@
 /**
- * What lossless parsing of provider bodies costs: parseJson (engine/json.ts) against
+ * What lossless parsing of provider bodies costs: parseJson (engine/core/json.ts) against
  * JSON.parse on the same text in the same process, for a page of 100 Shopify-shaped orders
  * whose ids are all safe (the common case: the gate says no, JSON.parse alone), the same
  * page with 64-bit ids (the lossless parser runs), and a page whose only long digit runs
@@ -9,7 +9,7 @@
  * the parsers so drift from a shared machine hits both; each figure is the median.
  * Run: npx tsx bench/json-parse.ts
  */
-import { mayHoldUnsafeInteger, parseJson } from '../engine/json.js';
+import { mayHoldUnsafeInteger, parseJson } from '../engine/core/json.js';
 
 function order(i: number, id: (i: number) => string | number, extra: Record<string, unknown> = {}) {
   const n = id(i);

@@ -6,9 +6,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { loadConnectors } from '../engine/manifest/index.js';
-import { createPlatform } from '../engine/platform.js';
-import { createWebhooks } from '../engine/webhooks/service.js';
+import { loadConnectors } from '../engine/plan/index.js';
+import { createPlatform } from '../engine/platform/platform.js';
+import { createWebhooks } from '../engine/platform/webhooks/service.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'pb-rejected-'));
 const { plans } = await loadConnectors(path.resolve('connectors'));

@@ -2,7 +2,7 @@
  * What `list` and `describe` show about a connector, derived from its compiled plan only, so
  * both commands report what the engine will actually run (defaults merged, `extends` resolved).
  */
-import type { Plan, PlanRequest } from '../engine/manifest/plan.js';
+import type { Plan, PlanRequest } from '../engine/plan/plan.js';
 
 export interface FieldInfo {
   name: string;

@@ -16,7 +16,7 @@ export const DOCS_FILE = 'docs/manifest.md';
 /** Renders the docs from the files shipped with the package. */
 export async function renderCurrentDocs(): Promise<string> {
   const schema = JSON.parse(readFileSync(packagePath('schemas/connector.schema.json'), 'utf8')) as Record<string, unknown>;
-  const { DIAGNOSTIC_CODES } = await import('../engine/manifest/index.js');
+  const { DIAGNOSTIC_CODES } = await import('../engine/plan/index.js');
   return renderManifestDocs(schema, DIAGNOSTIC_CODES);
 }
 

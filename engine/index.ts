@@ -22,24 +22,24 @@ export {
   DIAGNOSTIC_CODES,
   type Diagnostic,
   type Severity,
-} from './manifest/index.js';
-export type * from './manifest/plan.js';
+} from './plan/index.js';
+export type * from './plan/plan.js';
 
 // The stateless engine
-export { createEngine, type Engine, type EngineOptions, type CallOptions, type CheckResult, type ReadHandle, type ReadOptions, type ReadPage, type StreamState } from './engine.js';
-export type { Connection, CredentialsListener, OutboundRequest, InboundResponse } from './http/types.js';
-export { ConnectorError, isConnectorError, ERROR_KINDS, type ErrorKind, type ConnectorErrorInit } from './errors.js';
-export { createLogger, silentLogger, type Logger, type LoggerOptions } from './log.js';
+export { createEngine, type Engine, type EngineOptions, type CallOptions, type CheckResult, type ReadHandle, type ReadOptions, type ReadPage, type StreamState } from './run/engine.js';
+export type { Connection, CredentialsListener, OutboundRequest, InboundResponse } from './core/wire.js';
+export { ConnectorError, isConnectorError, ERROR_KINDS, type ErrorKind, type ConnectorErrorInit } from './core/errors.js';
+export { createLogger, silentLogger, type Logger, type LoggerOptions } from './core/log.js';
 
 // Extension points: strategies are registered by type name.
-export { registerAuthStrategy, authTypes, buildAuthorizeUrl, createPkcePair, exchangeAuthorizationCode, type AuthStrategy, type AuthContext } from './auth/index.js';
-export { registerPaginator, paginatorTypes } from './paginate/registry.js';
-export { registerVerifier, registerRouteKind } from './webhooks/index.js';
+export { registerAuthStrategy, authTypes, buildAuthorizeUrl, createPkcePair, exchangeAuthorizationCode, type AuthStrategy, type AuthContext } from './components/auth/index.js';
+export { registerPaginator, paginatorTypes } from './components/pagination/registry.js';
+export { registerVerifier, registerRouteKind } from './platform/webhooks/index.js';
 
 // The stateful platform
-export { createPlatform, type Platform, type PlatformOptions } from './platform.js';
-export { createWebhooks, type WebhooksService, type WebhooksOptions } from './webhooks/index.js';
-export { createDeliveries, type Deliveries, type DeliveriesOptions } from './deliveries/index.js';
+export { createPlatform, type Platform, type PlatformOptions } from './platform/platform.js';
+export { createWebhooks, type WebhooksService, type WebhooksOptions } from './platform/webhooks/index.js';
+export { createDeliveries, type Deliveries, type DeliveriesOptions } from './platform/deliveries/index.js';
 
 // The HTTP runtime
 export { createApp, createRouter, createRuntime, startServer, buildOpenApi, type Runtime, type RuntimeOptions, type ServerOptions, type RunningServer } from './runtime/index.js';

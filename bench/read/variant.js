@@ -36,8 +36,8 @@ if (variant === 'got') {
     for (const r of page.data) take(mapIssue(r));
   }
 } else if (variant === 'patchbay') {
-  const { createEngine } = await import(join(root, 'dist/engine/engine.js'));
-  const { compileSource } = await import(join(root, 'dist/engine/manifest/index.js'));
+  const { createEngine } = await import(join(root, 'dist/engine/run/engine.js'));
+  const { compileSource } = await import(join(root, 'dist/engine/plan/index.js'));
   const { readFileSync } = await import('node:fs');
   const file = join(here, 'connector.yaml');
   const { plan, diagnostics } = compileSource(readFileSync(file, 'utf8'), file);

@@ -52,7 +52,7 @@ function ready(info) {
 
 async function startRuntime() {
   const { startServer } = await import(pathToFileURL(join(root, 'dist/engine/runtime/server.js')).href);
-  const { createLogger } = await import(pathToFileURL(join(root, 'dist/engine/log.js')).href);
+  const { createLogger } = await import(pathToFileURL(join(root, 'dist/engine/core/log.js')).href);
   const pino = (await import('pino')).default;
   const dir = mkdtempSync(join(tmpdir(), 'patchbay-bench-runtime-'));
   mkdirSync(join(dir, 'connectors', 'benchapi'), { recursive: true });

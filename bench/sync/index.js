@@ -16,7 +16,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 
 const root = join(import.meta.dirname, '../..');
-const { createPlatform } = await import(pathToFileURL(join(root, 'dist/engine/platform.js')).href);
+const { createPlatform } = await import(pathToFileURL(join(root, 'dist/engine/platform/platform.js')).href);
 
 export const title = 'Sync throughput';
 

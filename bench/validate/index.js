@@ -128,7 +128,7 @@ export async function run() {
   if (new Set(sources).size !== COUNT) throw new Error('generated manifests are not distinct');
   const avgKb = sources.reduce((n, src) => n + src.length, 0) / COUNT / 1024;
 
-  const { validateSource } = await import('../../dist/engine/manifest/index.js');
+  const { validateSource } = await import('../../dist/engine/plan/index.js');
   const { manifestValidatorOrigin } = await import('../../dist/engine/manifest/schema.js');
   let errors = 0;
   const validateOne = (i) => {

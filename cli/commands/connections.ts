@@ -4,7 +4,7 @@
  * platform over the chosen database and connectors directory.
  */
 import type { Command } from 'commander';
-import type { Platform } from '../../engine/platform.js';
+import type { Platform } from '../../engine/platform/platform.js';
 import { connectorsDir } from '../context.js';
 import { table } from '../format.js';
 import { runOperation } from './call.js';
@@ -18,7 +18,7 @@ export function withDbOption(cmd: Command): Command {
 /** Opens the platform for one command, runs `work`, and always closes it. */
 export async function withPlatform(cmd: Command, work: (p: Platform) => Promise<void>): Promise<void> {
   await runOperation(async () => {
-    const { createPlatform } = await import('../../engine/platform.js');
+    const { createPlatform } = await import('../../engine/platform/platform.js');
     const { withBaseUrlOverrides } = await import('../../engine/runtime/base-url.js');
     const opts = cmd.opts() as { db?: string };
     // The CLI is the operator at the database: a stored base_url (connect --base-url) is honoured.

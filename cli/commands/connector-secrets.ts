@@ -6,8 +6,8 @@
 import type { Command } from 'commander';
 import { usage } from '../exit.js';
 import { nearest } from '../../engine/manifest/suggest.js';
-import type { Plan } from '../../engine/manifest/plan.js';
-import type { Platform } from '../../engine/platform.js';
+import type { Plan } from '../../engine/plan/plan.js';
+import type { Platform } from '../../engine/platform/platform.js';
 import { printJson, withDbOption, withPlatform } from './connections.js';
 
 async function readStdin(): Promise<string> {

@@ -17,7 +17,7 @@ export function register(program: Command): Command {
     .option('--json', 'print the description as JSON')
     .action(async (id: string, opts: { json?: boolean }, cmd: Command) => {
       const dir = connectorsDir(cmd);
-      const { findManifests, loadPlan } = await import('../../engine/manifest/index.js');
+      const { findManifests, loadPlan } = await import('../../engine/plan/index.js');
       const file = join(dir, id, 'connector.yaml');
       if (!ID.test(id) || !existsSync(file)) {
         const known = (await findManifests([dir])).map((f) => basename(dirname(f))).sort();

@@ -12,8 +12,8 @@ import type { ApiKeys } from '../../engine/runtime/auth/keys.js';
 
 async function withKeys(cmd: Command, work: (keys: ApiKeys) => Promise<void>): Promise<void> {
   await runOperation(async () => {
-    const { openStore } = await import('../../engine/store/store.js');
-    const { DEFAULT_DATABASE_URL } = await import('../../engine/store/config.js');
+    const { openStore } = await import('../../engine/platform/store/store.js');
+    const { DEFAULT_DATABASE_URL } = await import('../../engine/platform/store/config.js');
     const { ApiKeys } = await import('../../engine/runtime/auth/keys.js');
     const db = (cmd.opts() as { db?: string }).db ?? process.env.PATCHBAY_DATABASE_URL ?? DEFAULT_DATABASE_URL;
     const store = await openStore(db);

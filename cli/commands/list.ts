@@ -12,7 +12,7 @@ export function register(program: Command): Command {
     .action(async (opts: { json?: boolean }, cmd: Command) => {
       const dir = connectorsDir(cmd);
       const [{ loadConnectors }, { summarize }] = await Promise.all([
-        import('../../engine/manifest/index.js'),
+        import('../../engine/plan/index.js'),
         import('../describe-model.js'),
       ]);
       const { plans, diagnostics } = await loadConnectors(dir);

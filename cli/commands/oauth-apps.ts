@@ -9,8 +9,8 @@ import { usage } from '../exit.js';
 import { table } from '../format.js';
 import { nearest } from '../../engine/manifest/suggest.js';
 import { printJson, withDbOption, withPlatform } from './connections.js';
-import type { Platform } from '../../engine/platform.js';
-import type { OAuthAppInfo } from '../../engine/oauth/apps.js';
+import type { Platform } from '../../engine/platform/platform.js';
+import type { OAuthAppInfo } from '../../engine/platform/oauth/apps.js';
 
 interface SetOptions {
   clientId?: string;
@@ -32,13 +32,13 @@ async function readStdin(): Promise<string> {
 }
 
 async function apps(platform: Platform) {
-  const { OAuthApps } = await import('../../engine/oauth/apps.js');
+  const { OAuthApps } = await import('../../engine/platform/oauth/apps.js');
   return new OAuthApps(platform.store, platform.vault);
 }
 
 /** The connector must exist and offer an authorization-code method; a typo gets a suggestion. */
 async function requireConsentConnector(cmd: Command, platform: Platform, connector: string): Promise<void> {
-  const { isConsentMethod } = await import('../../engine/oauth/method.js');
+  const { isConsentMethod } = await import('../../engine/platform/oauth/method.js');
   const plan = platform.engine.plans.get(connector);
   if (!plan) {
     const hint = nearest(connector, platform.engine.plans.keys());

@@ -3,7 +3,7 @@
  * change feed after `--since` (pass the printed `next` to continue).
  */
 import type { Command } from 'commander';
-import { parseCursor } from '../../engine/store/records.js';
+import { parseCursor } from '../../engine/platform/store/records.js';
 import { usage } from '../exit.js';
 import { printJson, withDbOption, withPlatform } from './connections.js';
 

@@ -51,7 +51,7 @@ export function renderManifestDocs(schema: Schema, codes: Record<string, string>
 
 const REGEX_TITLE = 'Regular expressions and $eval';
 
-/** The rules engine/regex/ enforces; prose, since no schema field carries them. */
+/** The rules engine/lang/regex/ enforces; prose, since no schema field carries them. */
 const REGEX_NOTES = [
   'Every regex in a manifest runs on text other people control: JSONata regex literals (`$match(s, /…/)`, `$contains`,',
   '`$replace`, `$split`) on provider data, JSON Schema `pattern` and `patternProperties` keys on tenant input (config,',

@@ -1,5 +1,5 @@
 /** Manifest durations: an integer number of milliseconds, or `500ms`, `30s`, `1.5m`, `1h`, `1d`. */
-import { ConnectorError } from '../errors.js';
+import { ConnectorError } from '../core/errors.js';
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 const PATTERN = /^([0-9]+(?:\.[0-9]+)?)(ms|s|m|h|d)$/;

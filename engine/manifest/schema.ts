@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import type { Ajv2020, ValidateFunction } from 'ajv/dist/2020.js';
 import { DEFAULT_META_SCHEMA, MANIFEST_AJV_OPTIONS, newAjv, USER_AJV_OPTIONS } from './ajv-runtime.js';
 import { DEFAULT_GENERATED_DIR, expectedStamp, loadGenerated } from './generated-validators.js';
-import { packageRoot } from './package-root.js';
-import { unsafeRegex } from '../regex/safety.js';
+import { packageRoot } from '../core/package-root.js';
+import { unsafeRegex } from '../lang/regex/safety.js';
 
 export type ValidatorOrigin = 'generated' | 'compiled';
 

@@ -5,12 +5,12 @@
  */
 import Koa from 'koa';
 import { Router } from '@koa/router';
-import type { Engine } from '../engine.js';
-import { ConnectorError } from '../errors.js';
-import { silentLogger, type Logger } from '../log.js';
-import { packageRoot } from '../manifest/package-root.js';
-import type { Platform } from '../platform.js';
-import { IdempotencyRepo } from '../store/idempotency.js';
+import type { Engine } from '../run/engine.js';
+import { ConnectorError } from '../core/errors.js';
+import { silentLogger, type Logger } from '../core/log.js';
+import { packageRoot } from '../core/package-root.js';
+import type { Platform } from '../platform/platform.js';
+import { IdempotencyRepo } from '../platform/store/idempotency.js';
 import { TrustedProxies } from './auth/client-address.js';
 import { IntakeLimiter, type IntakeLimitOptions } from './auth/intake-limit.js';
 import { ApiKeys } from './auth/keys.js';

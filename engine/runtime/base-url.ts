@@ -6,9 +6,9 @@
  * its engine refuses such a connection outright (`base_url_not_allowed`), because quietly
  * sending a sandbox connection's calls to the real provider is worse than failing.
  */
-import type { Engine } from '../engine.js';
-import { ConnectorError } from '../errors.js';
-import type { Connection } from '../http/types.js';
+import type { Engine } from '../run/engine.js';
+import { ConnectorError } from '../core/errors.js';
+import type { Connection } from '../core/wire.js';
 
 export const BASE_URL_SETTING = '_patchbay_base_url';
 

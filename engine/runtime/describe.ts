@@ -4,7 +4,7 @@
  * webhook summary. Read from the compiled plan; no template, URL secret or default value
  * of a credential is included.
  */
-import type { Plan, PlanAuthMethod } from '../manifest/plan.js';
+import type { Plan, PlanAuthMethod } from '../plan/plan.js';
 import { component } from './schemas.js';
 
 const str = { type: 'string' } as const;

@@ -2,10 +2,10 @@
  * Engine and store objects as the API shows them: snake_case, never a credential, and the
  * base URL override lifted out of the settings where it is kept.
  */
-import type { ConnectionInfo } from '../store/connections.js';
-import type { SyncRun } from '../store/runs.js';
-import type { Schedule } from '../store/schedules.js';
-import type { RecordChange, StoredRecord } from '../store/records.js';
+import type { ConnectionInfo } from '../platform/store/connections.js';
+import type { SyncRun } from '../platform/store/runs.js';
+import type { Schedule } from '../platform/store/schedules.js';
+import type { RecordChange, StoredRecord } from '../platform/store/records.js';
 import type { ApiKeyInfo } from './auth/keys.js';
 import { BASE_URL_SETTING } from './base-url.js';
 

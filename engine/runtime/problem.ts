@@ -7,8 +7,8 @@
  * rejected the stored credentials. That is 424 Failed Dependency (`provider_auth`), so a
  * client cannot mistake it for "my API key is wrong".
  */
-import { ConnectorError, type ErrorKind } from '../errors.js';
-import { redact } from '../redact.js';
+import { ConnectorError, type ErrorKind } from '../core/errors.js';
+import { redact } from '../core/redact.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 

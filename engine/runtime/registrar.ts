@@ -7,10 +7,10 @@
 import { Router } from '@koa/router';
 import type { Context } from 'koa';
 import type { Ajv2020, ValidateFunction } from 'ajv/dist/2020.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../core/log.js';
 import { newAjv } from '../manifest/ajv-runtime.js';
-import { validationDetails } from '../operations/context.js';
-import { collectSecrets } from '../redact.js';
+import { validationDetails } from '../run/operations/context.js';
+import { collectSecrets } from '../core/redact.js';
 import { identifyCaller, TENANT_QUERY } from './auth/caller.js';
 import type { KeyRateLimiter } from './auth/rate-limit.js';
 import { parseJsonBody, readRawBody } from './body.js';

@@ -6,8 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Context, Next } from 'koa';
-import type { Logger } from '../log.js';
-import { redact } from '../redact.js';
+import type { Logger } from '../core/log.js';
+import { redact } from '../core/redact.js';
 import { HttpProblem, PROBLEM_CONTENT_TYPE, toProblem } from './problem.js';
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;

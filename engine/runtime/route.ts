@@ -6,7 +6,7 @@
  * A route module exports `routes: RouteDef[]` and is listed in routes/index.ts.
  */
 import type { Context } from 'koa';
-import type { Logger } from '../log.js';
+import type { Logger } from '../core/log.js';
 import type { RuntimeServices } from './services.js';
 
 export type RouteMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';

@@ -6,15 +6,15 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createEngine } from '../engine.js';
-import type { Connection } from '../http/types.js';
-import { createLogger, type Logger } from '../log.js';
-import { createPlatform, type Platform } from '../platform.js';
-import type { SchedulerOptions } from '../sync/scheduler.js';
+import { createEngine } from '../run/engine.js';
+import type { Connection } from '../core/wire.js';
+import { createLogger, type Logger } from '../core/log.js';
+import { createPlatform, type Platform } from '../platform/platform.js';
+import type { SchedulerOptions } from '../platform/sync/scheduler.js';
 import { createApp, type RuntimeApp, type RuntimeOptions } from './app.js';
 import { writeAdminKeyFile } from './bootstrap.js';
 import { refusingBaseUrlOverrides, withBaseUrlOverrides } from './base-url.js';
-import { outboundPolicyFromEnv, type OutboundPolicy } from '../http/outbound-guard.js';
+import { outboundPolicyFromEnv, type OutboundPolicy } from '../run/http/outbound-guard.js';
 import { startOAuthWorkers, type OAuthWorkers } from './oauth/context.js';
 import { intakeLimitsFromEnv } from './auth/intake-limit.js';
 

@@ -3,9 +3,9 @@
  * the engine, API keys, and the runtime's own background work (syncs started with 202),
  * which shutdown must wait for.
  */
-import type { Engine } from '../engine.js';
-import type { Platform } from '../platform.js';
-import type { IdempotencyRepo } from '../store/idempotency.js';
+import type { Engine } from '../run/engine.js';
+import type { Platform } from '../platform/platform.js';
+import type { IdempotencyRepo } from '../platform/store/idempotency.js';
 import type { IntakeLimiter } from './auth/intake-limit.js';
 import type { ApiKeys } from './auth/keys.js';
 

@@ -1,7 +1,7 @@
 /**
  * Compares what an operation produced with a case's `expect` block.
  */
-import { isConnectorError } from '../errors.js';
+import { isConnectorError } from '../core/errors.js';
 import { diff, show } from './compare.js';
 import type { CaseExpectation, ExpectedError } from './types.js';
 

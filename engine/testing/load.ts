@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import { ConnectorError } from '../errors.js';
+import { ConnectorError } from '../core/errors.js';
 import type { TestCase, TestSuite } from './types.js';
 import { nearest } from '../manifest/suggest.js';
 

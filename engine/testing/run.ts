@@ -6,11 +6,11 @@
 import { readdir, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { ConnectorError, isConnectorError } from '../errors.js';
-import { createEngine } from '../engine.js';
-import { loadPlan } from '../manifest/index.js';
-import type { Plan } from '../manifest/plan.js';
-import type { Connection } from '../http/types.js';
+import { ConnectorError, isConnectorError } from '../core/errors.js';
+import { createEngine } from '../run/engine.js';
+import { loadPlan } from '../plan/index.js';
+import type { Plan } from '../plan/plan.js';
+import type { Connection } from '../core/wire.js';
 import { loadTestSuite } from './load.js';
 import { startScriptedServer, UNEXPECTED_STATUS } from './server.js';
 import { checkExpectation, describeError, describeOutcome, type Outcome } from './expect.js';

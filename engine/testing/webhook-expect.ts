@@ -6,7 +6,7 @@
 import { diff, show } from './compare.js';
 import type { CaseExpectation, ExpectedWebhookEvent } from './types.js';
 import type { WebhookOutcome } from './webhook.js';
-import type { WebhookEvent } from '../webhooks/types.js';
+import type { WebhookEvent } from '../platform/webhooks/types.js';
 
 /** Why the intake refused a delivery: a verification `reason`, else the problem's `code`. */
 export function refusal(outcome: Pick<WebhookOutcome, 'status' | 'body'>): string | undefined {

@@ -12,14 +12,14 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createApp } from '../runtime/app.js';
 import { BASE_URL_SETTING, withBaseUrlOverrides } from '../runtime/base-url.js';
-import { createPlatform, type Platform } from '../platform.js';
-import { planStream, type Plan } from '../manifest/plan.js';
-import { OAuthApps } from '../oauth/apps.js';
-import { StateRepo } from '../store/state.js';
-import { RecordsRepo, type IncomingRecord } from '../store/records.js';
-import { externalIdOf } from '../sync/keys.js';
-import { ConnectorError } from '../errors.js';
-import type { NormalizedEvent, WebhookEvent } from '../webhooks/types.js';
+import { createPlatform, type Platform } from '../platform/platform.js';
+import { planStream, type Plan } from '../plan/plan.js';
+import { OAuthApps } from '../platform/oauth/apps.js';
+import { StateRepo } from '../platform/store/state.js';
+import { RecordsRepo, type IncomingRecord } from '../platform/store/records.js';
+import { externalIdOf } from '../platform/sync/keys.js';
+import { ConnectorError } from '../core/errors.js';
+import type { NormalizedEvent, WebhookEvent } from '../platform/webhooks/types.js';
 import type { TestCase, TestSuite } from './types.js';
 
 /** Every case's connection lives in this tenant; nothing else shares the store. */

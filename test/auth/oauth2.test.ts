@@ -1,12 +1,12 @@
 import { afterAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { OAuth2Server } from 'oauth2-mock-server';
-import { buildAuthorizeUrl, createPkcePair, exchangeAuthorizationCode } from '../../engine/auth/oauth2.js';
-import { getAuthStrategy } from '../../engine/auth/registry.js';
-import { ConnectorError } from '../../engine/errors.js';
-import { createHttpClient } from '../../engine/http/client.js';
-import { executeRequest } from '../../engine/http/execute.js';
-import type { Connection } from '../../engine/http/types.js';
-import type { PlanAuthMethod } from '../../engine/manifest/plan.js';
+import { buildAuthorizeUrl, createPkcePair, exchangeAuthorizationCode } from '../../engine/components/auth/oauth2.js';
+import { getAuthStrategy } from '../../engine/components/auth/registry.js';
+import { ConnectorError } from '../../engine/core/errors.js';
+import { createHttpClient } from '../../engine/run/http/client.js';
+import { executeRequest } from '../../engine/run/http/execute.js';
+import type { Connection } from '../../engine/core/wire.js';
+import type { PlanAuthMethod } from '../../engine/plan/plan.js';
 import { authContext, makeAuth, makeHttp } from '../http/plan-fixtures.js';
 import { serverPerTest, type Seen } from '../http/server.js';
 

@@ -1,12 +1,12 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getAuthStrategy } from '../../engine/auth/registry.js';
-import { createHttpClient } from '../../engine/http/client.js';
-import { executeRequest } from '../../engine/http/execute.js';
-import type { Connection } from '../../engine/http/types.js';
-import { createLogger } from '../../engine/log.js';
-import type { PlanAuthMethod } from '../../engine/manifest/plan.js';
-import { collectSecrets, redact, redactUrl, SecretSet } from '../../engine/redact.js';
+import { getAuthStrategy } from '../../engine/components/auth/registry.js';
+import { createHttpClient } from '../../engine/run/http/client.js';
+import { executeRequest } from '../../engine/run/http/execute.js';
+import type { Connection } from '../../engine/core/wire.js';
+import { createLogger } from '../../engine/core/log.js';
+import type { PlanAuthMethod } from '../../engine/plan/plan.js';
+import { collectSecrets, redact, redactUrl, SecretSet } from '../../engine/core/redact.js';
 import { authContext, makeAuth, makeHttp } from '../http/plan-fixtures.js';
 import { startServer, type TestServer } from '../http/server.js';
 

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authStrategyFor, getAuthStrategy, registerAuthStrategy } from '../../engine/auth/registry.js';
-import { ConnectorError } from '../../engine/errors.js';
-import { createHttpClient } from '../../engine/http/client.js';
-import { executeRequest } from '../../engine/http/execute.js';
-import type { Connection } from '../../engine/http/types.js';
-import type { PlanAuthMethod } from '../../engine/manifest/plan.js';
+import { authStrategyFor, getAuthStrategy, registerAuthStrategy } from '../../engine/components/auth/registry.js';
+import { ConnectorError } from '../../engine/core/errors.js';
+import { createHttpClient } from '../../engine/run/http/client.js';
+import { executeRequest } from '../../engine/run/http/execute.js';
+import type { Connection } from '../../engine/core/wire.js';
+import type { PlanAuthMethod } from '../../engine/plan/plan.js';
 import { authContext, makeAuth, makeHttp } from '../http/plan-fixtures.js';
 import { startServer, type Seen, type TestServer } from '../http/server.js';
 

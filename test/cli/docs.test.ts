@@ -2,7 +2,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderManifestDocs } from '../../cli/docs-gen.js';
-import { DIAGNOSTIC_CODES } from '../../engine/manifest/index.js';
+import { DIAGNOSTIC_CODES } from '../../engine/plan/index.js';
 import { ROOT } from './helpers.js';
 
 const schema = JSON.parse(readFileSync(join(ROOT, 'schemas/connector.schema.json'), 'utf8'));

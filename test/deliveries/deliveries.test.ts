@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
-import { isConnectorError } from '../../engine/errors.js';
+import { isConnectorError } from '../../engine/core/errors.js';
 import { databaseKinds, type TestDatabase } from '../store/databases.js';
 import { event, openDeliveries, startReceiver, until, vault, type Receiver } from './helpers.js';
 

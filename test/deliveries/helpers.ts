@@ -1,10 +1,10 @@
 /** A local receiver for outbound deliveries, and a store + deliveries service per test database. */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createDeliveries, type Deliveries, type DeliveriesOptions } from '../../engine/deliveries/index.js';
-import { createVault, makeKeyRing, parseKeyList } from '../../engine/secrets/index.js';
-import { openStore, type Store } from '../../engine/store/index.js';
-import type { NormalizedEvent } from '../../engine/webhooks/types.js';
+import { createDeliveries, type Deliveries, type DeliveriesOptions } from '../../engine/platform/deliveries/index.js';
+import { createVault, makeKeyRing, parseKeyList } from '../../engine/platform/secrets/index.js';
+import { openStore, type Store } from '../../engine/platform/store/index.js';
+import type { NormalizedEvent } from '../../engine/platform/webhooks/types.js';
 import { KEY_A } from '../store/databases.js';
 import { LOCAL_OUTBOUND } from '../outbound/helpers.js';
 

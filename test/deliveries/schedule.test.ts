@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
-import { DEFAULT_SCHEDULE_MS, MAX_WAIT_MS, generateSecret, matchesAny, nextWait, secretKey, signedHeaders } from '../../engine/deliveries/index.js';
-import { parseRetryAfter } from '../../engine/deliveries/schedule.js';
+import { DEFAULT_SCHEDULE_MS, MAX_WAIT_MS, generateSecret, matchesAny, nextWait, secretKey, signedHeaders } from '../../engine/platform/deliveries/index.js';
+import { parseRetryAfter } from '../../engine/platform/deliveries/schedule.js';
 
 describe('delivery retry schedule', () => {
   it('grows from seconds to a day and then gives up', () => {

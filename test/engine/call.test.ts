@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConnectorError } from '../../engine/errors.js';
+import { ConnectorError } from '../../engine/core/errors.js';
 import { captureLogger, compile, engineOverServer, failure } from './helpers.js';
 
 const SECRET = 'tok_live_7f3a9c2e1b5d';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareCursor, CursorTracker } from '../../engine/operations/cursor-state.js';
+import { compareCursor, CursorTracker } from '../../engine/run/operations/cursor-state.js';
 
 describe('cursor comparison', () => {
   it('orders numbers and numeric strings numerically', () => {

@@ -2,7 +2,7 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createEngine } from '../../engine/engine.js';
+import { createEngine } from '../../engine/run/engine.js';
 import { startServer, type TestServer } from '../paginate/helpers.js';
 import { compile, failure } from './helpers.js';
 

@@ -1,9 +1,9 @@
 import { Writable } from 'node:stream';
 import { afterEach } from 'vitest';
-import { createEngine, type Engine, type EngineOptions } from '../../engine/engine.js';
-import { compileSource } from '../../engine/manifest/index.js';
-import type { Plan } from '../../engine/manifest/plan.js';
-import { createLogger } from '../../engine/log.js';
+import { createEngine, type Engine, type EngineOptions } from '../../engine/run/engine.js';
+import { compileSource } from '../../engine/plan/index.js';
+import type { Plan } from '../../engine/plan/plan.js';
+import { createLogger } from '../../engine/core/log.js';
 import { startServer, type TestServer } from '../paginate/helpers.js';
 
 /** Compile a manifest written inline; a manifest that does not compile fails the test with its diagnostics. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ReadPage } from '../../engine/engine.js';
+import type { ReadPage } from '../../engine/run/engine.js';
 import { captureLogger, compile, deferred, engineOverServer, failure } from './helpers.js';
 
 const MANIFEST = `

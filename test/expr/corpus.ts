@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import jsonata from 'jsonata';
 import { collectFields } from '../../engine/manifest/fields.js';
-import { validateSource } from '../../engine/manifest/index.js';
+import { validateSource } from '../../engine/plan/index.js';
 
 export const CONNECTORS = ['github', 'stripe', 'slack', 'hubspot'];
 

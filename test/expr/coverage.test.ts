@@ -3,9 +3,9 @@
  * (JSONata runs as before); taking on a construct it does not mirror would not be.
  */
 import { describe, expect, it } from 'vitest';
-import { compileExpr } from '../../engine/expr.js';
-import { analyzeFast, compileFast, compileFastPageMapper, FastBail } from '../../engine/expr-fast/index.js';
-import { wrapMapping } from '../../engine/manifest/mapping.js';
+import { compileExpr } from '../../engine/lang/expr.js';
+import { analyzeFast, compileFast, compileFastPageMapper, FastBail } from '../../engine/lang/expr-fast/index.js';
+import { wrapMapping } from '../../engine/lang/mapping.js';
 import { manifestExpressions } from './corpus.js';
 
 describe('coverage decisions', () => {

@@ -8,7 +8,7 @@
 import fc from 'fast-check';
 import jsonata from 'jsonata';
 import { afterAll, describe, expect, it } from 'vitest';
-import { compileFast, FastBail, type FastExpr } from '../../engine/expr-fast/index.js';
+import { compileFast, FastBail, type FastExpr } from '../../engine/lang/expr-fast/index.js';
 import { bindings, input } from './arbitraries.js';
 import { manifestExpressions, namesOf, TRICKY } from './corpus.js';
 import { normalise, sameKeyOrder } from './normalise.js';

@@ -7,10 +7,10 @@
 import fc from 'fast-check';
 import jsonata from 'jsonata';
 import { describe, expect, it } from 'vitest';
-import { ConnectorError } from '../../engine/errors.js';
-import { compileExpr } from '../../engine/expr.js';
-import { compileFastPageMapper, FastBail } from '../../engine/expr-fast/index.js';
-import { pageMapper, wrapMapping } from '../../engine/manifest/mapping.js';
+import { ConnectorError } from '../../engine/core/errors.js';
+import { compileExpr } from '../../engine/lang/expr.js';
+import { compileFastPageMapper, FastBail } from '../../engine/lang/expr-fast/index.js';
+import { pageMapper, wrapMapping } from '../../engine/lang/mapping.js';
 import { bindings, page } from './arbitraries.js';
 import { manifestExpressions, namesOf, TRICKY_MAPPINGS } from './corpus.js';
 import { normalise, sameKeyOrder } from './normalise.js';

@@ -4,8 +4,8 @@
  */
 import jsonata from 'jsonata';
 import { describe, expect, it } from 'vitest';
-import { ConnectorError } from '../../engine/errors.js';
-import { compileExpr } from '../../engine/expr.js';
+import { ConnectorError } from '../../engine/core/errors.js';
+import { compileExpr } from '../../engine/lang/expr.js';
 
 describe('compileExpr on the fast path', () => {
   it('answers as JSONata does, with plain data', async () => {

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authStrategyFor } from '../../engine/auth/registry.js';
-import { createHttpClient } from '../../engine/http/client.js';
-import { limiterKeyFor } from '../../engine/http/connection-key.js';
-import { renderRequest } from '../../engine/http/render.js';
-import type { Connection } from '../../engine/http/types.js';
-import { compileSource } from '../../engine/manifest/index.js';
-import type { Plan } from '../../engine/manifest/plan.js';
+import { authStrategyFor } from '../../engine/components/auth/registry.js';
+import { createHttpClient } from '../../engine/run/http/client.js';
+import { limiterKeyFor } from '../../engine/components/connection-key.js';
+import { renderRequest } from '../../engine/run/http/render.js';
+import type { Connection } from '../../engine/core/wire.js';
+import { compileSource } from '../../engine/plan/index.js';
+import type { Plan } from '../../engine/plan/plan.js';
 import { templateContext } from './plan-fixtures.js';
 import { startServer, type TestServer } from './server.js';
 

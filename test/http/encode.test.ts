@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHttpClient } from '../../engine/http/client.js';
-import { buildUrl, encodeBody, encodeForm } from '../../engine/http/encode.js';
-import { renderRequest } from '../../engine/http/render.js';
+import { createHttpClient } from '../../engine/run/http/client.js';
+import { buildUrl, encodeBody, encodeForm } from '../../engine/core/encode.js';
+import { renderRequest } from '../../engine/run/http/render.js';
 import { makeHttp, makeRequest } from './plan-fixtures.js';
 import { startServer, type TestServer } from './server.js';
 

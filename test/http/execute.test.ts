@@ -1,10 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { getAuthStrategy } from '../../engine/auth/registry.js';
-import { ConnectorError } from '../../engine/errors.js';
-import { createHttpClient } from '../../engine/http/client.js';
-import { executeRequest } from '../../engine/http/execute.js';
-import { renderRequest } from '../../engine/http/render.js';
-import type { Connection } from '../../engine/http/types.js';
+import { getAuthStrategy } from '../../engine/components/auth/registry.js';
+import { ConnectorError } from '../../engine/core/errors.js';
+import { createHttpClient } from '../../engine/run/http/client.js';
+import { executeRequest } from '../../engine/run/http/execute.js';
+import { renderRequest } from '../../engine/run/http/render.js';
+import type { Connection } from '../../engine/core/wire.js';
 import { authContext, makeAuth, makeHttp, makeRequest, templateContext, type HttpSpec, type RequestSpec } from './plan-fixtures.js';
 import { closedPort, serverPerTest } from './server.js';
 

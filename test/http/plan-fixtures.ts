@@ -2,14 +2,14 @@
  * Plan pieces built by hand for request-path tests: the same shapes the manifest compiler
  * produces, without needing a whole manifest.
  */
-import { compileExpr } from '../../engine/expr.js';
-import type { AuthContext } from '../../engine/auth/types.js';
-import type { HttpClient } from '../../engine/http/client.js';
-import type { TemplateContext } from '../../engine/http/render.js';
-import type { Connection, CredentialsListener } from '../../engine/http/types.js';
-import type { AuthType, BodyFormat, BodyNode, HttpMethod, PlanAuthMethod, PlanHttp, PlanRateLimit, PlanRequest, PlanRetry } from '../../engine/manifest/plan.js';
-import type { ErrorKind } from '../../engine/errors.js';
-import { compileTemplate, type CompiledTemplate } from '../../engine/template.js';
+import { compileExpr } from '../../engine/lang/expr.js';
+import type { AuthContext } from '../../engine/components/auth/types.js';
+import type { HttpClient } from '../../engine/run/http/client.js';
+import type { TemplateContext } from '../../engine/run/http/render.js';
+import type { Connection, CredentialsListener } from '../../engine/core/wire.js';
+import type { AuthType, BodyFormat, BodyNode, HttpMethod, PlanAuthMethod, PlanHttp, PlanRateLimit, PlanRequest, PlanRetry } from '../../engine/plan/plan.js';
+import type { ErrorKind } from '../../engine/core/errors.js';
+import { compileTemplate, type CompiledTemplate } from '../../engine/lang/template.js';
 
 export const tpl = (src: string, kind: 'string' | 'path' = 'string'): CompiledTemplate => compileTemplate(src, kind);
 

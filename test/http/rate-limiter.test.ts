@@ -1,11 +1,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { getAuthStrategy } from '../../engine/auth/registry.js';
-import type { AuthStrategy } from '../../engine/auth/types.js';
-import { createHttpClient } from '../../engine/http/client.js';
-import { executeRequest } from '../../engine/http/execute.js';
-import { RateLimiter } from '../../engine/http/rate-limiter.js';
-import type { OutboundRequest } from '../../engine/http/types.js';
-import type { PlanHttp } from '../../engine/manifest/plan.js';
+import { getAuthStrategy } from '../../engine/components/auth/registry.js';
+import type { AuthStrategy } from '../../engine/components/auth/types.js';
+import { createHttpClient } from '../../engine/run/http/client.js';
+import { executeRequest } from '../../engine/run/http/execute.js';
+import { RateLimiter } from '../../engine/run/http/rate-limiter.js';
+import type { OutboundRequest } from '../../engine/core/wire.js';
+import type { PlanHttp } from '../../engine/plan/plan.js';
 import { authContext, makeAuth, makeHttp, type HttpSpec } from './plan-fixtures.js';
 import { serverPerTest, type Reply } from './server.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffMs, headerWaitMs, mayRetryMethod, parseWaitHeader } from '../../engine/http/retry.js';
+import { backoffMs, headerWaitMs, mayRetryMethod, parseWaitHeader } from '../../engine/run/http/retry.js';
 import { makeHttp } from './plan-fixtures.js';
 
 describe('retry policy', () => {

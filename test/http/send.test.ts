@@ -2,8 +2,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { createHttpClient } from '../../engine/http/client.js';
-import type { OutboundRequest } from '../../engine/http/types.js';
+import { createHttpClient } from '../../engine/run/http/client.js';
+import type { OutboundRequest } from '../../engine/core/wire.js';
 import { startServer, type TestServer } from './server.js';
 
 const client = createHttpClient({ userAgent: 'patchbay-test/1' });

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { compileSource } from '../../engine/manifest/index.js';
+import { compileSource } from '../../engine/plan/index.js';
 import { collectFields } from '../../engine/manifest/fields.js';
 import { FILE } from './fixtures.js';
 

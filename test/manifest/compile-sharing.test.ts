@@ -4,8 +4,8 @@
  * must behave exactly like fresh ones, and keep pointing at the line they came from.
  */
 import { describe, expect, it } from 'vitest';
-import { compileSource } from '../../engine/manifest/index.js';
-import type { Plan } from '../../engine/manifest/plan.js';
+import { compileSource } from '../../engine/plan/index.js';
+import type { Plan } from '../../engine/plan/plan.js';
 import { BASE, FILE, edit, lineOf } from './fixtures.js';
 
 function plan(src: string, file = FILE): Plan {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ConnectorError } from '../../engine/errors.js';
-import { compileSource, parseDuration } from '../../engine/manifest/index.js';
-import type { Plan } from '../../engine/manifest/plan.js';
+import { ConnectorError } from '../../engine/core/errors.js';
+import { compileSource, parseDuration } from '../../engine/plan/index.js';
+import type { Plan } from '../../engine/plan/plan.js';
 import { BASE, FILE, columnOf, edit, lineOf } from './fixtures.js';
 
 function plan(src = BASE): Plan {

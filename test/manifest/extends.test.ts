@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileSource, validateSource } from '../../engine/manifest/index.js';
+import { compileSource, validateSource } from '../../engine/plan/index.js';
 import { BASE, FILE, columnOf, diagnose, edit, lineOf } from './fixtures.js';
 
 const DEFS = `definitions:

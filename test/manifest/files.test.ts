@@ -2,8 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConnectorError } from '../../engine/errors.js';
-import { findManifests, loadConnectors, loadPlan, requirePlan, validateFile } from '../../engine/manifest/index.js';
+import { ConnectorError } from '../../engine/core/errors.js';
+import { findManifests, loadConnectors, loadPlan, requirePlan, validateFile } from '../../engine/plan/index.js';
 import { BASE, edit, lineOf } from './fixtures.js';
 
 let root: string;

@@ -5,7 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { expect } from 'vitest';
-import { validateSource, type Diagnostic } from '../../engine/manifest/index.js';
+import { validateSource, type Diagnostic } from '../../engine/plan/index.js';
 
 /** Folder name = id, inside the repo so `schemas/models` is found by walking up. */
 export const FILE = resolve('test-connectors', 'acme', 'connector.yaml');

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateValidators } from '../../engine/manifest/generate-validators.js';
 import { GENERATED_FILES } from '../../engine/manifest/generated-validators.js';
-import type { Diagnostic } from '../../engine/manifest/index.js';
+import type { Diagnostic } from '../../engine/plan/index.js';
 import { manifestSchemaText, manifestValidatorOrigin, useGeneratedValidators, userSchemaProblems } from '../../engine/manifest/schema.js';
 import { BASE, diagnose, edit } from './fixtures.js';
 import { cases } from './invalid-cases.js';

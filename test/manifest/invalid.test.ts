@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DIAGNOSTIC_CODES } from '../../engine/manifest/index.js';
+import { DIAGNOSTIC_CODES } from '../../engine/plan/index.js';
 import { BASE, diagnose, edit, expectWellFormed } from './fixtures.js';
 import { cases } from './invalid-cases.js';
 

@@ -4,7 +4,7 @@
  * loaded, so the test can see which libraries a `validate` run really needs.
  */
 import { createRequire } from 'node:module';
-import { validateFile } from '../../engine/manifest/index.js';
+import { validateFile } from '../../engine/plan/index.js';
 import { manifestValidatorOrigin, useGeneratedValidators } from '../../engine/manifest/schema.js';
 
 const [dir, file] = process.argv.slice(2);

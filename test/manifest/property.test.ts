@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { DIAGNOSTIC_CODES, compileSource, validateSource } from '../../engine/manifest/index.js';
+import { DIAGNOSTIC_CODES, compileSource, validateSource } from '../../engine/plan/index.js';
 import { BASE, FILE, expectWellFormed } from './fixtures.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };

@@ -6,10 +6,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, ensureBuilt } from '../cli/helpers.js';
 import { KEY_A } from '../store/databases.js';
-import { openStore } from '../../engine/store/store.js';
-import { OAuthApps } from '../../engine/oauth/apps.js';
-import { createVault } from '../../engine/secrets/vault.js';
-import { makeKeyRing, parseKeyList } from '../../engine/secrets/keyring.js';
+import { openStore } from '../../engine/platform/store/store.js';
+import { OAuthApps } from '../../engine/platform/oauth/apps.js';
+import { createVault } from '../../engine/platform/secrets/vault.js';
+import { makeKeyRing, parseKeyList } from '../../engine/platform/secrets/keyring.js';
 import { CONNECTOR_ID, writeConnectors } from './helpers.js';
 
 const SECRET = 'cli-canary-secret-51e2';

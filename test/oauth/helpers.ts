@@ -10,7 +10,7 @@ import type { IncomingMessage } from 'node:http';
 import { OAuth2Server } from 'oauth2-mock-server';
 import type { RunningServer, ServerOptions } from '../../engine/runtime/server.js';
 import { configureOAuth, type OAuthRuntimeOptions } from '../../engine/runtime/oauth/context.js';
-import type { OutboundPolicy } from '../../engine/http/outbound-guard.js';
+import type { OutboundPolicy } from '../../engine/run/http/outbound-guard.js';
 import { startRuntime } from '../runtime/helpers.js';
 
 export const CONNECTOR_ID = 'mockidp';

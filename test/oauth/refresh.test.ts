@@ -6,11 +6,11 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHttpClient } from '../../engine/http/client.js';
-import { OAuthApps } from '../../engine/oauth/apps.js';
-import { TokenRefresher, refreshLeaseKey } from '../../engine/oauth/refresher.js';
-import { createPlatform, type Platform } from '../../engine/platform.js';
-import { LeasesRepo } from '../../engine/store/leases.js';
+import { createHttpClient } from '../../engine/run/http/client.js';
+import { OAuthApps } from '../../engine/platform/oauth/apps.js';
+import { TokenRefresher, refreshLeaseKey } from '../../engine/platform/oauth/refresher.js';
+import { createPlatform, type Platform } from '../../engine/platform/platform.js';
+import { LeasesRepo } from '../../engine/platform/store/leases.js';
 import { compile } from '../engine/helpers.js';
 import { databaseKinds, KEY_A, type TestDatabase } from '../store/databases.js';
 

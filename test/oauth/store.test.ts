@@ -1,13 +1,13 @@
 /** OAuth apps and consent states on each database. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConnectorError } from '../../engine/errors.js';
-import { OAuthApps, envPrefix } from '../../engine/oauth/apps.js';
-import { OAuthStates, stateId } from '../../engine/oauth/states.js';
-import { matchesReturnUrl, validateReturnUrlPattern, withOutcome } from '../../engine/oauth/return-urls.js';
-import { createVault } from '../../engine/secrets/vault.js';
-import { makeKeyRing, parseKeyList } from '../../engine/secrets/keyring.js';
-import { rotateSecrets } from '../../engine/secrets/rotate.js';
-import { openStore, type Store } from '../../engine/store/store.js';
+import { ConnectorError } from '../../engine/core/errors.js';
+import { OAuthApps, envPrefix } from '../../engine/platform/oauth/apps.js';
+import { OAuthStates, stateId } from '../../engine/platform/oauth/states.js';
+import { matchesReturnUrl, validateReturnUrlPattern, withOutcome } from '../../engine/platform/oauth/return-urls.js';
+import { createVault } from '../../engine/platform/secrets/vault.js';
+import { makeKeyRing, parseKeyList } from '../../engine/platform/secrets/keyring.js';
+import { rotateSecrets } from '../../engine/platform/secrets/rotate.js';
+import { openStore, type Store } from '../../engine/platform/store/store.js';
 import { databaseKinds, KEY_A, KEY_B, type TestDatabase } from '../store/databases.js';
 
 const SECRET = 'canary-app-secret-93ad1c';

@@ -1,8 +1,8 @@
 import http from 'node:http';
 import https from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConnectorError } from '../../engine/errors.js';
-import { addressRisk, createOutboundGuard, outboundPolicyFromEnv } from '../../engine/http/outbound-guard.js';
+import { ConnectorError } from '../../engine/core/errors.js';
+import { addressRisk, createOutboundGuard, outboundPolicyFromEnv } from '../../engine/run/http/outbound-guard.js';
 import { failure } from '../engine/helpers.js';
 import { startServer, type TestServer } from '../paginate/helpers.js';
 import { probeEngines, probePlan, scriptedLookup, startListener } from './helpers.js';

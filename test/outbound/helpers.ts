@@ -5,9 +5,9 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createEngine, type Engine } from '../../engine/engine.js';
-import type { OutboundPolicy } from '../../engine/http/outbound-guard.js';
-import type { Plan } from '../../engine/manifest/plan.js';
+import { createEngine, type Engine } from '../../engine/run/engine.js';
+import type { OutboundPolicy } from '../../engine/run/http/outbound-guard.js';
+import type { Plan } from '../../engine/plan/plan.js';
 import { compile } from '../engine/helpers.js';
 
 /**

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { InboundResponse, OutboundRequest } from '../../engine/http/types.js';
+import type { InboundResponse, OutboundRequest } from '../../engine/core/wire.js';
 
 export interface Seen {
   method: string;

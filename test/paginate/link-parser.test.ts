@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findLink, parseLinkHeader } from '../../engine/paginate/link-parser.js';
+import { findLink, parseLinkHeader } from '../../engine/components/pagination/link-parser.js';
 
 describe('RFC 8288 Link parser', () => {
   it('parses several links with quoted and bare rel values', () => {

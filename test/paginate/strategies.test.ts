@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { compileExpr } from '../../engine/expr.js';
-import type { PlanPagination } from '../../engine/manifest/plan.js';
-import { drivePages, asRecords } from '../../engine/paginate/drive.js';
-import { createPaginator } from '../../engine/paginate/registry.js';
-import type { InboundResponse, OutboundRequest } from '../../engine/http/types.js';
+import { compileExpr } from '../../engine/lang/expr.js';
+import type { PlanPagination } from '../../engine/plan/plan.js';
+import { drivePages, asRecords } from '../../engine/components/pagination/drive.js';
+import { createPaginator } from '../../engine/components/pagination/registry.js';
+import type { InboundResponse, OutboundRequest } from '../../engine/core/wire.js';
 import { get, send, startServer, type TestServer } from './helpers.js';
 
 let server: TestServer | undefined;

@@ -11,7 +11,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
-import { createPlatform, type Platform } from '../../engine/platform.js';
+import { createPlatform, type Platform } from '../../engine/platform/platform.js';
 import { startRuntime, TEST_SECRET_KEYS, type TestRuntime } from './helpers.js';
 
 const MANIFEST = `

@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
-import { createLogger, type Logger, type LoggerOptions } from '../../engine/log.js';
-import { packageRoot } from '../../engine/manifest/package-root.js';
+import { createLogger, type Logger, type LoggerOptions } from '../../engine/core/log.js';
+import { packageRoot } from '../../engine/core/package-root.js';
 import { startServer, type RunningServer, type ServerOptions } from '../../engine/runtime/server.js';
 import { LOCAL_OUTBOUND } from '../outbound/helpers.js';
 

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeys } from '../../engine/runtime/auth/keys.js';
 import { KeyRateLimiter } from '../../engine/runtime/auth/rate-limit.js';
-import { openStore, type Store } from '../../engine/store/store.js';
+import { openStore, type Store } from '../../engine/platform/store/store.js';
 
 describe('API keys', () => {
   let dir: string;

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { oauthFor, startOAuthWorkers } from '../../engine/runtime/oauth/context.js';
-import { stateId } from '../../engine/oauth/states.js';
+import { stateId } from '../../engine/platform/oauth/states.js';
 import { CONNECTOR_ID, startMockIdp, startOAuthRuntime, type MockIdp, type OAuthTestRuntime } from '../oauth/helpers.js';
 
 const CLIENT_SECRET = 'canary-client-secret-6b1f0e';

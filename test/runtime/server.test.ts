@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import { describe, expect, it } from 'vitest';
-import { createPlatform } from '../../engine/platform.js';
+import { createPlatform } from '../../engine/platform/platform.js';
 import { createRuntimeRouter } from '../../engine/runtime/index.js';
 import { startFakeStripe } from './fake-stripe.js';
 import { connectStripe, SHIPPED_CONNECTORS, startRuntime, TEST_SECRET_KEYS, waitFor } from './helpers.js';

@@ -12,8 +12,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sign } from '@octokit/webhooks-methods';
-import { createPlatform } from '../../engine/platform.js';
-import { openStore } from '../../engine/store/store.js';
+import { createPlatform } from '../../engine/platform/platform.js';
+import { openStore } from '../../engine/platform/store/store.js';
 import { ensureBuilt, ROOT } from '../cli/helpers.js';
 import { SHIPPED_CONNECTORS } from './helpers.js';
 

@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseJson } from '../../engine/json.js';
+import { parseJson } from '../../engine/core/json.js';
 import { startReceiver, type Receiver } from '../deliveries/helpers.js';
 import { startServer, type TestServer } from '../http/server.js';
 import { startRuntime, type TestRuntime } from '../runtime/helpers.js';

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import knexFactory from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { databaseTarget, maskUrl } from '../../engine/store/config.js';
+import { databaseTarget, maskUrl } from '../../engine/platform/store/config.js';
 import { ensureBuilt } from '../cli/helpers.js';
 import { KEY_A, PG_URL } from '../store/databases.js';
 import { spawnServe } from './serve-process.js';

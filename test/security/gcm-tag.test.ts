@@ -4,8 +4,8 @@
  * the full 16 bytes, with its own error rather than a generic authentication failure.
  */
 import { describe, expect, it } from 'vitest';
-import { createVault, makeKeyRing, parseKeyList } from '../../engine/secrets/index.js';
-import { ConnectorError } from '../../engine/errors.js';
+import { createVault, makeKeyRing, parseKeyList } from '../../engine/platform/secrets/index.js';
+import { ConnectorError } from '../../engine/core/errors.js';
 import { KEY_A } from '../store/databases.js';
 
 const vault = createVault(makeKeyRing(parseKeyList(KEY_A)));

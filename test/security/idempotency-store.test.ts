@@ -4,8 +4,8 @@
  * claim is taken over once its lock has lapsed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPlatform, type Platform } from '../../engine/platform.js';
-import { IdempotencyRepo } from '../../engine/store/idempotency.js';
+import { createPlatform, type Platform } from '../../engine/platform/platform.js';
+import { IdempotencyRepo } from '../../engine/platform/store/idempotency.js';
 import { SHIPPED_CONNECTORS } from '../runtime/helpers.js';
 import { databaseKinds, KEY_A, type TestDatabase } from '../store/databases.js';
 

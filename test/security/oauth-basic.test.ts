@@ -5,8 +5,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requestToken } from '../../engine/auth/oauth2-token.js';
-import { createHttpClient } from '../../engine/http/client.js';
+import { requestToken } from '../../engine/components/auth/oauth2-token.js';
+import { createHttpClient } from '../../engine/run/http/client.js';
 import { compile } from '../engine/helpers.js';
 
 let server: http.Server;

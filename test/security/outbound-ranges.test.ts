@@ -3,8 +3,8 @@
  * refusal holds on a real socket (an IP literal in a URL is dialled without DNS).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addressRisk, createOutboundGuard } from '../../engine/http/outbound-guard.js';
-import type { Engine } from '../../engine/engine.js';
+import { addressRisk, createOutboundGuard } from '../../engine/run/http/outbound-guard.js';
+import type { Engine } from '../../engine/run/engine.js';
 import { failure } from '../engine/helpers.js';
 import { startServer, type TestServer } from '../paginate/helpers.js';
 import { probeEngines, probePlan } from '../outbound/helpers.js';

@@ -5,9 +5,9 @@
  */
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { matchesAny } from '../../engine/deliveries/patterns.js';
-import { routePattern } from '../../engine/manifest/compile-webhooks.js';
-import { wildcardMatch, type StepCounter } from '../../engine/wildcard.js';
+import { matchesAny } from '../../engine/platform/deliveries/patterns.js';
+import { routePattern } from '../../engine/plan/compile-webhooks.js';
+import { wildcardMatch, type StepCounter } from '../../engine/core/wildcard.js';
 import { event, openDeliveries, startReceiver, type Receiver } from '../deliveries/helpers.js';
 import { databaseKinds, type TestDatabase } from '../store/databases.js';
 

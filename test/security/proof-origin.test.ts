@@ -6,8 +6,8 @@
  * check before any request, so the tenant's own server never gets to "prove" an account.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { createEngine } from '../../engine/engine.js';
-import { compileSource } from '../../engine/manifest/index.js';
+import { createEngine } from '../../engine/run/engine.js';
+import { compileSource } from '../../engine/plan/index.js';
 import { proofHost, reachesProofHost } from '../../engine/manifest/proof-origin.js';
 import { startServer, type TestServer } from '../paginate/helpers.js';
 import { compile, failure } from '../engine/helpers.js';

@@ -7,14 +7,14 @@
  * regex: each would hang the worker.
  */
 import { describe, expect, it } from 'vitest';
-import { isConnectorError } from '../../engine/errors.js';
-import { compileExpr } from '../../engine/expr.js';
-import { analyzeFast } from '../../engine/expr-fast/index.js';
-import { compileManifest } from '../../engine/manifest/compile.js';
-import { validateSource } from '../../engine/manifest/index.js';
+import { isConnectorError } from '../../engine/core/errors.js';
+import { compileExpr } from '../../engine/lang/expr.js';
+import { analyzeFast } from '../../engine/lang/expr-fast/index.js';
+import { compileManifest } from '../../engine/plan/compile.js';
+import { validateSource } from '../../engine/plan/index.js';
 import { loadYaml } from '../../engine/manifest/load.js';
 import { compileUserSchema } from '../../engine/manifest/schema.js';
-import { unsafeRegex } from '../../engine/regex/safety.js';
+import { unsafeRegex } from '../../engine/lang/regex/safety.js';
 import { compile, engineOverServer } from '../engine/helpers.js';
 import { BASE, FILE, columnOf, edit, lineOf } from '../manifest/fixtures.js';
 

@@ -3,7 +3,7 @@
  * recent rows stay, and a dry run counts without deleting. On every test database.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPlatform, type Platform } from '../../engine/platform.js';
+import { createPlatform, type Platform } from '../../engine/platform/platform.js';
 import { databaseKinds, KEY_A, type TestDatabase } from '../store/databases.js';
 
 const DAY = 86_400_000;

@@ -1,7 +1,7 @@
 /** Item 25: one Retry-After parser for outbound calls and deliveries, with the same rules. */
 import { describe, expect, it } from 'vitest';
-import { parseRetryAfter as forDeliveries } from '../../engine/deliveries/schedule.js';
-import { headerWaitMs, MAX_RETRY_AFTER_MS, parseRetryAfter } from '../../engine/http/retry.js';
+import { parseRetryAfter as forDeliveries } from '../../engine/platform/deliveries/schedule.js';
+import { headerWaitMs, MAX_RETRY_AFTER_MS, parseRetryAfter } from '../../engine/run/http/retry.js';
 
 const now = Date.UTC(2026, 0, 1, 0, 0, 0);
 

@@ -4,9 +4,9 @@
  * and the rest of the batch is still claimed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPlatform, type Platform } from '../../engine/platform.js';
-import { SchedulesRepo } from '../../engine/store/schedules.js';
-import { nextRun } from '../../engine/sync/timing.js';
+import { createPlatform, type Platform } from '../../engine/platform/platform.js';
+import { SchedulesRepo } from '../../engine/platform/store/schedules.js';
+import { nextRun } from '../../engine/platform/sync/timing.js';
 import { SHIPPED_CONNECTORS } from '../runtime/helpers.js';
 import { databaseKinds, KEY_A, type TestDatabase } from '../store/databases.js';
 

@@ -6,8 +6,8 @@
  * so the assertions are on the bytes that crossed the socket.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEngine, type Engine } from '../../engine/engine.js';
-import { ConnectorError } from '../../engine/errors.js';
+import { createEngine, type Engine } from '../../engine/run/engine.js';
+import { ConnectorError } from '../../engine/core/errors.js';
 import { compile, failure } from '../engine/helpers.js';
 import { startServer, type TestServer } from '../http/server.js';
 

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore, type Store, ConnectionsRepo, RecordsRepo, StateRepo, LeasesRepo, SchedulesRepo, newId } from '../../engine/store/index.js';
-import { createVault, makeKeyRing, parseKeyList } from '../../engine/secrets/index.js';
-import { MIGRATIONS } from '../../engine/store/migrations/index.js';
-import { ConnectorError } from '../../engine/errors.js';
+import { openStore, type Store, ConnectionsRepo, RecordsRepo, StateRepo, LeasesRepo, SchedulesRepo, newId } from '../../engine/platform/store/index.js';
+import { createVault, makeKeyRing, parseKeyList } from '../../engine/platform/secrets/index.js';
+import { MIGRATIONS } from '../../engine/platform/store/migrations/index.js';
+import { ConnectorError } from '../../engine/core/errors.js';
 import { databaseKinds, KEY_A, type TestDatabase } from './databases.js';
 
 const TABLES = [

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, existsSync, statSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { openStore, ConnectionsRepo, newId, sealContext, SEALED_COLUMNS } from '../../engine/store/index.js';
-import { createVault, makeKeyRing, parseKeyList, loadKeyRing, keyFilePath, rotateSecrets } from '../../engine/secrets/index.js';
+import { openStore, ConnectionsRepo, newId, sealContext, SEALED_COLUMNS } from '../../engine/platform/store/index.js';
+import { createVault, makeKeyRing, parseKeyList, loadKeyRing, keyFilePath, rotateSecrets } from '../../engine/platform/secrets/index.js';
 import { databaseKinds, KEY_A, KEY_B, type TestDatabase } from './databases.js';
 
 const vaultA = createVault(makeKeyRing(parseKeyList(KEY_A)));

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Platform } from '../../engine/platform.js';
+import type { Platform } from '../../engine/platform/platform.js';
 import { databaseKinds, type TestDatabase } from '../store/databases.js';
 import { startFakeApi, type FakeApi } from './fake-api.js';
 import { openPlatform } from './helpers.js';

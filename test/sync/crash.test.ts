@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LEASE_EXPIRED_MESSAGE } from '../../engine/store/runs.js';
+import { LEASE_EXPIRED_MESSAGE } from '../../engine/platform/store/runs.js';
 import { databaseKinds, KEY_A } from '../store/databases.js';
 import { makeItems } from './fake-api.js';
 import { CONNECTORS } from './helpers.js';

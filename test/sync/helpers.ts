@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createPlatform, type Platform, type PlatformOptions } from '../../engine/platform.js';
+import { createPlatform, type Platform, type PlatformOptions } from '../../engine/platform/platform.js';
 import { KEY_A } from '../store/databases.js';
 
 export const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');

@@ -2,7 +2,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
-import type { Platform } from '../../engine/platform.js';
+import type { Platform } from '../../engine/platform/platform.js';
 import { ensureBuilt } from '../cli/helpers.js';
 import type { DatabaseKind, TestDatabase } from '../store/databases.js';
 import { startFakeApi, type FakeApi } from './fake-api.js';

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Platform } from '../../engine/platform.js';
-import { LEASE_EXPIRED_MESSAGE } from '../../engine/store/runs.js';
+import type { Platform } from '../../engine/platform/platform.js';
+import { LEASE_EXPIRED_MESSAGE } from '../../engine/platform/store/runs.js';
 import { databaseKinds, type TestDatabase } from '../store/databases.js';
 import { holdAtPage, makeItems, startFakeApi, type FakeApi } from './fake-api.js';
 import { openPlatform } from './helpers.js';

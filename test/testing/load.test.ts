@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadTestSuite } from '../../engine/testing/load.js';
-import { isConnectorError } from '../../engine/errors.js';
+import { isConnectorError } from '../../engine/core/errors.js';
 import { writeWidgets, type TempConnectors } from './fixtures.js';
 import path from 'node:path';
 

@@ -9,10 +9,10 @@ import { fileURLToPath } from 'node:url';
 import Stripe from 'stripe';
 import { sign as githubSign } from '@octokit/webhooks-methods';
 import { Webhook } from 'standardwebhooks';
-import { loadConnectors } from '../../engine/manifest/index.js';
-import type { Plan } from '../../engine/manifest/plan.js';
-import { createPlatform, type Platform, type PlatformOptions } from '../../engine/platform.js';
-import type { WebhookRequest } from '../../engine/webhooks/types.js';
+import { loadConnectors } from '../../engine/plan/index.js';
+import type { Plan } from '../../engine/plan/plan.js';
+import { createPlatform, type Platform, type PlatformOptions } from '../../engine/platform/platform.js';
+import type { WebhookRequest } from '../../engine/platform/webhooks/types.js';
 import { KEY_A } from '../store/databases.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));

@@ -4,10 +4,10 @@
  * where it belongs, and never stored as an event to process.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Platform } from '../../engine/platform.js';
-import { createWebhooks, type WebhooksService } from '../../engine/webhooks/service.js';
+import type { Platform } from '../../engine/platform/platform.js';
+import { createWebhooks, type WebhooksService } from '../../engine/platform/webhooks/service.js';
 import { databaseKinds, type TestDatabase } from '../store/databases.js';
-import { openStore } from '../../engine/store/store.js';
+import { openStore } from '../../engine/platform/store/store.js';
 import { connectAll, json, openPlatform, request, SECRETS, sign } from './helpers.js';
 
 const PUBLIC = 'https://hooks.example.com';

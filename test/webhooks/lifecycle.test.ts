@@ -5,7 +5,7 @@
  * request done and the reason recorded.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Platform } from '../../engine/platform.js';
+import type { Platform } from '../../engine/platform/platform.js';
 import { databaseKinds, type TestDatabase } from '../store/databases.js';
 import { startFakeProvider, type FakeProvider } from './fake-provider.js';
 import { openPlatform } from './helpers.js';

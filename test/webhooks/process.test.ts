@@ -5,10 +5,10 @@
  * back and two workers never process the same event.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Platform } from '../../engine/platform.js';
-import { WebhookEventsRepo } from '../../engine/webhooks/events-store.js';
-import { createWebhooks, type WebhooksService } from '../../engine/webhooks/service.js';
-import type { NormalizedEvent } from '../../engine/webhooks/types.js';
+import type { Platform } from '../../engine/platform/platform.js';
+import { WebhookEventsRepo } from '../../engine/platform/webhooks/events-store.js';
+import { createWebhooks, type WebhooksService } from '../../engine/platform/webhooks/service.js';
+import type { NormalizedEvent } from '../../engine/platform/webhooks/types.js';
 import { databaseKinds, type TestDatabase } from '../store/databases.js';
 import { startFakeProvider, type FakeProvider } from './fake-provider.js';
 import { connectAll, eventually, json, openPlatform, request, sign } from './helpers.js';

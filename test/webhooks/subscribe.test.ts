@@ -5,8 +5,8 @@
  * forgot counts as removed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Platform } from '../../engine/platform.js';
-import { createWebhooks, type WebhooksService } from '../../engine/webhooks/service.js';
+import type { Platform } from '../../engine/platform/platform.js';
+import { createWebhooks, type WebhooksService } from '../../engine/platform/webhooks/service.js';
 import { databaseKinds, type TestDatabase } from '../store/databases.js';
 import { startFakeProvider, type FakeProvider } from './fake-provider.js';
 import { openPlatform, request, sign } from './helpers.js';

@@ -1,11 +1,11 @@
 /** Small parts of the pipeline on their own: URLs, sync coalescing, backoff, body parsing. */
 import { describe, expect, it } from 'vitest';
-import { SyncCoalescer } from '../../engine/webhooks/coalesce.js';
-import { fullUrl, parseBody, webhookUrl } from '../../engine/webhooks/request.js';
-import { WebhookWorker } from '../../engine/webhooks/worker.js';
-import type { SyncRun } from '../../engine/store/runs.js';
-import { silentLogger } from '../../engine/log.js';
-import type { WebhookEventsRepo } from '../../engine/webhooks/events-store.js';
+import { SyncCoalescer } from '../../engine/platform/webhooks/coalesce.js';
+import { fullUrl, parseBody, webhookUrl } from '../../engine/platform/webhooks/request.js';
+import { WebhookWorker } from '../../engine/platform/webhooks/worker.js';
+import type { SyncRun } from '../../engine/platform/store/runs.js';
+import { silentLogger } from '../../engine/core/log.js';
+import type { WebhookEventsRepo } from '../../engine/platform/webhooks/events-store.js';
 
 describe('the URL a provider called', () => {
   it('uses the public URL for scheme and host, else the origin the intake passed, never a Host header', () => {

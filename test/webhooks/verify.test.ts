@@ -6,10 +6,10 @@
 import { describe, expect, it, beforeAll } from 'vitest';
 import fc from 'fast-check';
 import { createHmac } from 'node:crypto';
-import type { Plan, PlanVerify } from '../../engine/manifest/plan.js';
-import { compileTemplate } from '../../engine/template.js';
-import { verifyDelivery } from '../../engine/webhooks/verify/registry.js';
-import type { VerifyInput } from '../../engine/webhooks/verify/types.js';
+import type { Plan, PlanVerify } from '../../engine/plan/plan.js';
+import { compileTemplate } from '../../engine/lang/template.js';
+import { verifyDelivery } from '../../engine/components/verify/registry.js';
+import type { VerifyInput } from '../../engine/components/verify/types.js';
 import { allPlans, SECRETS, sign } from './helpers.js';
 
 let plans: Map<string, Plan>;

@@ -1,6 +1,6 @@
-import type { ExprSyntaxError } from '../../expr.js';
+import type { ExprSyntaxError } from '../../lang/expr.js';
 import type { Path } from '../diagnostics.js';
-import { MAP_PREFIX, wrapMapping } from '../mapping.js';
+import { MAP_PREFIX, wrapMapping } from '../../lang/mapping.js';
 import { innerPosition } from './inner.js';
 import { exprError } from './syntax-cache.js';
 import type { Check } from './types.js';

@@ -3,9 +3,9 @@
  * connector directory, and parsing dominates check time, so each distinct text is parsed
  * once. Bounded: cleared when full rather than tracking recency.
  */
-import { inspectExpr, type ExprSyntaxError } from '../../expr.js';
-import type { ExprHazard } from '../../regex/jsonata.js';
-import { templateVariables } from '../../template.js';
+import { inspectExpr, type ExprSyntaxError } from '../../lang/expr.js';
+import type { ExprHazard } from '../../lang/regex/jsonata.js';
+import { templateVariables } from '../../lang/template.js';
 
 const LIMIT = 20_000;
 

@@ -3,7 +3,7 @@
  * Every regex a manifest holds runs on text others control — JSONata regex literals on
  * provider data, JSON Schema `pattern`s on tenant input, signature patterns on a sender's
  * headers — and V8 matches synchronously, beyond the reach of any time limit. So each is
- * refused unless it is shown linear (engine/regex/safety.ts says how). `$eval` is refused
+ * refused unless it is shown linear (engine/lang/regex/safety.ts says how). `$eval` is refused
  * with it (`forbidden-function`): it would turn a string built at run time into an
  * expression no check has seen. The compiler refuses the same things for manifests loaded
  * without validation; here they are placed on their line.
@@ -11,7 +11,7 @@
 import type { Path } from '../diagnostics.js';
 import { isPlainObject } from '../extends.js';
 import { authMethods } from '../fields.js';
-import { describeRegex, unsafeRegex, type RegexRefusal } from '../../regex/safety.js';
+import { describeRegex, unsafeRegex, type RegexRefusal } from '../../lang/regex/safety.js';
 import { innerPosition } from './inner.js';
 import { exprError, exprHazardsOf } from './syntax-cache.js';
 import type { CheckContext, Check } from './types.js';

@@ -7,7 +7,7 @@
  * one subscriber gets, so rotating through a prefix does not buy fresh budgets.
  */
 import ipaddr from 'ipaddr.js';
-import { ConnectorError } from '../../errors.js';
+import { ConnectorError } from '../../core/errors.js';
 
 type Ip = ipaddr.IPv4 | ipaddr.IPv6;
 

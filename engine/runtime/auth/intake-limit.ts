@@ -9,7 +9,7 @@
  * Defaults leave room for real provider bursts from one address (providers send every
  * account's events from a few addresses); raise them for a busy connector-level URL.
  */
-import { ConnectorError } from '../../errors.js';
+import { ConnectorError } from '../../core/errors.js';
 import { HttpProblem } from '../problem.js';
 import { addressKey, clientAddress, TrustedProxies } from './client-address.js';
 import { TokenBuckets, type BucketOptions } from './token-buckets.js';

@@ -8,9 +8,9 @@
  * tenant can be called `*`), or the `PATCHBAY_ADMIN_KEY` environment variable.
  */
 import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { ConnectorError } from '../../errors.js';
-import { fromJson, iso, toJson } from '../../store/json.js';
-import type { Store } from '../../store/store.js';
+import { ConnectorError } from '../../core/errors.js';
+import { fromJson, iso, toJson } from '../../platform/store/json.js';
+import type { Store } from '../../platform/store/store.js';
 import type { Principal } from '../route.js';
 
 export const KEY_PREFIX = 'pbk_';

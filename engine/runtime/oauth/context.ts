@@ -13,14 +13,14 @@
  *   the outbound guard for token endpoint calls (on, as for every call the runtime makes; a
  *   plain-http token URL is refused before the client secret is sent).
  */
-import { createHttpClient, type HttpClient } from '../../http/client.js';
-import { OAuthApps } from '../../oauth/apps.js';
-import { OAuthFlow } from '../../oauth/flow.js';
-import { OAuthStates, STATE_TTL_MS } from '../../oauth/states.js';
-import { TokenRefresher, type TokenRefresherOptions } from '../../oauth/refresher.js';
-import { createOutboundGuard, outboundPolicyFromEnv, type OutboundPolicy } from '../../http/outbound-guard.js';
+import { createHttpClient, type HttpClient } from '../../run/http/client.js';
+import { OAuthApps } from '../../platform/oauth/apps.js';
+import { OAuthFlow } from '../../platform/oauth/flow.js';
+import { OAuthStates, STATE_TTL_MS } from '../../platform/oauth/states.js';
+import { TokenRefresher, type TokenRefresherOptions } from '../../platform/oauth/refresher.js';
+import { createOutboundGuard, outboundPolicyFromEnv, type OutboundPolicy } from '../../run/http/outbound-guard.js';
 import type { RuntimeServices } from '../services.js';
-import type { Logger } from '../../log.js';
+import type { Logger } from '../../core/log.js';
 
 export const CALLBACK_PATH = '/v1/oauth/callback';
 

@@ -1,9 +1,9 @@
 /** Calling a connector action on a stored connection: the body is the action's input. */
 import { hash } from 'node:crypto';
-import { AUTH_ERROR_KINDS } from '../../connections/service.js';
-import { isConnectorError } from '../../errors.js';
-import { planAction } from '../../manifest/plan.js';
-import { canonicalJson } from '../../store/json.js';
+import { AUTH_ERROR_KINDS } from '../../platform/connections/service.js';
+import { isConnectorError } from '../../core/errors.js';
+import { planAction } from '../../plan/plan.js';
+import { canonicalJson } from '../../platform/store/json.js';
 import { HttpProblem, StoredProblem, toProblem, type Problem } from '../problem.js';
 import { defineRoute, type Reply, type RouteDef, type RouteRequest } from '../route.js';
 import { Id, JsonObject, Name } from '../schemas.js';

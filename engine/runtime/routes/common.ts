@@ -2,10 +2,10 @@
  * What connection-scoped routes share: looking a connection up within the caller's tenant
  * (another tenant's id is a 404 worded exactly like a missing one), and the path schemas.
  */
-import { isConnectorError } from '../../errors.js';
-import { planStream, type Plan, type PlanStream } from '../../manifest/plan.js';
-import type { ResolvedStoredConnection } from '../../connections/service.js';
-import type { ConnectionInfo } from '../../store/connections.js';
+import { isConnectorError } from '../../core/errors.js';
+import { planStream, type Plan, type PlanStream } from '../../plan/plan.js';
+import type { ResolvedStoredConnection } from '../../platform/connections/service.js';
+import type { ConnectionInfo } from '../../platform/store/connections.js';
 import { baseUrlNotAllowed, storedBaseUrl } from '../base-url.js';
 import { HttpProblem, notFound } from '../problem.js';
 import type { RouteRequest } from '../route.js';

@@ -3,8 +3,8 @@
  * `skip_check`), so a stored connection is one that worked; credentials go in and never
  * come back out.
  */
-import { AUTH_ERROR_KINDS } from '../../connections/service.js';
-import { isConnectorError } from '../../errors.js';
+import { AUTH_ERROR_KINDS } from '../../platform/connections/service.js';
+import { isConnectorError } from '../../core/errors.js';
 import { BASE_URL_SETTING } from '../base-url.js';
 import { HttpProblem } from '../problem.js';
 import { presentConnection } from '../present.js';

@@ -1,7 +1,7 @@
 /** The connector catalogue: what can be connected, and the forms and operations of each. */
 import { ConnectorSchema, ConnectorSummarySchema, describeConnector, summarizeConnector } from '../describe.js';
-import { isConnectorError } from '../../errors.js';
-import type { ConnectorSecretsInfo } from '../../webhooks/connector-secrets.js';
+import { isConnectorError } from '../../core/errors.js';
+import type { ConnectorSecretsInfo } from '../../platform/webhooks/connector-secrets.js';
 import { HttpProblem } from '../problem.js';
 import { defineRoute, type RouteDef } from '../route.js';
 import { component, Name } from '../schemas.js';

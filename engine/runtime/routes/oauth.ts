@@ -18,7 +18,7 @@ import type { Context } from 'koa';
 import { HttpProblem } from '../problem.js';
 import { defineRoute, type RouteDef, type RouteRequest } from '../route.js';
 import { Name } from '../schemas.js';
-import { OAuthFlowError } from '../../oauth/flow.js';
+import { OAuthFlowError } from '../../platform/oauth/flow.js';
 import { oauthFor } from '../oauth/context.js';
 
 const AuthorizeQuery = {

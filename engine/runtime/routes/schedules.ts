@@ -1,6 +1,6 @@
 /** One schedule per stream: a fixed interval or a cron expression; the server's scheduler runs it. */
-import type { ScheduleInput } from '../../sync/timing.js';
-import { isConnectorError } from '../../errors.js';
+import type { ScheduleInput } from '../../platform/sync/timing.js';
+import { isConnectorError } from '../../core/errors.js';
 import { HttpProblem, notFound } from '../problem.js';
 import { presentSchedule } from '../present.js';
 import { defineRoute, type RouteDef } from '../route.js';

@@ -3,8 +3,8 @@
  * in the creation reply only; afterwards nothing returns it. Another tenant's ids are 404s
  * worded exactly like missing ones.
  */
-import type { Delivery, Subscription } from '../../deliveries/types.js';
-import { isConnectorError } from '../../errors.js';
+import type { Delivery, Subscription } from '../../platform/deliveries/types.js';
+import { isConnectorError } from '../../core/errors.js';
 import { HttpProblem, notFound } from '../problem.js';
 import { defineRoute, type RouteDef } from '../route.js';
 import { component, Id } from '../schemas.js';

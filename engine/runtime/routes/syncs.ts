@@ -3,7 +3,7 @@
  * run) unless `?wait=true`; it belongs to the server, not to the request, so a client that
  * disconnects does not stop it, and shutdown waits for it (it checkpoints every page).
  */
-import type { SyncRun } from '../../store/runs.js';
+import type { SyncRun } from '../../platform/store/runs.js';
 import { notFound } from '../problem.js';
 import { presentRun } from '../present.js';
 import { defineRoute, type RouteDef, type RouteRequest } from '../route.js';

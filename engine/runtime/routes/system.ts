@@ -1,6 +1,6 @@
 /** Liveness, readiness and the API's own description. No key needed: they reveal no tenant data. */
-import { migrationSource } from '../../store/migrations/index.js';
-import { MIGRATIONS_TABLE } from '../../store/store.js';
+import { migrationSource } from '../../platform/store/migrations/index.js';
+import { MIGRATIONS_TABLE } from '../../platform/store/store.js';
 import { HttpProblem } from '../problem.js';
 import { defineRoute, type RouteDef } from '../route.js';
 import type { RuntimeServices } from '../services.js';

@@ -3,8 +3,8 @@
  * processing did with it, and replay. Another tenant's event id is a 404 worded exactly like
  * a missing one.
  */
-import { isConnectorError } from '../../errors.js';
-import type { WebhookEvent } from '../../webhooks/types.js';
+import { isConnectorError } from '../../core/errors.js';
+import type { WebhookEvent } from '../../platform/webhooks/types.js';
 import { HttpProblem, notFound } from '../problem.js';
 import { defineRoute, type RouteDef } from '../route.js';
 import { component, Id } from '../schemas.js';

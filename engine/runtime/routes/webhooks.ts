@@ -10,9 +10,9 @@
  * taken: past it the answer is 429 with Retry-After and nothing reaches the database.
  */
 import type { Context } from 'koa';
-import { isConnectorError } from '../../errors.js';
-import { problemReply } from '../../webhooks/reply.js';
-import type { WebhookResponse } from '../../webhooks/types.js';
+import { isConnectorError } from '../../core/errors.js';
+import { problemReply } from '../../platform/webhooks/reply.js';
+import type { WebhookResponse } from '../../platform/webhooks/types.js';
 import { defineRoute, type RouteDef, type RouteRequest } from '../route.js';
 import { Id, Name } from '../schemas.js';
 

@@ -1,0 +1,77 @@
+/**
+ * Pieces every verifier needs: the key bytes from the secret, constant-time comparison and
+ * the replay window. All of it treats its input as hostile and reports instead of throwing.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import type { PlanVerify } from '../../plan/plan.js';
+import type { VerifyReason } from '../../platform/webhooks/types.js';
+import type { VerifyInput } from './types.js';
+
+/** The secret template rendered against the connection; undefined when it renders empty. */
+export function renderSecret(spec: PlanVerify, input: VerifyInput): string | undefined {
+  if (!spec.secret) return undefined;
+  try {
+    const s = spec.secret.render(input.connection);
+    return s === '' ? undefined : s;
+  } catch {
+    return undefined;
+  }
+}
+
+export function keyBytes(secret: string, encoding: PlanVerify['secretEncoding']): Buffer {
+  switch (encoding) {
+    case 'base64':
+      return Buffer.from(secret, 'base64');
+    case 'whsec':
+      return Buffer.from(secret.startsWith('whsec_') ? secret.slice('whsec_'.length) : secret, 'base64');
+    default:
+      return Buffer.from(secret, 'utf8');
+  }
+}
+
+/** Equal-length buffers go through timingSafeEqual; a length mismatch is simply "no". */
+export function safeEqual(a: Buffer, b: Buffer): boolean {
+  return a.length === b.length && a.length > 0 && timingSafeEqual(a, b);
+}
+
+const HEX = /^(?:[0-9a-fA-F]{2})+$/;
+const BASE64 = /^[A-Za-z0-9+/_-]+={0,2}$/;
+
+/** A signature as sent, decoded; undefined when it is not valid in its encoding. */
+export function decodeSignature(text: string, encoding: 'hex' | 'base64'): Buffer | undefined {
+  const t = text.trim();
+  if (encoding === 'hex') return HEX.test(t) ? Buffer.from(t, 'hex') : undefined;
+  return BASE64.test(t) ? Buffer.from(t, 'base64') : undefined;
+}
+
+/** True when any candidate equals `expected`; every candidate is compared, match or not. */
+export function anyMatches(expected: Buffer, candidates: Buffer[]): boolean {
+  let found = false;
+  for (const c of candidates) if (safeEqual(expected, c)) found = true;
+  return found;
+}
+
+/** Every first group of `pattern` in `text` (all matches, not just the first). */
+export function allGroups(pattern: RegExp, text: string): string[] {
+  const flags = pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`;
+  const out: string[] = [];
+  for (const m of text.matchAll(new RegExp(pattern.source, flags))) {
+    if (m[1] !== undefined) out.push(m[1]);
+    if (out.length >= 32) break;
+  }
+  return out;
+}
+
+/** Seconds or milliseconds since the epoch, as sent; digits only (an optional fraction). */
+export function parseTimestamp(text: string, unit: 's' | 'ms'): number | undefined {
+  if (!/^\d{1,16}(\.\d{1,9})?$/.test(text.trim())) return undefined;
+  const n = Number(text.trim());
+  return unit === 's' ? n * 1000 : n;
+}
+
+/** Replay window, both directions: too old is stale, too far ahead is future. */
+export function checkWindow(sentMs: number, now: number, toleranceMs: number): VerifyReason | undefined {
+  if (now - sentMs > toleranceMs) return 'stale_timestamp';
+  if (sentMs - now > toleranceMs) return 'future_timestamp';
+  return undefined;
+}

@@ -1,0 +1,37 @@
+/**
+ * Standard Webhooks: `webhook-id`, `webhook-timestamp` (unix seconds) and
+ * `webhook-signature: v1,<base64> [v1,<base64> …]`, an HMAC-SHA256 over
+ * `<id>.<timestamp>.<raw body>` keyed with the base64 part of a `whsec_` secret.
+ */
+import { createHmac } from 'node:crypto';
+import type { VerifyResult } from '../../platform/webhooks/types.js';
+import { anyMatches, checkWindow, decodeSignature, keyBytes, parseTimestamp, renderSecret } from './common.js';
+import type { Verifier } from './types.js';
+
+export const standardWebhooksVerifier: Verifier = {
+  type: 'standard_webhooks',
+  verify(spec, input): VerifyResult {
+    const secret = renderSecret(spec, input);
+    if (secret === undefined) return { ok: false, reason: 'no_secret' };
+    const id = input.headers['webhook-id'];
+    const signature = input.headers['webhook-signature'];
+    if (!id || !signature) return { ok: false, reason: 'missing_signature' };
+    const tsText = input.headers['webhook-timestamp']?.trim();
+    const sentMs = tsText ? parseTimestamp(tsText, 's') : undefined;
+    if (!tsText || sentMs === undefined) return { ok: false, reason: 'missing_timestamp' };
+    const stale = checkWindow(sentMs, input.now, spec.toleranceMs);
+    if (stale) return { ok: false, reason: stale };
+
+    const candidates: Buffer[] = [];
+    for (const part of signature.split(' ').slice(0, 32)) {
+      const comma = part.indexOf(',');
+      if (comma < 0 || part.slice(0, comma) !== 'v1') continue;
+      const b = decodeSignature(part.slice(comma + 1), 'base64');
+      if (b) candidates.push(b);
+    }
+    if (candidates.length === 0) return { ok: false, reason: 'bad_signature' };
+    const key = keyBytes(secret, spec.secretEncoding);
+    const expected = createHmac('sha256', key).update(`${id}.${tsText}.`).update(input.rawBody).digest();
+    return anyMatches(expected, candidates) ? { ok: true } : { ok: false, reason: 'bad_signature' };
+  },
+};

@@ -1,0 +1,49 @@
+/**
+ * The request path's shared shapes. A request stays structured (query as pairs, body as a
+ * JS value) until the moment it is sent, so paginators and auth can add to it without
+ * re-parsing strings.
+ */
+import type { BodyFormat, HttpMethod } from '../plan/plan.js';
+
+export interface OutboundRequest {
+  method: HttpMethod;
+  /** Absolute URL without its query string. */
+  url: string;
+  /** Query parameters in order; repeated names allowed. */
+  query: Array<[string, string]>;
+  /** Header names in lower case. */
+  headers: Record<string, string>;
+  /** JS value; encoded as JSON or form at send time according to `bodyFormat`. */
+  body?: unknown;
+  bodyFormat: BodyFormat;
+}
+
+export interface InboundResponse {
+  status: number;
+  /** Lower-case names, as node gives them. */
+  headers: Record<string, string | string[] | undefined>;
+  /** Parsed JSON when the body is JSON, else the text; undefined when empty. */
+  body: unknown;
+  rawBody: string;
+  /** Final URL, after redirects. */
+  url: string;
+}
+
+/** What a caller hands the engine for one provider account. Persistence comes later. */
+export interface Connection {
+  connector: string;
+  /** Id used for per-connection state (rate limits, token refresh); defaults to a hash of the connection. */
+  id?: string;
+  tenant?: string;
+  /** Auth method name when the manifest offers several. */
+  auth?: string;
+  config?: Record<string, unknown>;
+  credentials?: Record<string, unknown>;
+  /** Values learned at run time (token response fields, webhook ids). */
+  settings?: Record<string, unknown>;
+  /** Replaces the manifest's base_url (tests, proxies, sandboxes). */
+  baseUrl?: string;
+}
+
+/** Called when the engine obtains new credentials (a refreshed or rotated OAuth token). */
+export type CredentialsListener = (connection: Connection, credentials: Record<string, unknown>, settings?: Record<string, unknown>) => void | Promise<void>;

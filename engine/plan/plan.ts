@@ -1,0 +1,249 @@
+/**
+ * The compiled plan: what a validated manifest becomes before anything runs. Every template
+ * and expression is compiled, every default merged, every duration in milliseconds, and the
+ * whole thing frozen. The executor reads only this, never the YAML.
+ */
+import type { ValidateFunction } from 'ajv';
+import type { CompiledTemplate } from '../lang/template.js';
+import type { CompiledExpr } from '../lang/expr.js';
+import type { ErrorKind } from '../core/errors.js';
+import type { WildcardMatcher } from '../core/wildcard.js';
+import type { ProofHost } from '../manifest/proof-origin.js';
+
+/** Where a manifest node came from, for errors that point at the line. */
+export interface SourceLoc {
+  file: string;
+  line: number;
+  column: number;
+  /** Dotted manifest path, e.g. `streams.issues.request.path`. */
+  path: string;
+}
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
+export type BodyFormat = 'json' | 'form' | 'none';
+
+/** A request body with templates at its string leaves. */
+export type BodyNode =
+  | { kind: 'template'; template: CompiledTemplate }
+  | { kind: 'literal'; value: number | boolean | null }
+  | { kind: 'array'; items: BodyNode[] }
+  | { kind: 'object'; entries: Array<[string, BodyNode]> };
+
+export interface PlanRequest {
+  method: HttpMethod;
+  /** Path template, compiled with kind 'path' (segments percent-encoded). */
+  path?: CompiledTemplate;
+  /** Absolute URL template instead of base_url + path. */
+  url?: CompiledTemplate;
+  /** Query parameters in manifest order; several templates mean a repeated parameter. */
+  query: Array<{ name: string; values: CompiledTemplate[]; repeated: boolean }>;
+  headers: Array<{ name: string; template: CompiledTemplate }>;
+  body?: BodyNode;
+  bodyExpr?: CompiledExpr;
+  loc: SourceLoc;
+}
+
+export interface PlanRateLimit {
+  requests?: number;
+  perMs?: number;
+  concurrency?: number;
+  scope: 'connection' | 'connector';
+  remainingHeader?: string;
+  resetHeader?: string;
+  resetFormat: 'epoch_seconds' | 'epoch_ms' | 'seconds';
+}
+
+export interface PlanRetry {
+  statuses: number[];
+  maxAttempts: number;
+  backoff: { initialMs: number; maxMs: number; factor: number };
+  waitHeaders: string[];
+  maxWaitMs: number;
+  idempotencyHeader?: string;
+  /** The request has no side effects though its method is unsafe (a search sent as POST). */
+  repeatable?: boolean;
+  when?: CompiledExpr;
+}
+
+export interface PlanErrors {
+  when?: CompiledExpr;
+  message?: CompiledExpr;
+  code?: CompiledExpr;
+  /** Provider error code → engine error kind. */
+  kinds: Record<string, ErrorKind>;
+}
+
+interface PageCommon {
+  sizeParam?: string;
+  size?: number;
+  /** Always set: manifest value or the engine default (10,000). */
+  maxPages: number;
+  stopWhen?: CompiledExpr;
+}
+export type PlanPagination =
+  | { type: 'none'; maxPages: number }
+  | ({ type: 'cursor'; next: CompiledExpr; param: { in: 'query' | 'body' | 'header'; name: string } } & PageCommon)
+  | ({ type: 'offset'; offsetParam: string; start: number } & PageCommon)
+  | ({ type: 'page'; pageParam: string; start: number } & PageCommon)
+  | ({ type: 'link_header'; rel: string } & PageCommon)
+  | ({ type: 'next_url'; next: CompiledExpr } & PageCommon);
+
+/** Connector `http` merged with an operation's `http` override. */
+export interface PlanHttp {
+  baseUrl?: CompiledTemplate;
+  headers: Array<{ name: string; template: CompiledTemplate }>;
+  timeoutMs: number;
+  bodyFormat: BodyFormat;
+  rateLimit?: PlanRateLimit;
+  retry: PlanRetry;
+  errors: PlanErrors;
+  pagination: PlanPagination;
+}
+
+export type AuthType = 'none' | 'api_key' | 'basic' | 'bearer' | 'oauth2';
+
+/**
+ * One auth method. `spec` is the manifest block with durations normalised to ms (e.g.
+ * `refresh_skew` → `refreshSkewMs` is NOT renamed: strategies read `spec` by manifest
+ * names); every template-valued field is compiled into `templates` under its manifest
+ * name (`value`, `token`, `token_url`, …), every JSONata field into `exprs`
+ * (`error_when`, `token_fields.access_token`, `settings.instance_url`, …).
+ */
+export interface PlanAuthMethod {
+  name: string;
+  type: AuthType;
+  label?: string;
+  spec: Readonly<Record<string, unknown>>;
+  templates: Readonly<Record<string, CompiledTemplate>>;
+  exprs: Readonly<Record<string, CompiledExpr>>;
+  /** Top-level credentials schema merged with this method's. */
+  credentialsSchema?: object;
+  validateCredentials?: ValidateFunction;
+}
+
+export interface PlanAuth {
+  methods: Readonly<Record<string, PlanAuthMethod>>;
+  defaultMethod: string;
+}
+
+export interface PlanCheck {
+  request: PlanRequest;
+  http: PlanHttp;
+  output?: CompiledExpr;
+  /** Settings learned from the check response (setting → JSONata over the body): proven account ids. */
+  settings?: Readonly<Record<string, CompiledExpr>>;
+  /** The provider's part of the check's origin, which a response must come from to prove `settings`. */
+  proofHost?: ProofHost;
+}
+
+export interface PlanAction {
+  name: string;
+  title?: string;
+  description?: string;
+  inputSchema?: object;
+  validateInput?: ValidateFunction;
+  request: PlanRequest;
+  http: PlanHttp;
+  /** Over the response body `$`, with `$input`, `$headers`, `$status`. */
+  output?: CompiledExpr;
+  paginate: boolean;
+  records?: CompiledExpr;
+  loc: SourceLoc;
+}
+
+export interface PlanStream {
+  name: string;
+  title?: string;
+  description?: string;
+  request: PlanRequest;
+  http: PlanHttp;
+  /** Selects raw records from a body; absent means the body itself. */
+  records?: CompiledExpr;
+  primaryKey: string[];
+  cursor?: { field: string; initial?: CompiledTemplate };
+  model?: string;
+  /**
+   * Maps a whole page: input is the array of raw records, output the array of mapped
+   * records. Compiled from the per-record `mapping` wrapped as
+   * `$map($, function($r){ $r.(<mapping>) })`. Absent means records pass through.
+   */
+  mapPage?: CompiledExpr;
+  parent?: string;
+  markDeleted: boolean;
+  loc: SourceLoc;
+}
+
+export interface PlanVerify {
+  type: 'none' | 'hmac' | 'standard_webhooks';
+  algorithm: 'sha1' | 'sha256' | 'sha512';
+  secret?: CompiledTemplate;
+  secretEncoding: 'utf8' | 'base64' | 'whsec';
+  signature?: { header: string; prefix?: string; pattern?: RegExp; encoding: 'hex' | 'base64' };
+  timestamp?: { header: string; pattern?: RegExp; unit: 's' | 'ms'; toleranceMs: number };
+  /** What is signed; default `{{raw_body}}`. */
+  signed?: CompiledTemplate;
+  toleranceMs: number;
+}
+
+export interface PlanRoute {
+  on: string[];
+  /** `on` patterns compiled (`*` = any run of characters, engine/core/wildcard.ts). */
+  matchers: WildcardMatcher[];
+  when?: CompiledExpr;
+  upsert?: { stream: string; record: CompiledExpr };
+  delete?: { stream: string; id: CompiledExpr };
+  sync?: { stream: string };
+  emit?: { event: string; data?: CompiledExpr };
+}
+
+export interface PlanWebhooks {
+  handshake?: { when: CompiledExpr; status: number; contentType: string; body?: CompiledExpr; verify: boolean };
+  verify: PlanVerify;
+  /** `secret`: the connector-level URL's signing secret from `secrets`/`app` only; verified before any connection is chosen. */
+  connection?: { match: CompiledExpr; setting: string; secret?: CompiledTemplate };
+  events?: CompiledExpr;
+  id: CompiledExpr;
+  type: CompiledExpr;
+  routes: PlanRoute[];
+  subscribe?: { request: PlanRequest; http: PlanHttp; id?: CompiledExpr; secret?: CompiledExpr };
+  unsubscribe?: { request: PlanRequest; http: PlanHttp };
+}
+
+export interface Plan {
+  id: string;
+  name: string;
+  description?: string;
+  categories: string[];
+  docsUrl?: string;
+  icon?: string;
+  /** Absolute path of connector.yaml. */
+  file: string;
+  configSchema?: object;
+  validateConfig?: ValidateFunction;
+  credentialsSchema?: object;
+  settingsSchema?: object;
+  /** Operator-set secrets of the connector (`secrets:`), available to webhook verification as `secrets`. */
+  secretsSchema?: object;
+  auth: PlanAuth;
+  http: PlanHttp;
+  check?: PlanCheck;
+  actions: Readonly<Record<string, PlanAction>>;
+  streams: Readonly<Record<string, PlanStream>>;
+  webhooks?: PlanWebhooks;
+  /** The manifest after `extends` resolution, for describe/list. */
+  manifest: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * The plan's action or stream of that name, looked up as an own property only: names arrive
+ * from URLs and command lines, and `plan.actions['constructor']` on an ordinary object is
+ * Object's constructor, not a missing action. Compiled plans also have prototype-less
+ * tables (compile.ts); this holds for plans built any other way too.
+ */
+export function planAction(plan: Pick<Plan, 'actions'>, name: string): PlanAction | undefined {
+  return Object.hasOwn(plan.actions, name) ? plan.actions[name] : undefined;
+}
+
+export function planStream(plan: Pick<Plan, 'streams'>, name: string): PlanStream | undefined {
+  return Object.hasOwn(plan.streams, name) ? plan.streams[name] : undefined;
+}

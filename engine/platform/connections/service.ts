@@ -1,0 +1,393 @@
+/**
+ * Tenants' connections through the engine: validated against the connector's schemas,
+ * proven with `check` before anything is stored, secrets sealed at rest and never returned.
+ */
+import { ConnectorError, isConnectorError } from '../../core/errors.js';
+import type { Connection } from '../../core/wire.js';
+import type { Plan } from '../../plan/plan.js';
+import { expiresAtMs } from '../../components/auth/oauth2-token.js';
+import { freezeSnapshot, resolveConnection } from '../../run/operations/context.js';
+import { collectSecrets, redact } from '../../core/redact.js';
+import type { Store } from '../store/store.js';
+import type { TenantScope } from '../store/scope.js';
+import { ConnectionsRepo, type ConnectionInfo, type ConnectionStatus } from '../store/connections.js';
+import { newId } from '../store/ids.js';
+import { ConnectionRoutesRepo, type RouteSource } from '../store/connection-routes.js';
+import type { EngineSeam } from './seam.js';
+
+/** A connection id (its tenant is looked up) or an id with the tenant the caller acts for. */
+export type ConnectionRef = string | { tenant: string; id: string };
+
+export interface CreateConnectionInput {
+  tenant: string;
+  connector: string;
+  name: string;
+  auth?: string;
+  config?: Record<string, unknown>;
+  credentials?: Record<string, unknown>;
+  settings?: Record<string, unknown>;
+  /**
+   * Settings the platform learned from the provider (an OAuth token response), merged into
+   * `settings` and trusted to route connector-level webhooks. Never pass values a user typed.
+   */
+  learned?: Record<string, unknown>;
+  /** Store without running the connector's check request (validation still applies). */
+  skipCheck?: boolean;
+}
+
+export interface UpdateConnectionInput {
+  name?: string;
+  auth?: string;
+  config?: Record<string, unknown>;
+  /** Replaces the credentials; merge with `mergeCredentials` to change one field. */
+  credentials?: Record<string, unknown>;
+  mergeCredentials?: boolean;
+  settings?: Record<string, unknown>;
+  /** As on create: settings learned from the provider with these credentials. */
+  learned?: Record<string, unknown>;
+  skipCheck?: boolean;
+}
+
+/** A connection ready for the engine, with decrypted credentials. Never hand it out. */
+export interface ResolvedStoredConnection {
+  scope: TenantScope;
+  info: ConnectionInfo;
+  connection: Connection;
+}
+
+/**
+ * Work that belongs to a connection's life but not to this service (registering webhooks at
+ * the provider). Hook failures never undo what the user asked for: a failed subscription
+ * leaves the connection in `error` with the reason, a failed unsubscribe is logged.
+ */
+export interface ConnectionLifecycle {
+  afterCreate?(ref: { tenant: string; id: string }): Promise<void>;
+  beforeDisconnect?(ref: { tenant: string; id: string }): Promise<void>;
+}
+
+/**
+ * A credential expiring sooner than this is never served from the recent-connections cache:
+ * near expiry the token may be refreshed (and a rotating refresh token replaced) by any
+ * process, and a stale copy would then refresh with a spent refresh token.
+ */
+const EXPIRY_MARGIN_MS = 5 * 60_000;
+/** Entries kept at most; past it the cache starts over (a burst of distinct connections). */
+const MAX_RECENT = 10_000;
+
+interface Loaded {
+  fresh: ResolvedStoredConnection;
+  snapshot?: ResolvedStoredConnection;
+}
+
+interface RecentEntry {
+  at: number;
+  resolved: ResolvedStoredConnection;
+}
+
+export class ConnectionService {
+  private readonly repo: ConnectionsRepo;
+  /** Set by the platform once the services the hooks need exist. */
+  lifecycle: ConnectionLifecycle = {};
+  /** `resolveRecent`'s cache, keyed by tenant and id; see there for its window. */
+  private readonly recent = new Map<string, RecentEntry>();
+  /** Bumped by every write: a read that started before a write must not fill the cache after it. */
+  private writes = 0;
+  private readonly loading = new Map<string, { writes: number; promise: Promise<Loaded> }>();
+  /** What each connection proved to its provider: the only values connector-level webhooks route by. */
+  readonly routes: ConnectionRoutesRepo;
+
+  constructor(
+    private readonly store: Store,
+    repo: ConnectionsRepo,
+    private readonly engine: EngineSeam,
+  ) {
+    this.repo = repo;
+    this.routes = new ConnectionRoutesRepo(store);
+  }
+
+  /** The check, returning the settings the manifest learns from its response. */
+  private async runCheck(connection: Connection): Promise<Record<string, unknown> | undefined> {
+    const result = (await this.engine.check(connection)) as { settings?: Record<string, unknown> } | undefined;
+    return result?.settings;
+  }
+
+  private plan(connector: string): Plan {
+    const plan = this.engine.plan(connector);
+    if (!plan) throw new ConnectorError({ kind: 'not_found', connector, message: `unknown connector "${connector}"` });
+    return plan;
+  }
+
+  /** The tenant scope and id a reference points at (not checking the row exists). */
+  async locate(ref: ConnectionRef): Promise<{ scope: TenantScope; id: string }> {
+    if (typeof ref !== 'string') return { scope: this.store.scope(ref.tenant), id: ref.id };
+    const tenant = await this.repo.tenantOf(ref);
+    if (!tenant) throw notFound(ref);
+    return { scope: this.store.scope(tenant), id: ref };
+  }
+
+  /** Validates, checks, and only then stores. A failed check throws and stores nothing. */
+  async create(input: CreateConnectionInput): Promise<ConnectionInfo> {
+    const plan = this.plan(input.connector);
+    const id = newId('conn');
+    const connection: Connection = {
+      connector: plan.id,
+      id,
+      tenant: input.tenant,
+      auth: input.auth,
+      config: input.config ?? {},
+      credentials: input.credentials ?? {},
+      settings: { ...input.settings, ...input.learned },
+    };
+    const scope = this.store.scope(input.tenant);
+    if (await this.repo.findByName(scope, plan.id, input.name)) {
+      throw new ConnectorError({ kind: 'conflict', connector: plan.id, message: `tenant "${input.tenant}" already has a ${plan.id} connection named "${input.name}"` });
+    }
+    resolveConnection(plan, connection);
+    const checked = input.skipCheck ? undefined : await this.runCheck(connection);
+    if (checked) connection.settings = { ...connection.settings, ...checked };
+    const inserted = await this.repo.insert(scope, {
+      id,
+      connector: plan.id,
+      name: input.name,
+      auth: input.auth,
+      config: connection.config!,
+      credentials: connection.credentials!,
+      settings: connection.settings,
+      status: 'active',
+    });
+    const owner = { tenant: input.tenant, connector: plan.id, connectionId: id };
+    await this.routes.merge(owner, input.learned, 'token');
+    await this.routes.merge(owner, checked, 'check');
+    if (!this.lifecycle.afterCreate) return inserted;
+    try {
+      await this.lifecycle.afterCreate({ tenant: input.tenant, id });
+    } catch (err) {
+      await this.markError(scope, id, err, connection);
+    }
+    // The hook may have stored what the provider returned (a webhook secret) past this service.
+    this.forget({ tenant: input.tenant, id });
+    return (await this.repo.get(scope, id)) ?? inserted;
+  }
+
+  async get(ref: ConnectionRef): Promise<ConnectionInfo | undefined> {
+    try {
+      const { scope, id } = await this.locate(ref);
+      return await this.repo.get(scope, id);
+    } catch (err) {
+      if (isConnectorError(err) && err.kind === 'not_found') return undefined;
+      throw err;
+    }
+  }
+
+  /** One tenant's connections, or (no tenant) every tenant's, for operators. */
+  async list(filter: { tenant?: string; connector?: string; status?: ConnectionStatus } = {}): Promise<ConnectionInfo[]> {
+    if (filter.tenant === undefined) {
+      const all = await this.repo.listAllTenants();
+      return all.filter((c) => (!filter.connector || c.connector === filter.connector) && (!filter.status || c.status === filter.status));
+    }
+    return this.repo.list(this.store.scope(filter.tenant), filter);
+  }
+
+  /** The connection with its credentials opened, for running it through the engine. */
+  async resolve(ref: ConnectionRef): Promise<ResolvedStoredConnection> {
+    const { scope, id } = await this.locate(ref);
+    const info = await this.repo.get(scope, id);
+    if (!info) throw notFound(id);
+    const credentials = await this.repo.getCredentials(scope, id);
+    const connection: Connection = {
+      connector: info.connector,
+      id: info.id,
+      tenant: info.tenant,
+      auth: info.auth,
+      config: info.config,
+      credentials,
+      settings: info.settings,
+    };
+    return { scope, info, connection };
+  }
+
+  /**
+   * `resolve` for the hot path (an API action call), served from memory when this process
+   * read the same tenant's connection less than `maxAgeMs` ago. Every change made through
+   * this service (update, disconnect, markError/markActive, persisted tokens) drops the entry
+   * at once; a change made by another process (or straight through the repository) is seen
+   * within `maxAgeMs`. Credentials that expire within five minutes are always read fresh.
+   * The config, credentials and settings handed out are frozen snapshots shared by the calls
+   * in that window; the connection object around them is each caller's own.
+   */
+  async resolveRecent(ref: { tenant: string; id: string }, maxAgeMs: number): Promise<ResolvedStoredConnection> {
+    if (!(maxAgeMs > 0)) return this.resolve(ref);
+    const key = recentKey(ref.tenant, ref.id);
+    const hit = this.recent.get(key);
+    if (hit && performance.now() - hit.at < maxAgeMs && !expiringSoon(hit.resolved.connection)) return copyResolved(hit.resolved);
+    if (hit) this.recent.delete(key);
+    // Concurrent misses share one read, so an expired entry under load costs one query, not one per request.
+    const pending = this.loading.get(key);
+    if (pending && pending.writes === this.writes) {
+      const loaded = await pending.promise;
+      return loaded.snapshot ? copyResolved(loaded.snapshot) : this.resolve(ref);
+    }
+    const writes = this.writes;
+    const promise = this.resolve(ref).then((fresh): Loaded => {
+      if (this.writes !== writes || expiringSoon(fresh.connection)) return { fresh };
+      const snapshot = this.snapshot(fresh);
+      if (!snapshot) return { fresh };
+      if (this.recent.size >= MAX_RECENT) this.recent.clear();
+      this.recent.set(key, { at: performance.now(), resolved: snapshot });
+      return { fresh, snapshot };
+    });
+    const entry = { writes, promise };
+    this.loading.set(key, entry);
+    try {
+      const loaded = await promise;
+      return loaded.snapshot ? copyResolved(loaded.snapshot) : loaded.fresh;
+    } finally {
+      if (this.loading.get(key) === entry) this.loading.delete(key);
+    }
+  }
+
+  /**
+   * Drops what `resolveRecent` remembers of a connection, for code that changes it without
+   * this service (a webhook subscription storing its secret).
+   */
+  forget(ref: { tenant: string; id: string }): void {
+    this.writes++;
+    this.recent.delete(recentKey(ref.tenant, ref.id));
+  }
+
+  /**
+   * The connection as a frozen snapshot, proven against its plan first (which also fills
+   * schema defaults, the one change validation makes); undefined when it is not valid, so
+   * the engine reports that on every call as usual.
+   */
+  private snapshot(r: ResolvedStoredConnection): ResolvedStoredConnection | undefined {
+    const plan = this.engine.plan(r.info.connector);
+    if (!plan) return undefined;
+    try {
+      resolveConnection(plan, r.connection);
+    } catch {
+      return undefined;
+    }
+    const c = r.connection;
+    const connection: Connection = {
+      ...c,
+      config: freezeSnapshot(c.config ?? {}),
+      credentials: freezeSnapshot(c.credentials ?? {}),
+      settings: freezeSnapshot(c.settings ?? {}),
+    };
+    return { scope: r.scope, info: freezeSnapshot(r.info), connection };
+  }
+
+  /** Re-validates and re-checks the merged connection; on failure nothing changes. */
+  async update(ref: ConnectionRef, patch: UpdateConnectionInput): Promise<ConnectionInfo> {
+    const { scope, info, connection } = await this.resolve(ref);
+    const plan = this.plan(info.connector);
+    const credentials = patch.credentials === undefined
+      ? connection.credentials
+      : patch.mergeCredentials ? { ...connection.credentials, ...patch.credentials } : patch.credentials;
+    const next: Connection = {
+      ...connection,
+      auth: patch.auth ?? connection.auth,
+      config: patch.config ?? connection.config,
+      credentials,
+      settings: { ...(patch.settings ?? connection.settings), ...patch.learned },
+    };
+    resolveConnection(plan, next);
+    const checked = patch.skipCheck ? undefined : await this.runCheck(next);
+    if (checked) next.settings = { ...next.settings, ...checked };
+    const learned = patch.learned !== undefined || checked !== undefined;
+    // The check may have refreshed an OAuth token in place (next.credentials replaced).
+    const credentialsChanged = patch.credentials !== undefined || next.credentials !== credentials;
+    const updated = await this.repo.update(scope, info.id, {
+      name: patch.name,
+      auth: patch.auth,
+      config: patch.config,
+      credentials: credentialsChanged ? next.credentials : undefined,
+      settings: patch.settings !== undefined || learned ? next.settings : undefined,
+      // A connection that passes its check again is usable again.
+      status: info.status === 'error' && !patch.skipCheck ? 'active' : undefined,
+    });
+    // A proof holds for the credentials it was made with: new credentials, auth or config
+    // without a new check (or token) leave the connection unroutable until it proves again.
+    const owner = { tenant: scope.tenant, connector: info.connector, connectionId: info.id };
+    const changed = patch.credentials !== undefined || patch.auth !== undefined || patch.config !== undefined;
+    if (changed) await this.routes.clear(info.id);
+    await this.routes.merge(owner, patch.learned, 'token');
+    await this.routes.merge(owner, checked, 'check');
+    this.forget({ tenant: scope.tenant, id: info.id });
+    return updated!;
+  }
+
+  /** Records settings a successful check outside this service (the consent flow's) learned. */
+  async learn(scope: TenantScope, id: string, settings: Record<string, unknown> | undefined, source: RouteSource): Promise<void> {
+    if (!settings || Object.keys(settings).length === 0) return;
+    const info = await this.repo.get(scope, id);
+    if (!info || info.status === 'disconnected') return;
+    await this.repo.update(scope, id, { settings: { ...info.settings, ...settings } });
+    await this.routes.merge({ tenant: scope.tenant, connector: info.connector, connectionId: id }, settings, source);
+    this.forget({ tenant: scope.tenant, id });
+  }
+
+  /** Wipes the credentials and keeps the row (its runs and records stay attributable). */
+  async disconnect(ref: ConnectionRef): Promise<ConnectionInfo> {
+    const { scope, id } = await this.locate(ref);
+    // Best effort by design: a provider that refuses to drop the subscription must not keep
+    // a user from disconnecting (the hook logs the failure).
+    await this.lifecycle.beforeDisconnect?.({ tenant: scope.tenant, id }).catch(() => undefined);
+    const updated = await this.repo.update(scope, id, { credentials: null, status: 'disconnected' });
+    await this.routes.clear(id);
+    this.forget({ tenant: scope.tenant, id });
+    if (!updated) throw notFound(id);
+    return updated;
+  }
+
+  /** Records a failure that says the connection itself is broken (auth, config). */
+  async markError(scope: TenantScope, id: string, err: unknown, connection?: Connection): Promise<void> {
+    const message = redact(err instanceof Error ? err.message : String(err), collectSecrets(connection));
+    await this.repo.update(scope, id, { status: 'error', error: message });
+    this.forget({ tenant: scope.tenant, id });
+  }
+
+  async markActive(scope: TenantScope, id: string): Promise<void> {
+    await this.repo.update(scope, id, { status: 'active' });
+    this.forget({ tenant: scope.tenant, id });
+  }
+
+  /**
+   * The engine's credentials listener: persists refreshed or rotated OAuth tokens (merged
+   * over the stored ones, since a refresh response may omit the refresh token) and any
+   * settings learned with them.
+   */
+  async persistCredentials(connection: Connection, credentials: Record<string, unknown>, settings?: Record<string, unknown>): Promise<void> {
+    if (!connection.id || !connection.tenant) return;
+    const scope = this.store.scope(connection.tenant);
+    const info = await this.repo.get(scope, connection.id);
+    if (!info || info.status === 'disconnected') return;
+    const current = await this.repo.getCredentials(scope, connection.id);
+    await this.repo.update(scope, connection.id, {
+      credentials: { ...current, ...credentials },
+      settings: settings ? { ...info.settings, ...settings } : undefined,
+    });
+    // A refreshed token's response is the provider's word, like the first one.
+    if (settings) await this.routes.merge({ tenant: connection.tenant, connector: info.connector, connectionId: connection.id }, settings, 'token');
+    this.forget({ tenant: connection.tenant, id: connection.id });
+  }
+}
+
+const recentKey = (tenant: string, id: string) => `${tenant}\u0000${id}`;
+
+function expiringSoon(connection: Connection): boolean {
+  const at = expiresAtMs(connection.credentials?.expires_at);
+  return at !== undefined && at - Date.now() < EXPIRY_MARGIN_MS;
+}
+
+/** The caller's own connection object around the shared frozen parts (the engine replaces `credentials` on it after a refresh). */
+function copyResolved(r: ResolvedStoredConnection): ResolvedStoredConnection {
+  return { scope: r.scope, info: r.info, connection: { ...r.connection } };
+}
+
+function notFound(id: string): ConnectorError {
+  return new ConnectorError({ kind: 'not_found', message: `no connection with id "${id}"` });
+}
+
+export const AUTH_ERROR_KINDS = new Set(['auth', 'forbidden', 'config']);

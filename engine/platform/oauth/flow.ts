@@ -1,0 +1,328 @@
+/**
+ * The authorization-code consent flow, apart from HTTP: `start` checks the request and
+ * returns the provider's authorize URL; `complete` consumes the state, exchanges the code,
+ * stores the connection and checks it, and says where to send the user back.
+ *
+ * Decisions:
+ * - The tokens are stored before the check runs. A failed check leaves the connection in
+ *   status `error` (and says `check_failed` with its id), so an operator can fix its config
+ *   and re-check without asking the user to consent again.
+ * - A reconnect (same tenant, connector and connection name) replaces the token fields and
+ *   keeps every other stored credential (e.g. a webhook secret).
+ * - The client id and secret are copied into the connection's sealed credentials when the
+ *   method's credentials schema takes them, because refreshing on use needs them.
+ */
+import { createPkcePair, exchangeAuthorizationCode, buildAuthorizeUrl } from '../../components/auth/oauth2-flow.js';
+import type { ConnectionService } from '../connections/service.js';
+import type { Engine } from '../../run/engine.js';
+import { ConnectorError, isConnectorError, type ConnectorErrorInit } from '../../core/errors.js';
+import type { HttpClient } from '../../run/http/client.js';
+import { silentLogger, type Logger } from '../../core/log.js';
+import type { Plan, PlanAuthMethod } from '../../plan/plan.js';
+import { validateWith } from '../../run/operations/context.js';
+import { redact } from '../../core/redact.js';
+import { envPrefix, OPERATOR_APP, type OAuthApps, type ResolvedOAuthApp } from './apps.js';
+import { checkHosts, manifestHosts, PINNED_HOSTS_SETTING, type HostRule } from '../../components/auth/oauth2-hosts.js';
+import { methodTemplate } from '../../components/auth/common.js';
+import { connectionCredentials, consentMethod, usesPkce } from './method.js';
+import { matchesReturnUrl, withOutcome } from './return-urls.js';
+import type { ConsumedState, OAuthStates } from './states.js';
+
+export type ConsentErrorCode =
+  | 'access_denied'
+  | 'authorization_failed'
+  | 'invalid_state'
+  | 'state_reused'
+  | 'state_expired'
+  | 'exchange_failed'
+  | 'oauth_host_not_allowed'
+  | 'invalid_issuer'
+  | 'check_failed';
+
+/** The host rule for the operator's app; a tenant's own app has none. */
+export function appHostRule(connector: string, method: PlanAuthMethod, app: ResolvedOAuthApp): HostRule | undefined {
+  if (app.owner !== OPERATOR_APP) return undefined;
+  return { connector, allowed: [...manifestHosts(method), ...app.hosts], source: 'operator-app', envName: `${envPrefix(connector)}_HOSTS` };
+}
+
+const templateOf = (config: Record<string, unknown>) => ({ config, credentials: {}, settings: {} });
+
+/** A refusal at `start`, with the HTTP status and stable code the runtime answers with. */
+export class OAuthFlowError extends ConnectorError {
+  constructor(readonly code: string, readonly httpStatus: number, init: ConnectorErrorInit) {
+    super(init);
+    this.name = 'OAuthFlowError';
+  }
+}
+
+export interface StartConsentInput {
+  tenant: string;
+  connector: string;
+  connectionName: string;
+  returnUrl: string;
+  /** The runtime's callback URL, registered with the provider. */
+  redirectUri: string;
+  auth?: string;
+  /** Config for a new connection (a reconnect keeps the stored one unless this is given). */
+  config?: Record<string, unknown>;
+}
+
+export interface CallbackInput {
+  state?: string;
+  code?: string;
+  error?: string;
+  errorDescription?: string;
+  /** RFC 9207 `iss`, when the provider sends it. */
+  iss?: string;
+}
+
+export type ConsentOutcome =
+  /** No trustworthy return URL (unknown state): the runtime answers itself, never redirects. */
+  | { kind: 'invalid_state' }
+  | { kind: 'redirect'; location: string; error?: ConsentErrorCode; connectionId?: string; tenant: string; connector: string };
+
+export interface OAuthFlowDeps {
+  engine: Pick<Engine, 'plans' | 'check'>;
+  connections: ConnectionService;
+  apps: OAuthApps;
+  states: OAuthStates;
+  /** For token endpoint calls; the runtime gives one behind the outbound guard. */
+  http: HttpClient;
+  logger?: Logger;
+}
+
+const MAX_DESCRIPTION = 300;
+const withoutUndefined = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+const clip = (s: string) => (s.length > MAX_DESCRIPTION ? `${s.slice(0, MAX_DESCRIPTION - 1)}…` : s);
+
+export class OAuthFlow {
+  private readonly logger: Logger;
+
+  constructor(private readonly deps: OAuthFlowDeps) {
+    this.logger = deps.logger ?? silentLogger;
+  }
+
+  private plan(connector: string): Plan {
+    const plan = this.deps.engine.plans.get(connector);
+    if (!plan) throw new OAuthFlowError('connector_not_found', 404, { kind: 'not_found', connector, message: `connector "${connector}" not found` });
+    return plan;
+  }
+
+  private async existing(tenant: string, connector: string, name: string) {
+    return (await this.deps.connections.list({ tenant, connector })).find((c) => c.name === name);
+  }
+
+  async start(input: StartConsentInput): Promise<{ url: string; state: string; expiresAt: number }> {
+    const plan = this.plan(input.connector);
+    let method: PlanAuthMethod;
+    try {
+      method = consentMethod(plan, input.auth);
+    } catch (err) {
+      throw new OAuthFlowError('not_oauth2', 422, { kind: 'validation', connector: plan.id, message: (err as Error).message, details: (err as ConnectorError).details });
+    }
+    const app = await this.deps.apps.resolve(input.tenant, plan.id);
+    if (!app) {
+      throw new OAuthFlowError('oauth_app_not_configured', 422, {
+        kind: 'config',
+        connector: plan.id,
+        message: `no OAuth app is configured for connector ${plan.id}; the operator sets one with \`patchbay oauth-apps set ${plan.id}\` or ${'PATCHBAY_OAUTH_<CONNECTOR>_CLIENT_ID'}`,
+      });
+    }
+    if (!matchesReturnUrl(input.returnUrl, app.returnUrls)) {
+      throw new OAuthFlowError('return_url_not_allowed', 400, {
+        kind: 'validation',
+        connector: plan.id,
+        message: `return_url is not registered for connector ${plan.id}'s OAuth app`,
+        details: [{ path: 'query.return_url', message: 'is not a registered return URL' }],
+      });
+    }
+    let config = input.config;
+    if (config === undefined) config = (await this.existing(input.tenant, plan.id, input.connectionName))?.config ?? {};
+    try {
+      validateWith(plan.validateConfig, config, { prefix: 'config', kind: 'validation', label: 'connection config' });
+    } catch (err) {
+      throw new OAuthFlowError('invalid_config', 422, { kind: 'validation', connector: plan.id, message: (err as Error).message, details: (err as ConnectorError).details });
+    }
+    const rule = appHostRule(plan.id, method, app);
+    if (rule) {
+      try {
+        checkHosts(rule, method, templateOf(config));
+      } catch (err) {
+        const e = err as ConnectorError;
+        throw new OAuthFlowError('oauth_host_not_allowed', 422, { kind: 'config', connector: plan.id, message: e.message, details: [{ path: 'config', message: e.details?.[0]?.message ?? e.message }] });
+      }
+    }
+    const pkce = usesPkce(method) ? createPkcePair() : undefined;
+    const { state, expiresAt } = await this.deps.states.create({
+      tenant: input.tenant,
+      connector: plan.id,
+      auth: method.name,
+      connectionName: input.connectionName,
+      returnUrl: input.returnUrl,
+      redirectUri: input.redirectUri,
+      codeVerifier: pkce?.verifier,
+      config: input.config,
+    });
+    const url = buildAuthorizeUrl({
+      method,
+      clientId: app.clientId,
+      redirectUri: input.redirectUri,
+      state,
+      codeChallenge: pkce?.challenge,
+      scopes: app.scopes,
+      template: { config },
+    });
+    this.logger.info({ tenant: input.tenant, connector: plan.id, auth: method.name, pkce: Boolean(pkce) }, 'oauth consent started');
+    return { url, state, expiresAt };
+  }
+
+  async complete(input: CallbackInput): Promise<ConsentOutcome> {
+    const consumed = await this.deps.states.consume(input.state);
+    if (!consumed.ok) {
+      if (consumed.reason === 'invalid_state') return { kind: 'invalid_state' };
+      const description = consumed.reason === 'state_reused'
+        ? 'this consent link was already used; start again'
+        : 'the consent took too long and expired; start again';
+      return this.finish(consumed, { error: consumed.reason, description });
+    }
+    const st = consumed.state;
+    if (input.error !== undefined) {
+      const denied = input.error === 'access_denied';
+      const providerText = [input.error, input.errorDescription].filter(Boolean).join(': ');
+      return this.finish(st, {
+        error: denied ? 'access_denied' : 'authorization_failed',
+        description: denied ? 'consent was refused' : `the provider refused the authorization: ${clip(providerText)}`,
+      });
+    }
+    if (!input.code) return this.finish(st, { error: 'exchange_failed', description: 'the provider sent no authorization code' });
+
+    let plan: Plan;
+    let method: PlanAuthMethod;
+    let app: ResolvedOAuthApp | undefined;
+    try {
+      plan = this.plan(st.connector);
+      method = consentMethod(plan, st.auth);
+      app = await this.deps.apps.resolve(st.tenant, plan.id);
+    } catch (err) {
+      return this.finish(st, { error: 'exchange_failed', description: clip((err as Error).message) });
+    }
+    if (!app) return this.finish(st, { error: 'exchange_failed', description: `the OAuth app of connector ${st.connector} was removed during the consent` });
+
+    const previous = await this.existing(st.tenant, plan.id, st.connectionName);
+    const config = st.config ?? previous?.config ?? {};
+    // RFC 9207: a manifest that names its issuer gets responses from that issuer only (mix-up defence).
+    const expectedIssuer = methodTemplate(method, 'issuer')?.render(templateOf(config));
+    if (expectedIssuer && input.iss !== expectedIssuer) {
+      const got = input.iss === undefined ? 'no iss parameter' : `iss ${JSON.stringify(clip(input.iss))}`;
+      return this.finish(st, { error: 'invalid_issuer', description: `the authorization response came with ${got}, expected ${expectedIssuer}` });
+    }
+    const rule = appHostRule(plan.id, method, app);
+    let pinned: string[] | undefined;
+    try {
+      if (rule) pinned = checkHosts(rule, method, templateOf(config));
+    } catch (err) {
+      return this.finish(st, { error: 'oauth_host_not_allowed', description: clip((err as Error).message) });
+    }
+    let exchanged: Awaited<ReturnType<typeof exchangeAuthorizationCode>>;
+    try {
+      exchanged = await exchangeAuthorizationCode({
+        method,
+        code: input.code,
+        redirectUri: st.redirectUri,
+        codeVerifier: st.codeVerifier,
+        clientId: app.clientId,
+        clientSecret: app.clientSecret,
+        ctx: { template: { config }, http: this.deps.http },
+        hostRule: rule,
+        connector: plan.id,
+      });
+    } catch (err) {
+      const secrets = [input.code, st.codeVerifier ?? '', app.clientSecret ?? ''].filter((s) => s.length >= 4);
+      return this.finish(st, { error: 'exchange_failed', description: clip(redact((err as Error).message, secrets)) });
+    }
+
+    let id: string;
+    try {
+      // The hosts this consent was allowed are kept, so a later config change cannot move a refresh elsewhere.
+      const settings: Record<string, unknown> = { ...exchanged.settings, [PINNED_HOSTS_SETTING]: pinned };
+      id = await this.store(st, method, app, config, { ...exchanged, settings }, previous?.id);
+    } catch (err) {
+      return this.finish(st, { error: 'check_failed', description: clip(this.safeMessage(err, exchanged.credentials, app)) });
+    }
+    const { scope, connection } = await this.deps.connections.resolve({ tenant: st.tenant, id });
+    try {
+      const checked = (await this.deps.engine.check(connection)) as { settings?: Record<string, unknown> } | undefined;
+      await this.deps.connections.learn(scope, id, checked?.settings, 'check');
+      await this.deps.connections.markActive(scope, id);
+    } catch (err) {
+      await this.deps.connections.markError(scope, id, err, connection);
+      return this.finish(st, { error: 'check_failed', description: clip(this.safeMessage(err, connection.credentials ?? {}, app)), connectionId: id });
+    }
+    return this.finish(st, { connectionId: id });
+  }
+
+  private safeMessage(err: unknown, credentials: Record<string, unknown>, app: ResolvedOAuthApp): string {
+    const values = [...Object.values(credentials), app.clientSecret].filter((v): v is string => typeof v === 'string' && v.length >= 4);
+    return redact(err instanceof Error ? err.message : String(err), values);
+  }
+
+  /** Creates or updates the tenant's connection of that name with the new tokens; returns its id. */
+  private async store(
+    st: ConsumedState,
+    method: PlanAuthMethod,
+    app: ResolvedOAuthApp,
+    config: Record<string, unknown>,
+    exchanged: { credentials: Record<string, unknown>; settings: Record<string, unknown> },
+    existingId: string | undefined,
+  ): Promise<string> {
+    const { connections } = this.deps;
+    const update = async (id: string) => {
+      const { info, connection } = await connections.resolve({ tenant: st.tenant, id });
+      await connections.update({ tenant: st.tenant, id }, {
+        auth: method.name,
+        config: st.config,
+        credentials: connectionCredentials(method, connection.credentials ?? {}, app, exchanged.credentials),
+        settings: info.settings,
+        learned: withoutUndefined(exchanged.settings),
+        skipCheck: true,
+      });
+      return id;
+    };
+    if (existingId) return update(existingId);
+    try {
+      const info = await connections.create({
+        tenant: st.tenant,
+        connector: st.connector,
+        name: st.connectionName,
+        auth: method.name,
+        config,
+        credentials: connectionCredentials(method, {}, app, exchanged.credentials),
+        learned: withoutUndefined(exchanged.settings),
+        skipCheck: true,
+      });
+      return info.id;
+    } catch (err) {
+      // Two consents for the same new name raced: the second one reconnects the first.
+      if (!isConnectorError(err) || err.kind !== 'conflict') throw err;
+      const raced = await this.existing(st.tenant, st.connector, st.connectionName);
+      if (!raced) throw err;
+      return update(raced.id);
+    }
+  }
+
+  private finish(
+    st: { returnUrl: string; tenant: string; connector: string },
+    outcome: { error?: ConsentErrorCode; description?: string; connectionId?: string },
+  ): ConsentOutcome {
+    const location = withOutcome(st.returnUrl, {
+      status: outcome.error ? 'error' : 'success',
+      connection_id: outcome.connectionId,
+      error: outcome.error,
+      error_description: outcome.description,
+    });
+    const line = { tenant: st.tenant, connector: st.connector, connection: outcome.connectionId, error: outcome.error };
+    if (outcome.error) this.logger.warn(line, 'oauth consent failed');
+    else this.logger.info(line, 'oauth consent completed');
+    return { kind: 'redirect', location, error: outcome.error, connectionId: outcome.connectionId, tenant: st.tenant, connector: st.connector };
+  }
+}

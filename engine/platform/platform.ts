@@ -1,0 +1,196 @@
+/**
+ * The stateful layer a host embeds around the engine: a store, the vault, tenants'
+ * connections, syncs with their history, the change feed, schedules and the scheduler.
+ * The HTTP runtime and the CLI are built on this, not on the store directly.
+ */
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { createEngine, type Engine, type EngineOptions } from '../run/engine.js';
+import type { Connection, CredentialsListener } from '../core/wire.js';
+import type { Logger } from '../core/log.js';
+import { openStore, type Store } from './store/store.js';
+import { DEFAULT_DATABASE_URL } from './store/config.js';
+import { ConnectionsRepo } from './store/connections.js';
+import { StateRepo } from './store/state.js';
+import { RecordsRepo } from './store/records.js';
+import { RunsRepo, type SyncRun } from './store/runs.js';
+import { LeasesRepo } from './store/leases.js';
+import { SchedulesRepo } from './store/schedules.js';
+import { createVault, type Vault } from './secrets/vault.js';
+import { loadKeyRing } from './secrets/keyfile.js';
+import { rotateSecrets, type RotateOptions, type RotateReport } from './secrets/rotate.js';
+import { ConnectionService, type ConnectionLifecycle, type ConnectionRef } from './connections/service.js';
+import type { EngineSeam } from './connections/seam.js';
+import { SyncRunner, type SyncOptions } from './sync/runner.js';
+import { Scheduler, type SchedulerOptions } from './sync/scheduler.js';
+import { recordsApi, runsApi, schedulesApi, type RecordsApi, type RunsApi, type SchedulesApi } from './sync/api.js';
+import { createWebhooks, type WebhooksOptions, type WebhooksService } from './webhooks/service.js';
+import { createDeliveries, type Deliveries, type DeliveriesOptions } from './deliveries/service.js';
+import { createRetention, type Retention, type RetentionOptions } from './retention/service.js';
+
+export interface PlatformOptions {
+  /**
+   * The engine to run connections with. Create it with `onCredentials` forwarding to
+   * `platform.onCredentials` so refreshed tokens are persisted; or pass `connectors` instead
+   * and the platform creates (and closes) an engine wired that way.
+   */
+  engine?: Engine;
+  connectors?: EngineOptions['connectors'];
+  /** Wraps the engine the platform creates from `connectors` (e.g. withBaseUrlOverrides for the operator's CLI). */
+  wrapEngine?: (engine: Engine) => Engine;
+  /** The outbound address guard for the engine the platform creates (off unless given). */
+  outbound?: EngineOptions['outbound'];
+  /** `sqlite:<file>` or `postgres://…`; default `PATCHBAY_DATABASE_URL`, else `sqlite:./patchbay.db`. */
+  database?: string;
+  /** PostgreSQL schema (else `?schema=` in the URL). */
+  schema?: string;
+  /** `kid:base64key,…`, first current; default `PATCHBAY_SECRET_KEYS`, else a local key file (SQLite only). */
+  secretKeys?: string;
+  logger?: Logger;
+  /** How long a sync's lease lasts without a heartbeat; a dead process's run is reclaimed after it. Default 60s. */
+  leaseMs?: number;
+  scheduler?: SchedulerOptions;
+  /** Where key-file warnings go; default stderr. */
+  warn?: (message: string) => void;
+  /** Clock in epoch ms (tests). */
+  now?: () => number;
+  /** Inbound webhooks: public URL, body limit, worker tuning (see engine/platform/webhooks/service.ts). */
+  webhooks?: Omit<WebhooksOptions, 'platform' | 'engine' | 'logger'>;
+  /** Outbound deliveries to host services: retry schedule, timeout, worker tuning (see engine/platform/deliveries/service.ts). */
+  deliveries?: Omit<DeliveriesOptions, 'store' | 'vault' | 'logger'>;
+  /** How long history is kept and how often the purge runs (see engine/platform/retention/service.ts); defaults from PATCHBAY_RETENTION_*. */
+  retention?: RetentionOptions;
+}
+
+export interface Platform {
+  readonly engine: Engine;
+  readonly store: Store;
+  readonly vault: Vault;
+  readonly connections: ConnectionService;
+  /** Runs one sync of a stream and resolves with its run (failed runs resolve too). */
+  sync(connection: ConnectionRef, stream: string, opts?: SyncOptions): Promise<SyncRun>;
+  readonly records: RecordsApi;
+  readonly runs: RunsApi;
+  readonly schedules: SchedulesApi;
+  readonly scheduler: Scheduler;
+  readonly secrets: { rotate(opts?: RotateOptions): Promise<RotateReport> };
+  /** Give this to `createEngine({ onCredentials })` when you create the engine yourself. */
+  readonly onCredentials: CredentialsListener;
+  /** Inbound webhooks: intake, processing worker (`start()` it), event log, replay, listeners. */
+  readonly webhooks: WebhooksService;
+  /** Outbound deliveries (the webhooks' event publisher): subscriptions, delivery log, redeliver, the worker (`start()` it). */
+  readonly deliveries: Deliveries;
+  /** Deletes webhook events, bodies, deliveries and sync runs past their window: `purge()` now, or `start()` the periodic worker. */
+  readonly retention: Retention;
+  /** Stops the scheduler (letting running syncs finish), then closes the store. */
+  close(): Promise<void>;
+}
+
+export const DEFAULT_LEASE_MS = 60_000;
+
+function seamOf(engine: Engine): EngineSeam {
+  return {
+    plan: (id) => engine.plans.get(id),
+    check: (conn, opts) => engine.check(conn, opts),
+    read: (conn, stream, opts) => engine.read(conn, stream, opts),
+  };
+}
+
+export async function createPlatform(opts: PlatformOptions = {}): Promise<Platform> {
+  const url = opts.database ?? process.env.PATCHBAY_DATABASE_URL ?? DEFAULT_DATABASE_URL;
+  const store = await openStore(url, { schema: opts.schema, now: opts.now });
+  let ownEngine: Engine | undefined;
+  try {
+    const vault = createVault(loadKeyRing({ secretKeys: opts.secretKeys, sqliteFile: store.dialect === 'sqlite' ? store.file : undefined, warn: opts.warn }));
+    let connections: ConnectionService | undefined;
+    const onCredentials: CredentialsListener = (conn: Connection, credentials, settings) =>
+      connections?.persistCredentials(conn, credentials, settings);
+    if (!opts.engine) {
+      ownEngine = await createEngine({ connectors: opts.connectors, logger: opts.logger, onCredentials, outbound: opts.outbound });
+      if (opts.wrapEngine) ownEngine = opts.wrapEngine(ownEngine);
+    }
+    const engine = opts.engine ?? ownEngine!;
+    const seam = seamOf(engine);
+    const now = () => store.now();
+
+    const state = new StateRepo(now);
+    const recordsRepo = new RecordsRepo(state, now);
+    const runsRepo = new RunsRepo(store);
+    const schedulesRepo = new SchedulesRepo(store);
+    connections = new ConnectionService(store, new ConnectionsRepo(store, vault), seam);
+    const owner = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+    const leaseMs = opts.leaseMs ?? DEFAULT_LEASE_MS;
+    const runner = new SyncRunner({ store, engine: seam, connections, state, records: recordsRepo, runs: runsRepo, leases: new LeasesRepo(now), owner, leaseMs });
+    const retention = createRetention(store, opts.retention, opts.logger);
+    const scheduler = new Scheduler({ store, schedules: schedulesRepo, runs: runsRepo, runner, owner, leaseMs, logger: opts.logger }, opts.scheduler);
+
+    let webhooks: WebhooksService | undefined;
+    let deliveries: Deliveries | undefined;
+    const deliveriesService = () => (deliveries ??= createDeliveries({ outbound: opts.outbound, ...opts.deliveries, store, vault, logger: opts.logger }));
+    const platform: Platform = {
+      engine,
+      store,
+      vault,
+      connections,
+      sync: (ref, stream, o) => runner.sync(ref, stream, o),
+      records: recordsApi(connections, recordsRepo),
+      runs: runsApi(store, connections, runsRepo),
+      schedules: schedulesApi(store, connections, seam, schedulesRepo, opts.scheduler?.random),
+      scheduler,
+      secrets: { rotate: (o) => rotateSecrets(store, vault, o) },
+      onCredentials,
+      get webhooks() {
+        return (webhooks ??= createWebhooks({ outbound: opts.outbound, publisher: deliveriesService(), ...opts.webhooks, platform: this as Platform, logger: opts.logger }));
+      },
+      get deliveries() {
+        return deliveriesService();
+      },
+      retention,
+      async close() {
+        await retention.stop();
+        await webhooks?.close();
+        await deliveries?.stop();
+        await scheduler.stop();
+        await ownEngine?.close();
+        await store.close();
+      },
+    };
+    connections.lifecycle = webhookLifecycle(platform, opts);
+    return platform;
+  } catch (err) {
+    await ownEngine?.close();
+    await store.close();
+    throw err;
+  }
+}
+
+/**
+ * Registers this runtime's webhook URL at the provider when a connection is created, and
+ * removes it before a disconnect, for manifests with `webhooks.subscribe`. Without a public
+ * URL there is nothing a provider could call, so subscribing is skipped (and logged).
+ */
+function webhookLifecycle(platform: Platform, opts: PlatformOptions): ConnectionLifecycle {
+  const subscribes = async (ref: { tenant: string; id: string }) => {
+    const info = await platform.connections.get(ref);
+    return Boolean(info && platform.engine.plans.get(info.connector)?.webhooks?.subscribe);
+  };
+  return {
+    async afterCreate(ref) {
+      if (!(await subscribes(ref))) return;
+      if (!opts.webhooks?.publicUrl) {
+        opts.logger?.info({ connection: ref.id }, 'webhook subscription skipped: no public URL configured (PATCHBAY_PUBLIC_URL)');
+        return;
+      }
+      await platform.webhooks.subscribe(ref);
+    },
+    async beforeDisconnect(ref) {
+      if (!(await subscribes(ref))) return;
+      try {
+        await platform.webhooks.unsubscribe(ref);
+      } catch (err) {
+        opts.logger?.warn({ connection: ref.id, err: (err as Error).message }, 'webhook unsubscribe failed; disconnecting anyway');
+        throw err;
+      }
+    },
+  };
+}

@@ -1,0 +1,112 @@
+/**
+ * The host-facing reads over synced data and history: records (and their change feed), runs
+ * and schedules, each addressed by a connection reference so callers never juggle tenants
+ * and scopes themselves.
+ */
+import { ConnectorError } from '../../core/errors.js';
+import type { ConnectionRef, ConnectionService } from '../connections/service.js';
+import type { EngineSeam } from '../connections/seam.js';
+import type { Store } from '../store/store.js';
+import type { TenantScope } from '../store/scope.js';
+import type { RecordsRepo, ChangePage, StoredRecord } from '../store/records.js';
+import type { RunsRepo, SyncRun, SyncStatus } from '../store/runs.js';
+import type { SchedulesRepo, Schedule } from '../store/schedules.js';
+import { newId } from '../store/ids.js';
+import { firstRun, normaliseSchedule, type ScheduleInput } from './timing.js';
+import { planStream } from '../../plan/plan.js';
+
+/**
+ * Turns a repo method taking (scope, connection id, …) into one taking a connection
+ * reference, resolved to its tenant's scope first.
+ */
+function byConnection<A extends unknown[], R>(
+  connections: ConnectionService,
+  method: (scope: TenantScope, connectionId: string, ...rest: A) => Promise<R>,
+): (ref: ConnectionRef, ...rest: A) => Promise<R> {
+  return async (ref, ...rest) => {
+    const { scope, id } = await connections.locate(ref);
+    return method(scope, id, ...rest);
+  };
+}
+
+export interface RecordsApi {
+  /** `after`: a previous `next` (a bad one is a validation error with code `invalid_cursor`; `param` names it). */
+  list(ref: ConnectionRef, stream: string, opts?: { limit?: number; after?: string; includeDeleted?: boolean; param?: string }): Promise<{ records: StoredRecord[]; next?: string }>;
+  get(ref: ConnectionRef, stream: string, id: string): Promise<StoredRecord | undefined>;
+  count(ref: ConnectionRef, stream: string, opts?: { includeDeleted?: boolean }): Promise<number>;
+  /** Records changed after `since` (a previous `next`; omit for everything), oldest change first. */
+  changes(ref: ConnectionRef, stream: string, opts?: { since?: string; limit?: number; param?: string }): Promise<ChangePage>;
+}
+
+export function recordsApi(connections: ConnectionService, repo: RecordsRepo): RecordsApi {
+  return {
+    list: byConnection(connections, repo.list.bind(repo)),
+    get: byConnection(connections, repo.get.bind(repo)),
+    count: byConnection(connections, repo.count.bind(repo)),
+    changes: byConnection(connections, repo.changes.bind(repo)),
+  };
+}
+
+export interface RunsApi {
+  /** A run by id; pass the tenant when acting for one (else the id alone finds it). */
+  get(id: string, tenant?: string): Promise<SyncRun | undefined>;
+  list(filter?: { connection?: ConnectionRef; tenant?: string; stream?: string; status?: SyncStatus; limit?: number }): Promise<SyncRun[]>;
+}
+
+export function runsApi(store: Store, connections: ConnectionService, repo: RunsRepo): RunsApi {
+  return {
+    async get(id, tenant) {
+      const t = tenant ?? (await store.unscoped('resolve a run id to its tenant').from('sync_runs').select('tenant').where('id', id).first())?.tenant;
+      return t ? repo.get(store.scope(t), id) : undefined;
+    },
+    async list(filter = {}) {
+      if (filter.connection !== undefined) {
+        const { scope, id } = await connections.locate(filter.connection);
+        return repo.list(scope, { ...filter, connectionId: id });
+      }
+      if (filter.tenant !== undefined) return repo.list(store.scope(filter.tenant), filter);
+      return repo.listAllTenants(filter);
+    },
+  };
+}
+
+export interface SchedulesApi {
+  /** Creates or replaces the schedule of one stream; `every: '15m'` or `cron: '0 * * * *'`. */
+  set(ref: ConnectionRef, stream: string, input: ScheduleInput): Promise<Schedule>;
+  get(ref: ConnectionRef, stream: string): Promise<Schedule | undefined>;
+  remove(ref: ConnectionRef, stream: string): Promise<boolean>;
+  list(filter: { connection?: ConnectionRef; tenant?: string }): Promise<Schedule[]>;
+}
+
+export function schedulesApi(
+  store: Store,
+  connections: ConnectionService,
+  engine: EngineSeam,
+  repo: SchedulesRepo,
+  random: () => number = Math.random,
+): SchedulesApi {
+  return {
+    async set(ref, stream, input) {
+      const info = await connections.get(ref);
+      if (!info) throw new ConnectorError({ kind: 'not_found', message: `no connection with id "${typeof ref === 'string' ? ref : ref.id}"` });
+      const plan = engine.plan(info.connector);
+      if (!plan || !planStream(plan, stream)) {
+        throw new ConnectorError({ kind: 'not_found', connector: info.connector, message: `connector ${info.connector} has no stream "${stream}"` });
+      }
+      const spec = normaliseSchedule(input);
+      return repo.upsert(store.scope(info.tenant), {
+        id: newId('sch'), connectionId: info.id, stream, spec, nextRunAt: firstRun(spec, store.now(), random),
+      });
+    },
+    get: byConnection(connections, repo.get.bind(repo)),
+    remove: byConnection(connections, repo.remove.bind(repo)),
+    async list(filter) {
+      if (filter.connection !== undefined) {
+        const { scope, id } = await connections.locate(filter.connection);
+        return repo.list(scope, { connectionId: id });
+      }
+      if (filter.tenant === undefined) throw new ConnectorError({ kind: 'validation', message: 'list schedules of a tenant or a connection' });
+      return repo.list(store.scope(filter.tenant));
+    },
+  };
+}

@@ -1,0 +1,14 @@
+/** Inbound webhooks: verify → identify → dedupe → store → route. */
+export { createWebhooks, DEFAULT_MAX_BODY_BYTES, type WebhooksOptions, type WebhooksService, type WebhooksPlatform } from './service.js';
+export type {
+  WebhookRequest, WebhookResponse, VerifyResult, VerifyReason, RejectReason, WebhookEvent, WebhookEventStatus,
+  NormalizedEvent, EventPublisher, ListEventsFilter, EventPage,
+} from './types.js';
+export type { WorkerOptions } from './worker.js';
+export type { EventListener } from './listeners.js';
+export { registerVerifier, verifierFor, verifyDelivery } from '../../components/verify/registry.js';
+export type { Verifier, VerifyInput } from '../../components/verify/types.js';
+export { registerRouteKind } from './actions/registry.js';
+export type { RouteKind, RouteContext } from './actions/types.js';
+export { subscribe, unsubscribe, createRequestRuntime, generateSecret, type SubscribeDeps, type SubscribeResult } from './subscribe.js';
+export { webhookUrl, fullUrl } from './request.js';

@@ -1,0 +1,47 @@
+/**
+ * Processing one stored event: every route whose `on` matches the event's type (and whose
+ * `when` holds) runs its kinds in order. A throw fails the event as a whole; the worker
+ * retries it, and every kind is safe to repeat (upserts by content hash, deletes by key,
+ * emits with stable ids).
+ */
+import { ConnectorError } from '../../core/errors.js';
+import type { ConnectionService } from '../connections/service.js';
+import type { Plan } from '../../plan/plan.js';
+import type { Store } from '../store/store.js';
+import type { ClaimedEvent } from './events-store.js';
+import { truthy } from './reply.js';
+import { kindsFor } from './actions/registry.js';
+import type { RouteContext, RouteServices } from './actions/types.js';
+
+/** A failure no retry can fix (the connection is gone): the event fails at once. */
+export class PermanentFailure extends ConnectorError {}
+
+export interface ProcessDeps {
+  plan(connector: string): Plan | undefined;
+  connections: ConnectionService;
+  store: Store;
+  services: RouteServices;
+}
+
+export async function processEvent(d: ProcessDeps, ev: ClaimedEvent): Promise<{ routes: number }> {
+  const plan = d.plan(ev.connector);
+  if (!plan?.webhooks) throw new PermanentFailure({ kind: 'config', connector: ev.connector, message: `connector ${ev.connector} is not loaded or has no webhooks` });
+  if (!ev.connectionId) throw new PermanentFailure({ kind: 'config', connector: ev.connector, message: 'the event belongs to no connection' });
+  const info = await d.connections.get({ tenant: ev.tenant, id: ev.connectionId });
+  if (!info || info.status === 'disconnected') {
+    throw new PermanentFailure({ kind: 'not_found', connector: ev.connector, message: `connection ${ev.connectionId} is ${info ? 'disconnected' : 'gone'}` });
+  }
+  const type = ev.type;
+  if (type === undefined) return { routes: 0 };
+  const scope = d.store.scope(ev.tenant);
+  const input = { event: ev.payload, body: ev.body, headers: ev.headers };
+  let ran = 0;
+  for (const [routeIndex, route] of plan.webhooks.routes.entries()) {
+    if (!route.matchers.some((m) => m.test(type))) continue;
+    if (route.when && !truthy(await route.when.evaluate(input))) continue;
+    const ctx: RouteContext = { plan, route, routeIndex, event: ev, connectionId: info.id, scope, input, services: d.services };
+    for (const kind of kindsFor(route)) await kind.run(ctx);
+    ran++;
+  }
+  return { routes: ran };
+}

@@ -1,0 +1,199 @@
+/**
+ * The webhooks service a platform exposes: intake (`receive`), the processing worker,
+ * replay, the event log, normalized-event listeners and provider subscriptions, all over
+ * one store. Create it with `createWebhooks({ platform })`.
+ */
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { ConnectorError } from '../../core/errors.js';
+import type { ConnectionRef } from '../connections/service.js';
+import { silentLogger, type Logger } from '../../core/log.js';
+import type { Engine } from '../../run/engine.js';
+import type { OperationRuntime } from '../../run/operations/runtime.js';
+import type { Platform } from '../platform.js';
+import { createHttpClient } from '../../run/http/client.js';
+import { createOutboundGuard, type OutboundPolicy } from '../../run/http/outbound-guard.js';
+import { ConnectionsRepo } from '../store/connections.js';
+import { RecordsRepo } from '../store/records.js';
+import { StateRepo } from '../store/state.js';
+import { SyncCoalescer } from './coalesce.js';
+import { GroupCommitter } from './commit.js';
+import { WebhookEventsRepo } from './events-store.js';
+import { EventListeners, type EventListener } from './listeners.js';
+import { Pipeline } from './pipeline.js';
+import { processEvent } from './process.js';
+import { webhookUrl } from './request.js';
+import { ConnectionResolver } from './resolve.js';
+import { RejectionCounter, type RejectionCount } from './rejections.js';
+import { ConnectorSecrets } from './connector-secrets.js';
+import { createRequestRuntime, subscribe, unsubscribe, type SubscribeDeps, type SubscribeResult } from './subscribe.js';
+import type { EventPage, EventPublisher, ListEventsFilter, NormalizedEvent, WebhookEvent, WebhookRequest, WebhookResponse } from './types.js';
+import { WebhookWorker, type WorkerOptions } from './worker.js';
+
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+
+export type WebhooksPlatform = Pick<Platform, 'store' | 'vault' | 'connections' | 'engine' | 'sync' | 'onCredentials'>;
+
+export interface WebhooksOptions {
+  platform: WebhooksPlatform;
+  /** Default: the platform's engine. */
+  engine?: Engine;
+  logger?: Logger;
+  /** Public base URL of this runtime (`https://hooks.example.com`): the host signed URLs carry and subscriptions point at. */
+  publicUrl?: string;
+  /** Largest body accepted; default 1 MiB. */
+  maxBodyBytes?: number;
+  worker?: WorkerOptions;
+  /** The outbound deliveries service, when there is one (also settable later). */
+  publisher?: EventPublisher;
+  /** Sends subscribe/unsubscribe requests; default an own client with the engine's auth strategies. */
+  runtime?: OperationRuntime;
+  /** Outbound address rules for that own client (as the engine's `outbound` option). */
+  outbound?: OutboundPolicy;
+  /** Clock in epoch ms for timestamp tolerance; default the store's clock. */
+  now?: () => number;
+}
+
+export interface WebhooksService {
+  /** Intake of one delivery: the answer to send back (2xx only after the events are committed). */
+  receive(req: WebhookRequest): Promise<WebhookResponse>;
+  /** Starts the background worker that processes stored events. */
+  start(): void;
+  /** Stops the worker, waiting for events in flight. */
+  stop(): Promise<void>;
+  /** Processes every event due now (without the background worker); returns how many. */
+  drain(): Promise<number>;
+  /** Runs an event's routes again with a fresh retry budget; resolves with its new state. */
+  replay(id: string, opts?: { tenant?: string }): Promise<WebhookEvent>;
+  list(filter: ListEventsFilter): Promise<EventPage>;
+  get(id: string, opts?: { tenant?: string }): Promise<WebhookEvent | undefined>;
+  /** Operator-set secrets of connectors (`secrets:` in the manifest); sealed, never returned. */
+  readonly connectorSecrets: ConnectorSecrets;
+  /** Operator-only: refused deliveries counted per connector, connection, reason and hour (no tenant, no body). */
+  rejections(filter?: { connector?: string; since?: number; limit?: number }): Promise<RejectionCount[]>;
+  /** Normalized events from `emit` routes; returns the unsubscribe function. */
+  on(name: 'event', fn: EventListener): () => void;
+  setPublisher(publisher: EventPublisher | undefined): void;
+  subscribe(ref: ConnectionRef, opts?: { url?: string }): Promise<SubscribeResult | undefined>;
+  unsubscribe(ref: ConnectionRef): Promise<boolean>;
+  /** The intake URL of a connector (connector-level) or of one connection. */
+  webhookUrl(connector: string, connectionId?: string): string;
+  /** Stops the worker and releases the subscribe client. */
+  close(): Promise<void>;
+}
+
+export function createWebhooks(opts: WebhooksOptions): WebhooksService {
+  const { platform } = opts;
+  const store = platform.store;
+  const engine = opts.engine ?? platform.engine;
+  const logger = opts.logger ?? silentLogger;
+  const now = opts.now ?? (() => store.now());
+  const plan = (id: string) => engine.plans.get(id);
+  const repo = new WebhookEventsRepo(store);
+  const listeners = new EventListeners(logger);
+  let publisher = opts.publisher;
+  const coalescer = new SyncCoalescer();
+  const state = new StateRepo(() => store.now());
+  const owner = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+
+  const services = {
+    records: new RecordsRepo(state, () => store.now()),
+    state,
+    sync: (ref: { tenant: string; id: string }, stream: string) =>
+      coalescer.request(`${ref.id}\u0000${stream}`, () => platform.sync(ref, stream, { trigger: 'webhook' })),
+    async emit(event: NormalizedEvent) {
+      listeners.notify(event);
+      if (publisher) await publisher.publish(event);
+    },
+  };
+  const worker = new WebhookWorker({
+    repo,
+    owner,
+    now,
+    logger,
+    process: (ev) => processEvent({ plan, connections: platform.connections, store, services }, ev),
+  }, opts.worker);
+  const rejections = new RejectionCounter(store);
+  const connectorSecrets = new ConnectorSecrets(store, platform.vault);
+  const pipeline = new Pipeline({
+    plan,
+    resolver: new ConnectionResolver(platform.connections),
+    rejections,
+    connectorSecrets,
+    repo,
+    committer: new GroupCommitter(store, repo),
+    logger,
+    publicUrl: opts.publicUrl,
+    maxBodyBytes: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    now,
+    onStored: () => {
+      if (worker.started) worker.kick();
+    },
+  });
+
+  let ownRuntime: (OperationRuntime & { close(): void }) | undefined;
+  const ownRequestRuntime = () => {
+    const guard = opts.outbound ? createOutboundGuard(opts.outbound) : undefined;
+    const client = createHttpClient({ logger, wrapAgent: guard && ((agent) => guard.guardAgent(agent)) });
+    const rt = createRequestRuntime({ logger, onCredentials: platform.onCredentials, client });
+    return { send: rt.send, close: () => client.close() };
+  };
+  const subscribeDeps = (): SubscribeDeps => ({
+    plan,
+    connections: platform.connections,
+    repo: new ConnectionsRepo(store, platform.vault),
+    runtime: opts.runtime ?? (ownRuntime ??= ownRequestRuntime()),
+    publicUrl: opts.publicUrl,
+    logger,
+  });
+
+  async function scopeOf(id: string, tenant?: string) {
+    const t = tenant ?? (await repo.tenantOf(id));
+    return t ? store.scope(t) : undefined;
+  }
+
+  return {
+    receive: (req) => pipeline.receive(req),
+    start: () => worker.start(),
+    stop: () => worker.stop(),
+    drain: () => worker.drain(),
+    async replay(id, o = {}) {
+      const scope = await scopeOf(id, o.tenant);
+      const current = scope ? await repo.get(scope, id) : undefined;
+      if (!scope || !current) throw new ConnectorError({ kind: 'not_found', message: `no webhook event "${id}"` });
+      if (current.status === 'rejected') {
+        throw new ConnectorError({ kind: 'conflict', connector: current.connector, message: `webhook event ${id} was rejected (${current.reason}) and never verified, so it cannot be replayed` });
+      }
+      if (!(await repo.resetForReplay(scope, id))) {
+        throw new ConnectorError({ kind: 'conflict', connector: current.connector, message: `webhook event ${id} is being processed; try again when it finishes` });
+      }
+      const claimed = await repo.claimOne(id, owner, worker.leaseMs);
+      if (claimed) await worker.handle(claimed);
+      return (await repo.get(scope, id))!;
+    },
+    list: (filter) => repo.list(store.scope(filter.tenant), filter),
+    async get(id, o = {}) {
+      const scope = await scopeOf(id, o.tenant);
+      return scope ? repo.get(scope, id) : undefined;
+    },
+    rejections: (filter) => rejections.list(filter),
+    connectorSecrets,
+    on(name, fn) {
+      if (name !== 'event') throw new ConnectorError({ kind: 'validation', message: `unknown webhooks event "${String(name)}"; listen to "event"` });
+      return listeners.add(fn);
+    },
+    setPublisher(p) {
+      publisher = p;
+    },
+    subscribe: (ref, o) => subscribe(subscribeDeps(), ref, o),
+    unsubscribe: (ref) => unsubscribe(subscribeDeps(), ref),
+    webhookUrl(connector, connectionId) {
+      if (!opts.publicUrl) throw new ConnectorError({ kind: 'config', message: 'webhook URLs need the public URL of this runtime (the `publicUrl` option)' });
+      return webhookUrl(opts.publicUrl, connector, connectionId);
+    },
+    async close() {
+      await worker.stop();
+      ownRuntime?.close();
+    },
+  };
+}

@@ -1,0 +1,268 @@
+/**
+ * The embedded engine: what a host service imports. It owns the plans, one HTTP client (so
+ * keep-alive sockets and rate limiters are shared by every call), and the boundary every
+ * operation crosses on its way out: errors named and redacted, one log line per operation.
+ */
+import path from 'node:path';
+import { ConnectorError } from '../core/errors.js';
+import { createHttpClient, type HttpClient } from './http/client.js';
+import type { Connection, CredentialsListener } from '../core/wire.js';
+import { secretSafe, silentLogger, type Logger } from '../core/log.js';
+import { loadConnectors } from '../plan/index.js';
+import type { Plan } from '../plan/plan.js';
+import { call as runCall } from './operations/call.js';
+import { check as runCheck, type CheckResult } from './operations/check.js';
+import { resolveConnection, type ResolvedConnection } from './operations/context.js';
+import { decorateError } from './operations/decorate.js';
+import { read as runRead, type ReadHandle, type ReadOptions, type ReadPage, type StreamState } from './operations/read.js';
+import { sendingRuntime, type OperationRuntime } from './operations/runtime.js';
+import { unknownName } from './operations/suggest.js';
+import { collectSecrets } from '../core/redact.js';
+import { createOutboundGuard, type OutboundPolicy } from './http/outbound-guard.js';
+
+export type { CheckResult, ReadHandle, ReadOptions, ReadPage, StreamState };
+
+export interface EngineOptions {
+  /** A connectors directory (`<dir>/<id>/connector.yaml`), or plans already compiled. */
+  connectors?: string | Plan[] | Map<string, Plan>;
+  logger?: Logger;
+  /** Told when the engine obtains new credentials (refreshed OAuth tokens) to persist them. */
+  onCredentials?: CredentialsListener;
+  userAgent?: string;
+  /**
+   * Refuse connections to loopback, private, link-local and metadata addresses (see
+   * http/outbound-guard.ts). Off unless given: the HTTP runtime turns it on, an embedding
+   * host decides for itself.
+   */
+  outbound?: OutboundPolicy;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+  /**
+   * The caller's idempotency key: sent as the provider's idempotency header when the action
+   * declares one (`retry.idempotency_header`), instead of a key generated for this call.
+   */
+  idempotencyKey?: string;
+}
+
+export interface Engine {
+  readonly plans: ReadonlyMap<string, Plan>;
+  /** The plan of a connector; unknown ids fail with a "did you mean". */
+  plan(id: string): Plan;
+  check(conn: Connection, opts?: CallOptions): Promise<CheckResult>;
+  call(conn: Connection, action: string, input?: unknown, opts?: CallOptions): Promise<unknown>;
+  /** Lazy: nothing is sent (and nothing fails) until the result is iterated. */
+  read(conn: Connection, stream: string, opts?: ReadOptions): ReadHandle;
+  /** Releases sockets; the engine must not be used afterwards. */
+  close(): Promise<void>;
+}
+
+interface Loaded {
+  plans: Map<string, Plan>;
+  /** Connectors present on disk whose manifests did not compile, with why. */
+  broken: Map<string, string>;
+}
+
+async function loadPlans(source: EngineOptions['connectors']): Promise<Loaded> {
+  if (source === undefined) return { plans: new Map(), broken: new Map() };
+  if (source instanceof Map) return { plans: new Map(source), broken: new Map() };
+  if (Array.isArray(source)) return { plans: new Map(source.map((p) => [p.id, p])), broken: new Map() };
+  const { plans, diagnostics } = await loadConnectors(source);
+  // One bad manifest must not take the others down, but asking for it should say why.
+  const broken = new Map<string, string>();
+  for (const d of diagnostics) {
+    if (d.severity !== 'error') continue;
+    const id = path.basename(path.dirname(d.file));
+    if (plans.has(id)) continue;
+    const line = `${d.file}:${d.line}:${d.column} ${d.code}: ${d.message}`;
+    broken.set(id, broken.has(id) ? `${broken.get(id)}\n${line}` : line);
+  }
+  return { plans: new Map(plans), broken };
+}
+
+/** Ends an operation: logs its one line and returns the error to throw (decorated), if any. */
+type Finish = (started: number, err?: unknown, outcome?: 'ok' | 'stopped') => unknown;
+
+/**
+ * A read's iterator behind the operation boundary: errors decorated and redacted, and one log
+ * line when it ends, fails, or the consumer stops early (`return()`). Hand-written rather than
+ * an async generator, which would cost several promise turns for every record passed through.
+ * Like a generator, it opens the source on the first `next()` and is done once settled.
+ */
+function guardIterator<T>(open: () => AsyncIterator<T>, finish: Finish): AsyncIterableIterator<T> {
+  let source: AsyncIterator<T> | undefined;
+  let started = 0;
+  let settled = false;
+  const done = (): IteratorResult<T> => ({ value: undefined, done: true });
+  const onResult = (r: IteratorResult<T>): IteratorResult<T> => {
+    if (!r.done) return r;
+    if (!settled) {
+      settled = true;
+      finish(started);
+    }
+    return done();
+  };
+  const onError = (err: unknown): IteratorResult<T> => {
+    // A next() still pending when the consumer stopped ends quietly, as a generator's would.
+    if (settled) return done();
+    settled = true;
+    throw finish(started, err);
+  };
+  /** Closes the source for a consumer that left early; its own failure to close is the error. */
+  const close = async (): Promise<void> => {
+    settled = true;
+    try {
+      await source!.return?.();
+    } catch (err) {
+      throw finish(started, err);
+    }
+  };
+  const it: AsyncIterableIterator<T> = {
+    next(): Promise<IteratorResult<T>> {
+      if (settled) return Promise.resolve(done());
+      try {
+        if (!source) {
+          started = performance.now();
+          source = open();
+        }
+        return source.next().then(onResult, onError);
+      } catch (err) {
+        settled = true;
+        return Promise.reject(finish(started, err));
+      }
+    },
+    async return(): Promise<IteratorResult<T>> {
+      if (settled || !source) {
+        settled = true;
+        return done();
+      }
+      await close();
+      finish(started, undefined, 'stopped');
+      return done();
+    },
+    async throw(err: unknown): Promise<IteratorResult<T>> {
+      if (settled || !source) {
+        settled = true;
+        throw err;
+      }
+      await close();
+      throw finish(started, err);
+    },
+    [Symbol.asyncIterator]() {
+      return it;
+    },
+  };
+  return it;
+}
+
+class EmbeddedEngine implements Engine {
+  private readonly runtime: OperationRuntime;
+  private closed = false;
+
+  constructor(
+    readonly plans: Map<string, Plan>,
+    private readonly broken: Map<string, string>,
+    private readonly client: HttpClient,
+    private readonly logger: Logger,
+    private readonly onCredentials?: CredentialsListener,
+  ) {
+    this.runtime = sendingRuntime(this.client, this.logger, this.onCredentials);
+  }
+
+  plan(id: string): Plan {
+    const plan = this.plans.get(id);
+    if (plan) return plan;
+    const why = this.broken.get(id);
+    if (why) throw new ConnectorError({ kind: 'config', message: `Connector ${id} failed to load:\n${why}`, connector: id });
+    throw new ConnectorError({ kind: 'config', message: unknownName('connector', id, [...this.plans.keys()]), connector: id });
+  }
+
+  private resolve(conn: Connection): ResolvedConnection {
+    if (this.closed) throw new ConnectorError({ kind: 'config', message: 'The engine is closed' });
+    return resolveConnection(this.plan(conn.connector), conn);
+  }
+
+  private finish(
+    conn: Connection,
+    operation: string,
+    started: number,
+    stats: { pages: number; records?: number },
+    rc: ResolvedConnection | undefined,
+    err?: unknown,
+    outcome: 'ok' | 'stopped' = 'ok',
+  ): unknown {
+    const secrets = rc ? rc.secrets.list() : collectSecrets(conn);
+    const out = err === undefined ? undefined : decorateError(err, conn.connector, operation, secrets);
+    const line: Record<string, unknown> = {
+      connector: conn.connector,
+      connection: conn.id,
+      operation,
+      durationMs: Math.round(performance.now() - started),
+      pages: stats.pages,
+      records: stats.records,
+      outcome: out === undefined ? outcome : 'error',
+    };
+    if (out instanceof ConnectorError) line.error = { kind: out.kind, status: out.status, message: out.message };
+    else if (out instanceof Error) line.error = { message: out.message };
+    const log = secretSafe(this.logger, () => secrets);
+    if (out === undefined) log.info(line, 'operation');
+    else log.warn(line, 'operation failed');
+    return out;
+  }
+
+  private async run<T>(conn: Connection, operation: string, fn: (rc: ResolvedConnection, stats: { pages: number; records?: number }) => Promise<T>): Promise<T> {
+    const started = performance.now();
+    const stats: { pages: number; records?: number } = { pages: 0 };
+    let rc: ResolvedConnection | undefined;
+    try {
+      rc = this.resolve(conn);
+      const result = await fn(rc, stats);
+      this.finish(conn, operation, started, stats, rc);
+      return result;
+    } catch (err) {
+      throw this.finish(conn, operation, started, stats, rc, err);
+    }
+  }
+
+  check(conn: Connection, opts: CallOptions = {}): Promise<CheckResult> {
+    return this.run(conn, 'check', async (rc, stats) => {
+      const result = await runCheck(this.runtime, rc, opts.signal);
+      stats.pages = rc.plan.check ? 1 : 0;
+      return result;
+    });
+  }
+
+  call(conn: Connection, action: string, input?: unknown, opts: CallOptions = {}): Promise<unknown> {
+    return this.run(conn, `action:${action}`, (rc, stats) => runCall(this.runtime, rc, action, input ?? {}, stats, opts.signal, opts.idempotencyKey));
+  }
+
+  read(conn: Connection, stream: string, opts: ReadOptions = {}): ReadHandle {
+    let rc: ResolvedConnection | undefined;
+    const inner = runRead(this.runtime, () => (rc = this.resolve(conn)), stream, opts);
+    const operation = `stream:${stream}`;
+    const guarded = <T>(open: () => AsyncIterator<T>) =>
+      guardIterator(open, (started, err, outcome) => this.finish(conn, operation, started, inner, rc, err, outcome));
+    return {
+      get state() { return inner.state; },
+      get pages() { return inner.pages; },
+      get records() { return inner.records; },
+      get complete() { return inner.complete; },
+      pagesIterable: () => ({ [Symbol.asyncIterator]: () => guarded(() => inner.pagesIterable()[Symbol.asyncIterator]()) }),
+      [Symbol.asyncIterator]: () => guarded(() => inner[Symbol.asyncIterator]()),
+    };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.client.close();
+  }
+}
+
+export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
+  const { plans, broken } = await loadPlans(opts.connectors);
+  const logger = opts.logger ?? silentLogger;
+  const guard = opts.outbound ? createOutboundGuard(opts.outbound) : undefined;
+  const client = createHttpClient({ logger, userAgent: opts.userAgent, wrapAgent: guard && ((agent) => guard.guardAgent(agent)) });
+  return new EmbeddedEngine(plans, broken, client, logger, opts.onCredentials);
+}

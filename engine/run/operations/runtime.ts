@@ -1,0 +1,46 @@
+/**
+ * What operations need from the engine around them. Keeping this seam narrow lets the
+ * operations stay ignorant of how requests are sent (client, auth, limits, retries).
+ */
+import { authStrategyFor } from '../../components/auth/registry.js';
+import type { HttpClient } from '../http/client.js';
+import { limiterKeyFor } from '../../components/connection-key.js';
+import type { CredentialsListener, InboundResponse, OutboundRequest } from '../../core/wire.js';
+import type { Logger } from '../../core/log.js';
+import type { PlanHttp } from '../../plan/plan.js';
+import type { ResolvedConnection } from './context.js';
+
+export interface SendOptions {
+  http: PlanHttp;
+  /** `check`, `action:<name>`, `stream:<name>`. */
+  operation: string;
+  signal?: AbortSignal;
+}
+
+export interface OperationRuntime {
+  send(rc: ResolvedConnection, req: OutboundRequest, opts: SendOptions): Promise<InboundResponse>;
+}
+
+/**
+ * The one way an operation's request is sent: the connection's auth strategy, its rate
+ * limiter, and the operation's secret set (so tokens obtained on the way are redacted for
+ * the whole operation). The engine and the webhooks' subscribe calls both use it.
+ */
+export function sendingRuntime(client: HttpClient, logger: Logger, onCredentials?: CredentialsListener): OperationRuntime {
+  return {
+    send: (rc, req, o) =>
+      client.execute(req, {
+        http: o.http,
+        auth: {
+          strategy: authStrategyFor(rc.method),
+          ctx: { method: rc.method, connection: rc.connection, template: rc.base, http: client, onCredentials, logger },
+        },
+        secrets: rc.secrets,
+        limiterKey: limiterKeyFor(rc.connection, o.http.rateLimit),
+        connector: rc.plan.id,
+        operation: o.operation,
+        logger,
+        signal: o.signal,
+      }),
+  };
+}
