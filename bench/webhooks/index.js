@@ -103,7 +103,7 @@ async function load(url, path, opts) {
 }
 
 async function countRows(database, table) {
-  const { openStore } = await dist('store/store.js');
+  const { openStore } = await dist('platform/store/store.js');
   const store = await openStore(database, { migrate: false });
   try {
     const [{ n }] = await store.knex(table).count({ n: '*' });
@@ -120,7 +120,7 @@ export async function run() {
     const runtimeDb = `sqlite:${join(dir, 'runtime.db')}`;
     const workersDb = `sqlite:${join(dir, 'workers.db')}`;
 
-    const { createPlatform } = await dist('platform.js');
+    const { createPlatform } = await dist('platform/platform.js');
     const connectionIn = async (database) => {
       const platform = await createPlatform({ database, connectors: CONNECTORS, secretKeys: KEYS });
       try {

@@ -26,7 +26,7 @@ if (!database) throw new Error('PATCHBAY_DATABASE_URL is required');
 const BODY_LIMIT = 1024 * 1024;
 
 async function patchbay() {
-  const { createPlatform } = await dist('platform.js');
+  const { createPlatform } = await dist('platform/platform.js');
   const { createApp } = await dist('runtime/app.js');
   const platform = await createPlatform({ database, connectors: process.env.BENCH_CONNECTORS, secretKeys: process.env.PATCHBAY_SECRET_KEYS });
   // Throughput from one loopback client is what is measured: the intake budget (bench/intake) is off.
@@ -40,7 +40,7 @@ async function patchbay() {
 
 async function baseline() {
   const { default: Koa } = await import('koa');
-  const { openStore } = await dist('store/store.js');
+  const { openStore } = await dist('platform/store/store.js');
   // openStore gives the same connection settings (WAL, synchronous=NORMAL, one connection).
   const store = await openStore(database);
   if (!(await store.knex.schema.hasTable('baseline_events'))) {

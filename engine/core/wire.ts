@@ -3,7 +3,8 @@
  * JS value) until the moment it is sent, so paginators and auth can add to it without
  * re-parsing strings.
  */
-import type { BodyFormat, HttpMethod } from '../plan/plan.js';
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
+export type BodyFormat = 'json' | 'form' | 'none';
 
 export interface OutboundRequest {
   method: HttpMethod;
@@ -47,3 +48,11 @@ export interface Connection {
 
 /** Called when the engine obtains new credentials (a refreshed or rotated OAuth token). */
 export type CredentialsListener = (connection: Connection, credentials: Record<string, unknown>, settings?: Record<string, unknown>) => void | Promise<void>;
+
+/**
+ * What a component may ask of the HTTP client: one request sent as is, through the outbound
+ * guard, with no auth, retry or rate limit of the API (a token endpoint call, say).
+ */
+export interface HttpSender {
+  send(req: OutboundRequest, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<InboundResponse>;
+}

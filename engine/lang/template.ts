@@ -13,6 +13,18 @@ import Handlebars from 'handlebars';
 import { ConnectorError } from '../core/errors.js';
 import { escapeMarkers, marker, placeValues, type Slot, type UrlKind } from './template-url.js';
 
+/** What templates and `body_expr` see. */
+export interface TemplateContext {
+  config: Record<string, unknown>;
+  credentials: Record<string, unknown>;
+  settings: Record<string, unknown>;
+  input?: unknown;
+  state?: unknown;
+  parent?: unknown;
+  record?: unknown;
+  [k: string]: unknown;
+}
+
 const hb = Handlebars.create();
 
 function toDate(value: unknown): Date | undefined {

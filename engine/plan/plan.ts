@@ -19,8 +19,8 @@ export interface SourceLoc {
   path: string;
 }
 
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
-export type BodyFormat = 'json' | 'form' | 'none';
+import type { BodyFormat, HttpMethod } from '../core/wire.js';
+export type { BodyFormat, HttpMethod };
 
 /** A request body with templates at its string leaves. */
 export type BodyNode =

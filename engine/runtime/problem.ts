@@ -9,8 +9,9 @@
  */
 import { ConnectorError, type ErrorKind } from '../core/errors.js';
 import { redact } from '../core/redact.js';
+import { PROBLEM_CONTENT_TYPE, problemType, statusTitle } from '../core/problem.js';
 
-export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+export { PROBLEM_CONTENT_TYPE, problemType, statusTitle };
 
 export interface ProblemDetail {
   path: string;
@@ -55,28 +56,6 @@ export class StoredProblem extends Error {
 
 export const notFound = (what: string, code = 'not_found') => new HttpProblem(404, code, `${what} not found`);
 
-const TITLES: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  409: 'Conflict',
-  413: 'Content Too Large',
-  415: 'Unsupported Media Type',
-  422: 'Unprocessable Content',
-  424: 'Failed Dependency',
-  429: 'Too Many Requests',
-  500: 'Internal Server Error',
-  502: 'Bad Gateway',
-  503: 'Service Unavailable',
-  504: 'Gateway Timeout',
-};
-
-export function problemType(code: string): string {
-  return `urn:patchbay:problem:${code}`;
-}
-
 /**
  * Engine error kind → HTTP status and code. `provider` distinguishes an error the provider
  * returned (the engine attached the request) from one raised before anything was sent.
@@ -115,7 +94,7 @@ export interface ProblemReply {
 }
 
 function make(status: number, code: string, detail: string, extra: Partial<Problem> = {}): Problem {
-  return { type: problemType(code), title: TITLES[status] ?? 'Error', status, detail, code, ...extra };
+  return { type: problemType(code), title: statusTitle(status), status, detail, code, ...extra };
 }
 
 /** Turns anything thrown into a problem reply; unknown errors become a 500 that says nothing. */
@@ -143,6 +122,3 @@ export function toProblem(err: unknown, secrets: readonly string[] = []): Proble
   return { status: 500, body: make(500, 'internal', 'The server failed to handle this request; see its logs under the request id.'), headers: {} };
 }
 
-export function statusTitle(status: number): string {
-  return TITLES[status] ?? 'Error';
-}

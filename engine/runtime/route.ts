@@ -8,6 +8,9 @@
 import type { Context } from 'koa';
 import type { Logger } from '../core/log.js';
 import type { RuntimeServices } from './services.js';
+import type { Principal } from './auth/keys.js';
+
+export type { Principal };
 
 export type RouteMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -73,14 +76,6 @@ export interface RouteDef {
 }
 
 /** The authenticated caller. */
-export interface Principal {
-  /** API key id; `env-admin` for the `PATCHBAY_ADMIN_KEY` key. */
-  keyId: string;
-  admin: boolean;
-  /** The key's own tenant (undefined for admin keys). */
-  tenant?: string;
-}
-
 export interface RouteRequest<P = Record<string, string>, Q = Record<string, unknown>, B = unknown> {
   params: P;
   query: Q;

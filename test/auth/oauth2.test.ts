@@ -23,7 +23,7 @@ const api = (valid: (token: string) => boolean) => serve((r) => {
 function call(apiUrl: string, method: PlanAuthMethod, conn: Connection, listener?: Parameters<typeof authContext>[3]) {
   return executeRequest({ method: 'GET', url: `${apiUrl}/me`, query: [], headers: {}, bodyFormat: 'none' }, {
     http: makeHttp(), auth: { strategy: getAuthStrategy('oauth2'), ctx: authContext(method, conn, client, listener) },
-    limiterKey: `connection:${conn.id}`, connector: 'demo', operation: 'check',
+    client, limiterKey: `connection:${conn.id}`, connector: 'demo', operation: 'check',
   });
 }
 

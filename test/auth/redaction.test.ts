@@ -60,7 +60,7 @@ describe('no secret reaches a log line or an error', () => {
         try {
           await executeRequest({ method: 'GET', url: `${apiServer.url}${path}`, query: [['page', '1']], headers: {}, bodyFormat: 'none' }, {
             http: makeHttp({ retry: { maxAttempts: 2 } }), auth: { strategy: getAuthStrategy(method.type), ctx: authContext(method, conn, client) },
-            limiterKey: 'k', connector: 'demo', operation: 'action:probe', logger,
+            client, limiterKey: 'k', connector: 'demo', operation: 'action:probe', logger,
           });
         } catch (err) {
           errors.push(err);
@@ -91,7 +91,7 @@ describe('no secret reaches a log line or an error', () => {
     const conn: Connection = { connector: 'demo', id: 'q', credentials: { api_key: 'CANARY-qkey-2001' } };
     await executeRequest({ method: 'GET', url: `${apiServer.url}/ok`, query: [['page', '1']], headers: {}, bodyFormat: 'none' }, {
       http: makeHttp(), auth: { strategy: getAuthStrategy('api_key'), ctx: authContext(method, conn, client) },
-      limiterKey: 'k', connector: 'demo', operation: 'action:probe', logger,
+      client, limiterKey: 'k', connector: 'demo', operation: 'action:probe', logger,
     });
     expect(lines.join('\n')).toContain('/ok?page=1&api_key=[REDACTED]');
   });
@@ -105,7 +105,7 @@ describe('an operation-wide secret set', () => {
     const secrets = new SecretSet();
     const err = await executeRequest({ method: 'GET', url: `${apiServer.url}/denied`, query: [], headers: {}, bodyFormat: 'none' }, {
       http: makeHttp({ retry: { maxAttempts: 1 } }), auth: { strategy: getAuthStrategy('oauth2'), ctx: authContext(method, conn, client) },
-      limiterKey: 'k', connector: 'demo', operation: 'action:probe', logger, secrets,
+      client, limiterKey: 'k', connector: 'demo', operation: 'action:probe', logger, secrets,
     }).catch((e: Error) => e);
     expect(secrets.list()).toContain('CANARY-cc-token-5551');
     expect(secrets.list()).not.toContain('CANARY-csecret-3001');

@@ -17,7 +17,7 @@ async function sendWith(method: PlanAuthMethod, credentials: Record<string, unkn
   const conn: Connection = { connector: 'demo', id: `c-${method.type}`, credentials };
   await executeRequest({ method: 'GET', url: `${server.url}/me`, query, headers: {}, bodyFormat: 'none' }, {
     http: makeHttp(), auth: { strategy: authStrategyFor(method), ctx: authContext(method, conn, client) },
-    limiterKey: 'k', connector: 'demo', operation: 'check',
+    client, limiterKey: 'k', connector: 'demo', operation: 'check',
   });
   return server.seen.at(-1)!;
 }

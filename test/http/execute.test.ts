@@ -18,7 +18,7 @@ async function call(baseUrl: string, reqSpec: RequestSpec, httpSpec: HttpSpec = 
   const method = makeAuth('none');
   return executeRequest(out, {
     http, auth: { strategy: getAuthStrategy('none'), ctx: authContext(method, conn, client) },
-    limiterKey: `connection:${conn.id}`, connector: 'demo', operation: 'action:test',
+    client, limiterKey: `connection:${conn.id}`, connector: 'demo', operation: 'action:test',
   });
 }
 

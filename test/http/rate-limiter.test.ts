@@ -20,7 +20,7 @@ function caller(url: string, spec: HttpSpec, key: string, strategy: AuthStrategy
     const req: OutboundRequest = { method: 'GET', url: url + path, query: [], headers: {}, bodyFormat: 'none' };
     return executeRequest(req, {
       http, auth: { strategy, ctx: authContext(makeAuth('none'), conn, client) },
-      limiterKey: key, connector: 'demo', operation: 'stream:x',
+      client, limiterKey: key, connector: 'demo', operation: 'stream:x',
     });
   };
 }

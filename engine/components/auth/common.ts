@@ -6,7 +6,7 @@ import { ConnectorError } from '../../core/errors.js';
 import { compileExpr, type CompiledExpr } from '../../lang/expr.js';
 import type { PlanAuthMethod } from '../../plan/plan.js';
 import { compileTemplate, type CompiledTemplate } from '../../lang/template.js';
-import type { TemplateContext } from '../../run/http/render.js';
+import type { TemplateContext } from '../../lang/template.js';
 import type { Connection } from '../../core/wire.js';
 import type { AuthContext } from './types.js';
 

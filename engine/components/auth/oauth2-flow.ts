@@ -5,8 +5,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { ConnectorError } from '../../core/errors.js';
 import type { PlanAuthMethod } from '../../plan/plan.js';
-import type { HttpClient } from '../../run/http/client.js';
-import type { TemplateContext } from '../../run/http/render.js';
+import type { HttpSender } from '../../core/wire.js';
+import type { TemplateContext } from '../../lang/template.js';
 import { methodTemplate } from './common.js';
 import { credentialsFromToken, requestToken } from './oauth2-token.js';
 import type { HostRule } from './oauth2-hosts.js';
@@ -78,7 +78,7 @@ export interface ExchangeOptions {
    * `http` is required: the caller's client carries its outbound guard (a default client
    * here would be one the guard does not cover).
    */
-  ctx: { template?: Partial<TemplateContext>; http: HttpClient };
+  ctx: { template?: Partial<TemplateContext>; http: HttpSender };
   /** Hosts the client may be sent to (an operator's app). */
   hostRule?: HostRule;
   connector?: string;

@@ -17,7 +17,7 @@
  */
 import { ConnectorError } from '../../core/errors.js';
 import type { PlanAuthMethod } from '../../plan/plan.js';
-import type { TemplateContext } from '../../run/http/render.js';
+import type { TemplateContext } from '../../lang/template.js';
 import { methodTemplate } from './common.js';
 
 export const OAUTH_URLS = ['authorize_url', 'token_url', 'refresh_url', 'revoke_url'] as const;

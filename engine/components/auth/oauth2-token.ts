@@ -6,8 +6,8 @@
 import { ConnectorError } from '../../core/errors.js';
 import type { PlanAuthMethod } from '../../plan/plan.js';
 import { collectSecrets, redact } from '../../core/redact.js';
-import type { HttpClient } from '../../run/http/client.js';
-import type { TemplateContext } from '../../run/http/render.js';
+import type { HttpSender } from '../../core/wire.js';
+import type { TemplateContext } from '../../lang/template.js';
 import { methodExpr, methodTemplate, settingNames } from './common.js';
 import { hostRefusal, pinnedRule, type HostRule } from './oauth2-hosts.js';
 
@@ -32,7 +32,7 @@ export interface TokenRequest {
   params: Record<string, string | undefined>;
   clientId?: string;
   clientSecret?: string;
-  http: HttpClient;
+  http: HttpSender;
   template: TemplateContext;
   /** Hosts the client may be sent to (an operator's app); a connection's pinned hosts apply as well. */
   hostRule?: HostRule;

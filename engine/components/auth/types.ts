@@ -4,8 +4,8 @@
  */
 import type { Logger } from '../../core/log.js';
 import type { AuthType, PlanAuthMethod } from '../../plan/plan.js';
-import type { HttpClient } from '../../run/http/client.js';
-import type { TemplateContext } from '../../run/http/render.js';
+import type { HttpSender } from '../../core/wire.js';
+import type { TemplateContext } from '../../lang/template.js';
 import type { Connection, CredentialsListener, OutboundRequest } from '../../core/wire.js';
 
 export interface AuthContext {
@@ -18,7 +18,7 @@ export interface AuthContext {
   /** Template context (config, credentials, settings, input…) for the method's templates. */
   template: TemplateContext;
   /** Client for token endpoint calls (no rate limit or retry: those belong to API calls). */
-  http: HttpClient;
+  http: HttpSender;
   /** Told about new credentials (refreshed or rotated tokens) so the host can persist them. */
   onCredentials?: CredentialsListener;
   /** Strategies report values they send that are not plain credentials (obtained tokens, encoded headers). */

@@ -4,7 +4,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { PlanVerify } from '../../plan/plan.js';
-import type { VerifyReason } from '../../platform/webhooks/types.js';
+import type { VerifyReason } from '../../core/webhook.js';
 import type { VerifyInput } from './types.js';
 
 /** The secret template rendered against the connection; undefined when it renders empty. */

@@ -5,7 +5,7 @@
  */
 import { createHmac } from 'node:crypto';
 import type { PlanVerify } from '../../plan/plan.js';
-import type { VerifyReason, VerifyResult } from '../../platform/webhooks/types.js';
+import type { VerifyReason, VerifyResult } from '../../core/webhook.js';
 import { allGroups, anyMatches, checkWindow, decodeSignature, keyBytes, parseTimestamp, renderSecret } from './common.js';
 import { signedBytes } from './signed.js';
 import type { Verifier, VerifyInput } from './types.js';

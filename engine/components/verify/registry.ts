@@ -4,7 +4,7 @@
  */
 import { ConnectorError } from '../../core/errors.js';
 import type { PlanVerify } from '../../plan/plan.js';
-import type { VerifyResult } from '../../platform/webhooks/types.js';
+import type { VerifyResult } from '../../core/webhook.js';
 import { hmacVerifier } from './hmac.js';
 import { noneVerifier } from './none.js';
 import { standardWebhooksVerifier } from './standard-webhooks.js';

@@ -4,7 +4,7 @@
  * `<id>.<timestamp>.<raw body>` keyed with the base64 part of a `whsec_` secret.
  */
 import { createHmac } from 'node:crypto';
-import type { VerifyResult } from '../../platform/webhooks/types.js';
+import type { VerifyResult } from '../../core/webhook.js';
 import { anyMatches, checkWindow, decodeSignature, keyBytes, parseTimestamp, renderSecret } from './common.js';
 import type { Verifier } from './types.js';
 

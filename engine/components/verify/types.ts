@@ -1,6 +1,6 @@
 /** The verifier protocol: one registered strategy per `verify.type`. */
 import type { PlanVerify } from '../../plan/plan.js';
-import type { VerifyResult } from '../../platform/webhooks/types.js';
+import type { VerifyResult } from '../../core/webhook.js';
 
 export interface VerifyInput {
   rawBody: Buffer;

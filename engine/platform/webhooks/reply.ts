@@ -4,7 +4,7 @@
  * (runtime/problem.ts): `type`, `title`, `status`, `detail`, a stable `code`, and for a
  * failed verification its `reason`.
  */
-import { PROBLEM_CONTENT_TYPE, problemType, statusTitle } from '../../runtime/problem.js';
+import { PROBLEM_CONTENT_TYPE, problemType, statusTitle } from '../../core/problem.js';
 import type { WebhookResponse } from './types.js';
 
 const JSON_TYPE = { 'content-type': 'application/json; charset=utf-8' };

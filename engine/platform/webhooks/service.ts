@@ -6,11 +6,15 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { ConnectorError } from '../../core/errors.js';
-import type { ConnectionRef } from '../connections/service.js';
+import type { ConnectionRef, ConnectionService } from '../connections/service.js';
+import type { CredentialsListener } from '../../core/wire.js';
+import type { Store } from '../store/store.js';
+import type { SyncRun } from '../store/runs.js';
+import type { Vault } from '../secrets/vault.js';
+import type { SyncOptions } from '../sync/runner.js';
 import { silentLogger, type Logger } from '../../core/log.js';
 import type { Engine } from '../../run/engine.js';
 import type { OperationRuntime } from '../../run/operations/runtime.js';
-import type { Platform } from '../platform.js';
 import { createHttpClient } from '../../run/http/client.js';
 import { createOutboundGuard, type OutboundPolicy } from '../../run/http/outbound-guard.js';
 import { ConnectionsRepo } from '../store/connections.js';
@@ -32,7 +36,15 @@ import { WebhookWorker, type WorkerOptions } from './worker.js';
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
-export type WebhooksPlatform = Pick<Platform, 'store' | 'vault' | 'connections' | 'engine' | 'sync' | 'onCredentials'>;
+/** The parts of the platform the webhook service uses (the platform passes itself). */
+export interface WebhooksPlatform {
+  readonly engine: Engine;
+  readonly store: Store;
+  readonly vault: Vault;
+  readonly connections: ConnectionService;
+  sync(connection: ConnectionRef, stream: string, opts?: SyncOptions): Promise<SyncRun>;
+  readonly onCredentials: CredentialsListener;
+}
 
 export interface WebhooksOptions {
   platform: WebhooksPlatform;

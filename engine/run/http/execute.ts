@@ -10,10 +10,16 @@ import { secretSafe, type Logger } from '../../core/log.js';
 import type { PlanHttp } from '../../plan/plan.js';
 import { collectSecrets, describeRequest, redact, SecretSet } from '../../core/redact.js';
 import { classifyResponse } from './classify.js';
-import type { HttpClient } from './client.js';
+import type { RateLimiterRegistry } from './rate-limiter.js';
 import { cloneRequest } from './render.js';
 import { backoffMs, headerWaitMs, isIdempotent, mayRetryMethod, retryVerdict } from './retry.js';
-import type { InboundResponse, OutboundRequest } from '../../core/wire.js';
+import type { HttpSender, InboundResponse, OutboundRequest } from '../../core/wire.js';
+
+/** What the executor needs of a client: sending, the shared limiters and the logger (HttpClient is one). */
+export interface RequestClient extends HttpSender {
+  readonly limiters: RateLimiterRegistry;
+  readonly logger: Logger;
+}
 
 export interface ExecuteOptions {
   http: PlanHttp;
@@ -24,8 +30,7 @@ export interface ExecuteOptions {
   operation: string;
   logger?: Logger;
   signal?: AbortSignal;
-  /** Defaults to the auth context's client. */
-  client?: HttpClient;
+  client: RequestClient;
   /** Source of jitter; tests pin it. */
   random?: () => number;
   /**
@@ -58,7 +63,7 @@ function levelEnabled(logger: Logger, level: string): boolean {
 
 export async function executeRequest(req: OutboundRequest, opts: ExecuteOptions): Promise<InboundResponse> {
   const { http, connector, operation, signal } = opts;
-  const client = opts.client ?? opts.auth.ctx.http;
+  const client = opts.client;
   const retry = http.retry;
   const strategy = opts.auth.strategy;
   const secrets = opts.secrets ?? new SecretSet(collectSecrets(opts.auth.ctx.connection));

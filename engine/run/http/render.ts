@@ -4,20 +4,10 @@
  */
 import { ConnectorError, isConnectorError } from '../../core/errors.js';
 import type { BodyNode, PlanHttp, PlanRequest, SourceLoc } from '../../plan/plan.js';
-import type { CompiledTemplate } from '../../lang/template.js';
-import type { OutboundRequest } from '../../core/wire.js';
+import type { CompiledTemplate, TemplateContext } from '../../lang/template.js';
 
-/** What templates and `body_expr` see. */
-export interface TemplateContext {
-  config: Record<string, unknown>;
-  credentials: Record<string, unknown>;
-  settings: Record<string, unknown>;
-  input?: unknown;
-  state?: unknown;
-  parent?: unknown;
-  record?: unknown;
-  [k: string]: unknown;
-}
+export type { TemplateContext };
+import type { OutboundRequest } from '../../core/wire.js';
 
 export interface RenderOptions {
   /** Connection override of the manifest's base_url. */

@@ -11,7 +11,14 @@ import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ConnectorError } from '../../core/errors.js';
 import { fromJson, iso, toJson } from '../../platform/store/json.js';
 import type { Store } from '../../platform/store/store.js';
-import type { Principal } from '../route.js';
+
+export interface Principal {
+  /** API key id; `env-admin` for the `PATCHBAY_ADMIN_KEY` key. */
+  keyId: string;
+  admin: boolean;
+  /** The key's own tenant (undefined for admin keys). */
+  tenant?: string;
+}
 
 export const KEY_PREFIX = 'pbk_';
 const ID_CHARS = 16;
