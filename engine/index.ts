@@ -5,9 +5,13 @@
  * Layers, each usable on its own:
  * - manifests: validate and compile connector.yaml into a frozen plan;
  * - the engine: stateless check / call / read of a connection you hand it;
- * - the platform: the engine plus a database (sealed credentials, syncs, records, schedules,
- *   webhooks, deliveries);
- * - the runtime: the platform over HTTP (koa), or as a router mounted in your own koa app.
+ * - the platform (`patchbay/platform`): the engine plus a database (sealed credentials, syncs,
+ *   records, schedules, webhooks, deliveries);
+ * - the runtime (`patchbay/runtime`): the platform over HTTP (koa), or a router for your koa app;
+ * - the test runner (`patchbay/testing`): connectors' tests.yaml suites.
+ *
+ * This entry loads neither koa nor knex (test/entry, bench/import): a host that only calls
+ * providers pays for neither.
  */
 
 // Manifests
@@ -34,15 +38,4 @@ export { createLogger, silentLogger, type Logger, type LoggerOptions } from './c
 // Extension points: strategies are registered by type name.
 export { registerAuthStrategy, authTypes, buildAuthorizeUrl, createPkcePair, exchangeAuthorizationCode, type AuthStrategy, type AuthContext } from './components/auth/index.js';
 export { registerPaginator, paginatorTypes } from './components/pagination/registry.js';
-export { registerVerifier, registerRouteKind } from './platform/webhooks/index.js';
-
-// The stateful platform
-export { createPlatform, type Platform, type PlatformOptions } from './platform/platform.js';
-export { createWebhooks, type WebhooksService, type WebhooksOptions } from './platform/webhooks/index.js';
-export { createDeliveries, type Deliveries, type DeliveriesOptions } from './platform/deliveries/index.js';
-
-// The HTTP runtime
-export { createApp, createRouter, createRuntime, startServer, buildOpenApi, type Runtime, type RuntimeOptions, type ServerOptions, type RunningServer } from './runtime/index.js';
-
-// Data-driven connector tests
-export { runConnectorTests, runCase, loadTestSuite } from './testing/index.js';
+export { registerVerifier, type Verifier, type VerifyInput } from './components/verify/index.js';

@@ -6,8 +6,6 @@ export type {
 } from './types.js';
 export type { WorkerOptions } from './worker.js';
 export type { EventListener } from './listeners.js';
-export { registerVerifier, verifierFor, verifyDelivery } from '../../components/verify/registry.js';
-export type { Verifier, VerifyInput } from '../../components/verify/types.js';
 export { registerRouteKind } from './actions/registry.js';
 export type { RouteKind, RouteContext } from './actions/types.js';
 export { subscribe, unsubscribe, createRequestRuntime, generateSecret, type SubscribeDeps, type SubscribeResult } from './subscribe.js';

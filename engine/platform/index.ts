@@ -1,0 +1,12 @@
+/**
+ * `patchbay/platform`: the engine plus a database. Sealed credentials, connections, syncs and
+ * their records, schedules, inbound webhooks, outbound deliveries and retention, wired together
+ * by createPlatform. Loads knex and the database drivers; not the HTTP server.
+ */
+export { createPlatform, type Platform, type PlatformOptions } from './platform.js';
+export { createWebhooks, registerRouteKind, type WebhooksService, type WebhooksOptions, type RouteKind, type RouteContext } from './webhooks/index.js';
+export type { WebhookEvent, WebhookEventStatus, NormalizedEvent, EventPage, ListEventsFilter } from './webhooks/index.js';
+export { createDeliveries, type Deliveries, type DeliveriesOptions } from './deliveries/index.js';
+export type { Subscription, Delivery, DeliveryPage } from './deliveries/index.js';
+export type { ConnectionRef, ConnectionLifecycle } from './connections/service.js';
+export type { SyncRun } from './store/runs.js';
