@@ -3,6 +3,7 @@
  * bracket convention many form APIs parse (`a[b]=c`, `list[]=x`, `list[0][k]=v`).
  */
 import type { OutboundRequest } from './wire.js';
+import { isPlainObject } from './objects.js';
 
 /** Percent-encoding that keeps brackets readable; servers that parse bracket keys accept both forms. */
 function encodeKey(k: string): string {
@@ -16,19 +17,20 @@ function scalar(v: unknown): string | undefined {
   return String(v);
 }
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
+/** Dates are leaves of a form body (sent as their ISO text), not objects to flatten. */
+function isNested(v: unknown): v is Record<string, unknown> {
+  return isPlainObject(v) && !(v instanceof Date);
 }
 
 function flatten(prefix: string, value: unknown, out: Array<[string, string]>): void {
   if (Array.isArray(value)) {
     value.forEach((item, i) => {
       // Primitives as `a[]=x`; objects need an index so their fields stay grouped per element.
-      flatten(isPlainObject(item) || Array.isArray(item) ? `${prefix}[${i}]` : `${prefix}[]`, item, out);
+      flatten(isNested(item) || Array.isArray(item) ? `${prefix}[${i}]` : `${prefix}[]`, item, out);
     });
     return;
   }
-  if (isPlainObject(value)) {
+  if (isNested(value)) {
     for (const [k, v] of Object.entries(value)) flatten(prefix ? `${prefix}[${k}]` : k, v, out);
     return;
   }
@@ -39,7 +41,7 @@ function flatten(prefix: string, value: unknown, out: Array<[string, string]>): 
 /** Nested value → ordered form pairs; null and undefined are dropped. */
 export function formPairs(value: unknown): Array<[string, string]> {
   const out: Array<[string, string]> = [];
-  if (isPlainObject(value)) flatten('', value, out);
+  if (isNested(value)) flatten('', value, out);
   return out;
 }
 

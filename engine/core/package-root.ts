@@ -1,9 +1,9 @@
 /**
- * Locates the package's own `schemas/` folder. The engine runs both from sources (tsx,
- * vitest) and from `dist/`, so the folder is found by walking up rather than by a fixed
- * relative path.
+ * Where the package's own files are (schemas, shipped connectors, package.json). The engine
+ * runs from sources (tsx, vitest) and from dist/, so they are found by walking up rather
+ * than by a fixed relative path.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -30,10 +30,34 @@ export function findUp(start: string, marker: string): string | undefined {
 
 let root: string | undefined;
 
-/** Directory holding `schemas/connector.schema.json` for this engine. */
+/**
+ * The package's own folder (the one whose package.json is named "patchbay"), whether the
+ * code runs from sources (tsx, vitest) or from dist/, installed or cloned. The name, not a
+ * marker file, decides, so a host's own `schemas/` folder is never mistaken for ours.
+ */
 export function packageRoot(): string {
   if (root) return root;
   const here = dirname(fileURLToPath(import.meta.url));
-  root = findUp(here, join('schemas', 'connector.schema.json')) ?? resolve(here, '..', '..');
-  return root;
+  for (let dir = here; ; dir = dirname(dir)) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg) && packageName(pkg) === 'patchbay') return (root = dir);
+    if (dirname(dir) === dir) throw new Error(`patchbay: no package.json named "patchbay" above ${here}`);
+  }
+}
+
+function packageName(file: string): string | undefined {
+  try {
+    return (JSON.parse(readFileSync(file, 'utf8')) as { name?: string }).name;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Absolute path of a file shipped with the package, e.g. `schemas/connector.schema.json`. */
+export function packagePath(...parts: string[]): string {
+  return resolve(packageRoot(), ...parts);
+}
+
+export function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version?: string }).version ?? '0.0.0';
 }

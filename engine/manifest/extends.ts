@@ -7,12 +7,12 @@
 import { dotted, type Diagnostic, type Path } from './diagnostics.js';
 import type { Positions } from './positions.js';
 import { didYouMean } from './suggest.js';
+import { isPlainObject } from '../core/objects.js';
 
 const EXTENDABLE = ['actions', 'streams'] as const;
 
-export function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+// Re-exported while the compilers and checks still import it from here.
+export { isPlainObject };
 
 /** Sets an own property even for `__proto__`, so user keys can never reach a prototype. */
 function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {

@@ -8,7 +8,7 @@ import { Router } from '@koa/router';
 import type { Engine } from '../run/engine.js';
 import { ConnectorError } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/log.js';
-import { packageRoot } from '../core/package-root.js';
+import { packageVersion } from '../core/package-root.js';
 import type { Platform } from '../platform/platform.js';
 import { IdempotencyRepo } from '../platform/store/idempotency.js';
 import { TrustedProxies } from './auth/client-address.js';
@@ -23,8 +23,6 @@ import { requestScope } from './request-scope.js';
 import type { RouteDef } from './route.js';
 import { builtinRoutes } from './routes/index.js';
 import { BackgroundTasks, type RuntimeServices } from './services.js';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 
 export interface RuntimeOptions {
   platform: Platform;
@@ -68,14 +66,6 @@ export interface Runtime {
 }
 
 const DEFAULT_CONNECTION_CACHE_MS = 2000;
-
-function packageVersion(): string {
-  try {
-    return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version?: string }).version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
-}
 
 export function createRuntime(opts: RuntimeOptions): Runtime {
   const logger = opts.logger ?? silentLogger;

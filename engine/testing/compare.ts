@@ -4,6 +4,8 @@
  * needs to fix a mapping or a fixture.
  */
 
+import { isPlainObject } from '../core/objects.js';
+
 /** Short, single-line rendering of a value for a diff line. */
 export function show(value: unknown, max = 200): string {
   if (value === undefined) return '(absent)';
@@ -16,9 +18,6 @@ export function show(value: unknown, max = 200): string {
   return s.length > max ? `${s.slice(0, max - 1)}…` : s;
 }
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function join(base: string, key: string | number): string {
   if (typeof key === 'number') return `${base}[${key}]`;

@@ -6,12 +6,12 @@
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import { ConnectorError } from '../core/errors.js';
 import type { TestCase, TestSuite } from './types.js';
 import { nearest } from '../manifest/suggest.js';
+import { packagePath } from '../core/package-root.js';
 
 export interface TestDiagnostic {
   line: number;
@@ -21,22 +21,11 @@ export interface TestDiagnostic {
   message: string;
 }
 
-/** The schemas folder sits at the package root, both for sources and for dist/. */
-function findSchema(name: string): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const candidate = path.join(dir, 'schemas', name);
-    if (existsSync(candidate)) return candidate;
-    const up = path.dirname(dir);
-    if (up === dir) throw new ConnectorError({ kind: 'config', message: `schemas/${name} not found above ${fileURLToPath(import.meta.url)}` });
-    dir = up;
-  }
-}
 
 let validator: ValidateFunction | undefined;
 async function getValidator(): Promise<ValidateFunction> {
   if (!validator) {
-    const schema = JSON.parse(await readFile(findSchema('tests.schema.json'), 'utf8'));
+    const schema = JSON.parse(await readFile(packagePath('schemas', 'tests.schema.json'), 'utf8'));
     const ajv = new Ajv2020({ allErrors: true, strict: false });
     validator = ajv.compile(schema);
   }

@@ -10,6 +10,7 @@ import type { HttpSender } from '../../core/wire.js';
 import type { TemplateContext } from '../../lang/template.js';
 import { methodExpr, methodTemplate, settingNames } from './common.js';
 import { hostRefusal, pinnedRule, type HostRule } from './oauth2-hosts.js';
+import { truthy } from '../../lang/truthy.js';
 
 const TOKEN_TIMEOUT_MS = 30_000;
 
@@ -119,7 +120,7 @@ export async function requestToken(req: TokenRequest): Promise<TokenResult> {
   const body = asObject(res.body);
 
   const errorWhen = methodExpr(method, 'error_when');
-  const flagged = errorWhen ? Boolean(await errorWhen.evaluate(body, { status: res.status })) : false;
+  const flagged = errorWhen ? truthy(await errorWhen.evaluate(body, { status: res.status })) : false;
   const accessToken = text(await field(method, 'access_token', body));
   if (res.status >= 400 || flagged || !accessToken) {
     const code = text(body.error) ?? (typeof body.error === 'object' ? text((body.error as any)?.code) : undefined);

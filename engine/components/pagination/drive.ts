@@ -10,6 +10,7 @@ import type { PlanPagination } from '../../plan/plan.js';
 import { ConnectorError, isConnectorError } from '../../core/errors.js';
 import { pageBindings, type Page, type Paginator } from './protocol.js';
 import { createPaginator } from './registry.js';
+import { truthy } from '../../lang/truthy.js';
 
 export interface DriveOptions {
   pagination: PlanPagination;
@@ -38,7 +39,7 @@ function checkAborted(signal: AbortSignal | undefined): void {
 
 async function stopRequested(pagination: PlanPagination, page: Page): Promise<boolean> {
   if (pagination.type === 'none' || !pagination.stopWhen) return false;
-  return Boolean(await pagination.stopWhen.evaluate(page.response.body, pageBindings(page)));
+  return truthy(await pagination.stopWhen.evaluate(page.response.body, pageBindings(page)));
 }
 
 export async function* drivePages(opts: DriveOptions): AsyncGenerator<Page, void, undefined> {

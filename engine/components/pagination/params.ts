@@ -5,11 +5,10 @@
 import type { OutboundRequest } from '../../core/wire.js';
 import { ConnectorError } from '../../core/errors.js';
 import { buildUrl } from '../../core/encode.js';
+import { isPlainObject } from '../../core/objects.js';
 
 export type Placement = 'query' | 'body' | 'header';
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * "Query (or body)": a request that already sends an object body (a search POST) takes its

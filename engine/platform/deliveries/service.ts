@@ -16,7 +16,8 @@ import type { EventPublisher, NormalizedEvent } from '../webhooks/types.js';
 import { DeliveriesRepo } from './deliveries-repo.js';
 import { checkPatterns, matchesAny } from './patterns.js';
 import { DEFAULT_SCHEDULE_MS } from './schedule.js';
-import { generateSecret } from './signing.js';
+import { SIGNING_SECRET_BYTES } from './signing.js';
+import { generateSecret } from '../../core/secret.js';
 import { SubscriptionsRepo } from './subscriptions-repo.js';
 import type { CreatedSubscription, Delivery, DeliveryPage, ListDeliveriesFilter, NewSubscription, Subscription } from './types.js';
 import { DeliveryWorker, type DeliveryGuard } from './worker.js';
@@ -160,7 +161,7 @@ export function createDeliveries(opts: DeliveriesOptions): Deliveries {
         const found = typeof input.connection === 'string' && (await scope.from('connections').select('id').where('id', input.connection).first());
         if (!found) throw invalid('/connection', `connection ${String(input.connection)} not found`);
       }
-      const secret = generateSecret();
+      const secret = generateSecret('whsec', SIGNING_SECRET_BYTES);
       const created = await subscriptions.insert(scope, { id: newId('sub'), url, events, description: input.description, connection: input.connection, secret });
       return { ...created, secret };
     },

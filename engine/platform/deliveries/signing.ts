@@ -3,15 +3,13 @@
  * `whsec_<base64 key>`, the signature HMAC-SHA256 over `<id>.<timestamp>.<body>` with the
  * decoded key, so any receiver using a Standard Webhooks library verifies us unchanged.
  */
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { ConnectorError } from '../../core/errors.js';
 
 const PREFIX = 'whsec_';
 
 /** 24 random bytes, as Svix and the reference libraries generate. */
-export function generateSecret(): string {
-  return `${PREFIX}${randomBytes(24).toString('base64')}`;
-}
+export const SIGNING_SECRET_BYTES = 24;
 
 export function secretKey(secret: string): Buffer {
   if (!secret.startsWith(PREFIX)) throw new ConnectorError({ kind: 'config', message: 'a delivery signing secret must start with whsec_' });

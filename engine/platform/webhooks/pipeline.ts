@@ -21,7 +21,8 @@ import { fullUrl, normaliseHeaders, parseBody, queryOf, storableHeaders } from '
 import type { ConnectorContext, ConnectorSecrets } from './connector-secrets.js';
 import { REJECTED_LOG_BUDGET, type RejectionCounter } from './rejections.js';
 import type { ConnectionResolver, Resolved } from './resolve.js';
-import { notFound, rawReply, reply, truthy } from './reply.js';
+import { notFound, rawReply, reply } from './reply.js';
+import { truthy } from '../../lang/truthy.js';
 import type { RejectReason, VerifyResult, WebhookRequest, WebhookResponse } from './types.js';
 import { verifyDelivery } from '../../components/verify/registry.js';
 import type { VerifyInput } from '../../components/verify/types.js';

@@ -9,7 +9,7 @@ import type { ConnectionService } from '../connections/service.js';
 import type { Plan } from '../../plan/plan.js';
 import type { Store } from '../store/store.js';
 import type { ClaimedEvent } from './events-store.js';
-import { truthy } from './reply.js';
+import { truthy } from '../../lang/truthy.js';
 import { kindsFor } from './actions/registry.js';
 import type { RouteContext, RouteServices } from './actions/types.js';
 

@@ -33,8 +33,3 @@ export function rawReply(status: number, contentType: string, value: unknown): W
   return { status, headers: { 'content-type': contentType }, body };
 }
 
-/** JSONata truthiness as the manifest author means it: empty sequences and missing are false. */
-export function truthy(v: unknown): boolean {
-  if (Array.isArray(v)) return v.length > 0 && v.some(truthy);
-  return Boolean(v);
-}

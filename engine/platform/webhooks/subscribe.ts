@@ -5,8 +5,8 @@
  * is kept in settings (`webhook_id`), the secret sealed with the credentials
  * (`webhook_secret`). Requests take the engine's path: render, auth, limits, retries.
  */
-import { randomBytes } from 'node:crypto';
 import { ConnectorError, isConnectorError } from '../../core/errors.js';
+import { generateSecret } from '../../core/secret.js';
 import type { HttpClient } from '../../run/http/client.js';
 import { renderRequest } from '../../run/http/render.js';
 import type { CredentialsListener } from '../../core/wire.js';
@@ -44,14 +44,6 @@ export interface SubscribeResult {
  */
 export function createRequestRuntime(opts: { logger: Logger; onCredentials?: CredentialsListener; client: HttpClient }): OperationRuntime {
   return sendingRuntime(opts.client, opts.logger, opts.onCredentials);
-}
-
-/** A signing secret in the form the manifest's verification reads it. */
-export function generateSecret(encoding: PlanVerify['secretEncoding']): string {
-  const key = randomBytes(32);
-  if (encoding === 'whsec') return `whsec_${key.toString('base64')}`;
-  if (encoding === 'base64') return key.toString('base64');
-  return key.toString('hex');
 }
 
 const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : undefined);

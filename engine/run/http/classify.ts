@@ -7,6 +7,7 @@ import { ConnectorError, type ErrorKind } from '../../core/errors.js';
 import type { PlanErrors, PlanRateLimit } from '../../plan/plan.js';
 import { headerValue } from './rate-limiter.js';
 import type { InboundResponse } from '../../core/wire.js';
+import { truthy } from '../../lang/truthy.js';
 
 const RETRYABLE_KINDS: ReadonlySet<ErrorKind> = new Set(['rate_limited', 'server', 'network', 'timeout']);
 
@@ -15,11 +16,6 @@ const DEFAULT_REMAINING_HEADERS = ['x-ratelimit-remaining', 'ratelimit-remaining
 
 export function isRetryableKind(kind: ErrorKind): boolean {
   return RETRYABLE_KINDS.has(kind);
-}
-
-function truthy(v: unknown): boolean {
-  if (Array.isArray(v)) return v.length > 0;
-  return Boolean(v);
 }
 
 function exhausted(res: InboundResponse, rateLimit?: PlanRateLimit): boolean {
