@@ -140,7 +140,7 @@ export async function createPlatform(opts: PlatformOptions = {}): Promise<Platfo
       secrets: { rotate: (o) => rotateSecrets(store, vault, o) },
       onCredentials,
       get webhooks() {
-        return (webhooks ??= createWebhooks({ outbound: opts.outbound, publisher: deliveriesService(), ...opts.webhooks, platform: this as Platform, logger: opts.logger }));
+        return (webhooks ??= createWebhooks({ publisher: deliveriesService(), ...opts.webhooks, platform: this as Platform, logger: opts.logger }));
       },
       get deliveries() {
         return deliveriesService();

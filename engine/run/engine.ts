@@ -54,6 +54,12 @@ export interface Engine {
   call(conn: Connection, action: string, input?: unknown, opts?: CallOptions): Promise<unknown>;
   /** Lazy: nothing is sent (and nothing fails) until the result is iterated. */
   read(conn: Connection, stream: string, opts?: ReadOptions): ReadHandle;
+  /**
+   * Sends one rendered request for a resolved connection the way operations do: its auth
+   * strategy, this engine's rate limiters, retries and outbound guard. The platform sends its
+   * own provider calls (webhook subscriptions) through it, so they share one budget and guard.
+   */
+  readonly requests: OperationRuntime;
   /** Releases sockets; the engine must not be used afterwards. */
   close(): Promise<void>;
 }
@@ -157,7 +163,7 @@ function guardIterator<T>(open: () => AsyncIterator<T>, finish: Finish): AsyncIt
 }
 
 class EmbeddedEngine implements Engine {
-  private readonly runtime: OperationRuntime;
+  readonly requests: OperationRuntime;
   private closed = false;
 
   constructor(
@@ -167,7 +173,7 @@ class EmbeddedEngine implements Engine {
     private readonly logger: Logger,
     private readonly onCredentials?: CredentialsListener,
   ) {
-    this.runtime = sendingRuntime(this.client, this.logger, this.onCredentials);
+    this.requests = sendingRuntime(this.client, this.logger, this.onCredentials);
   }
 
   plan(id: string): Plan {
@@ -227,19 +233,19 @@ class EmbeddedEngine implements Engine {
 
   check(conn: Connection, opts: CallOptions = {}): Promise<CheckResult> {
     return this.run(conn, 'check', async (rc, stats) => {
-      const result = await runCheck(this.runtime, rc, opts.signal);
+      const result = await runCheck(this.requests, rc, opts.signal);
       stats.pages = rc.plan.check ? 1 : 0;
       return result;
     });
   }
 
   call(conn: Connection, action: string, input?: unknown, opts: CallOptions = {}): Promise<unknown> {
-    return this.run(conn, `action:${action}`, (rc, stats) => runCall(this.runtime, rc, action, input ?? {}, stats, opts.signal, opts.idempotencyKey));
+    return this.run(conn, `action:${action}`, (rc, stats) => runCall(this.requests, rc, action, input ?? {}, stats, opts.signal, opts.idempotencyKey));
   }
 
   read(conn: Connection, stream: string, opts: ReadOptions = {}): ReadHandle {
     let rc: ResolvedConnection | undefined;
-    const inner = runRead(this.runtime, () => (rc = this.resolve(conn)), stream, opts);
+    const inner = runRead(this.requests, () => (rc = this.resolve(conn)), stream, opts);
     const operation = `stream:${stream}`;
     const guarded = <T>(open: () => AsyncIterator<T>) =>
       guardIterator(open, (started, err, outcome) => this.finish(conn, operation, started, inner, rc, err, outcome));

@@ -51,6 +51,7 @@ export function withBaseUrlOverrides(engine: Engine): Engine {
     [WRAPPED]: true,
     get plans() { return engine.plans; },
     plan: (id) => engine.plan(id),
+    get requests() { return engine.requests; },
     check: (conn, opts) => engine.check(withBase(conn), opts),
     call: (conn, action, input, opts) => engine.call(withBase(conn), action, input, opts),
     read: (conn, stream, opts) => engine.read(withBase(conn), stream, opts),
@@ -75,6 +76,7 @@ export function refusingBaseUrlOverrides(engine: Engine): Engine {
     [REFUSING]: true,
     get plans() { return engine.plans; },
     plan: (id) => engine.plan(id),
+    get requests() { return engine.requests; },
     check: async (conn, opts) => engine.check(refuse(conn), opts),
     call: async (conn, action, input, opts) => engine.call(refuse(conn), action, input, opts),
     read: (conn, stream, opts) => {

@@ -5,11 +5,12 @@
  * forgot counts as removed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Platform } from '../../engine/platform/platform.js';
+import { createPlatform, type Platform } from '../../engine/platform/platform.js';
+import { createEngine } from '../../engine/run/engine.js';
 import { createWebhooks, type WebhooksService } from '../../engine/platform/webhooks/service.js';
-import { databaseKinds, type TestDatabase } from '../store/databases.js';
+import { databaseKinds, KEY_A, type TestDatabase } from '../store/databases.js';
 import { startFakeProvider, type FakeProvider } from './fake-provider.js';
-import { openPlatform, request, sign } from './helpers.js';
+import { allPlans, openPlatform, request, sign } from './helpers.js';
 
 describe('webhook subscriptions', () => {
   let db: TestDatabase;
@@ -89,5 +90,29 @@ describe('webhook subscriptions', () => {
     const conn = await platform.connections.create({ tenant: 'acme', connector: 'stripe', name: 'st', credentials: { api_key: 'sk_test_x' }, skipCheck: true });
     expect(await hooks.subscribe(conn.id)).toBeUndefined();
     expect(await hooks.unsubscribe(conn.id)).toBe(false);
+  });
+
+  it("sends subscribe requests through the engine's client: its outbound guard applies though the platform was given no policy", async () => {
+    // A host hands the platform its own guarded engine and no `outbound` option of its own.
+    const engine = await createEngine({ connectors: await allPlans(), outbound: {} });
+    const db2 = await databaseKinds()[0].create('wh-subscribe-guarded');
+    const guarded = await createPlatform({ database: db2.url, engine, secretKeys: KEY_A });
+    const guardedHooks = createWebhooks({ platform: guarded, publicUrl: 'https://hooks.example.com/' });
+    try {
+      const conn = await guarded.connections.create({
+        tenant: 'acme', connector: 'hooktest', name: 'guarded', config: { base_url: provider.url }, credentials: { token: 'tok-1' }, skipCheck: true,
+      });
+      const before = provider.requests.length;
+      const err = await guardedHooks.subscribe(conn.id).then(() => undefined, (e: unknown) => e);
+      expect(err).toMatchObject({ connector: 'hooktest' });
+      // The provider on 127.0.0.1 is refused by the engine's guard: nothing reached it.
+      expect(provider.requests.length).toBe(before);
+      expect((await guarded.connections.get(conn.id))?.settings).toEqual({});
+    } finally {
+      await guardedHooks.close();
+      await guarded.close();
+      await engine.close();
+      await db2.cleanup();
+    }
   });
 });

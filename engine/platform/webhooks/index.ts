@@ -8,5 +8,5 @@ export type { WorkerOptions } from './worker.js';
 export type { EventListener } from './listeners.js';
 export { registerRouteKind } from './actions/registry.js';
 export type { RouteKind, RouteContext } from './actions/types.js';
-export { subscribe, unsubscribe, createRequestRuntime, type SubscribeDeps, type SubscribeResult } from './subscribe.js';
+export { subscribe, unsubscribe, type SubscribeDeps, type SubscribeResult } from './subscribe.js';
 export { webhookUrl, fullUrl } from './request.js';

@@ -15,8 +15,6 @@ import type { SyncOptions } from '../sync/runner.js';
 import { silentLogger, type Logger } from '../../core/log.js';
 import type { Engine } from '../../run/engine.js';
 import type { OperationRuntime } from '../../run/operations/runtime.js';
-import { createHttpClient } from '../../run/http/client.js';
-import { createOutboundGuard, type OutboundPolicy } from '../../run/http/outbound-guard.js';
 import { ConnectionsRepo } from '../store/connections.js';
 import { RecordsRepo } from '../store/records.js';
 import { StateRepo } from '../store/state.js';
@@ -30,7 +28,7 @@ import { webhookUrl } from './request.js';
 import { ConnectionResolver } from './resolve.js';
 import { RejectionCounter, type RejectionCount } from './rejections.js';
 import { ConnectorSecrets } from './connector-secrets.js';
-import { createRequestRuntime, subscribe, unsubscribe, type SubscribeDeps, type SubscribeResult } from './subscribe.js';
+import { subscribe, unsubscribe, type SubscribeDeps, type SubscribeResult } from './subscribe.js';
 import type { EventPage, EventPublisher, ListEventsFilter, NormalizedEvent, WebhookEvent, WebhookRequest, WebhookResponse } from './types.js';
 import { WebhookWorker, type WorkerOptions } from './worker.js';
 
@@ -58,10 +56,8 @@ export interface WebhooksOptions {
   worker?: WorkerOptions;
   /** The outbound deliveries service, when there is one (also settable later). */
   publisher?: EventPublisher;
-  /** Sends subscribe/unsubscribe requests; default an own client with the engine's auth strategies. */
+  /** Sends subscribe/unsubscribe requests; default the engine's (its limiters, retries and outbound guard). */
   runtime?: OperationRuntime;
-  /** Outbound address rules for that own client (as the engine's `outbound` option). */
-  outbound?: OutboundPolicy;
   /** Clock in epoch ms for timestamp tolerance; default the store's clock. */
   now?: () => number;
 }
@@ -143,18 +139,11 @@ export function createWebhooks(opts: WebhooksOptions): WebhooksService {
     },
   });
 
-  let ownRuntime: (OperationRuntime & { close(): void }) | undefined;
-  const ownRequestRuntime = () => {
-    const guard = opts.outbound ? createOutboundGuard(opts.outbound) : undefined;
-    const client = createHttpClient({ logger, wrapAgent: guard && ((agent) => guard.guardAgent(agent)) });
-    const rt = createRequestRuntime({ logger, onCredentials: platform.onCredentials, client });
-    return { send: rt.send, close: () => client.close() };
-  };
   const subscribeDeps = (): SubscribeDeps => ({
     plan,
     connections: platform.connections,
     repo: new ConnectionsRepo(store, platform.vault),
-    runtime: opts.runtime ?? (ownRuntime ??= ownRequestRuntime()),
+    runtime: opts.runtime ?? engine.requests,
     publicUrl: opts.publicUrl,
     logger,
   });
@@ -205,7 +194,6 @@ export function createWebhooks(opts: WebhooksOptions): WebhooksService {
     },
     async close() {
       await worker.stop();
-      ownRuntime?.close();
     },
   };
 }

@@ -7,15 +7,13 @@
  */
 import { ConnectorError, isConnectorError } from '../../core/errors.js';
 import { generateSecret } from '../../core/secret.js';
-import type { HttpClient } from '../../run/http/client.js';
 import { renderRequest } from '../../run/http/render.js';
-import type { CredentialsListener } from '../../core/wire.js';
 import type { Logger } from '../../core/log.js';
-import type { Plan, PlanVerify } from '../../plan/plan.js';
+import type { Plan } from '../../plan/plan.js';
 import { resolveConnection } from '../../run/operations/context.js';
 import { decorateError } from '../../run/operations/decorate.js';
 import { plain } from '../../lang/plain.js';
-import { sendingRuntime, type OperationRuntime } from '../../run/operations/runtime.js';
+import type { OperationRuntime } from '../../run/operations/runtime.js';
 import type { ConnectionRef, ConnectionService } from '../connections/service.js';
 import type { ConnectionsRepo } from '../store/connections.js';
 import { webhookUrl } from './request.js';
@@ -35,15 +33,6 @@ export interface SubscribeResult {
   /** The provider's id for the subscription, when the manifest says where to find it. */
   webhookId?: string;
   url: string;
-}
-
-/**
- * A runtime like the engine's own, for requests that are not actions or streams. The caller
- * gives the client, so it is the one behind the caller's outbound guard: a default client
- * here would be an unguarded way out.
- */
-export function createRequestRuntime(opts: { logger: Logger; onCredentials?: CredentialsListener; client: HttpClient }): OperationRuntime {
-  return sendingRuntime(opts.client, opts.logger, opts.onCredentials);
 }
 
 const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : undefined);
