@@ -31,6 +31,7 @@ import type { Store } from '../store/store.js';
 import type { OAuthApps } from './apps.js';
 import { appHostRule } from './flow.js';
 import type { HostRule } from '../../components/auth/oauth2-hosts.js';
+import { refreshCandidates } from '../store/connections.js';
 
 export interface TokenRefresherOptions {
   store: Store;
@@ -108,18 +109,9 @@ export class TokenRefresher {
   /** One pass over every candidate connection. */
   async runOnce(): Promise<RefreshPass> {
     const pass: RefreshPass = { checked: 0, refreshed: 0, busy: 0, failed: 0 };
-    const db = this.opts.store.unscoped('background token refresh looks at every tenant\'s OAuth connections');
     let after = '';
     for (;;) {
-      const rows = (await db
-        .from('connections')
-        .select('id', 'tenant', 'connector', 'auth')
-        .where('status', 'active')
-        .where('credential_fields', 'like', '%"refresh_token"%')
-        .where('credential_fields', 'like', '%"expires_at"%')
-        .where('id', '>', after)
-        .orderBy('id')
-        .limit(this.opts.batchSize ?? 100)) as Array<{ id: string; tenant: string; connector: string; auth: string | null }>;
+      const rows = await refreshCandidates(this.opts.store, after, this.opts.batchSize ?? 100);
       if (rows.length === 0) break;
       after = rows[rows.length - 1].id;
       for (const r of rows) {

@@ -191,3 +191,20 @@ export class ConnectionsRepo {
     return this.get(scope, id);
   }
 }
+
+/**
+ * Active connections, across tenants, holding a refresh token and an expiry: the background
+ * refresher's candidates, in id order after `after` (keyset paging, so a pass over many
+ * tenants never holds a long query open). Needs no vault: nothing sealed is read.
+ */
+export async function refreshCandidates(store: Store, after: string, limit: number): Promise<Array<{ id: string; tenant: string; connector: string; auth: string | null }>> {
+  return (await store.unscoped('background token refresh looks at every tenant\'s OAuth connections')
+    .from('connections')
+    .select('id', 'tenant', 'connector', 'auth')
+    .where('status', 'active')
+    .where('credential_fields', 'like', '%"refresh_token"%')
+    .where('credential_fields', 'like', '%"expires_at"%')
+    .where('id', '>', after)
+    .orderBy('id')
+    .limit(limit)) as Array<{ id: string; tenant: string; connector: string; auth: string | null }>;
+}
