@@ -15,6 +15,7 @@ import { nextWait } from './schedule.js';
 import { sendAttempt, type AttemptResult } from './send.js';
 import { secretKey, signedHeaders } from './signing.js';
 import type { SubscriptionsRepo } from './subscriptions-repo.js';
+import { LeaseLoop } from '../workers/lease-loop.js';
 
 /** What the worker needs of the outbound guard (engine/run/http/outbound-guard.ts provides it). */
 export interface DeliveryGuard {
@@ -44,11 +45,7 @@ export interface WorkerDeps {
 export class DeliveryWorker {
   private readonly db: Unscoped;
   private readonly agents: { http: http.Agent; https: https.Agent };
-  private readonly inFlight = new Set<Promise<void>>();
-  private timer?: NodeJS.Timeout;
-  private running = false;
-  private looping?: Promise<void>;
-  private again = false;
+  private readonly loop: LeaseLoop<ClaimedDelivery>;
 
   constructor(private readonly deps: WorkerDeps, private readonly s: WorkerSettings) {
     this.db = deps.store.unscoped('the delivery worker claims due deliveries of every tenant');
@@ -56,33 +53,35 @@ export class DeliveryWorker {
       http: deps.guard.guardAgent(new http.Agent({ keepAlive: true, maxSockets: s.concurrency })),
       https: deps.guard.guardAgent(new https.Agent({ keepAlive: true, maxSockets: s.concurrency })),
     };
+    // No lease renewal: an attempt is bounded by its timeout, well inside the lease.
+    this.loop = new LeaseLoop({
+      name: 'deliveries',
+      concurrency: s.concurrency,
+      pollMs: s.pollMs,
+      claim: (free) => this.deps.deliveries.claim(this.db, this.s.owner, free, this.s.leaseMs),
+      handle: (d) => this.attempt(d),
+      nextDueInMs: async () => {
+        const due = await this.deps.deliveries.nextDue(this.db);
+        return due === undefined ? undefined : due - this.deps.store.now();
+      },
+      logger: deps.logger,
+    });
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.wake();
+    this.loop.start();
   }
 
   /** Stops claiming, waits for attempts in flight (each bounded by the timeout), closes sockets. */
   async stop(): Promise<void> {
-    this.running = false;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.looping;
-    await Promise.allSettled([...this.inFlight]);
+    await this.loop.stop();
     this.agents.http.destroy();
     this.agents.https.destroy();
   }
 
   /** Something was queued: look now rather than at the next poll. */
   wake(): void {
-    if (!this.running) return;
-    if (this.looping) {
-      this.again = true;
-      return;
-    }
-    this.sleep(0);
+    this.loop.kick();
   }
 
   /**
@@ -90,60 +89,7 @@ export class DeliveryWorker {
    * claimed once those attempts have finished. Works whether or not the loop is started.
    */
   async runOnce(): Promise<number> {
-    const claimed = await this.claim();
-    await Promise.allSettled([...this.inFlight]);
-    return claimed;
-  }
-
-  private sleep(ms: number): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      if (this.looping) {
-        this.again = true;
-        return;
-      }
-      this.looping = this.loop().finally(() => (this.looping = undefined));
-    }, ms);
-    this.timer.unref?.();
-  }
-
-  private async loop(): Promise<void> {
-    if (!this.running) return;
-    let delay = this.s.pollMs;
-    try {
-      const free = this.s.concurrency - this.inFlight.size;
-      const claimed = await this.claim();
-      if (claimed > 0 && claimed === free) {
-        delay = 0; // maybe more due; a finishing attempt frees a slot and wakes us too
-      } else {
-        const due = await this.deps.deliveries.nextDue(this.db);
-        if (due !== undefined) delay = Math.min(delay, Math.max(0, due - this.deps.store.now()));
-      }
-    } catch (err) {
-      this.deps.logger.error({ err: (err as Error).message }, 'delivery worker: claiming failed; retrying at the next poll');
-    }
-    if (!this.running) return;
-    if (this.again) {
-      this.again = false;
-      delay = 0;
-    }
-    // Slots full: the next attempt to finish wakes the loop; polling meanwhile would only spin.
-    if (this.inFlight.size < this.s.concurrency) this.sleep(delay);
-  }
-
-  private async claim(): Promise<number> {
-    const free = this.s.concurrency - this.inFlight.size;
-    if (free <= 0) return 0;
-    const rows = await this.deps.deliveries.claim(this.db, this.s.owner, free, this.s.leaseMs);
-    for (const d of rows) {
-      const t: Promise<void> = this.attempt(d).finally(() => {
-        this.inFlight.delete(t);
-        this.wake();
-      });
-      this.inFlight.add(t);
-    }
-    return rows.length;
+    return (await this.loop.runOnce()).length;
   }
 
   private async attempt(d: ClaimedDelivery): Promise<void> {

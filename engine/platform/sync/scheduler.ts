@@ -5,7 +5,8 @@
  * overlapping itself even with a manual sync in flight.
  */
 import { isConnectorError } from '../../core/errors.js';
-import type { Logger } from '../../core/log.js';
+import { silentLogger, type Logger } from '../../core/log.js';
+import { LeaseLoop } from '../workers/lease-loop.js';
 import type { SchedulesRepo, ClaimedSchedule } from '../store/schedules.js';
 import type { RunsRepo, SyncRun } from '../store/runs.js';
 import type { Store } from '../store/store.js';
@@ -33,49 +34,37 @@ export interface SchedulerDeps {
 }
 
 export class Scheduler {
-  private timer?: NodeJS.Timeout;
-  private inFlight = new Set<Promise<unknown>>();
-  private ticking?: Promise<SyncRun[]>;
-  private stopped = true;
-  private readonly pollMs: number;
   private readonly batch: number;
-  private readonly concurrency: number;
   private readonly random: () => number;
+  private readonly loop: LeaseLoop<ClaimedSchedule, SyncRun | undefined>;
 
   constructor(private readonly d: SchedulerDeps, opts: SchedulerOptions = {}) {
-    this.pollMs = opts.pollMs ?? 1000;
     this.batch = opts.batch ?? 10;
-    this.concurrency = opts.concurrency ?? 4;
     this.random = opts.random ?? Math.random;
+    const logger = (d.logger ?? silentLogger) as Logger;
+    this.loop = new LeaseLoop({
+      name: 'scheduler',
+      concurrency: opts.concurrency ?? 4,
+      pollMs: opts.pollMs ?? 1000,
+      // Claims and starts without waiting for the syncs, so a long run does not hold up others.
+      claim: (free) => this.claim(free),
+      handle: (s) => this.runOne(s),
+      renew: { everyMs: Math.floor(d.leaseMs / 3), lease: (s) => this.d.schedules.renewLease(s.id, this.d.owner, this.d.store.now() + this.d.leaseMs) },
+      logger,
+    });
   }
 
   get running(): boolean {
-    return !this.stopped;
+    return this.loop.started;
   }
 
   start(): void {
-    if (!this.stopped) return;
-    this.stopped = false;
-    const loop = () => {
-      if (this.stopped) return;
-      // Claims and starts without waiting for the syncs, so a long run does not hold up others.
-      this.ticking = this.claimAndStart().then(() => [], (err) => {
-        this.d.logger?.error({ err: errorInfo(err) }, 'scheduler tick failed');
-        return [];
-      });
-      void this.ticking.finally(() => {
-        if (!this.stopped) this.timer = setTimeout(loop, this.pollMs);
-      });
-    };
-    loop();
+    this.loop.start();
   }
 
   /** Stops claiming and waits for the syncs already started to finish. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.ticking;
-    await Promise.allSettled([...this.inFlight]);
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /**
@@ -83,36 +72,22 @@ export class Scheduler {
    * capacity), and start those syncs. Resolves when the syncs it started have finished.
    */
   async tick(): Promise<SyncRun[]> {
-    const results = await Promise.all(await this.claimAndStart());
-    return results.filter((r): r is SyncRun => r !== undefined);
+    return (await this.loop.runOnce()).filter((r): r is SyncRun => r !== undefined);
   }
 
-  private async claimAndStart(): Promise<Array<Promise<SyncRun | undefined>>> {
+  private async claim(free: number): Promise<ClaimedSchedule[]> {
     await this.d.runs.closeExpired();
-    const free = Math.min(this.batch, this.concurrency - this.inFlight.size);
-    if (free <= 0) return [];
-    const claimed = await this.d.schedules.claimDue({
+    return this.d.schedules.claimDue({
       owner: this.d.owner,
       now: this.d.store.now(),
-      limit: free,
+      limit: Math.min(this.batch, free),
       leaseMs: this.d.leaseMs,
       nextAfter: (s, now) => nextRun(s, now, this.random),
       onInvalid: (s, err) => this.d.logger?.error({ schedule: s.id, connection: s.connectionId, stream: s.stream, err: errorInfo(err) }, 'schedule switched off: its stored spec cannot run'),
     });
-    return claimed.map((s) => this.track(this.runOne(s)));
-  }
-
-  private track<T>(p: Promise<T>): Promise<T> {
-    this.inFlight.add(p);
-    void p.finally(() => this.inFlight.delete(p)).catch(() => undefined);
-    return p;
   }
 
   private async runOne(s: ClaimedSchedule): Promise<SyncRun | undefined> {
-    const renew = setInterval(() => {
-      void this.d.schedules.renewLease(s.id, this.d.owner, this.d.store.now() + this.d.leaseMs).catch(() => undefined);
-    }, Math.max(50, Math.floor(this.d.leaseMs / 3)));
-    renew.unref();
     let run: SyncRun | undefined;
     try {
       run = await this.d.runner.sync({ tenant: s.tenant, id: s.connectionId }, s.stream, { trigger: 'schedule' });
@@ -121,7 +96,6 @@ export class Scheduler {
       // A stream already syncing (a manual run) or a disconnected connection: skip this occurrence.
       this.d.logger?.warn({ connection: s.connectionId, stream: s.stream, err: errorInfo(err) }, 'scheduled sync not started');
     } finally {
-      clearInterval(renew);
       await this.d.schedules.release(s.id, this.d.owner, run ? { id: run.id, at: this.d.store.now() } : undefined).catch(() => undefined);
     }
     return run;

@@ -169,7 +169,7 @@ export function createWebhooks(opts: WebhooksOptions): WebhooksService {
         throw new ConnectorError({ kind: 'conflict', connector: current.connector, message: `webhook event ${id} is being processed; try again when it finishes` });
       }
       const claimed = await repo.claimOne(id, owner, worker.leaseMs);
-      if (claimed) await worker.handle(claimed);
+      if (claimed) await worker.runClaimed(claimed);
       return (await repo.get(scope, id))!;
     },
     list: (filter) => repo.list(store.scope(filter.tenant), filter),

@@ -9,6 +9,7 @@ import { isConnectorError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import type { ClaimedEvent, WebhookEventsRepo } from './events-store.js';
 import { PermanentFailure } from './process.js';
+import { LeaseLoop } from '../workers/lease-loop.js';
 
 export interface WorkerOptions {
   /** Events processed at once; default 4. */
@@ -40,101 +41,56 @@ const MAX_ERROR = 2000;
 export class WebhookWorker {
   readonly concurrency: number;
   readonly leaseMs: number;
-  private readonly pollMs: number;
   private readonly maxAttempts: number;
   private readonly baseMs: number;
   private readonly maxMs: number;
   private readonly random: () => number;
-  private running = false;
-  private loopDone: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
-  private kicked = false;
-  private readonly inFlight = new Set<Promise<void>>();
+  private readonly loop: LeaseLoop<ClaimedEvent>;
 
   constructor(private readonly d: WorkerDeps, opts: WorkerOptions = {}) {
     this.concurrency = Math.max(1, opts.concurrency ?? 4);
     this.leaseMs = opts.leaseMs ?? 60_000;
-    this.pollMs = opts.pollMs ?? 1000;
     this.maxAttempts = Math.max(1, opts.maxAttempts ?? 8);
     this.baseMs = opts.retryBaseMs ?? 1000;
     this.maxMs = opts.retryMaxMs ?? 3_600_000;
     this.random = opts.random ?? Math.random;
+    this.loop = new LeaseLoop({
+      name: 'webhooks',
+      concurrency: this.concurrency,
+      pollMs: opts.pollMs ?? 1000,
+      claim: (free) => this.d.repo.claimDue(this.d.owner, free, this.leaseMs),
+      handle: (ev) => this.handle(ev),
+      renew: { everyMs: Math.floor(this.leaseMs / 3), lease: (ev) => this.d.repo.renew(ev.id, ev.token, this.leaseMs) },
+      logger: d.logger,
+    });
   }
 
   get started(): boolean {
-    return this.running;
+    return this.loop.started;
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loopDone = this.loop();
+    this.loop.start();
   }
 
   /** Stops claiming and waits for the events in flight. */
-  async stop(): Promise<void> {
-    this.running = false;
-    this.kick();
-    await this.loopDone;
-    await Promise.allSettled([...this.inFlight]);
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** Something became due (an event was stored, a slot freed): look now rather than at the next poll. */
   kick(): void {
-    this.kicked = true;
-    this.wake?.();
+    this.loop.kick();
+  }
+
+  /** Processes an event claimed outside the loop (a replay), its lease renewed meanwhile. */
+  async runClaimed(ev: ClaimedEvent): Promise<void> {
+    await this.loop.run(ev);
   }
 
   /** Processes everything due now, one claim at a time, without the loop; returns how many. */
-  async drain(): Promise<number> {
-    let n = 0;
-    for (;;) {
-      const claimed = await this.d.repo.claimDue(this.d.owner, this.concurrency, this.leaseMs);
-      if (claimed.length === 0) return n;
-      await Promise.all(claimed.map((ev) => this.handle(ev)));
-      n += claimed.length;
-    }
-  }
-
-  private async loop(): Promise<void> {
-    while (this.running) {
-      this.kicked = false;
-      const free = this.concurrency - this.inFlight.size;
-      let claimed = 0;
-      if (free > 0) {
-        try {
-          const events = await this.d.repo.claimDue(this.d.owner, free, this.leaseMs);
-          claimed = events.length;
-          for (const ev of events) this.track(this.handle(ev));
-        } catch (err) {
-          this.d.logger.error({ err: { message: (err as Error).message } }, 'webhook worker could not claim events');
-        }
-      }
-      if (!this.running) break;
-      if ((claimed === 0 || this.inFlight.size >= this.concurrency) && !this.kicked) await this.sleep();
-    }
-  }
-
-  private track(p: Promise<void>): void {
-    this.inFlight.add(p);
-    void p.finally(() => {
-      this.inFlight.delete(p);
-      this.kick();
-    });
-  }
-
-  private sleep(): Promise<void> {
-    return new Promise((resolve) => {
-      const t = setTimeout(done, this.pollMs);
-      function done() {
-        clearTimeout(t);
-        resolve();
-      }
-      this.wake = () => {
-        this.wake = undefined;
-        done();
-      };
-    });
+  drain(): Promise<number> {
+    return this.loop.drain();
   }
 
   backoffMs(attempts: number): number {
@@ -143,19 +99,13 @@ export class WebhookWorker {
     return Math.round(full / 2 + (full / 2) * this.random());
   }
 
-  /** Processes one claimed event and records the outcome; never throws. */
+  /** Processes one claimed event (its lease renewed by the loop) and records the outcome; never throws. */
   async handle(ev: ClaimedEvent): Promise<void> {
-    const renew = setInterval(() => {
-      void this.d.repo.renew(ev.id, ev.token, this.leaseMs).catch(() => undefined);
-    }, Math.max(50, Math.floor(this.leaseMs / 3)));
-    renew.unref();
     try {
       await this.d.process(ev);
       if (!(await this.d.repo.complete(ev.id, ev.token))) this.lost(ev);
     } catch (err) {
       await this.failed(ev, err).catch((e) => this.d.logger.error({ event: ev.id, err: { message: (e as Error).message } }, 'could not record a webhook failure'));
-    } finally {
-      clearInterval(renew);
     }
   }
 
