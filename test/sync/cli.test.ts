@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ensureBuilt, BIN } from '../cli/helpers.js';
 import { databaseKinds, type TestDatabase, KEY_A, KEY_B } from '../store/databases.js';
@@ -31,7 +32,8 @@ for (const kind of databaseKinds()) {
       await ensureBuilt();
       db = await kind.create('cli');
       api = await startFakeApi();
-      cwd = db.dir ?? process.cwd();
+      // Never the repository: the test writes a credentials file and a key folder here.
+      cwd = db.dir ?? mkdtempSync(path.join(tmpdir(), 'patchbay-sync-cli-'));
       env.PATCHBAY_DATABASE_URL = db.url;
       // A server database needs configured keys; SQLite falls back to a local key file.
       if (kind.dialect === 'postgres') env.PATCHBAY_SECRET_KEYS = KEY_A;
@@ -39,6 +41,7 @@ for (const kind of databaseKinds()) {
     afterAll(async () => {
       await api?.close();
       await db?.cleanup();
+      if (cwd && !db?.dir) rmSync(cwd, { recursive: true, force: true });
     });
 
     it('connects, survives a restart with sealed secrets, syncs and shows runs, records and changes', async () => {
