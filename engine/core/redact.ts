@@ -14,8 +14,33 @@ export const SENSITIVE_PARAM = /key|token|secret|passw|signature|^sig$|^code$|^a
 /** Credential fields that describe a secret rather than hold one; redacting them only hides useful facts. */
 const NON_SECRET_FIELDS = new Set(['expires_at', 'expires_in', 'token_type', 'scope', 'scopes']);
 
-/** Shorter strings are too likely to occur by accident (`us`, `v1`) to be replaced everywhere. */
-const MIN_SECRET_LENGTH = 4;
+/**
+ * Every credential value is redacted, whatever its length. From this length on a value is
+ * replaced wherever it occurs; a shorter one (`abc`) would also match inside ordinary words
+ * and paths, so it is replaced only where it stands as a whole token (not next to a letter
+ * or digit): that is how a provider echoes a key (`invalid key: abc`, `"abc"`, `key=abc&`).
+ * Refusing short credentials at connect time was the alternative; it would also refuse
+ * harmless short fields (a username `bob`, a dummy password `x`) that Basic-auth APIs use.
+ */
+const SUBSTRING_MIN_LENGTH = 4;
+
+const tokenPatterns = new Map<string, RegExp>();
+function wholeToken(value: string): RegExp {
+  let re = tokenPatterns.get(value);
+  if (!re) {
+    re = new RegExp(`(?<![A-Za-z0-9])${value.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}(?![A-Za-z0-9])`, 'g');
+    if (tokenPatterns.size > 1000) tokenPatterns.clear();
+    tokenPatterns.set(value, re);
+  }
+  return re;
+}
+
+/** `text` with every occurrence of the secret `value` replaced (short values as whole tokens only). */
+export function replaceSecret(text: string, value: string, replacement = REDACTED): string {
+  if (!value || !text.includes(value)) return text;
+  if (value.length >= SUBSTRING_MIN_LENGTH) return text.split(value).join(replacement);
+  return text.replace(wholeToken(value), () => replacement);
+}
 
 function derivedForms(value: string): string[] {
   const b64 = (s: string) => Buffer.from(s).toString('base64');
@@ -25,7 +50,7 @@ function derivedForms(value: string): string[] {
 function collectStrings(value: unknown, out: string[], key?: string): void {
   if (key && NON_SECRET_FIELDS.has(key)) return;
   if (typeof value === 'string') {
-    if (value.length >= MIN_SECRET_LENGTH) out.push(value);
+    if (value !== '') out.push(value);
   } else if (Array.isArray(value)) {
     for (const v of value) collectStrings(v, out);
   } else if (value && typeof value === 'object') {
@@ -41,12 +66,12 @@ function collectStrings(value: unknown, out: string[], key?: string): void {
 export function collectSecrets(connection?: Pick<Connection, 'credentials'>, extra: Iterable<string> = []): string[] {
   const raw: string[] = [];
   collectStrings(connection?.credentials ?? {}, raw);
-  for (const e of extra) if (typeof e === 'string' && e.length >= MIN_SECRET_LENGTH) raw.push(e);
+  for (const e of extra) if (typeof e === 'string' && e !== '') raw.push(e);
   const creds = connection?.credentials ?? {};
   const user = creds.username ?? creds.user ?? creds.client_id;
   const pass = creds.password ?? creds.client_secret;
   const forms = new Set<string>();
-  for (const s of raw) for (const f of derivedForms(s)) if (f.length >= MIN_SECRET_LENGTH) forms.add(f);
+  for (const s of raw) for (const f of derivedForms(s)) if (f !== '') forms.add(f);
   if (typeof user === 'string' && typeof pass === 'string') {
     forms.add(Buffer.from(`${user}:${pass}`).toString('base64'));
     forms.add(Buffer.from(`${encodeURIComponent(user)}:${encodeURIComponent(pass)}`).toString('base64'));
@@ -63,10 +88,10 @@ export class SecretSet {
     this.values = [...initial];
   }
   add(value: unknown): void {
-    if (typeof value !== 'string' || value.length < MIN_SECRET_LENGTH || this.added.has(value)) return;
+    if (typeof value !== 'string' || value === '' || this.added.has(value)) return;
     this.added.add(value);
     const next = new Set(this.values);
-    for (const f of derivedForms(value)) if (f.length >= MIN_SECRET_LENGTH) next.add(f);
+    for (const f of derivedForms(value)) if (f !== '') next.add(f);
     this.values = [...next].sort((a, b) => b.length - a.length);
   }
   list(): readonly string[] {
@@ -76,7 +101,7 @@ export class SecretSet {
 
 export function redact(text: string, secrets: readonly string[]): string {
   let out = text;
-  for (const s of secrets) if (s && out.includes(s)) out = out.split(s).join(REDACTED);
+  for (const s of secrets) out = replaceSecret(out, s);
   return out;
 }
 

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ConnectorError, isConnectorError } from '../core/errors.js';
 import { createEngine } from '../run/engine.js';
+import { replaceSecret } from '../core/redact.js';
 import { loadPlan } from '../plan/index.js';
 import type { Plan } from '../plan/plan.js';
 import type { Connection } from '../core/wire.js';
@@ -114,10 +115,10 @@ async function execute(plan: Plan, conn: Connection, testCase: TestCase): Promis
  */
 function redactCredentials(lines: string[], credentials: Record<string, unknown>): string[] {
   const secrets = Object.entries(credentials)
-    .filter((e): e is [string, string] => typeof e[1] === 'string' && e[1].length >= 4)
+    .filter((e): e is [string, string] => typeof e[1] === 'string' && e[1] !== '')
     .sort((a, b) => b[1].length - a[1].length);
   if (secrets.length === 0) return lines;
-  return lines.map((line) => secrets.reduce((text, [name, value]) => text.split(value).join(`[credentials.${name}]`), line));
+  return lines.map((line) => secrets.reduce((text, [name, value]) => replaceSecret(text, value, `[credentials.${name}]`), line));
 }
 
 function withTimeout<T>(work: Promise<T>, ms: number): Promise<T | 'timeout'> {

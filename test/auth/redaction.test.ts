@@ -122,8 +122,10 @@ describe('redaction helpers', () => {
     expect(s).toContain(b64('ada:p@ss word'));
     expect(s).toContain('deep-secret');
     expect(s).not.toContain('Bearer');
-    expect(s).not.toContain('ada'); // too short to redact safely
+    // Short values are collected too; redact() replaces them only as whole tokens.
+    expect(s).toContain('ada');
     expect(redact('Basic ' + b64('ada:p@ss word') + ' and p%40ss%20word', s)).toBe('Basic [REDACTED] and [REDACTED]');
+    expect(redact('user ada in canada', s)).toBe('user [REDACTED] in canada');
   });
 
   it('removes sensitive query parameters by name and secret values anywhere in a URL', () => {

@@ -48,7 +48,9 @@ describe('repository hygiene', () => {
   it('flags what it should and nothing else', () => {
     const files = ['creds.json', 'test/creds-prod.json', 'patchbay.db', 'data/x.sqlite', 'patchbay.db-wal', '.patchbay/secret.key',
       '.env', '.env.local', 'certs/server.pem', 'notes.txt', '.env.example', 'test/webhooks/fixtures/github.pem', 'src/credentials.ts', 'README.md'];
-    const text: Record<string, string> = { 'notes.txt': 'x\n-----BEGIN PRIVATE KEY-----\nMII…', 'src/credentials.ts': 'export {}', 'README.md': '# hi', '.env.example': 'PATCHBAY_PORT=3000' };
+    // Assembled, so this file does not itself hold the marker it looks for.
+    const marker = ['-----BEGIN', 'PRIVATE KEY-----'].join(' ');
+    const text: Record<string, string> = { 'notes.txt': `x\n${marker}\nMII…`, 'src/credentials.ts': 'export {}', 'README.md': '# hi', '.env.example': 'PATCHBAY_PORT=3000' };
     expect(offending(files, (f) => text[f] ?? '')).toEqual([
       'creds.json: a credentials file',
       'test/creds-prod.json: a credentials file',

@@ -237,7 +237,7 @@ export class OAuthFlow {
         connector: plan.id,
       });
     } catch (err) {
-      const secrets = [input.code, st.codeVerifier ?? '', app.clientSecret ?? ''].filter((s) => s.length >= 4);
+      const secrets = [input.code, st.codeVerifier ?? '', app.clientSecret ?? ''].filter((s) => s !== '');
       return this.finish(st, { error: 'exchange_failed', description: clip(redact((err as Error).message, secrets)) });
     }
 
@@ -262,7 +262,7 @@ export class OAuthFlow {
   }
 
   private safeMessage(err: unknown, credentials: Record<string, unknown>, app: ResolvedOAuthApp): string {
-    const values = [...Object.values(credentials), app.clientSecret].filter((v): v is string => typeof v === 'string' && v.length >= 4);
+    const values = [...Object.values(credentials), app.clientSecret].filter((v): v is string => typeof v === 'string' && v !== '');
     return redact(err instanceof Error ? err.message : String(err), values);
   }
 
