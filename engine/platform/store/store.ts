@@ -7,6 +7,7 @@ import { ConnectorError } from '../../core/errors.js';
 import { databaseTarget, type Dialect, DEFAULT_DATABASE_URL } from './config.js';
 import { migrationSource } from './migrations/index.js';
 import { TenantScope, Unscoped } from './scope.js';
+import { closeSync, existsSync, openSync } from 'node:fs';
 
 export interface StoreOptions {
   /** PostgreSQL schema (else `?schema=` in the URL, else the server default). */
@@ -91,8 +92,23 @@ async function prepare(knex: Knex, schemaName: string | undefined, runMigrations
   }
 }
 
+/**
+ * A new SQLite file is created readable by its owner only (0600, like the key files): it
+ * holds sealed credentials and every synced record. SQLite gives its -wal and -shm files the
+ * database file's mode, so they follow. An existing file keeps the mode its owner chose.
+ */
+function createPrivately(file: string): void {
+  if (existsSync(file)) return;
+  try {
+    closeSync(openSync(file, 'wx', 0o600));
+  } catch {
+    // A missing folder or no permission: opening the database says so in its own words.
+  }
+}
+
 export async function openStore(url: string = DEFAULT_DATABASE_URL, opts: StoreOptions = {}): Promise<Store> {
   const target = databaseTarget(url, { schema: opts.schema });
+  if (target.dialect === 'sqlite' && target.file && target.file !== ':memory:') createPrivately(target.file);
   const knex = knexFactory(target.knex);
   try {
     await prepare(knex, target.dialect === 'postgres' ? target.schema : undefined, opts.migrate !== false);
