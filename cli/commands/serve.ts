@@ -1,7 +1,7 @@
 /**
  * `patchbay serve`: the HTTP runtime on the chosen database with the chosen connectors, until
- * SIGTERM or SIGINT, which shut it down gracefully. Request logs are JSON lines on stdout;
- * operator messages (address, first-run admin key) go to stderr.
+ * SIGTERM or SIGINT, which shut it down gracefully; SIGHUP re-reads the secret keys. Request
+ * logs are JSON lines on stdout; operator messages (address, first-run admin key) go to stderr.
  */
 import type { Command } from 'commander';
 import { connectorsDir } from '../context.js';
@@ -41,9 +41,10 @@ export function register(program: Command): Command {
     .option('--shutdown-grace <ms>', 'how long shutdown waits for requests and syncs (default 10000)')
     .option('--allow-base-url', 'accept base_url on connections (tests and sandboxes only: a tenant could point a connector anywhere)')
     .option('--no-workers', 'do not run the scheduler and the webhook/delivery workers in this process')
-    .addHelpText('after', '\nEnvironment: PATCHBAY_ADMIN_KEY (admin key), PATCHBAY_DATABASE_URL, PATCHBAY_SECRET_KEYS,\n' +
+    .addHelpText('after', '\nEnvironment: PATCHBAY_ADMIN_KEY (admin key), PATCHBAY_DATABASE_URL, PATCHBAY_SECRET_KEYS or PATCHBAY_SECRET_KEYS_FILE,\n' +
       'PATCHBAY_ALLOW_PRIVATE_NETWORKS / PATCHBAY_OUTBOUND_ALLOWLIST (outbound address policy),\n' +
-      'PATCHBAY_ALLOW_HTTP_HOSTS (hosts reached over plain http; every other http URL is refused), PORT.')
+      'PATCHBAY_ALLOW_HTTP_HOSTS (hosts reached over plain http; every other http URL is refused), PORT.\n' +
+      'Signals: SIGTERM/SIGINT shut down gracefully; SIGHUP re-reads the secret key file.')
     .action(async (opts: ServeOptions, cmd: Command) => {
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) usage(cmd, '--port must be 0-65535');

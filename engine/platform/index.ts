@@ -10,3 +10,4 @@ export { createDeliveries, type Deliveries, type DeliveriesOptions } from './del
 export type { Subscription, Delivery, DeliveryPage } from './deliveries/index.js';
 export type { ConnectionRef, ConnectionLifecycle } from './connections/service.js';
 export type { SyncRun } from './store/runs.js';
+export type { KeyRingReload, ReloadCause } from './secrets/live-ring.js';

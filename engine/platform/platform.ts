@@ -17,7 +17,8 @@ import { RunsRepo, type SyncRun } from './store/runs.js';
 import { LeasesRepo } from './store/leases.js';
 import { SchedulesRepo } from './store/schedules.js';
 import { createVault, type Vault } from './secrets/vault.js';
-import { loadKeyRing } from './secrets/keyfile.js';
+import { keySource } from './secrets/keyfile.js';
+import { liveKeyRing, type KeyRingReload, type ReloadCause } from './secrets/live-ring.js';
 import { rotateSecrets, type RotateOptions, type RotateReport } from './secrets/rotate.js';
 import { ConnectionService, type ConnectionLifecycle, type ConnectionRef } from './connections/service.js';
 import type { EngineSeam } from './connections/seam.js';
@@ -44,8 +45,10 @@ export interface PlatformOptions {
   database?: string;
   /** PostgreSQL schema (else `?schema=` in the URL). */
   schema?: string;
-  /** `kid:base64key,…`, first current; default `PATCHBAY_SECRET_KEYS`, else a local key file (SQLite only). */
+  /** `kid:base64key,…`, first current; default `PATCHBAY_SECRET_KEYS`, else `secretKeysFile`, else a local key file (SQLite only). */
   secretKeys?: string;
+  /** A file holding the key list, re-read when it changes; default `PATCHBAY_SECRET_KEYS_FILE`. */
+  secretKeysFile?: string;
   logger?: Logger;
   /** How long a sync's lease lasts without a heartbeat; a dead process's run is reclaimed after it. Default 60s. */
   leaseMs?: number;
@@ -73,7 +76,14 @@ export interface Platform {
   readonly runs: RunsApi;
   readonly schedules: SchedulesApi;
   readonly scheduler: Scheduler;
-  readonly secrets: { rotate(opts?: RotateOptions): Promise<RotateReport> };
+  readonly secrets: {
+    rotate(opts?: RotateOptions): Promise<RotateReport>;
+    /**
+     * Re-reads the key source now (`serve` does on SIGHUP). A source that cannot be used
+     * leaves the keys as they were; the result says so, and it is logged.
+     */
+    reload(cause?: ReloadCause): KeyRingReload;
+  };
   /** Give this to `createEngine({ onCredentials })` when you create the engine yourself. */
   readonly onCredentials: CredentialsListener;
   /** Inbound webhooks: intake, processing worker (`start()` it), event log, replay, listeners. */
@@ -101,7 +111,9 @@ export async function createPlatform(opts: PlatformOptions = {}): Promise<Platfo
   const store = await openStore(url, { schema: opts.schema, now: opts.now });
   let ownEngine: Engine | undefined;
   try {
-    const vault = createVault(loadKeyRing({ secretKeys: opts.secretKeys, sqliteFile: store.dialect === 'sqlite' ? store.file : undefined, warn: opts.warn }));
+    const source = keySource({ secretKeys: opts.secretKeys, secretKeysFile: opts.secretKeysFile, sqliteFile: store.dialect === 'sqlite' ? store.file : undefined, warn: opts.warn });
+    const ring = liveKeyRing(source, { onReload: keyReloadReporter(opts) });
+    const vault = createVault(ring);
     let connections: ConnectionService | undefined;
     const onCredentials: CredentialsListener = (conn: Connection, credentials, settings) =>
       connections?.persistCredentials(conn, credentials, settings);
@@ -137,7 +149,7 @@ export async function createPlatform(opts: PlatformOptions = {}): Promise<Platfo
       runs: runsApi(store, connections, runsRepo),
       schedules: schedulesApi(store, connections, seam, schedulesRepo, opts.scheduler?.random),
       scheduler,
-      secrets: { rotate: (o) => rotateSecrets(store, vault, o) },
+      secrets: { rotate: (o) => rotateSecrets(store, vault, o), reload: (cause) => ring.reload(cause) },
       onCredentials,
       get webhooks() {
         return (webhooks ??= createWebhooks({ publisher: deliveriesService(), ...opts.webhooks, platform: this as Platform, logger: opts.logger }));
@@ -162,6 +174,22 @@ export async function createPlatform(opts: PlatformOptions = {}): Promise<Platfo
     await store.close();
     throw err;
   }
+}
+
+/**
+ * Key ring reloads go to the log as ids and counts. Without a logger (the CLI), only a
+ * failure is worth interrupting the operator for.
+ */
+function keyReloadReporter(opts: PlatformOptions): (r: KeyRingReload) => void {
+  return (r) => {
+    const fields = { source: r.source, cause: r.cause, keys: r.keys, currentKeyId: r.currentKeyId, changed: r.changed };
+    if (r.ok) {
+      opts.logger?.info(fields, 'secret key ring reloaded');
+      return;
+    }
+    if (opts.logger) opts.logger.error({ ...fields, err: r.error }, 'secret key ring reload failed; keeping the previous keys');
+    else (opts.warn ?? ((m: string) => process.stderr.write(m)))(`patchbay: secret key ring reload failed, keeping the previous keys: ${r.error}\n`);
+  };
 }
 
 /**

@@ -28,6 +28,8 @@ export interface ServerOptions extends Omit<RuntimeOptions, 'platform' | 'engine
   /** Connectors directory. */
   connectorsDir: string;
   secretKeys?: string;
+  /** A key file re-read when it changes and on SIGHUP; default `PATCHBAY_SECRET_KEYS_FILE`. */
+  secretKeysFile?: string;
   logger?: Logger;
   /** Outbound policy; default from `PATCHBAY_ALLOW_PRIVATE_NETWORKS` / `PATCHBAY_OUTBOUND_ALLOWLIST` / `PATCHBAY_ALLOW_HTTP_HOSTS`. */
   outbound?: OutboundPolicy;
@@ -36,7 +38,7 @@ export interface ServerOptions extends Omit<RuntimeOptions, 'platform' | 'engine
   scheduler?: SchedulerOptions;
   /** How long shutdown waits for in-flight requests, then for background syncs. Default 10 s. */
   shutdownGraceMs?: number;
-  /** Shut down on SIGTERM and SIGINT. Default false (the CLI turns it on). */
+  /** Shut down on SIGTERM and SIGINT, and re-read the secret keys on SIGHUP. Default false (the CLI turns it on). */
   handleSignals?: boolean;
   /** On a store that never had a key, create an admin key and save it beside an SQLite database. Default true. */
   bootstrapAdminKey?: boolean;
@@ -107,7 +109,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const engine = opts.allowBaseUrlOverride ? withBaseUrlOverrides(base) : refusingBaseUrlOverrides(base);
   let platform: Platform;
   try {
-    platform = await createPlatform({ engine, database: opts.database, secretKeys: opts.secretKeys, logger, scheduler: opts.scheduler, outbound: opts.outbound ?? outboundPolicyFromEnv(), webhooks: { publicUrl: process.env.PATCHBAY_PUBLIC_URL }, warn: (m) => print(m.trimEnd()) });
+    platform = await createPlatform({ engine, database: opts.database, secretKeys: opts.secretKeys, secretKeysFile: opts.secretKeysFile, logger, scheduler: opts.scheduler, outbound: opts.outbound ?? outboundPolicyFromEnv(), webhooks: { publicUrl: process.env.PATCHBAY_PUBLIC_URL }, warn: (m) => print(m.trimEnd()) });
   } catch (err) {
     await base.close();
     throw err;
@@ -165,10 +167,19 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     print(`patchbay: ${signal}: shutting down (waiting up to ${Math.round(grace / 1000)}s for requests and syncs)`);
     void close().then(() => print('patchbay: stopped'), (err) => print(`patchbay: shutdown failed: ${(err as Error).message}`));
   };
+  // SIGHUP would otherwise end the process; here it re-reads the keys (the platform logs the outcome).
+  const onHangup = () => {
+    try {
+      platform.secrets.reload('signal');
+    } catch (err) {
+      logger.error({ err: (err as Error).message }, 'secret key ring reload failed; keeping the previous keys');
+    }
+  };
   const close = (): Promise<void> => {
     closing ??= (async () => {
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);
+      process.off('SIGHUP', onHangup);
       app.runtime.services.lifecycle.draining = true;
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
@@ -196,6 +207,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   if (opts.handleSignals) {
     process.once('SIGTERM', onSignal);
     process.once('SIGINT', onSignal);
+    process.on('SIGHUP', onHangup);
   }
   return { url, port, server, app, platform, close, closed };
 }

@@ -10,7 +10,12 @@ export interface SecretKey {
 }
 
 export interface KeyRing {
-  current: SecretKey;
+  /**
+   * The key to seal with, read afresh for every seal: a live ring (live-ring.ts) may have
+   * moved on, so nothing may keep it.
+   */
+  readonly current: SecretKey;
+  /** A live ring may re-read its source before answering undefined. */
   get(id: string): SecretKey | undefined;
   ids(): string[];
 }

@@ -32,6 +32,7 @@ export function createVault(ring: KeyRing): Vault {
   const b64 = (b: Buffer) => b.toString('base64url');
 
   const seal = (plaintext: string, context?: string): string => {
+    // One read of `current` per seal: the id written out must be the key actually used.
     const { id, key } = ring.current;
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
@@ -53,6 +54,7 @@ export function createVault(ring: KeyRing): Vault {
     if (!k) {
       throw new ConnectorError({
         kind: 'config',
+        code: 'sealed_key_unknown',
         message: `secret sealed under key "${p.kid}", which is not in the key ring (known: ${ring.ids().join(', ')})`,
       });
     }
@@ -72,6 +74,7 @@ export function createVault(ring: KeyRing): Vault {
     } catch (err) {
       throw new ConnectorError({
         kind: 'config',
+        code: 'sealed_auth_failed',
         message: `sealed secret under key "${p.kid}" failed authentication (tampered, moved from another row, or wrong key)`,
         cause: err,
       });
