@@ -18,6 +18,10 @@ export function register(program: Command): Command {
         batchSize,
         onProgress: (p) => process.stderr.write(`rotate: ${p.table}.${p.column}: ${p.resealed} re-sealed\n`),
       });
+      for (const f of report.failed) {
+        const where = f.boundTo ? `bound to ${f.boundTo.table} row ${f.boundTo.id}` : f.reason;
+        process.stderr.write(`rotate: ${f.table}.${f.column} row ${f.id}: cannot open (${where}); left as it is\n`);
+      }
       process.stderr.write(`rotate: ${report.resealed} re-sealed, ${report.current} already under key ${report.keyId}, ${report.failed.length} failed\n`);
       printJson(report);
       if (report.failed.length) process.exitCode = EXIT.failed;

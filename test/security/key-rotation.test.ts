@@ -2,7 +2,8 @@
  * Issue 10 item 6: rotating the key file while `serve` runs answered 422 ("sealed under key
  * k2, which is not in the key ring") until a restart, and new rows kept being sealed under the
  * retiring key. The process test follows docs/storage.md's steps against the built
- * `patchbay serve`; the ring tests pin the reload rules.
+ * `patchbay serve`; the ring tests pin the reload rules; the rotate tests cover a value moved
+ * from another row, which rotate counted as "already current".
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -11,8 +12,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPlatform, type Platform } from '../../engine/platform/platform.js';
-import { createVault, keySource, liveKeyRing, makeKeyRing, parseKeyList, type KeyRingReload, type KeySource } from '../../engine/platform/secrets/index.js';
-import { openStore } from '../../engine/platform/store/index.js';
+import { createVault, keySource, liveKeyRing, makeKeyRing, parseKeyList, rotateSecrets, type KeyRingReload, type KeySource } from '../../engine/platform/secrets/index.js';
+import { ConnectionsRepo, newId, openStore, sealContext } from '../../engine/platform/store/index.js';
 import { BIN, ensureBuilt } from '../cli/helpers.js';
 import { SHIPPED_CONNECTORS } from '../runtime/helpers.js';
 import { startFakeStripe, type FakeStripe } from '../runtime/fake-stripe.js';
@@ -262,4 +263,68 @@ describe('patchbay serve follows the key file without a restart (docs/storage.md
     const out = serve.stdout() + serve.stderr();
     for (const k of [k1, k2, k3]) expect(out).not.toContain(material(k));
   }, 30_000);
+});
+
+describe('secrets rotate lists values moved from another row', () => {
+  let dir: string;
+  let db: string;
+  const ids: string[] = [];
+
+  beforeAll(async () => {
+    await ensureBuilt();
+    dir = mkdtempSync(path.join(tmpdir(), 'patchbay-rotate-moved-'));
+    db = `sqlite:${path.join(dir, 'moved.db')}`;
+    const store = await openStore(db);
+    try {
+      const repo = new ConnectionsRepo(store, createVault(makeKeyRing(parseKeyList(KEY_A))));
+      for (const name of ['a', 'b', 'c']) {
+        const id = newId('conn');
+        ids.push(id);
+        await repo.insert(store.scope('acme'), { id, connector: 'stripe', name, config: {}, credentials: { api_key: `sk_${name}` }, status: 'active' });
+      }
+      // Row a's sealed value, bound to row a, copied over row b's.
+      const [a] = (await store.knex('connections').where({ id: ids[0] }).pluck('credentials')) as string[];
+      await store.knex('connections').where({ id: ids[1] }).update({ credentials: a });
+    } finally {
+      await store.close();
+    }
+  }, 300_000);
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('names the row and the row it is bound to, with the current key and with a new one', async () => {
+    const store = await openStore(db);
+    try {
+      const moved = { table: 'connections', column: 'credentials', id: ids[1], boundTo: { table: 'connections', column: 'credentials', id: ids[0] } };
+      const same = await rotateSecrets(store, createVault(makeKeyRing(parseKeyList(KEY_A))));
+      expect(same).toMatchObject({ keyId: 'ka', resealed: 0, current: 2, failed: [moved] });
+      expect(same.failed[0].reason).toMatch(/sealed for connections\.credentials of row conn_\w+, not this row/);
+
+      const sealed = (await store.knex('connections').where({ id: ids[1] }).pluck('credentials')) as string[];
+      const report = await rotateSecrets(store, createVault(makeKeyRing(parseKeyList(`${KEY_B},${KEY_A}`))), { batchSize: 1 });
+      expect(report).toMatchObject({ keyId: 'kb', resealed: 2, current: 0, failed: [moved] });
+      // Left as it was: rotate never re-binds a value to a row it does not belong to.
+      expect(await store.knex('connections').where({ id: ids[1] }).pluck('credentials')).toEqual(sealed);
+      // Its origin was re-sealed meanwhile; the moved copy is still traced back to it.
+      expect((await rotateSecrets(store, createVault(makeKeyRing(parseKeyList(`${KEY_B},${KEY_A}`))))).failed).toEqual([expect.objectContaining(moved)]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('reports it from the CLI and exits 1', async () => {
+    const res = await cli(['secrets', 'rotate', '--db', db], dir, { PATCHBAY_SECRET_KEYS: `${KEY_B},${KEY_A}` });
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain(`rotate: connections.credentials row ${ids[1]}: cannot open (bound to connections row ${ids[0]}); left as it is`);
+    expect(res.stderr).toMatch(/rotate: 0 re-sealed, 2 already under key kb, 1 failed/);
+    expect(JSON.parse(res.stdout).failed).toEqual([expect.objectContaining({ id: ids[1], boundTo: expect.objectContaining({ id: ids[0] }) })]);
+  }, 60_000);
+});
+
+// The open path of a moved value names why it fails; sealContext is what binds it.
+it('a value sealed for one row does not open for another', () => {
+  const vault = createVault(makeKeyRing(parseKeyList(KEY_A)));
+  const sealed = vault.seal('v', sealContext('connections', 'credentials', 'conn_a'));
+  expect(() => vault.open(sealed, sealContext('connections', 'credentials', 'conn_b'))).toThrow(expect.objectContaining({ code: 'sealed_auth_failed' }));
 });
