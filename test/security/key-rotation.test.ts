@@ -7,7 +7,7 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -114,6 +114,24 @@ describe('the live key ring', () => {
       expect(told[3]).toMatchObject({ ok: true, keys: 1, changed: true });
       expect(JSON.stringify(told)).not.toContain(material(k1));
       expect(JSON.stringify(told)).not.toContain(material(k2));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('PATCHBAY_SECRET_KEYS_FILE', () => {
+  it('is read for any database, left with its mode, and refused beside PATCHBAY_SECRET_KEYS', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'patchbay-keys-file-'));
+    try {
+      const file = path.join(dir, 'keys');
+      writeFileSync(file, `${KEY_B}\n${KEY_A}\n`, { mode: 0o640 });
+      const source = keySource({ env: { PATCHBAY_SECRET_KEYS_FILE: file } });
+      expect(source.name).toBe(file);
+      expect(source.read().ids()).toEqual(['kb', 'ka']);
+      expect(statSync(file).mode & 0o777).toBe(0o640);
+      expect(() => keySource({ env: { PATCHBAY_SECRET_KEYS_FILE: file, PATCHBAY_SECRET_KEYS: KEY_A } })).toThrow(/not both/);
+      expect(() => keySource({ env: {} })).toThrow(/PATCHBAY_SECRET_KEYS is required with a PostgreSQL store .*or PATCHBAY_SECRET_KEYS_FILE/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
