@@ -41,6 +41,13 @@ export { createPlatform, type Platform, type PlatformOptions } from './platform.
 export { createWebhooks, type WebhooksService, type WebhooksOptions } from './webhooks/index.js';
 export { createDeliveries, type Deliveries, type DeliveriesOptions } from './deliveries/index.js';
 
+// The one JSON dialect: resources as the runtime answers and `patchbay … --json` prints them
+export {
+  presentPage, presentConnection, presentRun, presentSchedule, presentRecord, presentChange, presentKey, presentWebhookEvent,
+  presentSubscription, presentDelivery, describeConnector, summarizeConnector, type ConnectorDocument, type ConnectorSummary,
+} from './present/index.js';
+export { encodeCursor, decodeCursor, LIMITS, type Page, type PageRequest } from './store/paging.js';
+
 // The HTTP runtime
 export { createApp, createRouter, createRuntime, startServer, buildOpenApi, type Runtime, type RuntimeOptions, type ServerOptions, type RunningServer } from './runtime/index.js';
 

@@ -1,4 +1,5 @@
 /** The shapes the webhook pipeline shares: what comes in, what goes out, what is stored. */
+import type { Page, PageRequest } from '../store/paging.js';
 
 /** One inbound HTTP delivery, as the intake route hands it over. */
 export interface WebhookRequest {
@@ -75,7 +76,7 @@ export interface EventPublisher {
   publish(event: NormalizedEvent): Promise<void>;
 }
 
-export interface ListEventsFilter {
+export interface ListEventsFilter extends PageRequest {
   tenant: string;
   connection?: string;
   /** Exact type, or a pattern where `*` matches any run of characters. */
@@ -85,11 +86,6 @@ export interface ListEventsFilter {
   since?: string | number;
   /** ISO time or epoch ms; exclusive. */
   until?: string | number;
-  limit?: number;
-  cursor?: string;
 }
 
-export interface EventPage {
-  events: WebhookEvent[];
-  next?: string;
-}
+export type EventPage = Page<WebhookEvent>;
