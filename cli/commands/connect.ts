@@ -1,10 +1,10 @@
 /**
  * `patchbay connect <connector> --tenant T --name N --config … --credentials …`: validates,
  * checks (unless --skip-check) and stores a connection with its credentials sealed.
- * Prints the stored connection (without secrets) as JSON.
+ * Prints the stored connection (without secrets) as JSON, as POST /v1/connections answers.
  */
 import type { Command } from 'commander';
-import { BASE_URL_SETTING } from '../../engine/runtime/base-url.js';
+import { BASE_URL_SETTING } from '../../engine/platform/connections/settings.js';
 import { usage } from '../exit.js';
 import { parseObjectOption } from './call.js';
 import { printJson, withDbOption, withPlatform } from './connections.js';
@@ -49,7 +49,8 @@ export function register(program: Command): Command {
         const created = await platform.connections.create({
           tenant: opts.tenant, connector, name: opts.name, auth: opts.auth, config, credentials, settings, skipCheck: opts.skipCheck,
         });
-        printJson(created);
+        const { presentConnection } = await import('../../engine/platform/present/index.js');
+        printJson(presentConnection(created));
       });
     });
 }

@@ -1,12 +1,16 @@
 /**
- * `patchbay connections [--tenant T] [--json]`: stored connections, never their secrets.
+ * `patchbay connections [--tenant T] [--limit N] [--cursor C] [--json]`: stored connections, never their secrets.
  * Also home of what the stateful commands share: the `--db` option and opening the
  * platform over the chosen database and connectors directory.
  */
 import type { Command } from 'commander';
 import type { Platform } from '../../engine/platform/platform.js';
+import type { ConnectionStatus } from '../../engine/platform/store/connections.js';
+import { LIMITS } from '../../engine/platform/store/paging.js';
 import { connectorsDir } from '../context.js';
+import { usage } from '../exit.js';
 import { table } from '../format.js';
+import { cursorErrorsAsUsage, noteNextPage, pageRequest, withPaging, type PageOptions } from '../paging.js';
 import { runOperation } from './call.js';
 
 export const DB_HELP = 'database URL: sqlite:<file> or postgres://… (default $PATCHBAY_DATABASE_URL, else sqlite:./patchbay.db)';
@@ -15,9 +19,12 @@ export function withDbOption(cmd: Command): Command {
   return cmd.option('--db <url>', DB_HELP);
 }
 
-/** Opens the platform for one command, runs `work`, and always closes it. */
+/**
+ * Opens the platform for one command, runs `work`, and always closes it. A cursor the store
+ * refuses is reported as a usage error, like any other bad option.
+ */
 export async function withPlatform(cmd: Command, work: (p: Platform) => Promise<void>): Promise<void> {
-  await runOperation(async () => {
+  await runOperation(() => cursorErrorsAsUsage(cmd, async () => {
     const { createPlatform } = await import('../../engine/platform/platform.js');
     const { withBaseUrlOverrides } = await import('../../engine/runtime/base-url.js');
     const opts = cmd.opts() as { db?: string };
@@ -28,32 +35,48 @@ export async function withPlatform(cmd: Command, work: (p: Platform) => Promise<
     } finally {
       await platform.close();
     }
-  });
+  }));
 }
 
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
+const STATUSES = ['active', 'error', 'disconnected'] as const;
+
+interface ConnectionsOptions extends PageOptions {
+  tenant?: string;
+  connector?: string;
+  status?: string;
+  json?: boolean;
+}
+
 export function register(program: Command): Command {
-  return withDbOption(
+  return withDbOption(withPaging(
     program
       .command('connections')
-      .description('list stored connections (credentials are never shown, only which fields are set)')
-      .option('--tenant <tenant>', 'only this tenant (default: every tenant)')
-      .option('--json', 'print a JSON array'),
-  ).action(async (opts: { tenant?: string; json?: boolean }, cmd: Command) => {
+      .description('list stored connections, oldest first (credentials are never shown, only which fields are set)')
+      .option('--tenant <tenant>', 'only this tenant (default: every tenant, grouped by tenant)')
+      .option('--connector <id>', 'only connections of this connector')
+      .option('--status <status>', `only connections in this status (${STATUSES.join(', ')})`)
+      .option('--json', 'print the page as JSON, as GET /v1/connections answers it'),
+    LIMITS.connections,
+  )).action(async (opts: ConnectionsOptions, cmd: Command) => {
+    const page = pageRequest(cmd, opts, LIMITS.connections);
+    if (opts.status !== undefined && !(STATUSES as readonly string[]).includes(opts.status)) usage(cmd, `--status must be one of ${STATUSES.join(', ')}`);
     await withPlatform(cmd, async (platform) => {
-      const list = await platform.connections.list({ tenant: opts.tenant });
-      if (opts.json) return printJson(list);
-      if (list.length === 0) {
+      const { presentConnection, presentPage } = await import('../../engine/platform/present/index.js');
+      const list = await platform.connections.list({ tenant: opts.tenant, connector: opts.connector, status: opts.status as ConnectionStatus | undefined, ...page });
+      if (opts.json) return printJson(presentPage('connections', list, (c) => presentConnection(c)));
+      if (list.items.length === 0) {
         process.stdout.write('no connections\n');
         return;
       }
-      const rows = list.map((c) => [
+      const rows = list.items.map((c) => [
         c.id, c.tenant, c.connector, c.name, c.status, c.credentialFields.join(',') || '-', c.lastError ? `${c.lastErrorAt} ${c.lastError}` : '',
       ]);
       process.stdout.write(`${table(['ID', 'TENANT', 'CONNECTOR', 'NAME', 'STATUS', 'CREDENTIALS', 'LAST ERROR'], rows)}\n`);
+      noteNextPage({ next_cursor: list.nextCursor, has_more: list.hasMore });
     });
   });
 }

@@ -43,7 +43,8 @@ export function register(program: Command): Command {
     if (value === '') usage(command, 'the secret is empty');
     await withPlatform(command, async (platform) => {
       const info = await platform.webhooks.connectorSecrets.set(planOf(command, platform, connector), { [name]: value });
-      if (opts.json) return printJson(info);
+      const { presentConnectorSecrets } = await import('../../engine/platform/present/index.js');
+      if (opts.json) return printJson(presentConnectorSecrets(info));
       process.stdout.write(`${connector}: set ${info.set.join(', ') || '(none)'}\n`);
     });
   });
@@ -57,7 +58,8 @@ export function register(program: Command): Command {
   ).action(async (connector: string, opts: { json?: boolean }, command: Command) => {
     await withPlatform(command, async (platform) => {
       const info = await platform.webhooks.connectorSecrets.describe(planOf(command, platform, connector));
-      if (opts.json) return printJson(info);
+      const { presentConnectorSecrets } = await import('../../engine/platform/present/index.js');
+      if (opts.json) return printJson(presentConnectorSecrets(info));
       process.stdout.write(`${connector}: declared ${info.declared.join(', ') || '(none)'}; set ${info.set.join(', ') || '(none)'}\n`);
     });
   });

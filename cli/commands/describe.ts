@@ -1,4 +1,7 @@
-/** `patchbay describe <id>`: everything a user of one connector needs to know, from its plan. */
+/**
+ * `patchbay describe <id>`: everything a user of one connector needs to know, from its plan.
+ * `--json` prints the document GET /v1/connectors/:id answers; the text is rendered from it.
+ */
 import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Command } from 'commander';
@@ -14,7 +17,7 @@ export function register(program: Command): Command {
     .command('describe')
     .description('show a connector: auth methods, config and credential fields, actions, streams, webhooks')
     .argument('<id>', 'connector id (its folder name)')
-    .option('--json', 'print the description as JSON')
+    .option('--json', 'print the description as JSON, as GET /v1/connectors/:id answers it')
     .action(async (id: string, opts: { json?: boolean }, cmd: Command) => {
       const dir = connectorsDir(cmd);
       const { findManifests, loadPlan } = await import('../../engine/plan/index.js');
@@ -34,13 +37,13 @@ export function register(program: Command): Command {
         process.stderr.write(`${errors.map(formatDiagnostic).join('\n')}\n`);
         fail(cmd, `connector "${id}" does not load; fix the errors above (patchbay validate ${displayPath(file)})`);
       }
-      const { describePlan } = await import('../describe-model.js');
-      const description = describePlan(plan);
+      const { describeConnector } = await import('../../engine/platform/present/index.js');
+      const description = describeConnector(plan);
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify({ ...description, file: displayPath(description.file) }, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify(description, null, 2)}\n`);
       } else {
         const { renderDescription } = await import('../describe-text.js');
-        process.stdout.write(renderDescription(description));
+        process.stdout.write(renderDescription(description, plan.file));
       }
       process.exitCode = EXIT.ok;
     });

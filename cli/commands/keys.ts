@@ -4,14 +4,16 @@
  * hash is stored.
  */
 import type { Command } from 'commander';
+import { LIMITS } from '../../engine/platform/store/paging.js';
 import { table } from '../format.js';
+import { cursorErrorsAsUsage, noteNextPage, pageRequest, withPaging, type PageOptions } from '../paging.js';
 import { fail, usage } from '../exit.js';
 import { runOperation } from './call.js';
 import { DB_HELP, printJson } from './connections.js';
 import type { ApiKeys } from '../../engine/runtime/auth/keys.js';
 
 async function withKeys(cmd: Command, work: (keys: ApiKeys) => Promise<void>): Promise<void> {
-  await runOperation(async () => {
+  await runOperation(() => cursorErrorsAsUsage(cmd, async () => {
     const { openStore } = await import('../../engine/platform/store/store.js');
     const { DEFAULT_DATABASE_URL } = await import('../../engine/platform/store/config.js');
     const { ApiKeys } = await import('../../engine/runtime/auth/keys.js');
@@ -23,7 +25,7 @@ async function withKeys(cmd: Command, work: (keys: ApiKeys) => Promise<void>): P
     } finally {
       await store.close();
     }
-  });
+  }));
 }
 
 export function register(program: Command): Command {
@@ -37,34 +39,41 @@ export function register(program: Command): Command {
     .option('--tenant <tenant>', 'the tenant the key acts for')
     .option('--admin', 'an admin key: acts for any tenant named in the request')
     .option('--name <name>', 'a label to recognise the key by')
-    .option('--json', 'print the key and its record as JSON')
+    .option('--json', 'print the key and its record as JSON, as POST /v1/keys answers')
     .option('--db <url>', DB_HELP)
     .action(async (opts: { tenant?: string; admin?: boolean; name?: string; json?: boolean }, cmd: Command) => {
       if ((opts.tenant === undefined) === (opts.admin !== true)) usage(cmd, 'give exactly one of --tenant <tenant> and --admin');
       await withKeys(cmd, async (k) => {
         const { key, info } = await k.create({ tenant: opts.tenant, admin: opts.admin, name: opts.name });
-        if (opts.json) return printJson({ key, ...info });
+        const { presentCreatedKey } = await import('../../engine/platform/present/index.js');
+        if (opts.json) return printJson(presentCreatedKey({ key, info }));
         process.stdout.write(`${key}\n`);
         process.stderr.write(`created ${info.admin ? 'admin key' : `key for tenant ${info.tenant}`} ${info.id}; this is the only time it is shown: store it now\n`);
       });
     });
 
-  keys
-    .command('list')
-    .description('list keys (ids, tenants, prefixes; never the keys)')
-    .option('--tenant <tenant>', 'only this tenant')
-    .option('--json', 'print a JSON array')
-    .option('--db <url>', DB_HELP)
-    .action(async (opts: { tenant?: string; json?: boolean }, cmd: Command) => {
+  withPaging(
+    keys
+      .command('list')
+      .description('list keys, oldest first (ids, tenants, prefixes; never the keys)')
+      .option('--tenant <tenant>', 'only this tenant')
+      .option('--json', 'print the page as JSON, as GET /v1/keys answers it')
+      .option('--db <url>', DB_HELP),
+    LIMITS.keys,
+  )
+    .action(async (opts: PageOptions & { tenant?: string; json?: boolean }, cmd: Command) => {
+      const page = pageRequest(cmd, opts, LIMITS.keys);
       await withKeys(cmd, async (k) => {
-        const list = await k.list({ tenant: opts.tenant });
-        if (opts.json) return printJson(list);
-        if (list.length === 0) {
+        const { presentKey, presentPage } = await import('../../engine/platform/present/index.js');
+        const list = await k.list({ tenant: opts.tenant, ...page });
+        if (opts.json) return printJson(presentPage('keys', list, presentKey));
+        if (list.items.length === 0) {
           process.stdout.write('no keys\n');
           return;
         }
-        const rows = list.map((i) => [i.id, i.admin ? '(admin)' : i.tenant ?? '', i.name, `${i.prefix}…`, i.createdAt, i.lastUsedAt ?? '-', i.revokedAt ? `revoked ${i.revokedAt}` : 'active']);
+        const rows = list.items.map((i) => [i.id, i.admin ? '(admin)' : i.tenant ?? '', i.name, `${i.prefix}…`, i.createdAt, i.lastUsedAt ?? '-', i.revokedAt ? `revoked ${i.revokedAt}` : 'active']);
         process.stdout.write(`${table(['ID', 'TENANT', 'NAME', 'PREFIX', 'CREATED', 'LAST USED', 'STATUS'], rows)}\n`);
+        noteNextPage({ next_cursor: list.nextCursor, has_more: list.hasMore });
       });
     });
 

@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import { usage } from '../exit.js';
 import { table } from '../format.js';
 import { nearest } from '../../engine/manifest/suggest.js';
+import { presentOAuthApp } from '../../engine/platform/present/resources.js';
 import { printJson, withDbOption, withPlatform } from './connections.js';
 import type { Platform } from '../../engine/platform/platform.js';
 import type { OAuthAppInfo } from '../../engine/platform/oauth/apps.js';
@@ -96,7 +97,7 @@ export function register(program: Command): Command {
           process.stderr.write(`warning: PATCHBAY_OAUTH_* environment variables override the stored ${hidden.join(', ')} of ${connector}\n`);
         }
       }
-      if (opts.json) return printJson(stored);
+      if (opts.json) return printJson(presentOAuthApp(stored));
       process.stdout.write(`${describe(stored)}\n`);
     });
   });
@@ -109,7 +110,7 @@ export function register(program: Command): Command {
   ).action(async (opts: { json?: boolean }, command: Command) => {
     await withPlatform(command, async (platform) => {
       const list = await (await apps(platform)).list([...platform.engine.plans.keys()]);
-      if (opts.json) return printJson(list);
+      if (opts.json) return printJson(list.map(presentOAuthApp));
       if (list.length === 0) {
         process.stdout.write('no OAuth apps; add one with `patchbay oauth-apps set <connector> --client-id … --client-secret-stdin --return-url …`\n');
         return;
@@ -134,7 +135,7 @@ export function register(program: Command): Command {
         process.exitCode = 1;
         return;
       }
-      if (opts.json) return printJson(info);
+      if (opts.json) return printJson(presentOAuthApp(info));
       process.stdout.write(`${describe(info)}\n`);
     });
   });

@@ -41,7 +41,8 @@ export function register(program: Command): Command {
       const verb = report.dryRun ? 'would delete' : 'deleted';
       for (const [rule, n] of Object.entries(report.deleted)) if (n) process.stderr.write(`purge: ${rule}: ${n} ${verb}\n`);
       process.stderr.write(`purge: ${report.total} row(s) ${verb} (processed kept ${retention.windows.processedMs / 86_400_000} days, rejected ${retention.windows.rejectedMs / 86_400_000} days)\n`);
-      printJson(report);
+      const { presentPurgeReport } = await import('../../engine/platform/present/index.js');
+      printJson(presentPurgeReport(report));
     });
   });
 }

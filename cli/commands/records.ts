@@ -1,46 +1,44 @@
 /**
- * `patchbay records <connection-id> <stream>`: stored records as JSON; with `--changes`, the
- * change feed after `--since` (pass the printed `next` to continue).
+ * `patchbay records <connection-id> <stream>`: stored records as JSON, a page at a time; with
+ * `--changes`, the change feed. Both print what the HTTP routes answer, and page the same
+ * way: pass the printed `next_cursor` as `--cursor` (the change feed's is also where to
+ * resume later, to read only what changed since).
  */
 import type { Command } from 'commander';
-import { parseCursor } from '../../engine/platform/store/records.js';
+import { LIMITS } from '../../engine/platform/store/paging.js';
 import { usage } from '../exit.js';
+import { pageRequest, type PageOptions } from '../paging.js';
 import { printJson, withDbOption, withPlatform } from './connections.js';
 
-interface RecordsOptions {
+interface RecordsOptions extends PageOptions {
   changes?: boolean;
   since?: string;
-  after?: string;
-  limit: string;
-  deleted?: boolean;
+  includeDeleted?: boolean;
 }
 
 export function register(program: Command): Command {
   return withDbOption(
     program
       .command('records')
-      .description('print synced records of a stream, or what changed since a cursor')
+      .description('print synced records of a stream, or what changed after a cursor')
       .argument('<connection-id>', 'connection id')
       .argument('<stream>', 'stream name')
       .option('--changes', 'print the change feed (added/updated/deleted) instead of the records')
-      .option('--since <cursor>', 'with --changes: the `next` of a previous call (default: from the start)')
-      .option('--after <cursor>', 'without --changes: the `next` of a previous page')
+      .option('--cursor <cursor>', 'start after this point: the next_cursor a previous call printed')
+      .option('--since <seq>', 'deprecated, with --changes: a change sequence (the old `next`); use --cursor')
       .option('--include-deleted', 'without --changes: include soft-deleted records')
-      .option('--limit <n>', 'at most this many', '100'),
-  ).action(async (connectionId: string, stream: string, opts: RecordsOptions & { includeDeleted?: boolean }, cmd: Command) => {
-    const limit = Number(opts.limit);
-    if (!Number.isInteger(limit) || limit < 1) usage(cmd, '--limit must be a positive integer');
-    if (opts.since !== undefined && !opts.changes) usage(cmd, '--since goes with --changes (use --after to page records)');
-    for (const [flag, value] of [['--since', opts.since], ['--after', opts.after]] as const) {
-      try {
-        parseCursor(value, flag);
-      } catch (err) {
-        usage(cmd, (err as Error).message);
-      }
-    }
+      .option('--limit <n>', `items per page, 1 to ${LIMITS.records.max}`, String(LIMITS.records.default)),
+  ).action(async (connectionId: string, stream: string, opts: RecordsOptions, cmd: Command) => {
+    const page = pageRequest(cmd, opts, opts.changes ? LIMITS.changes : LIMITS.records);
+    if (opts.since !== undefined && !opts.changes) usage(cmd, '--since goes with --changes (use --cursor to page records)');
+    if (opts.since !== undefined && opts.cursor !== undefined) usage(cmd, 'give --cursor or the deprecated --since, not both');
     await withPlatform(cmd, async (platform) => {
-      if (opts.changes) printJson(await platform.records.changes(connectionId, stream, { since: opts.since, limit, param: '--since' }));
-      else printJson(await platform.records.list(connectionId, stream, { after: opts.after, limit, includeDeleted: opts.includeDeleted, param: '--after' }));
+      const { presentChange, presentPage, presentRecord } = await import('../../engine/platform/present/index.js');
+      if (opts.changes) {
+        printJson(presentPage('changes', await platform.records.changes(connectionId, stream, { ...page, since: opts.since, sinceParam: '--since' }), presentChange));
+      } else {
+        printJson(presentPage('records', await platform.records.list(connectionId, stream, { ...page, includeDeleted: opts.includeDeleted }), presentRecord));
+      }
     });
   });
 }

@@ -29,7 +29,8 @@ export function register(program: Command): Command {
         });
         if (tty) process.stderr.write('\n');
         process.stderr.write(`sync ${stream}: ${run.status}${run.error ? `: ${run.error}` : ''}\n`);
-        printJson(run);
+        const { presentRun } = await import('../../engine/platform/present/index.js');
+        printJson(presentRun(run));
         if (run.status !== 'success') process.exitCode = EXIT.failed;
       });
     });

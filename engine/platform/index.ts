@@ -11,3 +11,10 @@ export type { Subscription, Delivery, DeliveryPage } from './deliveries/index.js
 export type { ConnectionRef, ConnectionLifecycle } from './connections/service.js';
 export type { SyncRun } from './store/runs.js';
 export type { KeyRingReload, ReloadCause } from './secrets/live-ring.js';
+
+// The one JSON dialect: resources as the runtime answers and `patchbay … --json` prints them.
+export {
+  presentPage, presentConnection, presentRun, presentSchedule, presentRecord, presentChange, presentKey, presentWebhookEvent,
+  presentSubscription, presentDelivery, describeConnector, summarizeConnector, type ConnectorDocument, type ConnectorSummary,
+} from './present/index.js';
+export { encodeCursor, decodeCursor, LIMITS, type Page, type PageRequest } from './store/paging.js';

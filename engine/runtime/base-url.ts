@@ -9,17 +9,12 @@
 import type { Engine } from '../run/engine.js';
 import { ConnectorError } from '../core/errors.js';
 import type { Connection } from '../core/wire.js';
+import { storedBaseUrl } from '../platform/connections/settings.js';
 
-export const BASE_URL_SETTING = '_patchbay_base_url';
+export { BASE_URL_SETTING, storedBaseUrl } from '../platform/connections/settings.js';
 
 const WRAPPED = Symbol.for('patchbay.baseUrlOverrides');
 const REFUSING = Symbol.for('patchbay.baseUrlRefused');
-
-/** The stored override of a connection's settings, if any. */
-export function storedBaseUrl(settings: Readonly<Record<string, unknown>> | undefined): string | undefined {
-  const url = settings?.[BASE_URL_SETTING];
-  return typeof url === 'string' && url !== '' ? url : undefined;
-}
 
 export const BASE_URL_REFUSED = 'this server does not allow base URL overrides (it was started without --allow-base-url)';
 

@@ -1,10 +1,7 @@
 /**
- * A connector as an API client needs it to build forms and calls: JSON Schemas for config
- * and each auth method's credentials, actions with their input schemas, streams and a
- * webhook summary. Read from the compiled plan; no template, URL secret or default value
- * of a credential is included.
+ * The OpenAPI schemas of the connector catalogue. The documents themselves are built in
+ * engine/present/connector.ts, shared with `patchbay list` and `patchbay describe`.
  */
-import type { Plan, PlanAuthMethod } from '../plan/plan.js';
 import { component } from './schemas.js';
 
 const str = { type: 'string' } as const;
@@ -12,10 +9,6 @@ const anySchema = { type: 'object', description: 'A JSON Schema (draft 2020-12).
 
 /** What a connector is known by; the summary and the full description must agree on it. */
 const identityProperties = { id: str, name: str, description: str, categories: { type: 'array', items: str } } as const;
-
-function identity(plan: Plan) {
-  return { id: plan.id, name: plan.name, description: plan.description, categories: [...plan.categories] };
-}
 
 export const ConnectorSummarySchema = component('ConnectorSummary', {
   type: 'object',
@@ -60,6 +53,10 @@ export const ConnectorSchema = component('Connector', {
               grant: str,
               scopes: { type: 'array', items: str },
               pkce: { type: 'boolean' },
+              in: { type: 'string', description: 'api_key: where the key is sent (header, query).' },
+              param: { type: 'string', description: 'api_key: the name of the header or query parameter carrying the key.' },
+              header: { type: 'string', description: 'bearer: the header carrying the token (default Authorization).' },
+              scheme: str,
             },
           },
         },
@@ -90,6 +87,7 @@ export const ConnectorSchema = component('Connector', {
           model: str,
           parent: str,
           marks_deleted: { type: 'boolean' },
+          pagination: { type: 'string', description: 'How the provider pages the stream (cursor, page, link_header, …).' },
         },
       },
     },
@@ -101,68 +99,20 @@ export const ConnectorSchema = component('Connector', {
         verification: str,
         handshake: { type: 'boolean' },
         events: { type: 'array', items: str, description: 'Event type patterns the connector routes (`*` matches any run of characters).' },
+        algorithm: { type: 'string', description: 'hmac: the digest.' },
+        signature_header: str,
+        routes: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['on', 'actions'],
+            additionalProperties: false,
+            properties: { on: { type: 'array', items: str }, actions: { type: 'array', items: str, description: '`upsert <stream>`, `delete <stream>`, `sync <stream>`, `emit <event>`; empty: stored only.' } },
+          },
+        },
       },
     },
   },
 });
 
-const EMPTY_OBJECT_SCHEMA = { type: 'object', properties: {} };
-
-function authMethod(m: PlanAuthMethod): Record<string, unknown> {
-  const spec = m.spec as Record<string, unknown>;
-  const out: Record<string, unknown> = {
-    name: m.name,
-    type: m.type,
-    label: m.label,
-    description: typeof spec.description === 'string' ? spec.description : undefined,
-    credentials_schema: m.credentialsSchema ?? EMPTY_OBJECT_SCHEMA,
-  };
-  if (m.type === 'oauth2') {
-    out.grant = typeof spec.grant === 'string' ? spec.grant : 'authorization_code';
-    if (Array.isArray(spec.scopes)) out.scopes = spec.scopes.filter((s) => typeof s === 'string');
-    out.pkce = spec.pkce !== false;
-  }
-  return out;
-}
-
-export function summarizeConnector(plan: Plan): Record<string, unknown> {
-  return {
-    ...identity(plan),
-    auth_types: [...new Set(Object.values(plan.auth.methods).map((m) => m.type))],
-    actions: Object.keys(plan.actions),
-    streams: Object.keys(plan.streams),
-    webhooks: plan.webhooks !== undefined,
-  };
-}
-
-export function describeConnector(plan: Plan): Record<string, unknown> {
-  return {
-    ...identity(plan),
-    docs_url: plan.docsUrl,
-    icon: plan.icon,
-    config_schema: plan.configSchema ?? EMPTY_OBJECT_SCHEMA,
-    settings_schema: plan.settingsSchema,
-    auth: { default: plan.auth.defaultMethod, methods: Object.values(plan.auth.methods).map(authMethod) },
-    actions: Object.values(plan.actions).map((a) => ({
-      name: a.name, title: a.title, description: a.description, method: a.request.method, input_schema: a.inputSchema ?? EMPTY_OBJECT_SCHEMA,
-    })),
-    streams: Object.values(plan.streams).map((s) => ({
-      name: s.name,
-      title: s.title,
-      description: s.description,
-      primary_key: [...s.primaryKey],
-      incremental: s.cursor !== undefined,
-      cursor_field: s.cursor?.field,
-      model: s.model,
-      parent: s.parent,
-      marks_deleted: s.markDeleted,
-    })),
-    webhooks: plan.webhooks
-      ? {
-          verification: plan.webhooks.verify.type,
-          handshake: plan.webhooks.handshake !== undefined,
-          events: [...new Set(plan.webhooks.routes.flatMap((r) => r.on))],
-        }
-      : undefined,
-  };
-}
+export { describeConnector, summarizeConnector } from '../platform/present/connector.js';

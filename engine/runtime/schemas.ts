@@ -76,10 +76,11 @@ export const ConnectionSchema = component('Connection', {
 
 export const RunSchema = component('SyncRun', {
   type: 'object',
-  required: ['id', 'connection_id', 'stream', 'trigger', 'status', 'records', 'started_at'],
+  required: ['id', 'tenant', 'connection_id', 'stream', 'trigger', 'status', 'records', 'started_at'],
   additionalProperties: false,
   properties: {
     id: str,
+    tenant: str,
     connection_id: str,
     stream: str,
     trigger: { enum: ['manual', 'schedule', 'webhook'] },
@@ -158,3 +159,34 @@ export const ApiKeySchema = component('ApiKey', {
 });
 
 export const JsonObject = obj;
+
+/**
+ * The paging query every list accepts. The cursor is not length- or pattern-checked here:
+ * the store's codec refuses a bad one with `invalid_cursor`, the same code for every way a
+ * cursor can be wrong.
+ */
+export function pageQuery(range: { default: number; max: number }, properties: Record<string, JsonSchema> = {}): JsonSchema {
+  return {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      limit: { type: 'integer', minimum: 1, maximum: range.max, default: range.default, description: `Items per page: default ${range.default}, at most ${range.max}.` },
+      cursor: { type: 'string', description: '`next_cursor` of the previous page (opaque); omit for the first page. A cursor this API did not hand out is a 400 `invalid_cursor`.' },
+      ...properties,
+    },
+  };
+}
+
+/** The list envelope: the items under the resource's name, `next_cursor` and `has_more`. */
+export function pageOf(name: string, items: JsonSchema, nextCursor = 'Where the next page starts; null on the last page.'): JsonSchema {
+  return {
+    type: 'object',
+    required: [name, 'next_cursor', 'has_more'],
+    additionalProperties: false,
+    properties: {
+      [name]: { type: 'array', items },
+      next_cursor: { type: ['string', 'null'], description: nextCursor },
+      has_more: { type: 'boolean', description: 'Whether another page follows now.' },
+    },
+  };
+}

@@ -16,7 +16,7 @@ import { createPlatform, type Platform } from '../platform/platform.js';
 import { planStream, type Plan } from '../plan/plan.js';
 import { OAuthApps } from '../platform/oauth/apps.js';
 import { StateRepo } from '../platform/store/state.js';
-import { RecordsRepo, type IncomingRecord } from '../platform/store/records.js';
+import { RecordsRepo, type IncomingRecord, type RecordChange } from '../platform/store/records.js';
 import { externalIdOf } from '../platform/sync/keys.js';
 import { ConnectorError } from '../core/errors.js';
 import type { NormalizedEvent, WebhookEvent } from '../platform/webhooks/types.js';
@@ -90,6 +90,27 @@ async function bodyOf(testCase: TestCase): Promise<Buffer> {
 }
 
 /** Writes the case's `records_before` as a sync would have; returns each stream's change-feed position after them. */
+async function allEvents(platform: Platform): Promise<WebhookEvent[]> {
+  const events: WebhookEvent[] = [];
+  for (let cursor: string | undefined; ;) {
+    const page = await platform.webhooks.list({ tenant: TEST_TENANT, limit: 1000, cursor });
+    events.push(...page.items);
+    if (!page.nextCursor) return events;
+    cursor = page.nextCursor;
+  }
+}
+
+/** The whole change feed after `cursor`, and the position at its end. */
+async function allChanges(platform: Platform, connectionId: string, stream: string, cursor?: string): Promise<{ changes: RecordChange[]; cursor: string }> {
+  const changes: RecordChange[] = [];
+  for (;;) {
+    const page = await platform.records.changes({ tenant: TEST_TENANT, id: connectionId }, stream, { cursor, limit: 1000 });
+    changes.push(...page.items);
+    cursor = page.nextCursor;
+    if (!page.hasMore) return { changes, cursor };
+  }
+}
+
 async function seed(platform: Platform, plan: Plan, connectionId: string, records: TestCase['records_before']): Promise<Record<string, string>> {
   const now = () => platform.store.now();
   const state = new StateRepo(now);
@@ -108,7 +129,7 @@ async function seed(platform: Platform, plan: Plan, connectionId: string, record
       await state.ensure(tx, connectionId, name);
       await repo.writePage(tx, { connectionId, stream: name, model: stream.model }, incoming);
     });
-    cursors[name] = (await platform.records.changes({ tenant: TEST_TENANT, id: connectionId }, name, { limit: 10_000 })).next;
+    cursors[name] = (await allChanges(platform, connectionId, name)).cursor;
   }
   return cursors;
 }
@@ -158,7 +179,7 @@ export async function deliverWebhook(plan: Plan, suite: TestSuite, testCase: Tes
 
     // Events of one delivery share their arrival time and their row ids are random: order by
     // provider id within it, and emitted events by their event, then route, so a case is stable.
-    const events = (await platform.webhooks.list({ tenant: TEST_TENANT, limit: 1000 })).events
+    const events = (await allEvents(platform))
       .sort((a, b) => a.receivedAt.localeCompare(b.receivedAt) || a.providerEventId.localeCompare(b.providerEventId));
     const position = new Map(events.map((e, i) => [e.id, i]));
     const order = (e: NormalizedEvent): [number, number] => {
@@ -172,7 +193,7 @@ export async function deliverWebhook(plan: Plan, suite: TestSuite, testCase: Tes
     const upserted: Record<string, unknown[]> = {};
     const deleted: Record<string, string[]> = {};
     for (const stream of Object.values(plan.streams)) {
-      const { changes } = await platform.records.changes({ tenant: TEST_TENANT, id: info.id }, stream.name, { since: since[stream.name], limit: 10_000 });
+      const { changes } = await allChanges(platform, info.id, stream.name, since[stream.name]);
       for (const c of changes) {
         if (c.action === 'deleted') (deleted[stream.name] ??= []).push(c.id);
         else (upserted[stream.name] ??= []).push(c.data);

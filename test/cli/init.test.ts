@@ -55,7 +55,7 @@ describe('patchbay init', () => {
 
     const described = await runCli(['describe', 'acme_crm', '--json'], dir);
     expect(described.code).toBe(0);
-    expect(JSON.parse(described.stdout).auth[0].type).toBe('bearer');
+    expect(JSON.parse(described.stdout).auth.methods[0].type).toBe('bearer');
   });
 
   it('honours --dir and --name', async () => {

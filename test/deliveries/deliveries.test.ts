@@ -36,7 +36,7 @@ for (const kind of databaseKinds()) {
       const sub = await env.deliveries.createSubscription('acme', { url: receiver.url, events: ['ticket.*'], description: 'ops' });
       expect(sub.secret).toMatch(/^whsec_[A-Za-z0-9+/]{32}$/);
       const listed = await env.deliveries.listSubscriptions('acme');
-      expect(listed.find((s) => s.id === sub.id)).toEqual({ id: sub.id, tenant: 'acme', url: receiver.url, events: ['ticket.*'], description: 'ops', status: 'active', createdAt: sub.createdAt, updatedAt: sub.updatedAt });
+      expect(listed.items.find((s) => s.id === sub.id)).toEqual({ id: sub.id, tenant: 'acme', url: receiver.url, events: ['ticket.*'], description: 'ops', status: 'active', createdAt: sub.createdAt, updatedAt: sub.updatedAt });
       expect(JSON.stringify(await env.deliveries.getSubscription('acme', sub.id))).not.toContain(sub.secret.slice(6));
       const row = await env.store.knex('subscriptions').where('id', sub.id).first();
       expect(row.secret).toMatch(/^pbv1\./);
@@ -60,9 +60,9 @@ for (const kind of databaseKinds()) {
       expect(() => new Webhook(other.secret).verify(got.body, got.headers as Record<string, string>)).toThrow();
 
       const page = await env.deliveries.listDeliveries('acme', sub.id);
-      expect(page.deliveries).toHaveLength(1);
-      expect(page.deliveries[0]).toMatchObject({ eventId: ev.id, eventType: 'ticket.created', status: 'delivered', attempts: 1, lastStatus: 204 });
-      expect(page.deliveries[0].attemptLog).toEqual([{ attempt: 1, statusCode: 204, startedAt: expect.any(String), durationMs: expect.any(Number) }]);
+      expect(page.items).toHaveLength(1);
+      expect(page.items[0]).toMatchObject({ eventId: ev.id, eventType: 'ticket.created', status: 'delivered', attempts: 1, lastStatus: 204 });
+      expect(page.items[0].attemptLog).toEqual([{ attempt: 1, statusCode: 204, startedAt: expect.any(String), durationMs: expect.any(Number) }]);
     });
 
     it('queues an event once per subscription however often it is published', async () => {
@@ -74,7 +74,7 @@ for (const kind of databaseKinds()) {
       expect((await rejection(env.deliveries.enqueue(event({ id: 'x'.repeat(65) })))).kind).toBe('validation');
       await env.deliveries.runOnce();
       expect(receiver.received.filter((r) => r.headers['webhook-id'] === ev.id)).toHaveLength(1);
-      expect((await env.deliveries.listDeliveries('acme', sub.id)).deliveries.filter((d) => d.eventId === ev.id)).toHaveLength(1);
+      expect((await env.deliveries.listDeliveries('acme', sub.id)).items.filter((d) => d.eventId === ev.id)).toHaveLength(1);
     });
 
     it('only delivers a connection-bound subscription its connection\'s events', async () => {
@@ -86,7 +86,7 @@ for (const kind of databaseKinds()) {
       const mine = event({ connection: 'conn_bound' });
       await env.deliveries.publish(mine);
       await env.deliveries.publish(event({ connection: 'conn_other' }));
-      expect((await env.deliveries.listDeliveries('acme', sub.id)).deliveries.map((d) => d.eventId)).toEqual([mine.id]);
+      expect((await env.deliveries.listDeliveries('acme', sub.id)).items.map((d) => d.eventId)).toEqual([mine.id]);
       expect(await rejection(env.deliveries.createSubscription('acme', { url: receiver.url, events: ['*'], connection: 'conn_missing' }))).toMatchObject({ kind: 'validation' });
     });
 
@@ -101,7 +101,7 @@ for (const kind of databaseKinds()) {
       const ev = event();
       await env.deliveries.publish(ev);
       env.deliveries.start();
-      const dead = (await until(async () => (await env.deliveries.listDeliveries('acme', sub.id)).deliveries.find((d) => d.status === 'dead')))!;
+      const dead = (await until(async () => (await env.deliveries.listDeliveries('acme', sub.id)).items.find((d) => d.status === 'dead')))!;
       expect(calls).toBe(3);
       expect(dead.attempts).toBe(3);
       expect(dead.lastStatus).toBe(500);
@@ -139,7 +139,7 @@ for (const kind of databaseKinds()) {
       const slow = await env.deliveries.createSubscription('acme', { url: receiver.url, events: ['slow.*'] });
       await env.deliveries.publish(event({ type: 'slow.one' }));
       await env.deliveries.runOnce();
-      const [timedOut] = (await env.deliveries.listDeliveries('acme', slow.id)).deliveries;
+      const [timedOut] = (await env.deliveries.listDeliveries('acme', slow.id)).items;
       expect(timedOut).toMatchObject({ status: 'pending', attempts: 1, lastError: 'no response within 300 ms' });
       expect(timedOut.attemptLog![0].durationMs).toBeGreaterThanOrEqual(290);
 
@@ -148,7 +148,7 @@ for (const kind of databaseKinds()) {
       const gone = await env.deliveries.createSubscription('acme', { url: closed.url, events: ['gone.*'] });
       await env.deliveries.publish(event({ type: 'gone.one' }));
       await env.deliveries.runOnce();
-      const [refused] = (await env.deliveries.listDeliveries('acme', gone.id)).deliveries;
+      const [refused] = (await env.deliveries.listDeliveries('acme', gone.id)).items;
       expect(refused.lastError).toBe('ECONNREFUSED (connect)');
       expect(refused.lastStatus).toBeUndefined();
     });
@@ -173,7 +173,7 @@ for (const kind of databaseKinds()) {
         await strict.deliveries.publish(event({ type: 'guarded.one' }));
         expect(await strict.deliveries.runOnce()).toBe(1);
         expect(receiver.received).toHaveLength(0);
-        const [d] = (await strict.deliveries.listDeliveries('acme', sub.id)).deliveries;
+        const [d] = (await strict.deliveries.listDeliveries('acme', sub.id)).items;
         expect(d.lastError).toMatch(/^outbound connection refused: address 127\.0\.0\.1 is loopback/);
         expect(d.status).toBe('pending');
       } finally {
@@ -189,7 +189,7 @@ for (const kind of databaseKinds()) {
       try {
         for (const o of others) o.deliveries.start();
         env.deliveries.start();
-        await until(async () => (await env.deliveries.listDeliveries('acme', sub.id, { status: 'delivered', limit: 100 })).deliveries.length === 30, 10_000);
+        await until(async () => (await env.deliveries.listDeliveries('acme', sub.id, { status: 'delivered', limit: 100 })).items.length === 30, 10_000);
       } finally {
         await Promise.all(others.map((o) => o.close()));
       }
@@ -214,10 +214,10 @@ for (const kind of databaseKinds()) {
       const sub = await env.deliveries.createSubscription('acme', { url: receiver.url, events: ['page.*'] });
       for (let i = 0; i < 5; i++) await env.deliveries.publish(event({ type: `page.${i}` }));
       const first = await env.deliveries.listDeliveries('acme', sub.id, { limit: 2 });
-      const second = await env.deliveries.listDeliveries('acme', sub.id, { limit: 2, cursor: first.next });
-      const third = await env.deliveries.listDeliveries('acme', sub.id, { limit: 2, cursor: second.next });
-      expect(third.next).toBeUndefined();
-      const all = [...first.deliveries, ...second.deliveries, ...third.deliveries];
+      const second = await env.deliveries.listDeliveries('acme', sub.id, { limit: 2, cursor: first.nextCursor });
+      const third = await env.deliveries.listDeliveries('acme', sub.id, { limit: 2, cursor: second.nextCursor });
+      expect(third.nextCursor).toBeNull();
+      const all = [...first.items, ...second.items, ...third.items];
       expect(new Set(all.map((d) => d.eventType))).toEqual(new Set(['page.0', 'page.1', 'page.2', 'page.3', 'page.4']));
       expect((await rejection(env.deliveries.listDeliveries('acme', sub.id, { cursor: 'garbage' }))).kind).toBe('validation');
 
@@ -252,7 +252,7 @@ for (const kind of databaseKinds()) {
         await until(() => answered, 5000);
         const inFlight = queries - before;
         expect(inFlight).toBeLessThan(15);
-        await until(async () => (await quiet.deliveries.listDeliveries('acme', sub.id)).deliveries[0].status === 'delivered', 5000);
+        await until(async () => (await quiet.deliveries.listDeliveries('acme', sub.id)).items[0].status === 'delivered', 5000);
         const counted = before + inFlight;
         // claim, fetch, finish and the wake-ups around them; a loop spinning for 600 ms would make hundreds.
         expect(counted).toBeLessThan(25);

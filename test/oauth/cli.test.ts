@@ -60,7 +60,7 @@ describe('patchbay oauth-apps', () => {
 
     const list = await cli(['list', '--json']);
     expect(list.code).toBe(0);
-    expect(JSON.parse(list.stdout)).toEqual([expect.objectContaining({ connector: CONNECTOR_ID, tenant: '*', clientId: 'cid-9', hasClientSecret: true })]);
+    expect(JSON.parse(list.stdout)).toEqual([expect.objectContaining({ connector: CONNECTOR_ID, tenant: '*', client_id: 'cid-9', has_client_secret: true })]);
     expect(list.stdout).not.toContain(SECRET);
   });
 

@@ -46,7 +46,9 @@ describe('CLI: keys and serve', () => {
     expect(made.stderr).toMatch(/only time it is shown/);
 
     const listed = await cli(['keys', 'list', '--json'], dir);
-    const keys = JSON.parse(listed.stdout);
+    const page = JSON.parse(listed.stdout);
+    expect(page).toMatchObject({ next_cursor: null, has_more: false });
+    const keys = page.keys;
     expect(keys).toHaveLength(1);
     expect(keys[0]).toMatchObject({ tenant: 'acme', name: 'ci', admin: false, prefix: key.slice(0, 12) });
     expect(listed.stdout).not.toContain(key);
@@ -55,7 +57,7 @@ describe('CLI: keys and serve', () => {
     expect(table.stdout).not.toContain(key);
 
     expect((await cli(['keys', 'revoke', keys[0].id], dir)).code).toBe(0);
-    expect(JSON.parse((await cli(['keys', 'list', '--json'], dir)).stdout)[0].revokedAt).toBeTruthy();
+    expect(JSON.parse((await cli(['keys', 'list', '--json'], dir)).stdout).keys[0].revoked_at).toBeTruthy();
     expect((await cli(['keys', 'revoke', keys[0].id], dir)).code).toBe(1);
     expect((await cli(['keys', 'create'], dir)).code).toBe(2);
     expect((await cli(['keys', 'create', '--tenant', 'bad tenant'], dir)).code).toBe(1);
@@ -95,7 +97,7 @@ describe('CLI: keys and serve', () => {
       // A key made by the CLI against the same database works on the running server.
       const made = await cli(['keys', 'create', '--tenant', 'acme'], fresh);
       const res = await fetch(`${url}/v1/connections`, { headers: { authorization: `Bearer ${made.stdout.trim()}` } });
-      expect(await res.json()).toEqual({ connections: [] });
+      expect(await res.json()).toEqual({ connections: [], next_cursor: null, has_more: false });
 
       child.kill('SIGTERM');
       expect(await exited).toBe(0);

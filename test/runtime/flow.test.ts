@@ -118,19 +118,22 @@ describe('runtime: connections, actions, syncs, reads, schedules', () => {
     expect(page1.body.records[0]).toMatchObject({ model: 'contact', data: { id: expect.stringMatching(/^cus_/) } });
     const page2 = await rt.call('GET', `/v1/connections/${conn.id}/streams/customers/records?limit=200&cursor=${encodeURIComponent(page1.body.next_cursor)}`, { key });
     expect(page2.body.records).toHaveLength(51);
-    expect(page2.body.next_cursor).toBeUndefined();
+    expect(page2.body).toMatchObject({ next_cursor: null, has_more: false });
 
     const changes = await rt.call('GET', `/v1/connections/${conn.id}/streams/customers/changes?limit=1000`, { key });
     expect(changes.body.changes).toHaveLength(251);
     expect(changes.body.changes[0].action).toBe('added');
-    const none = await rt.call('GET', `/v1/connections/${conn.id}/streams/customers/changes?since=${changes.body.next}`, { key });
-    expect(none.body).toMatchObject({ changes: [], has_more: false });
+    const none = await rt.call('GET', `/v1/connections/${conn.id}/streams/customers/changes?cursor=${changes.body.next_cursor}`, { key });
+    expect(none.body).toEqual({ changes: [], next_cursor: changes.body.next_cursor, has_more: false });
+    // The deprecated plain-sequence `since` still reads the same point of the feed.
+    const lastSeq = changes.body.changes.at(-1).seq;
+    expect((await rt.call('GET', `/v1/connections/${conn.id}/streams/customers/changes?since=${lastSeq}`, { key })).body).toEqual(none.body);
 
     stripe.customers.shift();
     const waited = await rt.call('POST', `/v1/connections/${conn.id}/streams/customers/sync?wait=true`, { key });
     expect(waited.status).toBe(200);
     expect(waited.body).toMatchObject({ status: 'success', records: { deleted: 1 } });
-    const after = await rt.call('GET', `/v1/connections/${conn.id}/streams/customers/changes?since=${changes.body.next}`, { key });
+    const after = await rt.call('GET', `/v1/connections/${conn.id}/streams/customers/changes?cursor=${changes.body.next_cursor}`, { key });
     expect(after.body.changes.map((c: any) => c.action)).toEqual(['deleted']);
 
     const runs = await rt.call('GET', `/v1/connections/${conn.id}/runs?stream=customers`, { key });

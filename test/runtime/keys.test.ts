@@ -33,8 +33,8 @@ describe('API keys', () => {
     expect(row.hash).toBe(createHash('sha256').update(key).digest('hex'));
     expect(row.tenant).toBe('acme');
     expect(await keys.authenticate(key)).toEqual({ keyId: info.id, admin: false, tenant: 'acme' });
-    expect(await keys.list({ tenant: 'acme' })).toEqual([expect.objectContaining({ id: info.id, prefix: key.slice(0, 12), admin: false })]);
-    expect(await keys.list({ tenant: 'globex' })).toEqual([]);
+    expect((await keys.list({ tenant: 'acme' })).items).toEqual([expect.objectContaining({ id: info.id, prefix: key.slice(0, 12), admin: false })]);
+    expect((await keys.list({ tenant: 'globex' })).items).toEqual([]);
   });
 
   it('refuses a key whose id part is right but whose secret is not', async () => {

@@ -130,7 +130,7 @@ describe('consent end to end', () => {
     expect(after.access_token).toBe(issued.access_token);
     expect(after.refresh_token).toBe(issued.refresh_token);
     expect(after.refresh_token).not.toBe(before.refresh_token);
-    expect((await platform().connections.list({ tenant: 'acme', connector: CONNECTOR_ID })).filter((c) => c.name === 'again')).toHaveLength(1);
+    expect((await platform().connections.list({ tenant: 'acme', connector: CONNECTOR_ID })).items.filter((c) => c.name === 'again')).toHaveLength(1);
   });
 
   it('honours pkce: false, the scope separator and client_auth basic of another method', async () => {
@@ -229,7 +229,7 @@ describe('refusals and errors', () => {
     const r = new URL(res.location!);
     expect(r.searchParams.get('error')).toBe('state_expired');
     expect(idp.tokenCalls.length).toBe(before);
-    expect((await platform().connections.list({ tenant: 'acme' })).some((c) => c.name === 'late')).toBe(false);
+    expect((await platform().connections.list({ tenant: 'acme' })).items.some((c) => c.name === 'late')).toBe(false);
   });
 
   it('sends the user back with access_denied when consent is refused', async () => {
@@ -268,7 +268,7 @@ describe('refusals and errors', () => {
     const code = new URL(callback).searchParams.get('code')!;
     expect(returned.toString()).not.toContain(code);
     expect(returned.toString()).not.toContain(CLIENT_SECRET);
-    expect((await platform().connections.list({ tenant: 'acme' })).some((c) => c.name === 'badcode')).toBe(false);
+    expect((await platform().connections.list({ tenant: 'acme' })).items.some((c) => c.name === 'badcode')).toBe(false);
   });
 
   it('stores the connection in error and says check_failed when the check fails', async () => {

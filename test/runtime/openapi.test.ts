@@ -58,6 +58,21 @@ describe('runtime: OpenAPI document', () => {
     expect(records.responses['200'].content['application/json'].schema.properties.records.items).toEqual({ $ref: '#/components/schemas/StoredRecord' });
   });
 
+  it('documents one paging dialect on every list route: limit and cursor in, next_cursor and has_more out', () => {
+    const lists = Object.entries<any>(doc.paths).filter(([, item]) => item.get?.parameters?.some((p: any) => p.name === 'cursor'));
+    expect(lists.map(([path]) => path).sort()).toEqual([
+      '/v1/connections', '/v1/connections/{id}/runs', '/v1/connections/{id}/streams/{stream}/changes', '/v1/connections/{id}/streams/{stream}/records',
+      '/v1/connectors', '/v1/keys', '/v1/subscriptions', '/v1/subscriptions/{id}/deliveries', '/v1/webhook-events',
+    ]);
+    for (const [path, item] of lists) {
+      const names = item.get.parameters.map((p: any) => p.name);
+      expect(names.slice(names.indexOf('limit'), names.indexOf('limit') + 2), path).toEqual(['limit', 'cursor']);
+      const page = item.get.responses['200'].content['application/json'].schema;
+      expect(page.required, path).toEqual([expect.any(String), 'next_cursor', 'has_more']);
+      expect(page.properties.next_cursor.type, path).toEqual(['string', 'null']);
+    }
+  });
+
   it('has component schemas that compile as JSON Schema 2020-12', () => {
     const ajv = new Ajv2020({ strict: false });
     ajv.addFormat('date-time', true).addFormat('uri', true);

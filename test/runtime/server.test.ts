@@ -119,7 +119,7 @@ describe('runtime: mounted in a host koa app', () => {
       const made = await fetch(`${base}/v1/keys`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ tenant: 'acme' }) });
       const { key } = (await made.json()) as { key: string };
       const list = await fetch(`${base}/v1/connections`, { headers: { authorization: `Bearer ${key}` } });
-      expect(await list.json()).toEqual({ connections: [] });
+      expect(await list.json()).toEqual({ connections: [], next_cursor: null, has_more: false });
       const bad = await fetch(`${base}/v1/connections/conn_x`, { headers: { authorization: `Bearer ${key}` } });
       expect(bad.status).toBe(404);
       expect(bad.headers.get('content-type')).toMatch(/problem\+json/);

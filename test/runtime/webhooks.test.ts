@@ -39,7 +39,7 @@ describe('webhook intake over HTTP', () => {
 
     expect(await platform().webhooks.drain()).toBe(1);
     const records = await platform().records.list(w.conns.github, 'issues');
-    expect(records.records.map((r) => r.id)).toContain('7001');
+    expect(records.items.map((r) => r.id)).toContain('7001');
 
     const before = receiver.received.length;
     await platform().deliveries.runOnce();
@@ -88,7 +88,7 @@ describe('webhook intake over HTTP', () => {
     expect((await post(w.rt, viaAccount)).status).toBe(200);
     expect((await post(w.rt, viaConnection)).status).toBe(200);
     expect(await platform().webhooks.drain()).toBe(2);
-    const ids = (await platform().records.list(w.conns.stripe, 'customers')).records.map((r) => r.id).sort();
+    const ids = (await platform().records.list(w.conns.stripe, 'customers')).items.map((r) => r.id).sort();
     expect(ids).toEqual(['cus_A', 'cus_B']);
     const before = receiver.received.length;
     await platform().deliveries.runOnce();
@@ -116,7 +116,7 @@ describe('webhook intake over HTTP', () => {
     expect(res.status, res.text).toBe(200);
     expect(await platform().webhooks.drain()).toBe(1);
     const records = await platform().records.list(w.conns.slack, 'messages');
-    expect(records.records.map((r) => r.data)).toContainEqual(expect.objectContaining({ id: 'C1:1700000000.000100', text: 'hello from slack' }));
+    expect(records.items.map((r) => r.data)).toContainEqual(expect.objectContaining({ id: 'C1:1700000000.000100', text: 'hello from slack' }));
   });
 
   it('HubSpot: v3 signatures over method, URL, body and timestamp; a batch is split into events', async () => {
@@ -136,7 +136,7 @@ describe('webhook intake over HTTP', () => {
     const res = await post(w.rt, d);
     expect(res.status, res.text).toBe(200);
     expect(await platform().webhooks.drain()).toBe(1);
-    expect((await platform().records.list(w.conns.std, 'things')).records.map((r) => r.id)).toEqual(['th_1']);
+    expect((await platform().records.list(w.conns.std, 'things')).items.map((r) => r.id)).toEqual(['th_1']);
   });
 
   it('subscriptions API: the secret is shown once, deliveries are listed with attempts, and can be redelivered', async () => {
@@ -151,10 +151,10 @@ describe('webhook intake over HTTP', () => {
     const page = await w.rt.call('GET', `/v1/subscriptions/${subscription.id}/deliveries?status=delivered&limit=2`, { key: w.key });
     expect(page.status, page.text).toBe(200);
     expect(page.body.deliveries).toHaveLength(2);
-    expect(page.body.next).toEqual(expect.any(String));
+    expect(page.body).toMatchObject({ next_cursor: expect.any(String), has_more: true });
     const forged = await w.rt.call('GET', `/v1/subscriptions/${subscription.id}/deliveries?cursor=garbage`, { key: w.key });
     expect(forged.status, forged.text).toBe(400);
-    expect(forged.body).toMatchObject({ code: 'invalid_query', errors: [{ path: 'query.cursor' }] });
+    expect(forged.body).toMatchObject({ code: 'invalid_cursor', errors: [{ path: 'query.cursor' }] });
     const [first] = page.body.deliveries;
     expect(first.attempt_log).toEqual([expect.objectContaining({ attempt: 1, status_code: 204 })]);
 

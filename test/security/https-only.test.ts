@@ -161,7 +161,7 @@ describe('subscription URLs', () => {
       await now.deliveries.publish(event());
       expect(await now.deliveries.runOnce()).toBe(1);
       expect(receiver.received).toHaveLength(0);
-      const [d] = (await now.deliveries.listDeliveries('acme', sub.id)).deliveries;
+      const [d] = (await now.deliveries.listDeliveries('acme', sub.id)).items;
       expect(d.lastError).toBe(`outbound connection refused: http://${host} is plain http, which would send credentials and payloads unencrypted; use https, or list the host in PATCHBAY_ALLOW_HTTP_HOSTS (test servers and sandboxes only)`);
       expect(d.status).toBe('pending');
     } finally {

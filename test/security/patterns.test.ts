@@ -135,7 +135,7 @@ for (const kind of databaseKinds()) {
       expect(await env.deliveries.enqueue(hit)).toBe(1);
       expect(await env.deliveries.runOnce()).toBe(1);
       expect(receiver.received.map((r) => r.headers['webhook-id'])).toEqual([hit.id]);
-      expect((await env.deliveries.listDeliveries('acme', sub.id)).deliveries.map((d) => d.eventId)).toEqual([hit.id]);
+      expect((await env.deliveries.listDeliveries('acme', sub.id)).items.map((d) => d.eventId)).toEqual([hit.id]);
     });
   });
 }

@@ -93,7 +93,13 @@ describe('paging cursors the server never returned are 400s naming the parameter
     expect(res.body).toMatchObject({ code: 'invalid_cursor', errors: [{ path: 'query.cursor' }] });
   });
 
-  it.each(BAD)('changes?since=%s', async (bad) => {
+  it.each(BAD)('changes?cursor=%s', async (bad) => {
+    const res = await rt.call('GET', `/v1/connections/${conn.id}/streams/customers/changes?cursor=${encodeURIComponent(bad)}`, { key });
+    expect(res.status, res.text).toBe(400);
+    expect(res.body).toMatchObject({ code: 'invalid_cursor', errors: [{ path: 'query.cursor' }] });
+  });
+
+  it.each(BAD)('changes?since=%s (the deprecated plain sequence)', async (bad) => {
     const res = await rt.call('GET', `/v1/connections/${conn.id}/streams/customers/changes?since=${encodeURIComponent(bad)}`, { key });
     expect(res.status, res.text).toBe(400);
     expect(res.body).toMatchObject({ code: 'invalid_cursor', errors: [{ path: 'query.since' }] });
@@ -102,19 +108,24 @@ describe('paging cursors the server never returned are 400s naming the parameter
   it('a well-formed since past the end of the feed is refused rather than skipping changes', async () => {
     const all = await rt.call('GET', `/v1/connections/${conn.id}/streams/customers/changes?limit=1000`, { key });
     expect(all.status).toBe(200);
-    const last = Number(all.body.next);
+    const last = all.body.changes.at(-1).seq as number;
     expect(last).toBeGreaterThan(0);
     const atEnd = await rt.call('GET', `/v1/connections/${conn.id}/streams/customers/changes?since=${last}`, { key });
     expect(atEnd.status).toBe(200);
-    expect(atEnd.body).toMatchObject({ changes: [], next: String(last), has_more: false });
+    expect(atEnd.body).toEqual({ changes: [], next_cursor: all.body.next_cursor, has_more: false });
     const past = await rt.call('GET', `/v1/connections/${conn.id}/streams/customers/changes?since=${last + 1000}`, { key });
     expect(past.status).toBe(400);
     expect(past.body).toMatchObject({ code: 'invalid_cursor', errors: [{ path: 'query.since' }] });
+    // The same point as an opaque cursor (well-formed, never handed out) is refused the same way.
+    const forged = Buffer.from(JSON.stringify([last + 1000])).toString('base64url');
+    const pastCursor = await rt.call('GET', `/v1/connections/${conn.id}/streams/customers/changes?cursor=${forged}`, { key });
+    expect(pastCursor.status).toBe(400);
+    expect(pastCursor.body).toMatchObject({ code: 'invalid_cursor', errors: [{ path: 'query.cursor' }] });
   });
 
   it('cursors the server returned keep working', async () => {
     const first = await rt.call('GET', `/v1/connections/${conn.id}/streams/customers/records?limit=5`, { key });
-    expect(first.body.next_cursor).toMatch(/^[0-9]+$/);
+    expect(first.body).toMatchObject({ next_cursor: expect.stringMatching(/^[A-Za-z0-9_-]+$/), has_more: true });
     const second = await rt.call('GET', `/v1/connections/${conn.id}/streams/customers/records?limit=5&cursor=${first.body.next_cursor}`, { key });
     expect(second.status).toBe(200);
     expect(second.body.records).toHaveLength(5);

@@ -45,7 +45,7 @@ describe('hostile intake input', () => {
     const res = await send(w.rt.url, `/v1/webhooks/slack/${w.conns.slack}`, { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': ts, 'x-slack-signature': sig }, body);
     expect(res.status, res.text).toBe(200);
     const page = await w.rt.running.platform.webhooks.list({ tenant: 'acme', connection: w.conns.slack });
-    const ev = await w.rt.running.platform.webhooks.get(page.events[0].id);
+    const ev = await w.rt.running.platform.webhooks.get(page.items[0].id);
     expect(ev?.payload).toEqual({ ['__proto__']: ['a', 'b'], constructor: 'c', prototype: 'd', type: 'event_callback' });
     expect(Object.keys(ev!.payload as object)).toContain('__proto__');
   });
@@ -63,7 +63,7 @@ describe('hostile intake input', () => {
     }, body);
     expect(res.status, res.text).toBe(200);
     const page = await w.rt.running.platform.webhooks.list({ tenant: 'acme', connection: w.conns.slack });
-    const stored = await Promise.all(page.events.map((e) => w.rt.running.platform.webhooks.get(e.id)));
+    const stored = await Promise.all(page.items.map((e) => w.rt.running.platform.webhooks.get(e.id)));
     const ev = stored.find((e) => e?.providerEventId === 'Ev_headers');
     expect(ev?.headers).toMatchObject({ 'x-request-id': 'req-42', 'user-agent': 'Slackbot 1.0' });
     for (const name of [...Object.keys(invented), 'x-slack-signature']) expect(ev?.headers?.[name], name).toBeUndefined();

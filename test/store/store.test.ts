@@ -61,8 +61,8 @@ for (const kind of databaseKinds()) {
       expect(await repo.get(store.scope('tenant-a'), b)).toBeUndefined();
       expect((await repo.get(store.scope('tenant-b'), b))?.tenant).toBe('tenant-b');
       const listA = await repo.list(store.scope('tenant-a'));
-      expect(listA.map((c) => c.id)).toContain(a);
-      expect(listA.map((c) => c.id)).not.toContain(b);
+      expect(listA.items.map((c) => c.id)).toContain(a);
+      expect(listA.items.map((c) => c.id)).not.toContain(b);
       // An update through the wrong tenant touches nothing.
       expect(await repo.update(store.scope('tenant-a'), b, { name: 'stolen' })).toBeUndefined();
       expect((await repo.get(store.scope('tenant-b'), b))?.name).toBe('shared-name');
@@ -132,7 +132,7 @@ for (const kind of databaseKinds()) {
       expect((await records.get(scope, conn, 'items', '2'))?.data).toEqual({ id: 2, name: 'b2' });
 
       const feed1 = await records.changes(scope, conn, 'items', {});
-      expect(feed1.changes.map((c) => [c.id, c.action])).toEqual([['1', 'added'], ['2', 'added']]);
+      expect(feed1.items.map((c) => [c.id, c.action])).toEqual([['1', 'added'], ['2', 'added']]);
 
       // Same content with keys in another order is unchanged; a changed one is rewritten.
       const second = await scope.transaction((tx) => records.writePage(tx, target, [
@@ -141,13 +141,13 @@ for (const kind of databaseKinds()) {
         { externalId: '3', data: { id: 3 } },
       ]));
       expect(second).toEqual({ written: 2, unchanged: 1 });
-      const feed2 = await records.changes(scope, conn, 'items', { since: feed1.next });
-      expect(feed2.changes.map((c) => [c.id, c.action])).toEqual([['2', 'updated'], ['3', 'added']]);
+      const feed2 = await records.changes(scope, conn, 'items', { cursor: feed1.nextCursor });
+      expect(feed2.items.map((c) => [c.id, c.action])).toEqual([['2', 'updated'], ['3', 'added']]);
 
       const deleted = await scope.transaction((tx) => records.markUnseenDeleted(tx, conn, 'items', new Set(['1', '3'])));
       expect(deleted).toBe(1);
-      const feed3 = await records.changes(scope, conn, 'items', { since: feed2.next });
-      expect(feed3.changes.map((c) => [c.id, c.action])).toEqual([['2', 'deleted']]);
+      const feed3 = await records.changes(scope, conn, 'items', { cursor: feed2.nextCursor });
+      expect(feed3.items.map((c) => [c.id, c.action])).toEqual([['2', 'deleted']]);
       expect(await records.count(scope, conn, 'items')).toBe(2);
       expect(await records.count(scope, conn, 'items', { includeDeleted: true })).toBe(3);
 
@@ -157,18 +157,18 @@ for (const kind of databaseKinds()) {
 
       // Paging with a small limit walks every change exactly once.
       const seen: string[] = [];
-      let since: string | undefined;
+      let cursor: string | undefined;
       for (;;) {
-        const page = await records.changes(scope, conn, 'items', { since, limit: 1 });
-        seen.push(...page.changes.map((c) => c.id));
-        since = page.next;
+        const page = await records.changes(scope, conn, 'items', { cursor, limit: 1 });
+        seen.push(...page.items.map((c) => c.id));
+        cursor = page.nextCursor;
         if (!page.hasMore) break;
       }
       expect(seen).toEqual(['1', '3', '2']);
-      expect((await records.changes(store.scope('other'), conn, 'items', {})).changes).toEqual([]);
+      expect((await records.changes(store.scope('other'), conn, 'items', {})).items).toEqual([]);
       const listed = await records.list(scope, conn, 'items', { limit: 2 });
-      expect(listed.records.map((r) => r.id)).toEqual(['1', '2']);
-      expect((await records.list(scope, conn, 'items', { after: listed.next })).records.map((r) => r.id)).toEqual(['3']);
+      expect(listed.items.map((r) => r.id)).toEqual(['1', '2']);
+      expect((await records.list(scope, conn, 'items', { cursor: listed.nextCursor })).items.map((r) => r.id)).toEqual(['3']);
     });
 
     it('gives a lease to one holder at a time and fences the loser', async () => {

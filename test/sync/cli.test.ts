@@ -59,14 +59,14 @@ for (const kind of databaseKinds()) {
       const made = await cli(['connect', 'fakeapi', '--tenant', 'acme', '--name', 'main', '--config', JSON.stringify({ base_url: api.url }), '--credentials', `@${credsFile}`], env, cwd);
       expect(made.code, made.stderr).toBe(0);
       const conn = JSON.parse(made.stdout);
-      expect(conn).toMatchObject({ tenant: 'acme', name: 'main', status: 'active', credentialFields: ['token'] });
+      expect(conn).toMatchObject({ tenant: 'acme', name: 'main', status: 'active', credential_fields: ['token'] });
       expect(made.stdout).not.toContain(api.token);
       expect(made.stderr).not.toMatch(/WARNING/);
 
       // A new process (a restart) lists it, without a secret and without a second warning.
       const listed = await cli(['connections', '--json'], env, cwd);
       expect(listed.code, listed.stderr).toBe(0);
-      expect(JSON.parse(listed.stdout).map((c: { id: string }) => c.id)).toEqual([conn.id]);
+      expect(JSON.parse(listed.stdout)).toEqual({ connections: [conn], next_cursor: null, has_more: false });
       expect(listed.stderr).not.toMatch(/WARNING/);
       const text = await cli(['connections', '--tenant', 'acme'], env, cwd);
       expect(text.stdout).toMatch(new RegExp(`${conn.id}\\s+acme\\s+fakeapi\\s+main\\s+active\\s+token`));
@@ -82,9 +82,12 @@ for (const kind of databaseKinds()) {
       expect(runs.stdout).toMatch(new RegExp(`${run.id}\\s+${conn.id}\\s+items\\s+manual\\s+success`));
       const recs = JSON.parse((await cli(['records', conn.id, 'items', '--limit', '2'], env, cwd)).stdout);
       expect(recs.records.map((r: { id: string }) => r.id)).toEqual(['1', '2']);
+      // The deprecated --since still takes a plain change sequence; the cursor it hands back is opaque.
       const changes = JSON.parse((await cli(['records', conn.id, 'items', '--changes', '--since', '48'], env, cwd)).stdout);
-      expect(changes).toMatchObject({ next: '50', hasMore: false });
+      expect(changes).toMatchObject({ next_cursor: expect.any(String), has_more: false });
       expect(changes.changes.map((c: { id: string; action: string }) => [c.id, c.action])).toEqual([['49', 'added'], ['50', 'added']]);
+      const none = JSON.parse((await cli(['records', conn.id, 'items', '--changes', '--cursor', changes.next_cursor], env, cwd)).stdout);
+      expect(none).toEqual({ changes: [], next_cursor: changes.next_cursor, has_more: false });
       expect((await cli(['records', conn.id, 'items', '--since', '3'], env, cwd)).code).toBe(2);
       const missing = await cli(['sync', 'conn_nope', 'items'], env, cwd);
       expect(missing.code).toBe(1);
@@ -106,7 +109,7 @@ for (const kind of databaseKinds()) {
       expect(JSON.parse(rotated.stdout)).toMatchObject({ keyId: 'kb', resealed: 1, failed: [] });
       expect(rotated.stderr).toMatch(/rotate: connections\.credentials: 1 re-sealed/);
       const onlyNew = { ...env, PATCHBAY_SECRET_KEYS: KEY_B };
-      const [conn] = JSON.parse((await cli(['connections', '--json'], onlyNew, cwd)).stdout);
+      const [conn] = JSON.parse((await cli(['connections', '--json'], onlyNew, cwd)).stdout).connections;
       const synced = await cli(['sync', conn.id, 'items'], onlyNew, cwd);
       expect(synced.code, synced.stderr).toBe(0);
       expect(JSON.parse(synced.stdout).records).toMatchObject({ written: 0, unchanged: 1 });

@@ -40,7 +40,7 @@ for (const kind of databaseKinds()) {
 
       const deadline = Date.now() + 60_000;
       let runs = await platform.runs.list({ limit: 100 });
-      while ((runs.length < SCHEDULES || runs.some((r) => r.status === 'running')) && Date.now() < deadline) {
+      while ((runs.items.length < SCHEDULES || runs.items.some((r) => r.status === 'running')) && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 100));
         runs = await platform.runs.list({ limit: 100 });
       }
@@ -52,8 +52,8 @@ for (const kind of databaseKinds()) {
       expect(codes.map((c) => c.code), logs.map((l) => l.err()).join('\n')).toEqual([0, 0]);
 
       runs = await platform.runs.list({ limit: 100 });
-      expect(runs.map((r) => r.connectionId).sort()).toEqual([...ids].sort());
-      expect(runs.every((r) => r.status === 'success' && r.trigger === 'schedule' && r.stream === 'users')).toBe(true);
+      expect(runs.items.map((r) => r.connectionId).sort()).toEqual([...ids].sort());
+      expect(runs.items.every((r) => r.status === 'success' && r.trigger === 'schedule' && r.stream === 'users')).toBe(true);
       expect(api.hits['/users']).toBe(SCHEDULES);
       // Both processes took part: the work was shared, not serialised by luck.
       const owners = new Set((await platform.store.knex('sync_runs').pluck('lease_owner')) as string[]);

@@ -54,12 +54,12 @@ for (const kind of databaseKinds()) {
       const a = await platform.connections.create(input({ tenant: 'tenant-a' }));
       const b = await platform.connections.create(input({ tenant: 'tenant-b' }));
       const listA = await platform.connections.list({ tenant: 'tenant-a' });
-      expect(listA.map((c) => c.id)).toEqual([a.id]);
+      expect(listA.items.map((c) => c.id)).toEqual([a.id]);
       expect(JSON.stringify(listA)).not.toContain(api.token);
       expect(JSON.stringify(await platform.connections.get(a.id))).not.toContain(api.token);
       expect(await platform.connections.get({ tenant: 'tenant-a', id: b.id })).toBeUndefined();
       const all = await platform.connections.list();
-      expect(all.map((c) => c.id)).toEqual(expect.arrayContaining([a.id, b.id]));
+      expect(all.items.map((c) => c.id)).toEqual(expect.arrayContaining([a.id, b.id]));
       expect(JSON.stringify(all)).not.toContain(api.token);
       await expect(platform.connections.update({ tenant: 'tenant-a', id: b.id }, { name: 'x' })).rejects.toMatchObject({ kind: 'not_found' });
     });

@@ -33,7 +33,7 @@ for (const kind of databaseKinds()) {
       api.beforePage = undefined;
       const committed = await platform.records.count(conn.id, 'items');
       expect(committed).toBeLessThan(PAGES * 10);
-      const [dead] = await platform.runs.list({ connection: conn.id });
+      const [dead] = (await platform.runs.list({ connection: conn.id })).items;
       expect(dead.status).toBe('running');
 
       const second = forkChild('sync-child.mjs', args, env);
@@ -48,17 +48,17 @@ for (const kind of databaseKinds()) {
 
       // Exactly the source: every record once, with its mapped content.
       const stored: Array<{ id: string; data: unknown }> = [];
-      let after: string | undefined;
+      let after: string | null = null;
       do {
-        const page = await platform.records.list(conn.id, 'items', { after, limit: 97, includeDeleted: true });
-        stored.push(...page.records);
-        after = page.next;
+        const page = await platform.records.list(conn.id, 'items', { cursor: after, limit: 97, includeDeleted: true });
+        stored.push(...page.items);
+        after = page.nextCursor;
       } while (after);
       const expected = api.items.map((i) => ({ id: String(i.id), data: { id: String(i.id), title: i.name, updated_at: i.updated_at } }));
       expect(stored.map((r) => ({ id: r.id, data: r.data })).sort((a, b) => Number(a.id) - Number(b.id))).toEqual(expected);
       const feed = await platform.records.changes(conn.id, 'items', { limit: 10_000 });
-      expect(feed.changes.map((c) => c.id).sort((a, b) => Number(a) - Number(b))).toEqual(expected.map((e) => e.id));
-      expect(feed.changes.every((c) => c.action === 'added')).toBe(true);
+      expect(feed.items.map((c) => c.id).sort((a, b) => Number(a) - Number(b))).toEqual(expected.map((e) => e.id));
+      expect(feed.items.every((c) => c.action === 'added')).toBe(true);
 
       expect(await platform.runs.get(dead.id)).toMatchObject({ status: 'failed', errorKind: 'lease_expired', error: LEASE_EXPIRED_MESSAGE });
     }, 120_000);

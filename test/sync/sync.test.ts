@@ -43,8 +43,8 @@ for (const kind of databaseKinds()) {
       const second = await platform.sync(conn.id, 'items');
       expect(second.records).toMatchObject({ read: 1, written: 0, unchanged: 1, pages: 1 });
       const feed = await platform.records.changes(conn.id, 'items', { limit: 100 });
-      expect(feed.changes).toHaveLength(45);
-      expect(feed.changes.every((c) => c.action === 'added')).toBe(true);
+      expect(feed.items).toHaveLength(45);
+      expect(feed.items.every((c) => c.action === 'added')).toBe(true);
 
       api.items[2] = { ...api.items[2], name: 'renamed', updated_at: '2030-01-01T00:00:00.000Z' };
       api.items.push({ id: 46, name: 'new', updated_at: '2030-01-02T00:00:00.000Z' });
@@ -52,13 +52,13 @@ for (const kind of databaseKinds()) {
       const third = await platform.sync(conn.id, 'items', { trigger: 'webhook' });
       expect(third).toMatchObject({ status: 'success', trigger: 'webhook' });
       expect(third.records).toMatchObject({ read: 3, written: 2, unchanged: 1 });
-      const delta = await platform.records.changes(conn.id, 'items', { since: feed.next });
-      expect(delta.changes.map((c) => [c.id, c.action])).toEqual([['3', 'updated'], ['46', 'added']]);
+      const delta = await platform.records.changes(conn.id, 'items', { cursor: feed.nextCursor });
+      expect(delta.items.map((c) => [c.id, c.action])).toEqual([['3', 'updated'], ['46', 'added']]);
       expect(delta.hasMore).toBe(false);
-      expect((await platform.records.changes(conn.id, 'items', { since: delta.next })).changes).toEqual([]);
+      expect((await platform.records.changes(conn.id, 'items', { cursor: delta.nextCursor })).items).toEqual([]);
 
       const runs = await platform.runs.list({ connection: conn.id });
-      expect(runs.map((r) => r.id)).toEqual([third.id, second.id, first.id]);
+      expect(runs.items.map((r) => r.id)).toEqual([third.id, second.id, first.id]);
       expect(await platform.runs.get(first.id)).toMatchObject({ status: 'success', records: { written: 45 } });
       expect(first.endedAt).toBeDefined();
     });
@@ -72,8 +72,8 @@ for (const kind of databaseKinds()) {
       expect(run.records).toMatchObject({ read: 2, written: 0, unchanged: 2, deleted: 1 });
       expect(await platform.records.count(conn.id, 'users')).toBe(2);
       expect((await platform.records.get(conn.id, 'users', 'u2'))?.deletedAt).toBeDefined();
-      const after = await platform.records.changes(conn.id, 'users', { since: before.next });
-      expect(after.changes.map((c) => [c.id, c.action])).toEqual([['u2', 'deleted']]);
+      const after = await platform.records.changes(conn.id, 'users', { cursor: before.nextCursor });
+      expect(after.items.map((c) => [c.id, c.action])).toEqual([['u2', 'deleted']]);
 
       // A run that fails midway proves nothing about absence: nothing more is deleted.
       api.users.splice(0, 1);
@@ -132,7 +132,7 @@ for (const kind of databaseKinds()) {
       // A run that "dies": it holds page 2 while the clock passes its lease.
       const zombie = platform.sync(conn.id, 'items');
       await reached;
-      const [stale] = await platform.runs.list({ connection: conn.id });
+      const [stale] = (await platform.runs.list({ connection: conn.id })).items;
       expect(stale.status).toBe('running');
       await expect(platform.sync(conn.id, 'items')).rejects.toMatchObject({ kind: 'conflict' });
       clock += 60_000;
@@ -154,7 +154,7 @@ for (const kind of databaseKinds()) {
       await platform.connections.disconnect(conn.id);
       await expect(platform.sync(conn.id, 'items')).rejects.toMatchObject({ kind: 'config', message: expect.stringMatching(/disconnected/) });
       await expect(platform.sync('conn_missing', 'items')).rejects.toMatchObject({ kind: 'not_found' });
-      expect(await platform.runs.list({ connection: conn.id })).toEqual([]);
+      expect((await platform.runs.list({ connection: conn.id })).items).toEqual([]);
     });
 
     it('runs due schedules once per occurrence with the schedule trigger', async () => {

@@ -45,9 +45,9 @@ for (const kind of databaseKinds()) {
       expect(json(again)).toEqual({ ok: true, received: 0, duplicates: 1 });
       expect(await count({ provider_event_id: 'evt_intake_1' })).toBe(1);
       const page = await hooks.list({ tenant, connection: conns.stripe.id, type: 'customer.created' });
-      expect(page.events).toHaveLength(1);
-      expect(page.events[0]).toMatchObject({ connector: 'stripe', connectionId: conns.stripe.id, providerEventId: 'evt_intake_1', type: 'customer.created', status: 'pending', attempts: 0 });
-      const full = await hooks.get(page.events[0].id);
+      expect(page.items).toHaveLength(1);
+      expect(page.items[0]).toMatchObject({ connector: 'stripe', connectionId: conns.stripe.id, providerEventId: 'evt_intake_1', type: 'customer.created', status: 'pending', attempts: 0 });
+      const full = await hooks.get(page.items[0].id);
       expect(full?.payload).toEqual(JSON.parse(payload));
       // Signature headers are credential-bearing: dropped from the stored event, the rest kept.
       expect(full?.headers?.['stripe-signature']).toBeUndefined();
@@ -58,7 +58,7 @@ for (const kind of databaseKinds()) {
       const payload = JSON.stringify({ id: 'evt_connect_1', type: 'customer.updated', account: 'acct_1Test', data: { object: { id: 'cus_2' } } });
       const res = await hooks.receive(request('stripe', undefined, payload, sign.stripe(payload)));
       expect(res.status).toBe(200);
-      expect((await hooks.list({ tenant, connection: conns.stripe.id, type: 'customer.updated' })).events.map((e) => e.providerEventId)).toEqual(['evt_connect_1']);
+      expect((await hooks.list({ tenant, connection: conns.stripe.id, type: 'customer.updated' })).items.map((e) => e.providerEventId)).toEqual(['evt_connect_1']);
 
       const stranger = JSON.stringify({ id: 'evt_connect_2', type: 'customer.updated', account: 'acct_Nobody', data: { object: { id: 'cus_3' } } });
       expect((await hooks.receive(request('stripe', undefined, stranger, sign.stripe(stranger)))).status).toBe(404);
@@ -71,7 +71,7 @@ for (const kind of databaseKinds()) {
       const payload = JSON.stringify({ action: 'opened', issue: { id: 11, number: 1, title: 'Bug' }, repository: { full_name: 'octo/hello' } });
       const res = await hooks.receive(request('github', conns.github.id, payload, await sign.github(payload, 'issues', 'gh-delivery-1')));
       expect(res.status).toBe(200);
-      const [e] = (await hooks.list({ tenant, connection: conns.github.id })).events;
+      const [e] = (await hooks.list({ tenant, connection: conns.github.id })).items;
       expect(e).toMatchObject({ providerEventId: 'gh-delivery-1', type: 'issues.opened', status: 'pending' });
     });
 
@@ -95,7 +95,7 @@ for (const kind of databaseKinds()) {
       const payload = JSON.stringify({ type: 'event_callback', team_id: 'T0TEAM1', api_app_id: 'A1', event_id: 'Ev001', event: { type: 'message', channel: 'C1', user: 'U1', text: 'hi', ts: '1700000000.000100' } });
       const res = await hooks.receive(request('slack', undefined, payload, sign.slack(payload)));
       expect(res.status).toBe(200);
-      const [e] = (await hooks.list({ tenant, connection: conns.slack.id })).events;
+      const [e] = (await hooks.list({ tenant, connection: conns.slack.id })).items;
       expect(e).toMatchObject({ providerEventId: 'Ev001', type: 'message' });
     });
 
@@ -110,8 +110,8 @@ for (const kind of databaseKinds()) {
       expect(res.status).toBe(200);
       expect(json(res)).toEqual({ ok: true, received: 2, duplicates: 0 });
       const page = await hooks.list({ tenant, connection: conns.hubspot.id });
-      expect(page.events.map((e) => [e.providerEventId, e.type]).sort()).toEqual([['62515:7:101:501', 'contact.deletion'], ['62515:8:102:502', 'company.deletion']]);
-      const full = await hooks.get(page.events[0].id);
+      expect(page.items.map((e) => [e.providerEventId, e.type]).sort()).toEqual([['62515:7:101:501', 'contact.deletion'], ['62515:8:102:502', 'company.deletion']]);
+      const full = await hooks.get(page.items[0].id);
       expect(full?.body).toEqual(events);
       expect(events).toContainEqual(full?.payload);
 
@@ -145,24 +145,24 @@ for (const kind of databaseKinds()) {
 
         // Each refusal is in the event log with its reason, never to be processed.
         const rejected = await hooks.list({ tenant, connection: conns.stripe.id, status: 'rejected' });
-        expect(rejected.events.map((e) => e.reason).sort()).toEqual(['bad_signature', 'bad_signature', 'future_timestamp', 'missing_signature', 'stale_timestamp']);
+        expect(rejected.items.map((e) => e.reason).sort()).toEqual(['bad_signature', 'bad_signature', 'future_timestamp', 'missing_signature', 'stale_timestamp']);
         // Metadata only: the id the sender claimed, the body's size and the header names, never the body.
-        expect(rejected.events.map((e) => e.providerEventId)).toEqual(Array(5).fill('evt_bad_1'));
-        const one = await hooks.get(rejected.events[0].id);
+        expect(rejected.items.map((e) => e.providerEventId)).toEqual(Array(5).fill('evt_bad_1'));
+        const one = await hooks.get(rejected.items[0].id);
         expect(one?.payload).toEqual({ body_bytes: expect.any(Number), header_names: expect.arrayContaining(['content-type']) });
         expect(JSON.stringify(one)).not.toContain('cus_bad');
         // The worker never picks them up.
         await hooks.drain();
         const after = await hooks.list({ tenant, connection: conns.stripe.id, status: 'rejected' });
-        expect(after.events.map((e) => [e.id, e.attempts, e.processedAt])).toEqual(rejected.events.map((e) => [e.id, 0, undefined]));
-        await expect(hooks.replay(rejected.events[0].id)).rejects.toMatchObject({ kind: 'conflict' });
+        expect(after.items.map((e) => [e.id, e.attempts, e.processedAt])).toEqual(rejected.items.map((e) => [e.id, 0, undefined]));
+        await expect(hooks.replay(rejected.items[0].id)).rejects.toMatchObject({ kind: 'conflict' });
       });
 
       it('answers 400 to invalid JSON and records it on the connection', async () => {
         const res = await hooks.receive(request('stripe', conns.stripe.id, '{"id": "evt_json", "type": ', {}));
         expect(res.status).toBe(400);
         expect(json(res).code).toBe('invalid_json');
-        const [rec] = (await hooks.list({ tenant, connection: conns.stripe.id, status: 'rejected' })).events;
+        const [rec] = (await hooks.list({ tenant, connection: conns.stripe.id, status: 'rejected' })).items;
         expect(rec.reason).toBe('invalid_json');
         expect((await hooks.receive(request('stripe', undefined, '', {}))).status).toBe(400);
       });
@@ -235,14 +235,14 @@ for (const kind of databaseKinds()) {
         ids.push(`evt_page_${i}`);
       }
       const first = await hooks.list({ tenant, type: 'charge.*', limit: 3 });
-      expect(first.events).toHaveLength(3);
-      expect(first.next).toBeDefined();
-      const second = await hooks.list({ tenant, type: 'charge.*', limit: 3, cursor: first.next });
-      const seen = [...first.events, ...second.events].map((e) => e.providerEventId);
+      expect(first.items).toHaveLength(3);
+      expect(first.nextCursor).toBeDefined();
+      const second = await hooks.list({ tenant, type: 'charge.*', limit: 3, cursor: first.nextCursor });
+      const seen = [...first.items, ...second.items].map((e) => e.providerEventId);
       expect(seen.sort()).toEqual(ids.sort());
-      expect(second.next).toBeUndefined();
-      expect((await hooks.list({ tenant, type: 'charge.*', since: Date.now() + 60_000 })).events).toEqual([]);
-      expect((await hooks.list({ tenant: 'other-tenant' })).events).toEqual([]);
+      expect(second.nextCursor).toBeNull();
+      expect((await hooks.list({ tenant, type: 'charge.*', since: Date.now() + 60_000 })).items).toEqual([]);
+      expect((await hooks.list({ tenant: 'other-tenant' })).items).toEqual([]);
     });
   });
 }
@@ -266,7 +266,7 @@ describe('handshake without verification', () => {
   it('answers the manifest response to an unsigned probe and stores nothing', async () => {
     const res = await hooks.receive(request('hooktest', undefined, JSON.stringify({ type: 'ping', nonce: 'n-1' }), {}));
     expect(res).toEqual({ status: 202, headers: { 'content-type': 'text/plain' }, body: 'pong n-1' });
-    expect((await hooks.list({ tenant: 'acme' })).events).toEqual([]);
+    expect((await hooks.list({ tenant: 'acme' })).items).toEqual([]);
     // Anything else unsigned is still refused.
     const other = await hooks.receive(request('hooktest', undefined, JSON.stringify({ type: 'item.created', account: 'acc-1', id: 'x' }), {}));
     expect(other.status).toBe(401);

@@ -91,7 +91,7 @@ for (const kind of databaseKinds()) {
       expect(after?.deletedAt).toBeDefined();
       expect(emitted.map((e) => [e.type, (e.data as { title: string }).title])).toEqual([['ticket.updated', 'Bug, renamed'], ['ticket.deleted', 'Bug, renamed']]);
       const changes = await platform.records.changes(conns.github.id, 'issues');
-      expect(changes.changes.map((c) => c.action)).toEqual(['deleted']);
+      expect(changes.items.map((c) => c.action)).toEqual(['deleted']);
     });
 
     it('upserts Stripe customers and honours a route `when`', async () => {
@@ -104,7 +104,7 @@ for (const kind of databaseKinds()) {
       expect(await platform.records.get(conns.stripe.id, 'customers', 'cus_9')).toMatchObject({ model: 'contact', data: { id: 'cus_9', email: 'a@b.c', name: 'Ann' } });
       expect(await platform.records.count(conns.stripe.id, 'charges')).toBe(0);
       expect(emitted.map((e) => e.type)).toEqual(['contact.created']);
-      expect((await hooks.list({ tenant, connection: conns.stripe.id, status: 'processed' })).events).toHaveLength(2);
+      expect((await hooks.list({ tenant, connection: conns.stripe.id, status: 'processed' })).items).toHaveLength(2);
     });
 
     it('processes each event of a batch delivered to the connector-level URL', async () => {
@@ -126,7 +126,7 @@ for (const kind of databaseKinds()) {
       await hooktest({ id: 'r-1', type: 'items.refresh', account: 'acc-1' });
       expect(await hooks.drain()).toBe(1);
       expect(await stored('r-1')).toMatchObject({ status: 'processed' });
-      const [run] = await platform.runs.list({ connection: conns.hooktest.id });
+      const [run] = (await platform.runs.list({ connection: conns.hooktest.id })).items;
       expect(run).toMatchObject({ trigger: 'webhook', status: 'success', stream: 'items', records: { read: 2, written: 2 } });
       expect(await platform.records.get(conns.hooktest.id, 'items', '8')).toMatchObject({ data: { title: 'eight' } });
     });

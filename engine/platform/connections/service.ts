@@ -10,6 +10,7 @@ import { freezeSnapshot, resolveConnection } from '../../run/operations/context.
 import { collectSecrets, redact } from '../../core/redact.js';
 import type { Store } from '../store/store.js';
 import type { TenantScope } from '../store/scope.js';
+import type { Page, PageRequest } from '../store/paging.js';
 import { ConnectionsRepo, type ConnectionInfo, type ConnectionStatus } from '../store/connections.js';
 import { newId } from '../store/ids.js';
 import { ConnectionRoutesRepo, type RouteSource } from '../store/connection-routes.js';
@@ -179,13 +180,14 @@ export class ConnectionService {
     }
   }
 
-  /** One tenant's connections, or (no tenant) every tenant's, for operators. */
-  async list(filter: { tenant?: string; connector?: string; status?: ConnectionStatus } = {}): Promise<ConnectionInfo[]> {
-    if (filter.tenant === undefined) {
-      const all = await this.repo.listAllTenants();
-      return all.filter((c) => (!filter.connector || c.connector === filter.connector) && (!filter.status || c.status === filter.status));
-    }
+  /** One tenant's connections, or (no tenant) every tenant's, for operators; a page at a time. */
+  async list(filter: { tenant?: string; connector?: string; status?: ConnectionStatus } & PageRequest = {}): Promise<Page<ConnectionInfo>> {
+    if (filter.tenant === undefined) return this.repo.listAllTenants(filter);
     return this.repo.list(this.store.scope(filter.tenant), filter);
+  }
+
+  async findByName(tenant: string, connector: string, name: string): Promise<ConnectionInfo | undefined> {
+    return this.repo.findByName(this.store.scope(tenant), connector, name);
   }
 
   /** The connection with its credentials opened, for running it through the engine. */

@@ -4,11 +4,11 @@
  * only by the claim that made it, so a stalled worker whose lease expired cannot overwrite
  * the result of the worker that took over.
  */
-import { ConnectorError } from '../../core/errors.js';
 import { newId } from '../store/ids.js';
 import { fromJson, iso } from '../store/json.js';
 import type { TenantScope, Unscoped } from '../store/scope.js';
 import type { Delivery, DeliveryAttempt, DeliveryPage, DeliveryStatus, ListDeliveriesFilter } from './types.js';
+import { keysetPage, LIMITS, type PageKey } from '../store/paging.js';
 
 type Row = Record<string, any>;
 
@@ -45,19 +45,8 @@ function toAttempt(r: Row): DeliveryAttempt {
   };
 }
 
-function encodeCursor(createdAt: number, id: string): string {
-  return Buffer.from(JSON.stringify([createdAt, id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): [number, string] {
-  try {
-    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(v) && typeof v[0] === 'number' && typeof v[1] === 'string') return [v[0], v[1]];
-  } catch {
-    // fall through to the validation error
-  }
-  throw new ConnectorError({ kind: 'validation', message: 'cursor is not one this API returned', details: [{ path: '/cursor', message: 'invalid cursor' }] });
-}
+/** Newest first; the id breaks ties between deliveries queued in the same millisecond. */
+const DELIVERY_KEY: PageKey[] = [{ column: 'created_at', order: 'desc', type: 'number' }, { column: 'id', order: 'desc', type: 'string' }];
 
 export interface NewDelivery {
   subscriptionId: string;
@@ -202,20 +191,12 @@ export class DeliveriesRepo {
   }
 
   async list(scope: TenantScope, subscriptionId: string, f: ListDeliveriesFilter): Promise<DeliveryPage> {
-    const limit = Math.min(Math.max(f.limit ?? 50, 1), 200);
     const q = scope.from('deliveries').select(LIST_COLUMNS).where('subscription_id', subscriptionId);
     if (f.status) q.where('status', f.status);
-    if (f.cursor) {
-      const [at, id] = decodeCursor(f.cursor);
-      q.where((qb) => qb.where('created_at', '<', at).orWhere((q2) => q2.where('created_at', at).where('id', '<', id)));
-    }
-    const rows = await q.orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(limit + 1);
-    const page = rows.slice(0, limit);
-    const deliveries: Delivery[] = page.map(toDelivery);
-    const attempts = await this.attemptsOf(scope, deliveries.map((d) => d.id));
-    for (const d of deliveries) d.attemptLog = attempts.get(d.id) ?? [];
-    const last = page[page.length - 1];
-    return { deliveries, ...(rows.length > limit ? { next: encodeCursor(Number(last.created_at), last.id) } : {}) };
+    const page = await keysetPage(q, DELIVERY_KEY, f, toDelivery, LIMITS.deliveries);
+    const attempts = await this.attemptsOf(scope, page.items.map((d) => d.id));
+    for (const d of page.items) d.attemptLog = attempts.get(d.id) ?? [];
+    return page;
   }
 
   async get(scope: TenantScope, id: string): Promise<Delivery | undefined> {

@@ -20,6 +20,7 @@ import { SIGNING_SECRET_BYTES } from './signing.js';
 import { generateSecret } from '../../core/secret.js';
 import { SubscriptionsRepo } from './subscriptions-repo.js';
 import type { CreatedSubscription, Delivery, DeliveryPage, ListDeliveriesFilter, NewSubscription, Subscription } from './types.js';
+import type { Page, PageRequest } from '../store/paging.js';
 import { DeliveryWorker, type DeliveryGuard } from './worker.js';
 
 export interface DeliveriesOptions {
@@ -47,7 +48,7 @@ export interface DeliveriesOptions {
 
 export interface Deliveries extends EventPublisher {
   createSubscription(tenant: string, input: NewSubscription): Promise<CreatedSubscription>;
-  listSubscriptions(tenant: string): Promise<Subscription[]>;
+  listSubscriptions(tenant: string, page?: PageRequest): Promise<Page<Subscription>>;
   getSubscription(tenant: string, id: string): Promise<Subscription>;
   /** Deletes the subscription and its deliveries; pending ones are not sent. */
   deleteSubscription(tenant: string, id: string): Promise<void>;
@@ -165,7 +166,7 @@ export function createDeliveries(opts: DeliveriesOptions): Deliveries {
       const created = await subscriptions.insert(scope, { id: newId('sub'), url, events, description: input.description, connection: input.connection, secret });
       return { ...created, secret };
     },
-    listSubscriptions: (tenant) => subscriptions.list(store.scope(tenant)),
+    listSubscriptions: (tenant, page) => subscriptions.list(store.scope(tenant), page),
     getSubscription: subscription,
     async deleteSubscription(tenant, id) {
       if (!(await subscriptions.delete(store.scope(tenant), id))) throw notFound('subscription', id);

@@ -6,9 +6,13 @@ import type { Vault } from '../secrets/vault.js';
 import type { TenantScope } from '../store/scope.js';
 import { fromJson, iso, toJson } from '../store/json.js';
 import { sealContext } from '../store/sealed.js';
+import { keysetPage, LIMITS, type Page, type PageKey, type PageRequest } from '../store/paging.js';
 import type { Subscription } from './types.js';
 
 type Row = Record<string, any>;
+
+/** Oldest first; the id breaks ties between subscriptions made in the same millisecond. */
+const SUBSCRIPTION_KEY: PageKey[] = [{ column: 'created_at', order: 'asc', type: 'number' }, { column: 'id', order: 'asc', type: 'string' }];
 
 const PUBLIC_COLUMNS = ['id', 'tenant', 'connection_id', 'url', 'events', 'description', 'status', 'created_at', 'updated_at'];
 
@@ -59,9 +63,8 @@ export class SubscriptionsRepo {
     return r ? toSubscription(r) : undefined;
   }
 
-  async list(scope: TenantScope): Promise<Subscription[]> {
-    const rows = await scope.from('subscriptions').select(PUBLIC_COLUMNS).orderBy([{ column: 'created_at' }, { column: 'id' }]);
-    return rows.map(toSubscription);
+  async list(scope: TenantScope, req: PageRequest = {}): Promise<Page<Subscription>> {
+    return keysetPage(scope.from('subscriptions').select(PUBLIC_COLUMNS), SUBSCRIPTION_KEY, req, toSubscription, LIMITS.subscriptions);
   }
 
   /** Active subscriptions that may receive events of `connection`. */

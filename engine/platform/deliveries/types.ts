@@ -1,4 +1,5 @@
 /** Shapes of outbound subscriptions and deliveries, as the API and the embedding host see them. */
+import type { Page, PageRequest } from '../store/paging.js';
 
 export type SubscriptionStatus = 'active';
 
@@ -61,13 +62,8 @@ export interface Delivery {
   payload?: unknown;
 }
 
-export interface DeliveryPage {
-  deliveries: Delivery[];
-  next?: string;
-}
+export type DeliveryPage = Page<Delivery>;
 
-export interface ListDeliveriesFilter {
+export interface ListDeliveriesFilter extends PageRequest {
   status?: DeliveryStatus;
-  limit?: number;
-  cursor?: string;
 }

@@ -109,7 +109,7 @@ export class OAuthFlow {
   }
 
   private async existing(tenant: string, connector: string, name: string) {
-    return (await this.deps.connections.list({ tenant, connector })).find((c) => c.name === name);
+    return this.deps.connections.findByName(tenant, connector, name);
   }
 
   async start(input: StartConsentInput): Promise<{ url: string; state: string; expiresAt: number }> {

@@ -8,6 +8,7 @@ import type { Vault } from '../secrets/vault.js';
 import { ConnectorError } from '../../core/errors.js';
 import { fromJson, iso, toJson } from './json.js';
 import { sealContext } from './sealed.js';
+import { keysetPage, LIMITS, type Page, type PageKey, type PageRequest } from './paging.js';
 
 export type ConnectionStatus = 'active' | 'error' | 'disconnected';
 
@@ -53,6 +54,14 @@ export interface ConnectionPatch {
 }
 
 type Row = Record<string, any>;
+
+/** Oldest first; the id breaks ties between connections made in the same millisecond. */
+const CONNECTION_KEY: PageKey[] = [{ column: 'created_at', order: 'asc', type: 'number' }, { column: 'id', order: 'asc', type: 'string' }];
+
+export interface ConnectionFilter extends PageRequest {
+  connector?: string;
+  status?: ConnectionStatus;
+}
 
 const PUBLIC_COLUMNS = [
   'id', 'tenant', 'connector', 'name', 'auth', 'config', 'settings', 'credential_fields', 'status',
@@ -136,18 +145,19 @@ export class ConnectionsRepo {
     return this.vault.openJson(r.credentials, sealContext('connections', 'credentials', id));
   }
 
-  async list(scope: TenantScope, filter: { connector?: string; status?: ConnectionStatus } = {}): Promise<ConnectionInfo[]> {
-    const q = scope.from('connections').select(PUBLIC_COLUMNS).orderBy('created_at').orderBy('id');
+  async list(scope: TenantScope, filter: ConnectionFilter = {}): Promise<Page<ConnectionInfo>> {
+    const q = scope.from('connections').select(PUBLIC_COLUMNS);
     if (filter.connector) q.where('connector', filter.connector);
     if (filter.status) q.where('status', filter.status);
-    return (await q).map(toInfo);
+    return keysetPage(q, CONNECTION_KEY, filter, toInfo, LIMITS.connections);
   }
 
-  /** Operator view across tenants (the CLI without --tenant). */
-  async listAllTenants(): Promise<ConnectionInfo[]> {
-    const rows = await this.store.unscoped('operator listing of every tenant').from('connections')
-      .select(PUBLIC_COLUMNS).orderBy('tenant').orderBy('created_at').orderBy('id');
-    return rows.map(toInfo);
+  /** Operator view across tenants (the CLI without --tenant), grouped by tenant. */
+  async listAllTenants(filter: ConnectionFilter = {}): Promise<Page<ConnectionInfo>> {
+    const q = this.store.unscoped('operator listing of every tenant').from('connections').select(PUBLIC_COLUMNS);
+    if (filter.connector) q.where('connector', filter.connector);
+    if (filter.status) q.where('status', filter.status);
+    return keysetPage(q, [{ column: 'tenant', order: 'asc', type: 'string' }, ...CONNECTION_KEY], filter, toInfo, LIMITS.connections);
   }
 
   /** Ids are globally unique, so an id alone identifies its tenant. */

@@ -4,8 +4,8 @@
  * every write takes the next change number of its stream, which is what the change feed
  * pages through.
  */
-import { ConnectorError } from '../../core/errors.js';
 import type { TenantScope } from './scope.js';
+import { decodeCursor, encodeCursor, invalidCursor, keysetPage, pageLimit, LIMITS, type Page, type PageKey, type PageRequest } from './paging.js';
 import type { StateRepo } from './state.js';
 import { contentHash, fromJson, iso, toJson } from './json.js';
 import type { UpsertShape } from './upsert.js';
@@ -62,12 +62,19 @@ export interface RecordChange extends StoredRecord {
   seq: number;
 }
 
-export interface ChangePage {
-  changes: RecordChange[];
-  /** Pass as `since` next time; equals the input `since` when nothing changed. */
-  next: string;
-  hasMore: boolean;
+/**
+ * A page of the change feed. Unlike other lists its `nextCursor` is never null: it is the
+ * feed position after this page (the input position when nothing changed), where a client
+ * resumes later.
+ */
+export interface ChangePage extends Page<RecordChange> {
+  nextCursor: string;
 }
+
+const RECORD_LIMITS = LIMITS.records;
+const CHANGE_LIMITS = LIMITS.changes;
+
+const RECORD_KEY: PageKey[] = [{ column: 'id', order: 'asc', type: 'number' }];
 
 type Row = Record<string, any>;
 
@@ -104,25 +111,26 @@ function toStored(r: Row): StoredRecord {
 const CURSOR_RE = /^(0|[1-9][0-9]{0,15})$/;
 
 /**
- * A cursor this store handed out: a plain non-negative decimal integer. Anything else
- * (`abc`, `-1`, `1e3`, `0x10`, beyond 2^53) is refused rather than read as "from the
- * start", which would replay everything, or as a number past the end, which would skip.
- * `param` names the caller's parameter in the error (`cursor`, `since`, `--after`).
+ * A change sequence in the form the feed handed out before cursors were opaque (`since`, a
+ * plain non-negative decimal integer), kept as a deprecated alias. Anything else (`abc`,
+ * `-1`, `1e3`, `0x10`, beyond 2^53) is refused rather than read as "from the start".
  */
-export function parseCursor(value: string | number | undefined, param: string): number {
+export function parseSince(value: string | number | undefined, param: string): number {
   if (value === undefined || value === '') return 0;
   const text = String(value);
-  const name = param.replace(/^query\./, '');
   const n = CURSOR_RE.test(text) ? Number(text) : NaN;
-  if (!Number.isSafeInteger(n)) {
-    throw new ConnectorError({
-      kind: 'validation',
-      code: 'invalid_cursor',
-      message: `${name} "${text.slice(0, 40)}" is not a cursor this API returned: pass the value of a previous page (a non-negative integer)`,
-      details: [{ path: param, message: 'is not a cursor this API returned' }],
-    });
-  }
+  if (!Number.isSafeInteger(n) || n < 0) throw invalidCursor(param, text, 'is not a cursor this API returned (a change sequence: a non-negative integer)');
   return n;
+}
+
+/** The feed position of a change-feed cursor (or of the deprecated `since`). */
+export function changePosition(opts: { cursor?: string | null; since?: string; param?: string; sinceParam?: string }): number {
+  if (opts.cursor != null) {
+    const [seq] = decodeCursor(opts.cursor, ['number'], opts.param ?? 'cursor') as [number];
+    if (seq < 0) throw invalidCursor(opts.param ?? 'cursor', opts.cursor);
+    return seq;
+  }
+  return parseSince(opts.since, opts.sinceParam ?? 'since');
 }
 
 export class RecordsRepo {
@@ -203,25 +211,16 @@ export class RecordsRepo {
     return r ? toStored(r) : undefined;
   }
 
-  /** Records in insertion order; `after` is the opaque `next` of the previous page. */
+  /** Records in insertion order. */
   async list(
     scope: TenantScope,
     connectionId: string,
     stream: string,
-    opts: { limit?: number; after?: string; includeDeleted?: boolean; param?: string } = {},
-  ): Promise<{ records: StoredRecord[]; next?: string }> {
-    const after = parseCursor(opts.after, opts.param ?? 'after');
-    const limit = Math.min(Math.max(opts.limit ?? 100, 1), 10_000);
-    const q = scope
-      .from('records')
-      .where({ connection_id: connectionId, stream })
-      .where('id', '>', after)
-      .orderBy('id')
-      .limit(limit + 1);
+    opts: PageRequest & { includeDeleted?: boolean } = {},
+  ): Promise<Page<StoredRecord>> {
+    const q = scope.from('records').where({ connection_id: connectionId, stream });
     if (!opts.includeDeleted) q.whereNull('deleted_at');
-    const rows = (await q) as Row[];
-    const page = rows.slice(0, limit);
-    return { records: page.map(toStored), next: rows.length > limit ? String(page[page.length - 1].id) : undefined };
+    return keysetPage(q, RECORD_KEY, opts, toStored, RECORD_LIMITS);
   }
 
   async count(scope: TenantScope, connectionId: string, stream: string, opts: { includeDeleted?: boolean } = {}): Promise<number> {
@@ -231,29 +230,29 @@ export class RecordsRepo {
     return Number(r[0].n);
   }
 
-  /** What changed after `since`, in change order; a record appears once, in its latest state. */
+  /**
+   * What changed after the cursor's position, in change order; a record appears once, in
+   * its latest state. The cursor is the feed's change sequence; `since` is its deprecated
+   * plain-integer form.
+   */
   async changes(
     scope: TenantScope,
     connectionId: string,
     stream: string,
-    opts: { since?: string; limit?: number; param?: string } = {},
+    opts: PageRequest & { since?: string; sinceParam?: string } = {},
   ): Promise<ChangePage> {
-    const param = opts.param ?? 'since';
-    const since = parseCursor(opts.since, param);
+    const param = opts.param ?? 'cursor';
+    const since = changePosition(opts);
     if (since > 0) {
       // A point past the feed's end was never handed out; reading from it would skip the changes up to it.
       const r = await scope.from('stream_state').select('change_seq').where({ connection_id: connectionId, stream }).first();
       const last = Number(r?.change_seq ?? 0);
       if (since > last) {
-        throw new ConnectorError({
-          kind: 'validation',
-          code: 'invalid_cursor',
-          message: `${param.replace(/^query\./, '')} ${since} is past the end of this change feed (last change ${last}): pass the \`next\` of a previous call`,
-          details: [{ path: param, message: 'is past the end of the change feed' }],
-        });
+        const [name, value] = opts.cursor != null ? [param, opts.cursor] : [opts.sinceParam ?? 'since', String(opts.since)];
+        throw invalidCursor(name, value, `is past the end of this change feed (last change ${last})`);
       }
     }
-    const limit = Math.min(Math.max(opts.limit ?? 100, 1), 10_000);
+    const limit = pageLimit(opts.limit, CHANGE_LIMITS);
     const rows = (await scope
       .from('records')
       .where({ connection_id: connectionId, stream })
@@ -261,11 +260,11 @@ export class RecordsRepo {
       .orderBy('seq')
       .limit(limit + 1)) as Row[];
     const page = rows.slice(0, limit);
-    const changes = page.map((r): RecordChange => ({
+    const items = page.map((r): RecordChange => ({
       ...toStored(r),
       seq: Number(r.seq),
       action: r.deleted_at != null ? 'deleted' : Number(r.first_seq) > since ? 'added' : 'updated',
     }));
-    return { changes, next: String(page.length ? changes[changes.length - 1].seq : since), hasMore: rows.length > limit };
+    return { items, nextCursor: encodeCursor([page.length ? items[items.length - 1].seq : since]), hasMore: rows.length > limit };
   }
 }

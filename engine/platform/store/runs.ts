@@ -5,6 +5,7 @@
 import type { Store } from './store.js';
 import type { TenantScope } from './scope.js';
 import { iso } from './json.js';
+import { keysetPage, LIMITS, type Page, type PageKey, type PageRequest } from './paging.js';
 
 export type SyncTrigger = 'manual' | 'schedule' | 'webhook';
 export type SyncStatus = 'running' | 'success' | 'partial' | 'failed';
@@ -30,8 +31,19 @@ export interface SyncRun {
   errorKind?: string;
   startedAt: string;
   endedAt?: string;
+  /** Internal: which process holds the run, and until when. Never shown to clients. */
   leaseOwner?: string;
   leaseExpiresAt?: string;
+}
+
+
+/** Newest first; the id breaks ties between runs started in the same millisecond. */
+const RUN_KEY: PageKey[] = [{ column: 'started_at', order: 'desc', type: 'number' }, { column: 'id', order: 'desc', type: 'string' }];
+
+export interface RunFilter extends PageRequest {
+  connectionId?: string;
+  stream?: string;
+  status?: SyncStatus;
 }
 
 type Row = Record<string, any>;
@@ -157,17 +169,18 @@ export class RunsRepo {
     return r ? toRun(r) : undefined;
   }
 
-  async list(scope: TenantScope, filter: { connectionId?: string; stream?: string; status?: SyncStatus; limit?: number } = {}): Promise<SyncRun[]> {
-    const q = scope.from('sync_runs').orderBy('started_at', 'desc').orderBy('id', 'desc').limit(filter.limit ?? 50);
+  async list(scope: TenantScope, filter: RunFilter = {}): Promise<Page<SyncRun>> {
+    const q = scope.from('sync_runs');
     if (filter.connectionId) q.where('connection_id', filter.connectionId);
     if (filter.stream) q.where('stream', filter.stream);
     if (filter.status) q.where('status', filter.status);
-    return (await q).map(toRun);
+    return keysetPage(q, RUN_KEY, filter, toRun, LIMITS.runs);
   }
 
-  async listAllTenants(filter: { limit?: number } = {}): Promise<SyncRun[]> {
-    const rows = await this.store.unscoped('operator listing of every tenant').from('sync_runs')
-      .orderBy('started_at', 'desc').orderBy('id', 'desc').limit(filter.limit ?? 50);
-    return rows.map(toRun);
+  async listAllTenants(filter: RunFilter = {}): Promise<Page<SyncRun>> {
+    const q = this.store.unscoped('operator listing of every tenant').from('sync_runs');
+    if (filter.stream) q.where('stream', filter.stream);
+    if (filter.status) q.where('status', filter.status);
+    return keysetPage(q, RUN_KEY, filter, toRun, LIMITS.runs);
   }
 }

@@ -9,6 +9,7 @@ import type { EngineSeam } from '../connections/seam.js';
 import type { Store } from '../store/store.js';
 import type { TenantScope } from '../store/scope.js';
 import type { RecordsRepo, ChangePage, StoredRecord } from '../store/records.js';
+import type { Page, PageRequest } from '../store/paging.js';
 import type { RunsRepo, SyncRun, SyncStatus } from '../store/runs.js';
 import type { SchedulesRepo, Schedule } from '../store/schedules.js';
 import { newId } from '../store/ids.js';
@@ -30,12 +31,15 @@ function byConnection<A extends unknown[], R>(
 }
 
 export interface RecordsApi {
-  /** `after`: a previous `next` (a bad one is a validation error with code `invalid_cursor`; `param` names it). */
-  list(ref: ConnectionRef, stream: string, opts?: { limit?: number; after?: string; includeDeleted?: boolean; param?: string }): Promise<{ records: StoredRecord[]; next?: string }>;
+  /** `cursor`: a previous `nextCursor` (a bad one is a validation error with code `invalid_cursor`; `param` names it). */
+  list(ref: ConnectionRef, stream: string, opts?: PageRequest & { includeDeleted?: boolean }): Promise<Page<StoredRecord>>;
   get(ref: ConnectionRef, stream: string, id: string): Promise<StoredRecord | undefined>;
   count(ref: ConnectionRef, stream: string, opts?: { includeDeleted?: boolean }): Promise<number>;
-  /** Records changed after `since` (a previous `next`; omit for everything), oldest change first. */
-  changes(ref: ConnectionRef, stream: string, opts?: { since?: string; limit?: number; param?: string }): Promise<ChangePage>;
+  /**
+   * Records changed after `cursor` (a previous `nextCursor`; omit for everything), oldest
+   * change first. `since` is the deprecated plain-sequence form of the cursor.
+   */
+  changes(ref: ConnectionRef, stream: string, opts?: PageRequest & { since?: string; sinceParam?: string }): Promise<ChangePage>;
 }
 
 export function recordsApi(connections: ConnectionService, repo: RecordsRepo): RecordsApi {
@@ -50,7 +54,8 @@ export function recordsApi(connections: ConnectionService, repo: RecordsRepo): R
 export interface RunsApi {
   /** A run by id; pass the tenant when acting for one (else the id alone finds it). */
   get(id: string, tenant?: string): Promise<SyncRun | undefined>;
-  list(filter?: { connection?: ConnectionRef; tenant?: string; stream?: string; status?: SyncStatus; limit?: number }): Promise<SyncRun[]>;
+  /** Newest first; without a connection or tenant, every tenant's (the operator's view). */
+  list(filter?: { connection?: ConnectionRef; tenant?: string; stream?: string; status?: SyncStatus } & PageRequest): Promise<Page<SyncRun>>;
 }
 
 export function runsApi(store: Store, connections: ConnectionService, repo: RunsRepo): RunsApi {

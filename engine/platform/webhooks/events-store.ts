@@ -8,7 +8,8 @@ import type { Store } from '../store/store.js';
 import type { Db, TenantScope } from '../store/scope.js';
 import { fromJson, fromSentJson, toJson } from '../store/json.js';
 import { newId } from '../store/ids.js';
-import { decodeCursor, encodeCursor, SUMMARY_COLUMNS, timeOf, toEvent, type Row } from './rows.js';
+import { keysetPage, LIMITS, type PageKey } from '../store/paging.js';
+import { SUMMARY_COLUMNS, timeOf, toEvent, type Row } from './rows.js';
 import type { EventPage, ListEventsFilter, RejectReason, WebhookEvent } from './types.js';
 
 /** One provider event ready to store. */
@@ -51,6 +52,9 @@ export interface ClaimedEvent {
 }
 
 const INSERT_CHUNK = 200;
+
+/** Newest first; the id breaks ties between events received in the same millisecond. */
+const EVENT_KEY: PageKey[] = [{ column: 'received_at', order: 'desc', type: 'number' }, { column: 'id', order: 'desc', type: 'string' }];
 const DEDUPE_CHUNK = 500;
 
 export class WebhookEventsRepo {
@@ -232,8 +236,7 @@ export class WebhookEventsRepo {
 
   /** Newest first. */
   async list(scope: TenantScope, f: ListEventsFilter): Promise<EventPage> {
-    const limit = Math.min(Math.max(f.limit ?? 50, 1), 1000);
-    const q = scope.from('webhook_events').select(SUMMARY_COLUMNS).orderBy('received_at', 'desc').orderBy('id', 'desc').limit(limit + 1);
+    const q = scope.from('webhook_events').select(SUMMARY_COLUMNS);
     if (f.connection) q.where('connection_id', f.connection);
     if (f.status) q.where('status', f.status);
     if (f.type) {
@@ -244,12 +247,6 @@ export class WebhookEventsRepo {
     const until = timeOf(f.until, 'until');
     if (since !== undefined) q.where('received_at', '>=', since);
     if (until !== undefined) q.where('received_at', '<', until);
-    if (f.cursor) {
-      const [at, id] = decodeCursor(f.cursor);
-      q.where((w) => w.where('received_at', '<', at).orWhere((x) => x.where('received_at', at).where('id', '<', id)));
-    }
-    const rows = (await q) as Row[];
-    const page = rows.slice(0, limit);
-    return { events: page.map((r) => toEvent(r, false)), ...(rows.length > limit ? { next: encodeCursor(page[page.length - 1]) } : {}) };
+    return keysetPage(q, EVENT_KEY, f, (r) => toEvent(r, false), LIMITS.events);
   }
 }

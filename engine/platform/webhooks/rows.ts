@@ -1,4 +1,4 @@
-/** webhook_events rows ↔ WebhookEvent, and the list cursor. */
+/** webhook_events rows ↔ WebhookEvent. */
 import { ConnectorError } from '../../core/errors.js';
 import { fromJson, fromSentJson, iso } from '../store/json.js';
 import type { RejectReason, WebhookEvent, WebhookEventStatus } from './types.js';
@@ -40,18 +40,4 @@ export function timeOf(v: string | number | undefined, what: string): number | u
   const n = typeof v === 'number' ? v : /^\d+$/.test(v) ? Number(v) : Date.parse(v);
   if (!Number.isFinite(n)) throw new ConnectorError({ kind: 'validation', message: `${what} must be an ISO time or epoch milliseconds` });
   return n;
-}
-
-export function encodeCursor(r: Row): string {
-  return Buffer.from(JSON.stringify([Number(r.received_at), r.id])).toString('base64url');
-}
-
-export function decodeCursor(cursor: string): [number, string] {
-  try {
-    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(v) && typeof v[0] === 'number' && typeof v[1] === 'string') return [v[0], v[1]];
-  } catch {
-    // fall through
-  }
-  throw new ConnectorError({ kind: 'validation', message: 'cursor is not one this API returned', details: [{ path: '/cursor', message: 'is not a cursor this API returned' }] });
 }

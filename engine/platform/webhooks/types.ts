@@ -1,4 +1,5 @@
 /** The shapes the webhook pipeline shares: what comes in, what goes out, what is stored. */
+import type { Page, PageRequest } from '../store/paging.js';
 
 import type { RejectReason, VerifyReason, VerifyResult, WebhookRequest, WebhookResponse } from '../../core/webhook.js';
 export type { RejectReason, VerifyReason, VerifyResult, WebhookRequest, WebhookResponse };
@@ -45,7 +46,7 @@ export interface EventPublisher {
   publish(event: NormalizedEvent): Promise<void>;
 }
 
-export interface ListEventsFilter {
+export interface ListEventsFilter extends PageRequest {
   tenant: string;
   connection?: string;
   /** Exact type, or a pattern where `*` matches any run of characters. */
@@ -55,11 +56,6 @@ export interface ListEventsFilter {
   since?: string | number;
   /** ISO time or epoch ms; exclusive. */
   until?: string | number;
-  limit?: number;
-  cursor?: string;
 }
 
-export interface EventPage {
-  events: WebhookEvent[];
-  next?: string;
-}
+export type EventPage = Page<WebhookEvent>;

@@ -11,6 +11,7 @@ import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ConnectorError } from '../../core/errors.js';
 import { fromJson, iso, toJson } from '../../platform/store/json.js';
 import type { Store } from '../../platform/store/store.js';
+import { keysetPage, LIMITS, type Page, type PageKey, type PageRequest } from '../../platform/store/paging.js';
 
 export interface Principal {
   /** API key id; `env-admin` for the `PATCHBAY_ADMIN_KEY` key. */
@@ -83,6 +84,9 @@ function toInfo(r: Row): ApiKeyInfo {
 
 const COLUMNS = ['id', 'tenant', 'name', 'prefix', 'scopes', 'created_at', 'last_used_at', 'revoked_at'];
 
+/** Oldest first; the id breaks ties between keys made in the same millisecond. */
+const KEY_ORDER: PageKey[] = [{ column: 'created_at', order: 'asc', type: 'number' }, { column: 'id', order: 'asc', type: 'string' }];
+
 export class ApiKeys {
   private readonly envAdminHash?: Buffer;
   private readonly cacheMs: number;
@@ -123,12 +127,11 @@ export class ApiKeys {
   }
 
   /** One tenant's keys, or (no tenant) every key including admin keys. Never the keys themselves. */
-  async list(filter: { tenant?: string } = {}): Promise<ApiKeyInfo[]> {
+  async list(filter: { tenant?: string } & PageRequest = {}): Promise<Page<ApiKeyInfo>> {
     const q = filter.tenant === undefined
       ? this.store.unscoped('operator listing of every API key').from('api_keys')
       : this.store.scope(filter.tenant).from('api_keys');
-    const rows = await q.select(COLUMNS).orderBy('created_at').orderBy('id');
-    return rows.map(toInfo);
+    return keysetPage(q.select(COLUMNS), KEY_ORDER, filter, toInfo, LIMITS.keys);
   }
 
   async get(id: string): Promise<ApiKeyInfo | undefined> {

@@ -26,6 +26,15 @@ export const StreamParams = {
 
 export type TenantRequest<P = { id: string }, Q = Record<string, unknown>, B = unknown> = RouteRequest<P, Q, B>;
 
+/**
+ * Where in the request a service's refusal points: a JSON pointer into the body or query
+ * (`/events/0`) becomes `body.events.0`; a path already named for the request (the paging
+ * codec's `query.cursor`) is kept.
+ */
+export function requestPath(input: 'body' | 'query', path: string): string {
+  return path.startsWith(`${input}.`) ? path : `${input}${path.replace(/\//g, '.')}`;
+}
+
 export const connectionNotFound = () => notFound('connection', 'connection_not_found');
 
 /** The connection, if it belongs to the caller's tenant. */

@@ -7,9 +7,10 @@ import { AUTH_ERROR_KINDS } from '../../platform/connections/service.js';
 import { isConnectorError } from '../../core/errors.js';
 import { BASE_URL_SETTING } from '../base-url.js';
 import { HttpProblem } from '../problem.js';
-import { presentConnection } from '../present.js';
+import { presentConnection, presentPage } from '../present.js';
+import { LIMITS } from '../../platform/store/paging.js';
 import { defineRoute, type RouteDef, type RouteRequest } from '../route.js';
-import { ConnectionSchema, JsonObject, Name } from '../schemas.js';
+import { ConnectionSchema, JsonObject, Name, pageOf, pageQuery } from '../schemas.js';
 import type { RuntimeServices } from '../services.js';
 import { ConnectionParams, requireConnection, resolveOwnConnection, requireUsable } from './common.js';
 
@@ -172,19 +173,16 @@ export const routes: RouteDef[] = [
     path: '/v1/connections',
     summary: "The tenant's connections",
     tags: ['connections'],
-    query: {
-      type: 'object',
-      additionalProperties: false,
-      properties: { connector: Name, status: { enum: ['active', 'error', 'disconnected'] } },
-    },
-    responses: {
-      200: { description: 'Connections', schema: { type: 'object', required: ['connections'], properties: { connections: { type: 'array', items: ConnectionSchema } } } },
-    },
+    description: 'Oldest first.',
+    query: pageQuery(LIMITS.connections, { connector: Name, status: { enum: ['active', 'error', 'disconnected'] } }),
+    responses: { 200: { description: 'A page of connections', schema: pageOf('connections', ConnectionSchema) } },
+    problems: [400],
     handler: async (req) => {
-      const list = await req.services.platform.connections.list({
+      const page = await req.services.platform.connections.list({
         tenant: req.tenant, connector: req.query.connector as string | undefined, status: req.query.status as 'active' | undefined,
+        limit: req.query.limit as number, cursor: req.query.cursor as string | undefined, param: 'query.cursor',
       });
-      return { body: { connections: list.map((c) => presentConnection(c, req.services.policy.allowBaseUrlOverride)) } };
+      return { body: presentPage('connections', page, (c) => presentConnection(c, req.services.policy.allowBaseUrlOverride)) };
     },
   }),
   defineRoute({

@@ -1,10 +1,14 @@
 /** The connector catalogue: what can be connected, and the forms and operations of each. */
 import { ConnectorSchema, ConnectorSummarySchema, describeConnector, summarizeConnector } from '../describe.js';
 import { isConnectorError } from '../../core/errors.js';
-import type { ConnectorSecretsInfo } from '../../platform/webhooks/connector-secrets.js';
+import { arrayPage, LIMITS } from '../../platform/store/paging.js';
+import { presentConnectorSecrets, presentPage } from '../present.js';
 import { HttpProblem } from '../problem.js';
 import { defineRoute, type RouteDef } from '../route.js';
-import { component, Name } from '../schemas.js';
+import { component, Name, pageOf, pageQuery } from '../schemas.js';
+
+/** Code-unit order, the order the cursor compares in. */
+const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 import { planOf } from './common.js';
 
 const ConnectorSecretsSchema = component('ConnectorSecrets', {
@@ -20,7 +24,6 @@ const ConnectorSecretsSchema = component('ConnectorSecrets', {
   },
 });
 
-const presentSecrets = (i: ConnectorSecretsInfo) => ({ connector: i.connector, set: i.set, declared: i.declared, ...(i.updatedAt ? { updated_at: i.updatedAt } : {}) });
 const ConnectorParams = { type: 'object', required: ['connector'], properties: { connector: Name } } as const;
 
 export const routes: RouteDef[] = [
@@ -31,16 +34,17 @@ export const routes: RouteDef[] = [
     summary: 'List the connectors this server runs',
     tags: ['connectors'],
     access: 'key',
-    query: { type: 'object', properties: { category: { type: 'string', maxLength: 100 } }, additionalProperties: false },
-    responses: {
-      200: { description: 'Connector summaries', schema: { type: 'object', required: ['connectors'], properties: { connectors: { type: 'array', items: ConnectorSummarySchema } } } },
-    },
+    description: 'By id.',
+    query: pageQuery(LIMITS.connectors, { category: { type: 'string', maxLength: 100 } }),
+    responses: { 200: { description: 'A page of connector summaries', schema: pageOf('connectors', ConnectorSummarySchema) } },
+    problems: [400],
     handler: (req) => {
       const category = req.query.category as string | undefined;
       const plans = [...req.services.engine.plans.values()]
         .filter((p) => category === undefined || p.categories.includes(category))
-        .sort((a, b) => a.id.localeCompare(b.id));
-      return { body: { connectors: plans.map(summarizeConnector) } };
+        .sort(byId);
+      const page = arrayPage(plans, (p) => p.id, { limit: req.query.limit as number, cursor: req.query.cursor as string | undefined, param: 'query.cursor' }, LIMITS.connectors);
+      return { body: presentPage('connectors', page, summarizeConnector) };
     },
   }),
   defineRoute({
@@ -71,7 +75,7 @@ export const routes: RouteDef[] = [
       const plan = planOf(req.services, req.params.connector);
       req.addSecret(req.body);
       try {
-        return { body: presentSecrets(await req.services.platform.webhooks.connectorSecrets.set(plan, req.body as Record<string, unknown>)) };
+        return { body: presentConnectorSecrets(await req.services.platform.webhooks.connectorSecrets.set(plan, req.body as Record<string, unknown>)) };
       } catch (err) {
         if (isConnectorError(err) && err.kind === 'validation') {
           throw new HttpProblem(422, 'invalid_connector_secrets', err.message, (err.details as Array<{ path: string; message: string }> | undefined)?.map((d) => ({ path: `body.${d.path}`, message: d.message })));
@@ -90,6 +94,6 @@ export const routes: RouteDef[] = [
     params: ConnectorParams,
     responses: { 200: { description: 'What is set', schema: ConnectorSecretsSchema } },
     problems: [404],
-    handler: async (req) => ({ body: presentSecrets(await req.services.platform.webhooks.connectorSecrets.describe(planOf(req.services, req.params.connector))) }),
+    handler: async (req) => ({ body: presentConnectorSecrets(await req.services.platform.webhooks.connectorSecrets.describe(planOf(req.services, req.params.connector))) }),
   }),
 ];

@@ -1,9 +1,10 @@
 /** API key management over HTTP, for the admin key (the CLI offers the same: `patchbay keys`). */
 import { TENANT_PATTERN } from '../auth/keys.js';
+import { LIMITS } from '../../platform/store/paging.js';
 import { notFound } from '../problem.js';
-import { presentKey } from '../present.js';
+import { presentCreatedKey, presentKey, presentPage } from '../present.js';
 import { defineRoute, type RouteDef } from '../route.js';
-import { ApiKeySchema, Id } from '../schemas.js';
+import { ApiKeySchema, Id, pageOf, pageQuery } from '../schemas.js';
 
 const tenant = { type: 'string', pattern: TENANT_PATTERN } as const;
 
@@ -34,7 +35,7 @@ export const routes: RouteDef[] = [
     handler: async (req) => {
       const body = req.body as { tenant: string; name?: string };
       const created = await req.services.keys.create({ tenant: body.tenant, name: body.name });
-      return { status: 201, body: { key: created.key, api_key: presentKey(created.info) } };
+      return { status: 201, body: presentCreatedKey(created) };
     },
   }),
   defineRoute({
@@ -44,9 +45,16 @@ export const routes: RouteDef[] = [
     summary: 'API keys (never the keys themselves)',
     tags: ['keys'],
     access: 'admin',
-    query: { type: 'object', additionalProperties: false, properties: { tenant } },
-    responses: { 200: { description: 'Keys', schema: { type: 'object', required: ['keys'], properties: { keys: { type: 'array', items: ApiKeySchema } } } } },
-    handler: async (req) => ({ body: { keys: (await req.services.keys.list({ tenant: req.query.tenant as string | undefined })).map(presentKey) } }),
+    description: 'Oldest first.',
+    query: pageQuery(LIMITS.keys, { tenant }),
+    responses: { 200: { description: 'A page of keys', schema: pageOf('keys', ApiKeySchema) } },
+    problems: [400],
+    handler: async (req) => {
+      const page = await req.services.keys.list({
+        tenant: req.query.tenant as string | undefined, limit: req.query.limit as number, cursor: req.query.cursor as string | undefined, param: 'query.cursor',
+      });
+      return { body: presentPage('keys', page, presentKey) };
+    },
   }),
   defineRoute({
     id: 'revokeKey',

@@ -3,11 +3,14 @@
  * in the creation reply only; afterwards nothing returns it. Another tenant's ids are 404s
  * worded exactly like missing ones.
  */
-import type { Delivery, Subscription } from '../../platform/deliveries/types.js';
+import type { Delivery } from '../../platform/deliveries/types.js';
+import { LIMITS } from '../../platform/store/paging.js';
+import { presentDelivery, presentPage, presentSubscription } from '../present.js';
 import { isConnectorError } from '../../core/errors.js';
 import { HttpProblem, notFound } from '../problem.js';
 import { defineRoute, type RouteDef } from '../route.js';
-import { component, Id } from '../schemas.js';
+import { component, Id, pageOf, pageQuery } from '../schemas.js';
+import { requestPath } from './common.js';
 
 const str = { type: 'string' } as const;
 const time = { type: 'string', format: 'date-time' } as const;
@@ -99,46 +102,6 @@ const CreateBody = {
 const SubParams = { type: 'object', required: ['id'], properties: { id: { ...Id, description: 'Subscription id.' } } } as const;
 const DeliveryParams = { type: 'object', required: ['id'], properties: { id: { ...Id, description: 'Delivery id.' } } } as const;
 
-function presentSubscription(s: Subscription): Record<string, unknown> {
-  return {
-    id: s.id,
-    url: s.url,
-    events: s.events,
-    ...(s.description !== undefined ? { description: s.description } : {}),
-    ...(s.connection !== undefined ? { connection_id: s.connection } : {}),
-    status: s.status,
-    created_at: s.createdAt,
-    updated_at: s.updatedAt,
-  };
-}
-
-function presentDelivery(d: Delivery): Record<string, unknown> {
-  const out: Record<string, unknown> = {
-    id: d.id,
-    subscription_id: d.subscriptionId,
-    event_id: d.eventId,
-    event_type: d.eventType,
-    status: d.status,
-    attempts: d.attempts,
-    next_attempt_at: d.nextAttemptAt,
-    last_status: d.lastStatus,
-    last_error: d.lastError,
-    created_at: d.createdAt,
-    delivered_at: d.deliveredAt,
-    attempt_log: d.attemptLog?.map((a) => ({
-      attempt: a.attempt,
-      started_at: a.startedAt,
-      duration_ms: a.durationMs,
-      ...(a.statusCode !== undefined ? { status_code: a.statusCode } : {}),
-      ...(a.response !== undefined ? { response: a.response } : {}),
-      ...(a.error !== undefined ? { error: a.error } : {}),
-    })),
-  };
-  if (d.payload !== undefined) out.payload = d.payload;
-  for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k];
-  return out;
-}
-
 /** The service's refusals as this API words them; `input` is where the refused value came from. */
 function translate(err: unknown, what: 'subscription' | 'delivery', input: 'body' | 'query' = 'body'): never {
   if (isConnectorError(err)) {
@@ -146,7 +109,7 @@ function translate(err: unknown, what: 'subscription' | 'delivery', input: 'body
     if (err.kind === 'conflict') throw new HttpProblem(409, `${what}_busy`, err.message);
     if (err.kind === 'validation') {
       // Same statuses as the registrar's own schema checks: 422 for a body, 400 for a query.
-      throw new HttpProblem(input === 'body' ? 422 : 400, err.code ?? `invalid_${input}`, err.message, err.details?.map((d) => ({ path: `${input}${d.path.replace(/\//g, '.')}`, message: d.message })));
+      throw new HttpProblem(input === 'body' ? 422 : 400, err.code ?? `invalid_${input}`, err.message, err.details?.map((d) => ({ path: requestPath(input, d.path), message: d.message })));
     }
   }
   throw err;
@@ -179,8 +142,19 @@ export const routes: RouteDef[] = [
     path: '/v1/subscriptions',
     summary: "The tenant's subscriptions",
     tags: ['subscriptions'],
-    responses: { 200: { description: 'Every subscription, oldest first', schema: { type: 'object', required: ['subscriptions'], properties: { subscriptions: { type: 'array', items: SubscriptionSchema } } } } },
-    handler: async (req) => ({ body: { subscriptions: (await req.services.platform.deliveries.listSubscriptions(req.tenant)).map(presentSubscription) } }),
+    description: 'Oldest first.',
+    query: pageQuery(LIMITS.subscriptions),
+    responses: { 200: { description: 'A page of subscriptions', schema: pageOf('subscriptions', SubscriptionSchema) } },
+    problems: [400],
+    handler: async (req) => {
+      const q = req.query as { limit?: number; cursor?: string };
+      try {
+        const page = await req.services.platform.deliveries.listSubscriptions(req.tenant, { ...q, param: 'query.cursor' });
+        return { body: presentPage('subscriptions', page, presentSubscription) };
+      } catch (err) {
+        translate(err, 'subscription', 'query');
+      }
+    },
   }),
   defineRoute({
     id: 'getSubscription',
@@ -224,27 +198,14 @@ export const routes: RouteDef[] = [
     summary: "A subscription's deliveries with their attempts, newest first",
     tags: ['subscriptions'],
     params: SubParams,
-    query: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        status: { type: 'string', enum: STATUSES },
-        limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
-        cursor: { type: 'string', maxLength: 500 },
-      },
-    },
-    responses: {
-      200: {
-        description: 'A page of deliveries',
-        schema: { type: 'object', required: ['deliveries'], properties: { deliveries: { type: 'array', items: DeliverySchema }, next: { type: 'string', description: 'Cursor of the next page; absent on the last.' } } },
-      },
-    },
+    query: pageQuery(LIMITS.deliveries, { status: { type: 'string', enum: STATUSES } }),
+    responses: { 200: { description: 'A page of deliveries', schema: pageOf('deliveries', DeliverySchema) } },
     problems: [400, 404],
     handler: async (req) => {
       const q = req.query as { status?: Delivery['status']; limit?: number; cursor?: string };
       try {
-        const page = await req.services.platform.deliveries.listDeliveries(req.tenant, req.params.id, q);
-        return { body: { deliveries: page.deliveries.map(presentDelivery), ...(page.next ? { next: page.next } : {}) } };
+        const page = await req.services.platform.deliveries.listDeliveries(req.tenant, req.params.id, { ...q, param: 'query.cursor' });
+        return { body: presentPage('deliveries', page, presentDelivery) };
       } catch (err) {
         translate(err, 'subscription', 'query');
       }

@@ -5,9 +5,10 @@
  */
 import type { SyncRun } from '../../platform/store/runs.js';
 import { notFound } from '../problem.js';
-import { presentRun } from '../present.js';
+import { presentPage, presentRun } from '../present.js';
+import { LIMITS } from '../../platform/store/paging.js';
 import { defineRoute, type RouteDef, type RouteRequest } from '../route.js';
-import { Id, RunSchema } from '../schemas.js';
+import { Id, pageOf, pageQuery, RunSchema } from '../schemas.js';
 import type { RuntimeServices } from '../services.js';
 import { ConnectionParams, requireConnection, requireStream, requireUsable, StreamParams } from './common.js';
 
@@ -27,7 +28,7 @@ async function startedRun(services: RuntimeServices, ref: { tenant: string; id: 
   while (Date.now() < deadline) {
     if (failed) throw failed.err;
     if (finished) return finished;
-    const [run] = await services.platform.runs.list({ connection: ref, stream, status: 'running', limit: 1 });
+    const [run] = (await services.platform.runs.list({ connection: ref, stream, status: 'running', limit: 1 })).items;
     if (run && Date.parse(run.startedAt) >= since) return run;
     await sleep(POLL_MS);
   }
@@ -80,26 +81,20 @@ export const routes: RouteDef[] = [
     summary: "A connection's sync runs, newest first",
     tags: ['syncs'],
     params: ConnectionParams,
-    query: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        stream: { type: 'string', maxLength: 200 },
-        status: { enum: ['running', 'success', 'partial', 'failed'] },
-        limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
-      },
-    },
-    responses: { 200: { description: 'Runs', schema: { type: 'object', required: ['runs'], properties: { runs: { type: 'array', items: RunSchema } } } } },
-    problems: [404],
+    query: pageQuery(LIMITS.runs, { stream: { type: 'string', maxLength: 200 }, status: { enum: ['running', 'success', 'partial', 'failed'] } }),
+    responses: { 200: { description: 'A page of runs', schema: pageOf('runs', RunSchema) } },
+    problems: [400, 404],
     handler: async (req) => {
       const info = await requireConnection(req);
-      const runs = await req.services.platform.runs.list({
+      const page = await req.services.platform.runs.list({
         connection: { tenant: req.tenant, id: info.id },
         stream: req.query.stream as string | undefined,
         status: req.query.status as SyncRun['status'] | undefined,
         limit: req.query.limit as number,
+        cursor: req.query.cursor as string | undefined,
+        param: 'query.cursor',
       });
-      return { body: { runs: runs.map(presentRun) } };
+      return { body: presentPage('runs', page, presentRun) };
     },
   }),
   defineRoute({

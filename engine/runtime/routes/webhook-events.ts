@@ -5,9 +5,12 @@
  */
 import { isConnectorError } from '../../core/errors.js';
 import type { WebhookEvent } from '../../platform/webhooks/types.js';
+import { LIMITS } from '../../platform/store/paging.js';
 import { HttpProblem, notFound } from '../problem.js';
+import { presentPage, presentRejection, presentWebhookEvent } from '../present.js';
 import { defineRoute, type RouteDef } from '../route.js';
-import { component, Id } from '../schemas.js';
+import { component, Id, pageOf, pageQuery } from '../schemas.js';
+import { requestPath } from './common.js';
 
 const STATUSES = ['pending', 'processing', 'processed', 'failed', 'rejected'];
 const str = { type: 'string' } as const;
@@ -37,51 +40,18 @@ export const WebhookEventSchema = component('WebhookEvent', {
   },
 });
 
-const EventPageSchema = {
-  type: 'object',
-  required: ['events'],
-  properties: { events: { type: 'array', items: WebhookEventSchema }, next: { type: 'string', description: 'Cursor of the next page; absent on the last.' } },
-} as const;
 
 const timeFilter = { anyOf: [{ type: 'string', format: 'date-time' }, { type: 'string', pattern: '^[0-9]{1,15}$' }] } as const;
 
-const ListQuery = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    connection: { ...Id, description: 'Only this connection\'s events.' },
-    type: { type: 'string', minLength: 1, maxLength: 300, description: 'Event type; `*` matches any run of characters (`issues.*`).' },
-    status: { type: 'string', enum: STATUSES },
-    since: { ...timeFilter, description: 'Received at or after (ISO time or epoch ms).' },
-    until: { ...timeFilter, description: 'Received before (ISO time or epoch ms).' },
-    limit: { type: 'integer', minimum: 1, maximum: 1000, default: 50 },
-    cursor: { type: 'string', maxLength: 500 },
-  },
-} as const;
+const ListQuery = pageQuery(LIMITS.events, {
+  connection: { ...Id, description: 'Only this connection\'s events.' },
+  type: { type: 'string', minLength: 1, maxLength: 300, description: 'Event type; `*` matches any run of characters (`issues.*`).' },
+  status: { type: 'string', enum: STATUSES },
+  since: { ...timeFilter, description: 'A filter, not a cursor: received at or after (ISO time or epoch ms).' },
+  until: { ...timeFilter, description: 'Received before (ISO time or epoch ms).' },
+});
 
 const EventParams = { type: 'object', required: ['id'], properties: { id: { ...Id, description: 'Webhook event id.' } } } as const;
-
-export function presentWebhookEvent(e: WebhookEvent): Record<string, unknown> {
-  const out: Record<string, unknown> = {
-    id: e.id,
-    connector: e.connector,
-    connection_id: e.connectionId,
-    provider_event_id: e.providerEventId,
-    type: e.type,
-    status: e.status,
-    reason: e.reason,
-    error: e.error,
-    attempts: e.attempts,
-    received_at: e.receivedAt,
-    processed_at: e.processedAt,
-    next_attempt_at: e.nextAttemptAt,
-  };
-  if ('payload' in e) out.payload = e.payload;
-  if (e.body !== undefined) out.body = e.body;
-  if (e.headers !== undefined) out.headers = e.headers;
-  for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k];
-  return out;
-}
 
 const eventNotFound = () => notFound('webhook event', 'webhook_event_not_found');
 
@@ -91,7 +61,7 @@ function translate(err: unknown): never {
     if (err.kind === 'not_found') throw eventNotFound();
     if (err.kind === 'conflict') throw new HttpProblem(409, 'webhook_event_conflict', err.message);
     if (err.kind === 'validation') {
-      throw new HttpProblem(400, 'invalid_query', err.message, err.details?.map((d) => ({ path: `query${d.path.replace(/\//g, '.')}`, message: d.message })));
+      throw new HttpProblem(400, err.code ?? 'invalid_query', err.message, err.details?.map((d) => ({ path: requestPath('query', d.path), message: d.message })));
     }
   }
   throw err;
@@ -138,7 +108,7 @@ export const routes: RouteDef[] = [
       const rows = await req.services.platform.webhooks.rejections({ connector: q.connector, since, limit: q.limit });
       return {
         body: {
-          rejections: rows.map((r) => ({ connector: r.connector, ...(r.connectionId ? { connection_id: r.connectionId } : {}), reason: r.reason, hour: r.hour, count: r.count, last_at: r.lastAt })),
+          rejections: rows.map(presentRejection),
         },
       };
     },
@@ -150,13 +120,13 @@ export const routes: RouteDef[] = [
     summary: 'Inbound webhook events, newest first',
     tags: ['webhooks'],
     query: ListQuery,
-    responses: { 200: { description: 'A page of events', schema: EventPageSchema } },
+    responses: { 200: { description: 'A page of events', schema: pageOf('events', WebhookEventSchema) } },
     problems: [400],
     handler: async (req) => {
       const q = req.query as { connection?: string; type?: string; status?: WebhookEvent['status']; since?: string; until?: string; limit?: number; cursor?: string };
       try {
-        const page = await req.services.platform.webhooks.list({ tenant: req.tenant, ...q });
-        return { body: { events: page.events.map(presentWebhookEvent), ...(page.next ? { next: page.next } : {}) } };
+        const page = await req.services.platform.webhooks.list({ tenant: req.tenant, ...q, param: 'query.cursor' });
+        return { body: presentPage('events', page, presentWebhookEvent) };
       } catch (err) {
         translate(err);
       }

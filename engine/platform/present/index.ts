@@ -1,0 +1,12 @@
+/**
+ * The one JSON dialect of Patchbay: every resource as the HTTP runtime answers with it and
+ * `patchbay … --json` prints it. Light on purpose (no koa, no knex), so the CLI imports it
+ * without loading the runtime.
+ */
+export {
+  compact, presentPage, presentConnection, presentRun, presentSchedule, presentRecord, presentChange,
+  presentKey, presentCreatedKey, presentConnectorSecrets, presentOAuthApp, presentPurgeReport,
+  type Json, type KeyView,
+} from './resources.js';
+export { presentWebhookEvent, presentRejection, presentSubscription, presentDelivery } from './webhooks.js';
+export { describeConnector, summarizeConnector, type ConnectorDocument, type ConnectorSummary, type AuthMethodDocument, type SchemaObject } from './connector.js';
