@@ -11,6 +11,9 @@ import { seedTenant, TENANT, type Seeded } from './seed.js';
 
 interface Result { code: number; stdout: string; stderr: string }
 
+/** Each case spawns the CLI several times; a loaded machine takes seconds per process. */
+const CLI_TIMEOUT = 180_000;
+
 let s: Seeded;
 const outputs: string[] = [];
 
@@ -50,7 +53,7 @@ describe('CLI --json is the HTTP body', () => {
     const made = await json(['connect', 'stripe', '--tenant', TENANT, '--name', 'from-cli', '--skip-check', '--base-url', s.stripe.url, '--credentials', '{"api_key":"sk_test_good123"}']);
     expect(made).toEqual(await http(`/v1/connections/${made.id}`));
     expect(made).toMatchObject({ base_url: s.stripe.url, base_url_status: 'applied', settings: {}, credential_fields: ['api_key'] });
-  });
+  }, CLI_TIMEOUT);
 
   it.each([
     ['connections', ['connections', '--tenant', TENANT, '--json'], (): string => '/v1/connections', false],
@@ -63,7 +66,7 @@ describe('CLI --json is the HTTP body', () => {
   ] as const)('%s', async (_name, args, path, admin) => {
     const body = await http(path(), admin);
     expect(await json(args.map((a) => (a === '$conn' ? s.conn.id : a)))).toEqual(body);
-  });
+  }, CLI_TIMEOUT);
 });
 
 describe('CLI paging', () => {
@@ -87,7 +90,7 @@ describe('CLI paging', () => {
       cursor = page.next_cursor;
     }
     expect(seen).toEqual(all);
-  });
+  }, CLI_TIMEOUT);
 
   it.each([
     ['connections'], ['runs'], ['records', '$conn', 'customers'], ['records', '$conn', 'customers', '--changes'], ['keys', 'list'], ['list'],
@@ -97,13 +100,13 @@ describe('CLI paging', () => {
     expect(bad.code, bad.stderr).toBe(2);
     expect(bad.stderr).toContain('--cursor "not-a-cursor!" is not a cursor this API returned');
     expect((await cli([...args, '--limit', '0'])).code).toBe(2);
-  });
+  }, CLI_TIMEOUT);
 
   it('--after is gone (renamed --cursor); --since remains, deprecated, for the change feed only', async () => {
     expect((await cli(['records', s.conn.id, 'customers', '--after', '1'])).code).toBe(2);
     const since = await json(['records', s.conn.id, 'customers', '--changes', '--since', '0']);
     expect(since).toEqual(await json(['records', s.conn.id, 'customers', '--changes']));
-  });
+  }, CLI_TIMEOUT);
 });
 
 describe('no internal field anywhere', () => {
