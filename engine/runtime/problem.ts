@@ -73,6 +73,7 @@ const KIND_MAP: Record<ErrorKind, { status: number; code: string; local?: { stat
   network: { status: 502, code: 'provider_unreachable' },
   timeout: { status: 504, code: 'provider_timeout' },
   mapping: { status: 502, code: 'mapping_failed' },
+  internal: { status: 500, code: 'internal' },
 };
 
 /** Engine refusals with their own code (ConnectorError.code), raised before anything was sent. */

@@ -56,7 +56,7 @@ function decodeCursor(cursor: string): [number, string] {
   } catch {
     // fall through to the validation error
   }
-  throw new ConnectorError({ kind: 'validation', message: 'cursor is not one this API returned', details: [{ path: '/cursor', message: 'invalid cursor' }] });
+  throw new ConnectorError({ kind: 'validation', origin: 'caller', message: 'cursor is not one this API returned', details: [{ path: '/cursor', message: 'invalid cursor' }] });
 }
 
 export interface NewDelivery {

@@ -14,7 +14,7 @@ export function generateSecret(): string {
 }
 
 export function secretKey(secret: string): Buffer {
-  if (!secret.startsWith(PREFIX)) throw new ConnectorError({ kind: 'config', message: 'a delivery signing secret must start with whsec_' });
+  if (!secret.startsWith(PREFIX)) throw new ConnectorError({ kind: 'config', origin: 'caller', message: 'a delivery signing secret must start with whsec_' });
   return Buffer.from(secret.slice(PREFIX.length), 'base64');
 }
 

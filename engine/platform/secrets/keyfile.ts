@@ -49,7 +49,7 @@ export function loadKeyRing(opts: KeySourceOptions = {}): KeyRing {
 
   if (opts.sqliteFile === undefined) {
     throw new ConnectorError({
-      kind: 'config',
+      kind: 'config', origin: 'caller',
       message: 'PATCHBAY_SECRET_KEYS is required with a PostgreSQL store (kid:base64key, comma separated, first is current)',
     });
   }

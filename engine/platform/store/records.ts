@@ -116,7 +116,7 @@ export function parseCursor(value: string | number | undefined, param: string): 
   const n = CURSOR_RE.test(text) ? Number(text) : NaN;
   if (!Number.isSafeInteger(n)) {
     throw new ConnectorError({
-      kind: 'validation',
+      kind: 'validation', origin: 'caller',
       code: 'invalid_cursor',
       message: `${name} "${text.slice(0, 40)}" is not a cursor this API returned: pass the value of a previous page (a non-negative integer)`,
       details: [{ path: param, message: 'is not a cursor this API returned' }],
@@ -246,7 +246,7 @@ export class RecordsRepo {
       const last = Number(r?.change_seq ?? 0);
       if (since > last) {
         throw new ConnectorError({
-          kind: 'validation',
+          kind: 'validation', origin: 'caller',
           code: 'invalid_cursor',
           message: `${param.replace(/^query\./, '')} ${since} is past the end of this change feed (last change ${last}): pass the \`next\` of a previous call`,
           details: [{ path: param, message: 'is past the end of the change feed' }],

@@ -38,7 +38,7 @@ export function toEvent(r: Row, withPayload: boolean): WebhookEvent {
 export function timeOf(v: string | number | undefined, what: string): number | undefined {
   if (v === undefined || v === '') return undefined;
   const n = typeof v === 'number' ? v : /^\d+$/.test(v) ? Number(v) : Date.parse(v);
-  if (!Number.isFinite(n)) throw new ConnectorError({ kind: 'validation', message: `${what} must be an ISO time or epoch milliseconds` });
+  if (!Number.isFinite(n)) throw new ConnectorError({ kind: 'validation', origin: 'caller', message: `${what} must be an ISO time or epoch milliseconds` });
   return n;
 }
 
@@ -53,5 +53,5 @@ export function decodeCursor(cursor: string): [number, string] {
   } catch {
     // fall through
   }
-  throw new ConnectorError({ kind: 'validation', message: 'cursor is not one this API returned', details: [{ path: '/cursor', message: 'is not a cursor this API returned' }] });
+  throw new ConnectorError({ kind: 'validation', origin: 'caller', message: 'cursor is not one this API returned', details: [{ path: '/cursor', message: 'is not a cursor this API returned' }] });
 }
