@@ -48,7 +48,7 @@ export function createVault(ring: KeyRing): Vault {
 
   const open = (sealed: string, context?: string): string => {
     const p = parse(sealed);
-    if (!p) throw new ConnectorError({ kind: 'config', origin: 'internal', message: 'value is not a sealed secret (expected pbv1.…)' });
+    if (!p) throw new ConnectorError({ kind: 'internal', origin: 'internal', message: 'value is not a sealed secret (expected pbv1.…)' });
     const k = ring.get(p.kid);
     if (!k) {
       throw new ConnectorError({
