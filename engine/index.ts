@@ -32,7 +32,7 @@ export type * from './plan/plan.js';
 // The stateless engine
 export { createEngine, type Engine, type EngineOptions, type CallOptions, type CheckResult, type ReadHandle, type ReadOptions, type ReadPage, type StreamState } from './run/engine.js';
 export type { Connection, CredentialsListener, OutboundRequest, InboundResponse } from './core/wire.js';
-export { ConnectorError, isConnectorError, ERROR_KINDS, type ErrorKind, type ConnectorErrorInit } from './core/errors.js';
+export { ConnectorError, isConnectorError, ERROR_KINDS, ERROR_ORIGINS, type ErrorKind, type ErrorOrigin, type ConnectorErrorInit } from './core/errors.js';
 export { createLogger, silentLogger, type Logger, type LoggerOptions } from './core/log.js';
 
 // Extension points: strategies are registered by type name.

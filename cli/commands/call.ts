@@ -149,10 +149,11 @@ export async function loadConnectorPlan(cmd: Command, id: string): Promise<Plan>
 
 /** `error [kind] message` plus what the provider said; the message is already secret-free. */
 export function reportError(err: unknown): void {
-  const { kind, message, status, providerCode, providerMessage, details } = err as {
-    kind?: string; message?: string; status?: number; providerCode?: string; providerMessage?: string; details?: Array<{ path: string; message: string }>;
+  const { kind, origin, message, status, providerCode, providerMessage, details } = err as {
+    kind?: string; origin?: string; message?: string; status?: number; providerCode?: string; providerMessage?: string; details?: Array<{ path: string; message: string }>;
   };
   const lines = [`error [${kind ?? 'internal'}] ${message ?? String(err)}`];
+  if (origin !== undefined) lines.push(`  origin: ${origin}`);
   if (status !== undefined) lines.push(`  status: ${status}`);
   if (providerCode !== undefined) lines.push(`  provider code: ${providerCode}`);
   if (providerMessage !== undefined) lines.push(`  provider message: ${providerMessage}`);

@@ -15,14 +15,33 @@ export type ErrorKind =
   | 'timeout'
   | 'mapping'
   | 'validation'
-  | 'config';
+  | 'config'
+  /** A bug in Patchbay or in the host's use of it (an invariant broke); report it, do not fix the input. */
+  | 'internal';
 
 export const ERROR_KINDS: readonly ErrorKind[] = [
-  'auth', 'forbidden', 'not_found', 'rate_limited', 'client', 'conflict', 'server', 'network', 'timeout', 'mapping', 'validation', 'config',
+  'auth', 'forbidden', 'not_found', 'rate_limited', 'client', 'conflict', 'server', 'network', 'timeout', 'mapping', 'validation', 'config', 'internal',
 ];
+
+/**
+ * Who has to act for the error to go away, stated where the error is raised so that nobody
+ * downstream infers it from which fields happen to be set:
+ * - `provider`: the provider answered with a refusal or failure, or could not be reached;
+ * - `connection`: the stored connection (its config, credentials, settings, status) is wrong,
+ *   missing or needs re-authorising;
+ * - `manifest`: the connector's manifest (or its plan, templates, expressions, tests file);
+ * - `caller`: what the API caller, CLI user or host passed (input, names, cursors, limits,
+ *   and the settings a server was started with);
+ * - `internal`: a programmer error or broken invariant in Patchbay itself.
+ */
+export type ErrorOrigin = 'provider' | 'connection' | 'manifest' | 'caller' | 'internal';
+
+export const ERROR_ORIGINS: readonly ErrorOrigin[] = ['provider', 'connection', 'manifest', 'caller', 'internal'];
 
 export interface ConnectorErrorInit {
   kind: ErrorKind;
+  /** Required so that every throw site says it; there is no safe default. */
+  origin: ErrorOrigin;
   message: string;
   retryable?: boolean;
   status?: number;
@@ -46,6 +65,7 @@ export interface ConnectorErrorInit {
 
 export class ConnectorError extends Error {
   readonly kind: ErrorKind;
+  readonly origin: ErrorOrigin;
   readonly retryable: boolean;
   readonly status?: number;
   readonly providerCode?: string;
@@ -62,6 +82,7 @@ export class ConnectorError extends Error {
     super(init.message, init.cause !== undefined ? { cause: init.cause } : undefined);
     this.name = 'ConnectorError';
     this.kind = init.kind;
+    this.origin = init.origin;
     this.retryable = init.retryable ?? false;
     this.status = init.status;
     this.providerCode = init.providerCode;
@@ -77,7 +98,7 @@ export class ConnectorError extends Error {
 
   /** A plain object safe to log or return over HTTP. */
   toJSON(): Record<string, unknown> {
-    const out: Record<string, unknown> = { name: this.name, kind: this.kind, message: this.message, retryable: this.retryable };
+    const out: Record<string, unknown> = { name: this.name, kind: this.kind, origin: this.origin, message: this.message, retryable: this.retryable };
     for (const k of ['code', 'status', 'providerCode', 'providerMessage', 'connector', 'operation', 'request', 'location', 'details'] as const) {
       if (this[k] !== undefined) out[k] = this[k];
     }

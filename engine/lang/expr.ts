@@ -77,13 +77,13 @@ export function compileExpr(source: string, location?: ExprLocation, limits?: Ex
     // JSONata's own guardrails bound each evaluation's wall time and stack depth.
     compiled = jsonata(source, { timeout: timeoutMs, stack: maxDepth });
   } catch (err: any) {
-    throw new ConnectorError({ kind: 'config', message: `JSONata syntax error in ${where(location) || 'expression'}: ${err?.message ?? err}`, location, cause: err });
+    throw new ConnectorError({ kind: 'config', origin: 'manifest', message: `JSONata syntax error in ${where(location) || 'expression'}: ${err?.message ?? err}`, location, cause: err });
   }
   // Validation reports these too, but a manifest can be loaded without it; the time limit
   // only holds if nothing that escapes it ever runs.
   const [hazard] = exprHazards(compiled.ast());
   if (hazard) {
-    throw new ConnectorError({ kind: 'config', message: `JSONata ${where(location) || 'expression'} refused: ${hazard.message}`, location });
+    throw new ConnectorError({ kind: 'config', origin: 'manifest', message: `JSONata ${where(location) || 'expression'} refused: ${hazard.message}`, location });
   }
   const fast = compileFast(compiled.ast(), { maxDepth });
   const slow = async (input: unknown, bindings?: Record<string, unknown>): Promise<unknown> => {
@@ -91,7 +91,7 @@ export function compileExpr(source: string, location?: ExprLocation, limits?: Ex
       return await compiled.evaluate(input, bindings as any);
     } catch (err: any) {
       throw new ConnectorError({
-        kind: 'mapping',
+        kind: 'mapping', origin: 'manifest',
         message: `JSONata ${where(location) || 'expression'} failed: ${err?.message ?? err}`,
         location,
         cause: err,

@@ -69,11 +69,11 @@ function encodeFor(slot: Slot, place: Place): string {
   if (place === 'url' || place === 'authority') return s;
   if (place === 'path') {
     if (s === '') {
-      throw new ConnectorError({ kind: 'validation', message: `URL path variable ${slot.name} is missing or empty` });
+      throw new ConnectorError({ kind: 'validation', origin: 'caller', message: `URL path variable ${slot.name} is missing or empty` });
     }
     if (slot.raw) return s;
     if (s === '.' || s === '..') {
-      throw new ConnectorError({ kind: 'validation', message: `URL path variable ${slot.name} may not be "${s}"` });
+      throw new ConnectorError({ kind: 'validation', origin: 'caller', message: `URL path variable ${slot.name} may not be "${s}"` });
     }
   }
   return slot.raw ? s : encodeURIComponent(wellFormed(s));

@@ -67,7 +67,7 @@ export const TEMPLATE_HELPERS = ['base64', 'json', 'urlencode', 'lower', 'upper'
 
 hb.registerHelper('__slot', (value: unknown, options: Handlebars.HelperOptions) => {
   const slots = options.data?.slots as Slot[] | undefined;
-  if (!slots) throw new ConnectorError({ kind: 'config', message: 'URL template rendered without its value slots' });
+  if (!slots) throw new ConnectorError({ kind: 'internal', origin: 'internal', message: 'URL template rendered without its value slots' });
   slots.push({ value, raw: options.hash?.__raw === true, name: String(options.hash?.__name ?? '') });
   return marker(slots.length - 1);
 });

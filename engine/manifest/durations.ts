@@ -10,7 +10,7 @@ export function parseDuration(value: unknown): number {
     const m = PATTERN.exec(value.trim());
     if (m) return Math.round(Number(m[1]) * UNIT_MS[m[2]]);
   }
-  throw new ConnectorError({ kind: 'config', message: `not a duration: ${JSON.stringify(value)} (use e.g. 500ms, 30s, 5m, 1h, 1d or integer milliseconds)` });
+  throw new ConnectorError({ kind: 'config', origin: 'manifest', message: `not a duration: ${JSON.stringify(value)} (use e.g. 500ms, 30s, 5m, 1h, 1d or integer milliseconds)` });
 }
 
 /** `value` in ms, or `fallbackMs` when the manifest leaves it out. */

@@ -44,7 +44,7 @@ export class CompileContext {
       return sharedTemplate(source, kind);
     } catch (err) {
       const location = this.loc(path);
-      throw new ConnectorError({ kind: 'config', message: `template at ${location.path} does not compile`, location, cause: err });
+      throw new ConnectorError({ kind: 'config', origin: 'manifest', message: `template at ${location.path} does not compile`, location, cause: err });
     }
   }
 

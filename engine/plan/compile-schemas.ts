@@ -22,6 +22,6 @@ export function compileSchema(ctx: CompileContext, schema: unknown, path: Path):
     return compileUserSchema(schema);
   } catch (err) {
     const location = ctx.loc(path);
-    throw new ConnectorError({ kind: 'config', message: `JSON Schema at ${location.path} does not compile: ${String((err as Error)?.message ?? err).split('\n')[0]}`, location, cause: err });
+    throw new ConnectorError({ kind: 'config', origin: 'manifest', message: `JSON Schema at ${location.path} does not compile: ${String((err as Error)?.message ?? err).split('\n')[0]}`, location, cause: err });
   }
 }

@@ -27,7 +27,7 @@ function headerPattern(ctx: CompileContext, source: string, path: Path): RegExp 
   const refusal = unsafeRegex(source);
   if (refusal) {
     const location = ctx.loc(path);
-    throw new ConnectorError({ kind: 'config', message: `pattern at ${location.path} refused: /${source}/ ${refusal.message}`, location });
+    throw new ConnectorError({ kind: 'config', origin: 'manifest', message: `pattern at ${location.path} refused: /${source}/ ${refusal.message}`, location });
   }
   return new RegExp(source);
 }

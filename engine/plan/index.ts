@@ -77,7 +77,7 @@ export async function requirePlan(file: string): Promise<Plan> {
   const errors = diagnostics.filter((d) => d.severity === 'error');
   const shown = errors.slice(0, 5).map((d) => `${d.file}:${d.line}:${d.column} ${d.code}: ${d.message}`);
   throw new ConnectorError({
-    kind: 'config',
+    kind: 'config', origin: 'manifest',
     message: `manifest ${file} has ${errors.length} error(s):\n${shown.join('\n')}${errors.length > shown.length ? '\n…' : ''}`,
     location: errors[0] ? { file: errors[0].file, line: errors[0].line, column: errors[0].column, path: errors[0].path } : { file },
   });

@@ -180,12 +180,12 @@ class EmbeddedEngine implements Engine {
     const plan = this.plans.get(id);
     if (plan) return plan;
     const why = this.broken.get(id);
-    if (why) throw new ConnectorError({ kind: 'config', message: `Connector ${id} failed to load:\n${why}`, connector: id });
-    throw new ConnectorError({ kind: 'config', message: unknownName('connector', id, [...this.plans.keys()]), connector: id });
+    if (why) throw new ConnectorError({ kind: 'config', origin: 'manifest', message: `Connector ${id} failed to load:\n${why}`, connector: id });
+    throw new ConnectorError({ kind: 'config', origin: 'caller', message: unknownName('connector', id, [...this.plans.keys()]), connector: id });
   }
 
   private resolve(conn: Connection): ResolvedConnection {
-    if (this.closed) throw new ConnectorError({ kind: 'config', message: 'The engine is closed' });
+    if (this.closed) throw new ConnectorError({ kind: 'internal', origin: 'caller', message: 'The engine is closed' });
     return resolveConnection(this.plan(conn.connector), conn);
   }
 

@@ -74,7 +74,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   if (allow) {
     // Syncs and the create-time check run through the platform's engine, so it must apply overrides too.
     if (!hasBaseUrlOverrides(opts.platform.engine)) {
-      throw new ConnectorError({ kind: 'config', message: 'allowBaseUrlOverride needs a platform created with withBaseUrlOverrides(engine)' });
+      throw new ConnectorError({ kind: 'internal', origin: 'caller', message: 'allowBaseUrlOverride needs a platform created with withBaseUrlOverrides(engine)' });
     }
     engine = withBaseUrlOverrides(engine);
   } else {

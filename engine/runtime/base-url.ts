@@ -21,7 +21,7 @@ export const BASE_URL_REFUSED = 'this server does not allow base URL overrides (
 export function baseUrlNotAllowed(conn: { id?: string; connector?: string }): ConnectorError {
   const who = conn.id ? `connection ${conn.id}` : 'the connection';
   return new ConnectorError({
-    kind: 'config',
+    kind: 'config', origin: 'connection',
     code: 'base_url_not_allowed',
     connector: conn.connector,
     message: `${who} has a base_url override, but ${BASE_URL_REFUSED}; remove it (PATCH base_url: null) or start the server with --allow-base-url`,

@@ -7,7 +7,7 @@
  * rejected the stored credentials. That is 424 Failed Dependency (`provider_auth`), so a
  * client cannot mistake it for "my API key is wrong".
  */
-import { ConnectorError, type ErrorKind } from '../core/errors.js';
+import { ConnectorError, type ErrorKind, type ErrorOrigin } from '../core/errors.js';
 import { redact } from '../core/redact.js';
 import { PROBLEM_CONTENT_TYPE, problemType, statusTitle } from '../core/problem.js';
 
@@ -30,6 +30,8 @@ export interface Problem {
   provider_code?: string;
   provider_status?: number;
   retryable?: boolean;
+  /** Engine errors: who has to act (ConnectorError.origin), an extension member. */
+  origin?: ErrorOrigin;
 }
 
 /** A problem raised by the runtime itself (not the engine). */
@@ -57,8 +59,9 @@ export class StoredProblem extends Error {
 export const notFound = (what: string, code = 'not_found') => new HttpProblem(404, code, `${what} not found`);
 
 /**
- * Engine error kind → HTTP status and code. `provider` distinguishes an error the provider
- * returned (the engine attached the request) from one raised before anything was sent.
+ * Engine error kind → HTTP status and code. `local` is the answer when the error's origin is
+ * not the provider (our own validation, a missing row): the raise site says so, nothing here
+ * infers it from which fields are set.
  */
 const KIND_MAP: Record<ErrorKind, { status: number; code: string; local?: { status: number; code: string } }> = {
   validation: { status: 422, code: 'provider_validation', local: { status: 422, code: 'validation_failed' } },
@@ -73,6 +76,7 @@ const KIND_MAP: Record<ErrorKind, { status: number; code: string; local?: { stat
   network: { status: 502, code: 'provider_unreachable' },
   timeout: { status: 504, code: 'provider_timeout' },
   mapping: { status: 502, code: 'mapping_failed' },
+  internal: { status: 500, code: 'internal' },
 };
 
 /** Engine refusals with their own code (ConnectorError.code), raised before anything was sent. */
@@ -107,13 +111,13 @@ export function toProblem(err: unknown, secrets: readonly string[] = []): Proble
   }
   if (err instanceof ConnectorError) {
     const m = KIND_MAP[err.kind] ?? { status: 502, code: 'provider_error' };
-    const fromProvider = err.request !== undefined || err.status !== undefined;
-    // A coded refusal may carry the request it refused (nothing was sent); only a provider's answer has a status.
-    const coded = err.status === undefined && err.code !== undefined && Object.hasOwn(CODED, err.code) ? { status: CODED[err.code], code: err.code } : undefined;
+    const fromProvider = err.origin === 'provider';
+    // A coded refusal may carry the request it refused (nothing was sent, so it is never the provider's).
+    const coded = !fromProvider && err.code !== undefined && Object.hasOwn(CODED, err.code) ? { status: CODED[err.code], code: err.code } : undefined;
     const { status, code } = coded ?? (!fromProvider && m.local ? m.local : m);
     const headers: Record<string, string> = {};
     if (status === 429) headers['retry-after'] = String(Math.max(1, Math.ceil((err.retryAfterMs ?? 1000) / 1000)));
-    const extra: Partial<Problem> = { retryable: err.retryable };
+    const extra: Partial<Problem> = { retryable: err.retryable, origin: err.origin };
     if (err.details?.length) extra.errors = err.details.map((d) => ({ path: d.path, message: clean(d.message) }));
     if (err.providerCode) extra.provider_code = clean(err.providerCode);
     if (err.status !== undefined) extra.provider_status = err.status;

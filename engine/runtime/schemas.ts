@@ -4,6 +4,7 @@
  * `$ref` to `#/components/schemas/<name>`.
  */
 import type { JsonSchema } from './route.js';
+import { ERROR_ORIGINS } from '../core/errors.js';
 
 const names = new Map<object, string>();
 
@@ -43,6 +44,7 @@ export const ProblemSchema = component('Problem', {
     provider_code: str,
     provider_status: { type: 'integer' },
     retryable: { type: 'boolean' },
+    origin: { type: 'string', enum: [...ERROR_ORIGINS], description: 'Engine errors: who has to act — the provider, the connection, the manifest, the caller, or Patchbay itself (internal).' },
   },
 });
 

@@ -189,7 +189,7 @@ export async function loadTestSuite(file: string, connector = path.basename(path
       .filter((d, i) => diagnostics.findIndex((o) => o.line === d.line && o.column === d.column && o.message === d.message) === i)
       .sort((a, b) => a.line - b.line || a.column - b.column);
     throw new ConnectorError({
-      kind: 'config',
+      kind: 'config', origin: 'manifest',
       message: `invalid tests file ${abs}:\n${formatDiagnostics(abs, unique)}`,
       connector,
       location: { file: abs, line: unique[0].line, column: unique[0].column, path: unique[0].path },
@@ -208,7 +208,7 @@ export async function loadTestSuite(file: string, connector = path.basename(path
   }
   if (missing.length > 0) {
     throw new ConnectorError({
-      kind: 'config', connector,
+      kind: 'config', origin: 'manifest', connector,
       message: `invalid tests file ${abs}:\n${formatDiagnostics(abs, missing)}`,
       location: { file: abs, line: missing[0].line, column: missing[0].column, path: missing[0].path },
       details: missing.map((d) => ({ path: `${d.line}:${d.column} ${d.path}`, message: d.message })),

@@ -58,7 +58,7 @@ const plans = new Map<string, { mtimeMs: number; plan: Promise<Plan> }>();
 /** Compiles a manifest once per process (recompiled when the file changes). */
 export async function planFor(manifest: string): Promise<Plan> {
   const { mtimeMs } = await stat(manifest).catch(() => {
-    throw new ConnectorError({ kind: 'config', message: `no connector manifest at ${manifest}` });
+    throw new ConnectorError({ kind: 'config', origin: 'caller', message: `no connector manifest at ${manifest}` });
   });
   const cached = plans.get(manifest);
   if (cached && cached.mtimeMs === mtimeMs) return cached.plan;
@@ -66,7 +66,7 @@ export async function planFor(manifest: string): Promise<Plan> {
     if (compiled) return compiled;
     const errors = diagnostics.filter((d) => d.severity === 'error');
     throw new ConnectorError({
-      kind: 'config',
+      kind: 'config', origin: 'manifest',
       message: `${manifest} does not compile:\n${errors.map((d) => `${d.file}:${d.line}:${d.column} ${d.code}: ${d.message}`).join('\n')}`,
       location: errors[0] && { file: errors[0].file, line: errors[0].line, column: errors[0].column, path: errors[0].path },
     });
@@ -205,7 +205,7 @@ export async function runConnectorTests(dir: string, opts: RunOptions = {}): Pro
   if (opts.only && opts.only.length > 0) {
     const missing = opts.only.filter((id) => !files.some((f) => f.connector === id));
     if (missing.length > 0) {
-      throw new ConnectorError({ kind: 'config', message: `no tests.yaml for connector(s) ${missing.join(', ')} under ${path.resolve(dir)}` });
+      throw new ConnectorError({ kind: 'config', origin: 'caller', message: `no tests.yaml for connector(s) ${missing.join(', ')} under ${path.resolve(dir)}` });
     }
     files = files.filter((f) => opts.only!.includes(f.connector));
   }

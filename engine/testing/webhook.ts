@@ -78,7 +78,7 @@ async function listen(platform: Platform): Promise<{ url: string; close(): Promi
 function clock(now: string | undefined): () => number {
   if (now === undefined) return () => Date.now();
   const at = Date.parse(now);
-  if (Number.isNaN(at)) throw new ConnectorError({ kind: 'config', message: `now "${now}" is not an ISO 8601 time` });
+  if (Number.isNaN(at)) throw new ConnectorError({ kind: 'config', origin: 'manifest', message: `now "${now}" is not an ISO 8601 time` });
   const started = performance.now();
   return () => Math.floor(at + (performance.now() - started));
 }
@@ -119,10 +119,10 @@ async function seed(platform: Platform, plan: Plan, connectionId: string, record
   const cursors: Record<string, string> = {};
   for (const [name, list] of Object.entries(records ?? {})) {
     const stream = planStream(plan, name);
-    if (!stream) throw new ConnectorError({ kind: 'config', connector: plan.id, message: `records_before names stream "${name}", which ${plan.id} does not have` });
+    if (!stream) throw new ConnectorError({ kind: 'config', origin: 'manifest', connector: plan.id, message: `records_before names stream "${name}", which ${plan.id} does not have` });
     const incoming: IncomingRecord[] = list.map((data, i) => {
       const externalId = externalIdOf(stream, data);
-      if (externalId === undefined) throw new ConnectorError({ kind: 'config', connector: plan.id, message: `records_before.${name}[${i}] has no value for its primary key (${stream.primaryKey.join(', ')})` });
+      if (externalId === undefined) throw new ConnectorError({ kind: 'config', origin: 'manifest', connector: plan.id, message: `records_before.${name}[${i}] has no value for its primary key (${stream.primaryKey.join(', ')})` });
       return { externalId, data };
     });
     await scope.transaction(async (tx) => {

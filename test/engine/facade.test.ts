@@ -54,7 +54,7 @@ describe('createEngine', () => {
     expect(server.seen[0].headers['user-agent']).toBe('host-app/2.0');
     await engine.close();
     const err = await failure(engine.check(conn));
-    expect(err).toMatchObject({ kind: 'config', operation: 'check', message: 'The engine is closed' });
+    expect(err).toMatchObject({ kind: 'internal', origin: 'caller', operation: 'check', message: 'The engine is closed' });
     expect(server.seen).toHaveLength(1);
   });
 });

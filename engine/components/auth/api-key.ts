@@ -9,7 +9,7 @@ export const apiKeyStrategy: AuthStrategy = {
     const { method } = ctx;
     const name = method.spec.name;
     if (typeof name !== 'string' || !name) {
-      throw new ConnectorError({ kind: 'config', message: `auth method ${method.name}: api_key needs a name` });
+      throw new ConnectorError({ kind: 'config', origin: 'manifest', message: `auth method ${method.name}: api_key needs a name` });
     }
     const key = liveCredential(ctx, 'value', '{{credentials.api_key}}', 'value');
     const value = `${typeof method.spec.prefix === 'string' ? method.spec.prefix : ''}${key}`;

@@ -13,7 +13,7 @@ export const basicStrategy: AuthStrategy = {
     try {
       password = methodTemplate(method, 'password', '{{credentials.password}}')!.render(tctx);
     } catch (err) {
-      throw new ConnectorError({ kind: 'config', message: `auth method ${method.name}: password template failed: ${(err as Error).message}` });
+      throw new ConnectorError({ kind: 'config', origin: 'manifest', message: `auth method ${method.name}: password template failed: ${(err as Error).message}` });
     }
     const encoded = Buffer.from(`${username}:${password}`).toString('base64');
     ctx.addSecret?.(encoded);

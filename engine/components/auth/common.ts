@@ -118,10 +118,10 @@ export function renderCredential(t: CompiledTemplate, tctx: TemplateContext, wha
   try {
     value = t.render(tctx);
   } catch (err) {
-    throw new ConnectorError({ kind: 'config', message: `auth method ${method.name}: ${what} template failed: ${(err as Error).message}` });
+    throw new ConnectorError({ kind: 'config', origin: 'manifest', message: `auth method ${method.name}: ${what} template failed: ${(err as Error).message}` });
   }
   if (value === '') {
-    throw new ConnectorError({ kind: 'auth', message: `auth method ${method.name}: ${what} is empty (template ${t.source}); the connection lacks that credential` });
+    throw new ConnectorError({ kind: 'auth', origin: 'connection', message: `auth method ${method.name}: ${what} is empty (template ${t.source}); the connection lacks that credential` });
   }
   return value;
 }

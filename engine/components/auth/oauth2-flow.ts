@@ -42,7 +42,7 @@ export function buildAuthorizeUrl(opts: AuthorizeUrlOptions): string {
   const { method } = opts;
   const tctx = emptyContext(opts.template);
   const base = methodTemplate(method, 'authorize_url')?.render(tctx);
-  if (!base) throw new ConnectorError({ kind: 'config', message: `auth method ${method.name}: authorize_url is missing or renders empty` });
+  if (!base) throw new ConnectorError({ kind: 'config', origin: 'manifest', message: `auth method ${method.name}: authorize_url is missing or renders empty` });
   const url = new URL(base);
   const p = url.searchParams;
   p.set('response_type', 'code');

@@ -96,7 +96,7 @@ export function hostRefusal(rule: HostRule, field: OAuthUrlField, url: string): 
       `${rule.envName ? ` and ${rule.envName}` : ''}); use an OAuth app of the tenant's own (\`patchbay oauth-apps set ${rule.connector} --tenant <tenant>\`)` +
       `${rule.envName ? ` or have the operator allow the host in ${rule.envName}` : ''}`;
   return new ConnectorError({
-    kind: 'config',
+    kind: 'config', origin: 'connection',
     connector: rule.connector,
     message: `OAuth ${field} host "${host || url}" is not allowed: ${why}`,
     retryable: false,

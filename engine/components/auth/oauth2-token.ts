@@ -64,7 +64,7 @@ export function clientOf(tctx: TemplateContext): { id?: string; secret?: string 
 function renderUrl(req: TokenRequest): string {
   const t = (req.endpoint === 'refresh_url' ? methodTemplate(req.method, 'refresh_url') : undefined) ?? methodTemplate(req.method, 'token_url');
   const url = t?.render(req.template) ?? '';
-  if (!url) throw new ConnectorError({ kind: 'config', message: `auth method ${req.method.name}: token_url is missing or renders empty` });
+  if (!url) throw new ConnectorError({ kind: 'config', origin: 'manifest', message: `auth method ${req.method.name}: token_url is missing or renders empty` });
   return url;
 }
 
@@ -128,7 +128,7 @@ export async function requestToken(req: TokenRequest): Promise<TokenResult> {
     const providerMessage = description ? redact(description, secrets) : undefined;
     const detail = [code, providerMessage].filter(Boolean).join(': ') || (accessToken ? 'error reported' : 'no access token in response');
     throw new ConnectorError({
-      kind: 'auth',
+      kind: 'auth', origin: 'provider',
       message: `OAuth token request (${String(req.params.grant_type)}) failed with HTTP ${res.status}: ${detail}`,
       status: res.status,
       providerCode: code,

@@ -72,7 +72,7 @@ function refresh(ctx: AuthContext): Promise<void> {
     const tctx = liveContext(ctx);
     const refreshToken = tctx.credentials.refresh_token;
     if (typeof refreshToken !== 'string' || refreshToken === '') {
-      throw new ConnectorError({ kind: 'auth', message: `auth method ${ctx.method.name}: the access token expired and there is no refresh token; reconnect` });
+      throw new ConnectorError({ kind: 'auth', origin: 'connection', message: `auth method ${ctx.method.name}: the access token expired and there is no refresh token; reconnect` });
     }
     const client = clientOf(tctx);
     const result: TokenResult = await requestToken({
@@ -111,7 +111,7 @@ async function clientCredentialsToken(ctx: AuthContext, force: boolean): Promise
   return once(`${key}#cc`, async () => {
     const tctx = liveContext(ctx);
     const client = clientOf(tctx);
-    if (!client.id) throw new ConnectorError({ kind: 'auth', message: `auth method ${ctx.method.name}: client_credentials needs credentials.client_id` });
+    if (!client.id) throw new ConnectorError({ kind: 'auth', origin: 'connection', message: `auth method ${ctx.method.name}: client_credentials needs credentials.client_id` });
     const scopes = Array.isArray(ctx.method.spec.scopes) ? (ctx.method.spec.scopes as string[]) : [];
     const sep = typeof ctx.method.spec.scope_separator === 'string' ? ctx.method.spec.scope_separator : ' ';
     const result = await requestToken({

@@ -20,7 +20,7 @@ export function registerAuthStrategy(strategy: AuthStrategy): void {
 export function getAuthStrategy(type: AuthType | string): AuthStrategy {
   const s = strategies.get(type);
   if (!s) {
-    throw new ConnectorError({ kind: 'config', message: `unknown auth type "${type}"; known: ${[...strategies.keys()].join(', ')}` });
+    throw new ConnectorError({ kind: 'config', origin: 'manifest', message: `unknown auth type "${type}"; known: ${[...strategies.keys()].join(', ')}` });
   }
   return s;
 }

@@ -34,7 +34,7 @@ function fingerprint(req: OutboundRequest): string {
 function checkAborted(signal: AbortSignal | undefined): void {
   if (!signal?.aborted) return;
   if (isConnectorError(signal.reason)) throw signal.reason;
-  throw new ConnectorError({ kind: 'client', message: 'Operation aborted', cause: signal.reason });
+  throw new ConnectorError({ kind: 'client', origin: 'caller', message: 'Operation aborted', cause: signal.reason });
 }
 
 async function stopRequested(pagination: PlanPagination, page: Page): Promise<boolean> {
@@ -54,14 +54,14 @@ export async function* drivePages(opts: DriveOptions): AsyncGenerator<Page, void
     const earlier = seen.get(fp);
     if (earlier !== undefined) {
       throw new ConnectorError({
-        kind: 'client',
+        kind: 'client', origin: 'provider',
         message: `Pagination loop: page ${pages + 1} would repeat the request for page ${earlier} (${paginator.describe(req)}); the API returned the same position twice`,
         request: { method: req.method, url: req.url },
       });
     }
     if (pages >= pagination.maxPages) {
       throw new ConnectorError({
-        kind: 'client',
+        kind: 'client', origin: 'manifest',
         message: `Pagination stopped after max_pages (${pagination.maxPages}) pages with more still to fetch (next: ${paginator.describe(req)}); raise max_pages or narrow the request`,
         request: { method: req.method, url: req.url },
       });

@@ -36,7 +36,7 @@ function setQuery(query: Array<[string, string]>, name: string, value: string): 
 /** Set a dotted path in a copy of `body`, copying only the objects along the path. */
 function setBodyPath(body: unknown, path: string, value: unknown): Record<string, unknown> {
   if (body !== undefined && !isPlainObject(body)) {
-    throw new ConnectorError({ kind: 'config', message: `Pagination parameter "${path}" goes in the body, but the request body is not an object` });
+    throw new ConnectorError({ kind: 'config', origin: 'manifest', message: `Pagination parameter "${path}" goes in the body, but the request body is not an object` });
   }
   const root: Record<string, unknown> = { ...(body ?? {}) };
   const keys = path.split('.');
@@ -91,11 +91,11 @@ export function followUrl(req: OutboundRequest, next: string, keepQueryIfNone: b
   try {
     target = new URL(next, buildUrl(req));
   } catch {
-    throw new ConnectorError({ kind: 'client', message: `Pagination produced an invalid next URL: ${JSON.stringify(next).slice(0, 200)}` });
+    throw new ConnectorError({ kind: 'client', origin: 'provider', message: `Pagination produced an invalid next URL: ${JSON.stringify(next).slice(0, 200)}` });
   }
   const from = new URL(req.url);
   if (target.origin !== from.origin) {
-    throw new ConnectorError({ kind: 'client', message: `Pagination next URL leaves the API origin (${from.origin} → ${target.origin}); refusing to send credentials there` });
+    throw new ConnectorError({ kind: 'client', origin: 'provider', message: `Pagination next URL leaves the API origin (${from.origin} → ${target.origin}); refusing to send credentials there` });
   }
   const query = [...target.searchParams.entries()] as Array<[string, string]>;
   target.search = '';

@@ -32,7 +32,7 @@ export function paginatorTypes(): string[] {
 export function createPaginator(spec: PlanPagination): Paginator {
   const factory = factories.get(spec.type);
   if (!factory) {
-    throw new ConnectorError({ kind: 'config', message: `Unknown pagination type "${spec.type}"; expected one of ${paginatorTypes().join(', ')}` });
+    throw new ConnectorError({ kind: 'config', origin: 'manifest', message: `Unknown pagination type "${spec.type}"; expected one of ${paginatorTypes().join(', ')}` });
   }
   return factory(spec);
 }

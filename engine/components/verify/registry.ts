@@ -18,7 +18,7 @@ export function registerVerifier(v: Verifier): void {
 
 export function verifierFor(type: string): Verifier {
   const v = verifiers.get(type);
-  if (!v) throw new ConnectorError({ kind: 'config', message: `unknown webhook verification type "${type}"; known: ${[...verifiers.keys()].join(', ')}` });
+  if (!v) throw new ConnectorError({ kind: 'config', origin: 'manifest', message: `unknown webhook verification type "${type}"; known: ${[...verifiers.keys()].join(', ')}` });
   return v;
 }
 

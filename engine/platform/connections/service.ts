@@ -114,7 +114,7 @@ export class ConnectionService {
 
   private plan(connector: string): Plan {
     const plan = this.engine.plan(connector);
-    if (!plan) throw new ConnectorError({ kind: 'not_found', connector, message: `unknown connector "${connector}"` });
+    if (!plan) throw new ConnectorError({ kind: 'not_found', origin: 'caller', connector, message: `unknown connector "${connector}"` });
     return plan;
   }
 
@@ -141,7 +141,7 @@ export class ConnectionService {
     };
     const scope = this.store.scope(input.tenant);
     if (await this.repo.findByName(scope, plan.id, input.name)) {
-      throw new ConnectorError({ kind: 'conflict', connector: plan.id, message: `tenant "${input.tenant}" already has a ${plan.id} connection named "${input.name}"` });
+      throw new ConnectorError({ kind: 'conflict', origin: 'caller', connector: plan.id, message: `tenant "${input.tenant}" already has a ${plan.id} connection named "${input.name}"` });
     }
     resolveConnection(plan, connection);
     const checked = input.skipCheck ? undefined : await this.runCheck(connection);
@@ -389,7 +389,7 @@ function copyResolved(r: ResolvedStoredConnection): ResolvedStoredConnection {
 }
 
 function notFound(id: string): ConnectorError {
-  return new ConnectorError({ kind: 'not_found', message: `no connection with id "${id}"` });
+  return new ConnectorError({ kind: 'not_found', origin: 'connection', message: `no connection with id "${id}"` });
 }
 
 export const AUTH_ERROR_KINDS = new Set(['auth', 'forbidden', 'config']);

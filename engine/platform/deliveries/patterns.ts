@@ -11,12 +11,12 @@ export function matchesAny(patterns: readonly string[], type: string): boolean {
 
 export function checkPatterns(events: unknown): string[] {
   if (!Array.isArray(events) || events.length === 0 || events.length > 100) {
-    throw new ConnectorError({ kind: 'validation', message: 'events must list 1 to 100 event type patterns', details: [{ path: '/events', message: 'expected 1 to 100 patterns' }] });
+    throw new ConnectorError({ kind: 'validation', origin: 'caller', message: 'events must list 1 to 100 event type patterns', details: [{ path: '/events', message: 'expected 1 to 100 patterns' }] });
   }
   const bad = events.findIndex((e) => typeof e !== 'string' || !PATTERN.test(e));
   if (bad >= 0) {
     throw new ConnectorError({
-      kind: 'validation',
+      kind: 'validation', origin: 'caller',
       message: `events[${bad}] is not an event type pattern: use letters, digits, . _ : - / and * (e.g. "ticket.*")`,
       details: [{ path: `/events/${bad}`, message: 'invalid pattern' }],
     });

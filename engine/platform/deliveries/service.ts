@@ -76,7 +76,7 @@ export function deliveryBody(e: NormalizedEvent): string {
 }
 
 function invalid(path: string, message: string): ConnectorError {
-  return new ConnectorError({ kind: 'validation', message, details: [{ path, message }] });
+  return new ConnectorError({ kind: 'validation', origin: 'caller', message, details: [{ path, message }] });
 }
 
 async function checkUrl(guard: DeliveryGuard, raw: unknown): Promise<string> {
@@ -93,7 +93,7 @@ async function checkUrl(guard: DeliveryGuard, raw: unknown): Promise<string> {
     await guard.checkUrl(u.toString());
   } catch (err) {
     if (isConnectorError(err) && err.code === INSECURE_URL) {
-      throw new ConnectorError({ kind: 'validation', code: INSECURE_URL, message: `url: ${err.message}`, details: [{ path: '/url', message: err.message }] });
+      throw new ConnectorError({ kind: 'validation', origin: 'caller', code: INSECURE_URL, message: `url: ${err.message}`, details: [{ path: '/url', message: err.message }] });
     }
     if (isConnectorError(err)) throw invalid('/url', err.message);
     const code = (err as NodeJS.ErrnoException).code;
@@ -124,7 +124,7 @@ export function createDeliveries(opts: DeliveriesOptions): Deliveries {
     },
   );
 
-  const notFound = (what: string, id: string) => new ConnectorError({ kind: 'not_found', message: `${what} ${id} not found` });
+  const notFound = (what: string, id: string) => new ConnectorError({ kind: 'not_found', origin: 'caller', message: `${what} ${id} not found` });
 
   const subscription = async (tenant: string, id: string): Promise<Subscription> => {
     const s = await subscriptions.get(store.scope(tenant), id);
@@ -179,7 +179,7 @@ export function createDeliveries(opts: DeliveriesOptions): Deliveries {
     async redeliver(tenant, id) {
       const outcome = await deliveries.redeliver(store.scope(tenant), id);
       if (outcome === 'missing') throw notFound('delivery', id);
-      if (outcome === 'busy') throw new ConnectorError({ kind: 'conflict', message: `delivery ${id} has an attempt in flight; try again when it finishes` });
+      if (outcome === 'busy') throw new ConnectorError({ kind: 'conflict', origin: 'caller', message: `delivery ${id} has an attempt in flight; try again when it finishes` });
       worker.wake();
       return delivery(tenant, id);
     },

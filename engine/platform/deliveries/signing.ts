@@ -12,7 +12,7 @@ const PREFIX = 'whsec_';
 export const SIGNING_SECRET_BYTES = 24;
 
 export function secretKey(secret: string): Buffer {
-  if (!secret.startsWith(PREFIX)) throw new ConnectorError({ kind: 'config', message: 'a delivery signing secret must start with whsec_' });
+  if (!secret.startsWith(PREFIX)) throw new ConnectorError({ kind: 'config', origin: 'caller', message: 'a delivery signing secret must start with whsec_' });
   return Buffer.from(secret.slice(PREFIX.length), 'base64');
 }
 

@@ -136,7 +136,7 @@ export class OAuthApps {
   async set(connector: string, input: OAuthAppInput, opts: { tenant?: string } = {}): Promise<OAuthAppInfo> {
     for (const u of input.returnUrls ?? []) validateReturnUrlPattern(u);
     if (input.clientId !== undefined && input.clientId.trim() === '') {
-      throw new ConnectorError({ kind: 'validation', message: 'the client id must not be empty', details: [{ path: 'client_id', message: 'must not be empty' }] });
+      throw new ConnectorError({ kind: 'validation', origin: 'caller', message: 'the client id must not be empty', details: [{ path: 'client_id', message: 'must not be empty' }] });
     }
     const scope = this.scope(opts.tenant);
     const now = this.store.now();

@@ -104,7 +104,7 @@ export class OAuthFlow {
 
   private plan(connector: string): Plan {
     const plan = this.deps.engine.plans.get(connector);
-    if (!plan) throw new OAuthFlowError('connector_not_found', 404, { kind: 'not_found', connector, message: `connector "${connector}" not found` });
+    if (!plan) throw new OAuthFlowError('connector_not_found', 404, { kind: 'not_found', origin: 'caller', connector, message: `connector "${connector}" not found` });
     return plan;
   }
 
@@ -118,19 +118,19 @@ export class OAuthFlow {
     try {
       method = consentMethod(plan, input.auth);
     } catch (err) {
-      throw new OAuthFlowError('not_oauth2', 422, { kind: 'validation', connector: plan.id, message: (err as Error).message, details: (err as ConnectorError).details });
+      throw new OAuthFlowError('not_oauth2', 422, { kind: 'validation', origin: 'caller', connector: plan.id, message: (err as Error).message, details: (err as ConnectorError).details });
     }
     const app = await this.deps.apps.resolve(input.tenant, plan.id);
     if (!app) {
       throw new OAuthFlowError('oauth_app_not_configured', 422, {
-        kind: 'config',
+        kind: 'config', origin: 'caller',
         connector: plan.id,
         message: `no OAuth app is configured for connector ${plan.id}; the operator sets one with \`patchbay oauth-apps set ${plan.id}\` or ${'PATCHBAY_OAUTH_<CONNECTOR>_CLIENT_ID'}`,
       });
     }
     if (!matchesReturnUrl(input.returnUrl, app.returnUrls)) {
       throw new OAuthFlowError('return_url_not_allowed', 400, {
-        kind: 'validation',
+        kind: 'validation', origin: 'caller',
         connector: plan.id,
         message: `return_url is not registered for connector ${plan.id}'s OAuth app`,
         details: [{ path: 'query.return_url', message: 'is not a registered return URL' }],
@@ -139,9 +139,9 @@ export class OAuthFlow {
     let config = input.config;
     if (config === undefined) config = (await this.existing(input.tenant, plan.id, input.connectionName))?.config ?? {};
     try {
-      validateWith(plan.validateConfig, config, { prefix: 'config', kind: 'validation', label: 'connection config' });
+      validateWith(plan.validateConfig, config, { prefix: 'config', kind: 'validation', origin: 'caller', label: 'connection config' });
     } catch (err) {
-      throw new OAuthFlowError('invalid_config', 422, { kind: 'validation', connector: plan.id, message: (err as Error).message, details: (err as ConnectorError).details });
+      throw new OAuthFlowError('invalid_config', 422, { kind: 'validation', origin: 'caller', connector: plan.id, message: (err as Error).message, details: (err as ConnectorError).details });
     }
     const rule = appHostRule(plan.id, method, app);
     if (rule) {
@@ -149,7 +149,7 @@ export class OAuthFlow {
         checkHosts(rule, method, templateOf(config));
       } catch (err) {
         const e = err as ConnectorError;
-        throw new OAuthFlowError('oauth_host_not_allowed', 422, { kind: 'config', connector: plan.id, message: e.message, details: [{ path: 'config', message: e.details?.[0]?.message ?? e.message }] });
+        throw new OAuthFlowError('oauth_host_not_allowed', 422, { kind: 'config', origin: 'caller', connector: plan.id, message: e.message, details: [{ path: 'config', message: e.details?.[0]?.message ?? e.message }] });
       }
     }
     const pkce = usesPkce(method) ? createPkcePair() : undefined;

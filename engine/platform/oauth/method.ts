@@ -18,7 +18,7 @@ export function consentMethod(plan: Plan, auth?: string): PlanAuthMethod {
     if (!m || !isConsentMethod(m)) {
       const known = methods.filter(isConsentMethod).map((x) => x.name);
       throw new ConnectorError({
-        kind: 'validation',
+        kind: 'validation', origin: 'caller',
         connector: plan.id,
         message: `connector ${plan.id} has no OAuth2 authorization-code auth method "${auth}"; available: ${known.join(', ') || '(none)'}`,
         details: [{ path: 'auth', message: 'is not an OAuth2 authorization-code method of this connector' }],
@@ -29,7 +29,7 @@ export function consentMethod(plan: Plan, auth?: string): PlanAuthMethod {
   const preferred = plan.auth.methods[plan.auth.defaultMethod];
   const m = preferred && isConsentMethod(preferred) ? preferred : methods.find(isConsentMethod);
   if (!m) {
-    throw new ConnectorError({ kind: 'validation', connector: plan.id, message: `connector ${plan.id} has no OAuth2 authorization-code auth method` });
+    throw new ConnectorError({ kind: 'validation', origin: 'caller', connector: plan.id, message: `connector ${plan.id} has no OAuth2 authorization-code auth method` });
   }
   return m;
 }

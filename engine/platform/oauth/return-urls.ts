@@ -38,7 +38,7 @@ function toPattern(entry: string): Pattern | undefined {
 export function validateReturnUrlPattern(entry: string): string {
   if (!toPattern(entry)) {
     throw new ConnectorError({
-      kind: 'validation',
+      kind: 'validation', origin: 'caller',
       message: `return URL "${entry}" must be an absolute http(s) URL without credentials or fragment, optionally ending in * to allow everything under its path`,
       details: [{ path: 'return_url', message: 'is not a valid return URL pattern' }],
     });

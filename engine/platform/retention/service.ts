@@ -41,7 +41,7 @@ export interface Retention {
 function positive(value: number | string | undefined, name: string): number | undefined {
   if (value === undefined || value === '') return undefined;
   const n = typeof value === 'number' ? value : Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new ConnectorError({ kind: 'config', message: `${name} must be a positive number of ${name.toLowerCase().includes('minutes') ? 'minutes' : 'days'}, not "${value}"` });
+  if (!Number.isFinite(n) || n <= 0) throw new ConnectorError({ kind: 'config', origin: 'caller', message: `${name} must be a positive number of ${name.toLowerCase().includes('minutes') ? 'minutes' : 'days'}, not "${value}"` });
   return n;
 }
 

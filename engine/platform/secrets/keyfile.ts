@@ -84,7 +84,7 @@ function fileSource(file: string, opts: { tighten: boolean }): KeySource {
         text = readFileSync(file, 'utf8');
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code ?? 'error';
-        throw new ConnectorError({ kind: 'config', code: 'key_file_unreadable', message: `cannot read the key file ${file} (${code})`, cause: err });
+        throw new ConnectorError({ kind: 'config', origin: 'caller', code: 'key_file_unreadable', message: `cannot read the key file ${file} (${code})`, cause: err });
       }
       return makeKeyRing(parseKeyList(text, file));
     },
@@ -111,7 +111,7 @@ export function keySource(opts: KeySourceOptions = {}): KeySource {
   const envList = env.PATCHBAY_SECRET_KEYS;
   if (envList && envList.trim() !== '') {
     if (keysFile) {
-      throw new ConnectorError({ kind: 'config', message: 'set PATCHBAY_SECRET_KEYS or PATCHBAY_SECRET_KEYS_FILE, not both' });
+      throw new ConnectorError({ kind: 'config', origin: 'caller', message: 'set PATCHBAY_SECRET_KEYS or PATCHBAY_SECRET_KEYS_FILE, not both' });
     }
     // Read live: an embedding host may change its environment and call reload().
     return listSource('PATCHBAY_SECRET_KEYS', () => env.PATCHBAY_SECRET_KEYS);
@@ -120,7 +120,7 @@ export function keySource(opts: KeySourceOptions = {}): KeySource {
 
   if (opts.sqliteFile === undefined) {
     throw new ConnectorError({
-      kind: 'config',
+      kind: 'config', origin: 'caller',
       message: 'PATCHBAY_SECRET_KEYS is required with a PostgreSQL store (kid:base64key, comma separated, first is current), or PATCHBAY_SECRET_KEYS_FILE naming a file of them',
     });
   }

@@ -49,11 +49,11 @@ export function createVault(ring: KeyRing): Vault {
 
   const open = (sealed: string, context?: string): string => {
     const p = parse(sealed);
-    if (!p) throw new ConnectorError({ kind: 'config', message: 'value is not a sealed secret (expected pbv1.…)' });
+    if (!p) throw new ConnectorError({ kind: 'internal', origin: 'internal', message: 'value is not a sealed secret (expected pbv1.…)' });
     const k = ring.get(p.kid);
     if (!k) {
       throw new ConnectorError({
-        kind: 'config',
+        kind: 'config', origin: 'caller',
         code: 'sealed_key_unknown',
         message: `secret sealed under key "${p.kid}", which is not in the key ring (known: ${ring.ids().join(', ')})`,
       });
@@ -61,7 +61,7 @@ export function createVault(ring: KeyRing): Vault {
     const tag = Buffer.from(p.tag, 'base64url');
     if (tag.length !== TAG_BYTES) {
       throw new ConnectorError({
-        kind: 'config',
+        kind: 'config', origin: 'connection',
         code: 'sealed_tag_invalid',
         message: `sealed secret under key "${p.kid}" has a ${tag.length}-byte authentication tag; ${TAG_BYTES} bytes are required`,
       });
@@ -73,7 +73,7 @@ export function createVault(ring: KeyRing): Vault {
       return Buffer.concat([decipher.update(Buffer.from(p.ct, 'base64url')), decipher.final()]).toString('utf8');
     } catch (err) {
       throw new ConnectorError({
-        kind: 'config',
+        kind: 'config', origin: 'connection',
         code: 'sealed_auth_failed',
         message: `sealed secret under key "${p.kid}" failed authentication (tampered, moved from another row, or wrong key)`,
         cause: err,

@@ -72,7 +72,7 @@ export function maskUrl(url: string): string {
 function sqliteTarget(url: string): DatabaseTarget {
   let rest = url.slice('sqlite:'.length);
   if (rest.startsWith('//')) rest = rest.slice(2);
-  if (rest === '') throw new ConnectorError({ kind: 'config', message: `database URL ${url} names no file` });
+  if (rest === '') throw new ConnectorError({ kind: 'config', origin: 'caller', message: `database URL ${url} names no file` });
   const file = rest === ':memory:' ? rest : path.resolve(rest);
   return {
     dialect: 'sqlite',
@@ -104,12 +104,12 @@ function postgresTarget(url: string, schemaOpt?: string): DatabaseTarget {
     parsed = new URL(url);
   } catch {
     // Node's URL error carries the input; ours names only the masked form.
-    throw new ConnectorError({ kind: 'config', message: `database URL ${maskUrl(url)} is not a valid URL` });
+    throw new ConnectorError({ kind: 'config', origin: 'caller', message: `database URL ${maskUrl(url)} is not a valid URL` });
   }
   const schema = schemaOpt ?? parsed.searchParams.get('schema') ?? undefined;
   parsed.searchParams.delete('schema');
   if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
-    throw new ConnectorError({ kind: 'config', message: `invalid PostgreSQL schema name "${schema}": use lower-case letters, digits and _` });
+    throw new ConnectorError({ kind: 'config', origin: 'caller', message: `invalid PostgreSQL schema name "${schema}": use lower-case letters, digits and _` });
   }
   return {
     dialect: 'postgres',
@@ -135,7 +135,7 @@ export function databaseTarget(url: string = DEFAULT_DATABASE_URL, opts: { schem
   if (url.startsWith('sqlite:')) return sqliteTarget(url);
   if (/^postgres(ql)?:\/\//.test(url)) return postgresTarget(url, opts.schema);
   throw new ConnectorError({
-    kind: 'config',
+    kind: 'config', origin: 'caller',
     message: `unsupported database URL ${maskUrl(url)}: expected sqlite:<file> or postgres://…`,
   });
 }

@@ -118,7 +118,7 @@ export class ConnectionsRepo {
     } catch (err) {
       if (isUniqueViolation(err)) {
         throw new ConnectorError({
-          kind: 'conflict',
+          kind: 'conflict', origin: 'caller',
           connector: row.connector,
           message: `tenant "${scope.tenant}" already has a ${row.connector} connection named "${row.name}"`,
         });
@@ -194,7 +194,7 @@ export class ConnectionsRepo {
       if (n === 0) return undefined;
     } catch (err) {
       if (isUniqueViolation(err)) {
-        throw new ConnectorError({ kind: 'conflict', message: `tenant "${scope.tenant}" already has a connection named "${patch.name}"` });
+        throw new ConnectorError({ kind: 'conflict', origin: 'caller', message: `tenant "${scope.tenant}" already has a connection named "${patch.name}"` });
       }
       throw err;
     }

@@ -72,7 +72,7 @@ export function invalidCursor(param: string, value: string, why = 'is not a curs
   const name = param.replace(/^query\./, '');
   const shown = value.length > 40 ? `${value.slice(0, 40)}…` : value;
   return new ConnectorError({
-    kind: 'validation',
+    kind: 'validation', origin: 'caller',
     code: 'invalid_cursor',
     message: `${name} "${shown}" ${why}: pass the next_cursor of a previous page, or omit it to start from the beginning`,
     details: [{ path: param, message: why }],

@@ -35,7 +35,7 @@ function guard<T extends Knex.QueryBuilder>(qb: T, table: string): T {
     Object.defineProperty(qb, n, {
       value: () => {
         throw new ConnectorError({
-          kind: 'config',
+          kind: 'internal', origin: 'internal',
           message: `${n}() on a tenant-scoped query of ${table} would escape the tenant filter; nest it inside .where(qb => …)`,
         });
       },
@@ -51,7 +51,7 @@ export class TenantScope {
     readonly dialect: Dialect,
   ) {
     if (typeof tenant !== 'string' || tenant === '') {
-      throw new ConnectorError({ kind: 'validation', message: 'a tenant is required' });
+      throw new ConnectorError({ kind: 'validation', origin: 'caller', message: 'a tenant is required' });
     }
   }
 

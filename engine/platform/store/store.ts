@@ -116,7 +116,7 @@ export async function openStore(url: string = DEFAULT_DATABASE_URL, opts: StoreO
     await knex.destroy().catch(() => undefined);
     if (err instanceof ConnectorError) throw err;
     throw new ConnectorError({
-      kind: 'config',
+      kind: 'config', origin: 'caller',
       message: `cannot open database ${target.display}: ${(err as Error).message}`,
       cause: err,
     });

@@ -93,10 +93,10 @@ export function schedulesApi(
   return {
     async set(ref, stream, input) {
       const info = await connections.get(ref);
-      if (!info) throw new ConnectorError({ kind: 'not_found', message: `no connection with id "${typeof ref === 'string' ? ref : ref.id}"` });
+      if (!info) throw new ConnectorError({ kind: 'not_found', origin: 'connection', message: `no connection with id "${typeof ref === 'string' ? ref : ref.id}"` });
       const plan = engine.plan(info.connector);
       if (!plan || !planStream(plan, stream)) {
-        throw new ConnectorError({ kind: 'not_found', connector: info.connector, message: `connector ${info.connector} has no stream "${stream}"` });
+        throw new ConnectorError({ kind: 'not_found', origin: 'caller', connector: info.connector, message: `connector ${info.connector} has no stream "${stream}"` });
       }
       const spec = normaliseSchedule(input);
       return repo.upsert(store.scope(info.tenant), {
@@ -110,7 +110,7 @@ export function schedulesApi(
         const { scope, id } = await connections.locate(filter.connection);
         return repo.list(scope, { connectionId: id });
       }
-      if (filter.tenant === undefined) throw new ConnectorError({ kind: 'validation', message: 'list schedules of a tenant or a connection' });
+      if (filter.tenant === undefined) throw new ConnectorError({ kind: 'validation', origin: 'caller', message: 'list schedules of a tenant or a connection' });
       return repo.list(store.scope(filter.tenant));
     },
   };

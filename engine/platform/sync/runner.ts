@@ -74,7 +74,7 @@ async function* prepared(pages: AsyncIterable<ReadPage>, stream: PlanStream): As
 
 class LeaseLost extends ConnectorError {
   constructor(stream: string) {
-    super({ kind: 'conflict', message: `sync of ${stream} lost its lease to another run; stopped without committing further pages` });
+    super({ kind: 'conflict', origin: 'internal', message: `sync of ${stream} lost its lease to another run; stopped without committing further pages` });
   }
 }
 
@@ -89,12 +89,12 @@ export class SyncRunner {
   async sync(ref: ConnectionRef, streamName: string, opts: SyncOptions = {}): Promise<SyncRun> {
     const { scope, info, connection } = await this.d.connections.resolve(ref);
     if (info.status === 'disconnected') {
-      throw new ConnectorError({ kind: 'config', connector: info.connector, message: `connection ${info.id} is disconnected` });
+      throw new ConnectorError({ kind: 'config', origin: 'connection', connector: info.connector, message: `connection ${info.id} is disconnected` });
     }
     const plan = this.d.engine.plan(info.connector);
     const stream = plan ? planStream(plan, streamName) : undefined;
     if (!stream) {
-      throw new ConnectorError({ kind: 'not_found', connector: info.connector, message: `connector ${info.connector} has no stream "${streamName}"` });
+      throw new ConnectorError({ kind: 'not_found', origin: 'caller', connector: info.connector, message: `connector ${info.connector} has no stream "${streamName}"` });
     }
 
     const runId = newId('run');
@@ -103,7 +103,7 @@ export class SyncRunner {
     if (!(await this.d.leases.acquire(scope, key, { owner: this.d.owner, runId }, this.d.leaseMs))) {
       const holder = await this.d.leases.holder(scope, key);
       throw new ConnectorError({
-        kind: 'conflict',
+        kind: 'conflict', origin: 'caller',
         connector: info.connector,
         message: `a sync of ${streamName} on connection ${info.id} is already running${holder?.runId ? ` (run ${holder.runId})` : ''}`,
       });

@@ -20,7 +20,7 @@ export const MAX_INTERVAL_MS = 366 * 86_400_000;
 
 /** A refusal naming the schedule field (`every`, `cron`, `timezone`, `jitter`). */
 function invalid(field: string, message: string): ConnectorError {
-  return new ConnectorError({ kind: 'validation', message: `schedule ${field}: ${message}`, details: [{ path: field, message }] });
+  return new ConnectorError({ kind: 'validation', origin: 'caller', message: `schedule ${field}: ${message}`, details: [{ path: field, message }] });
 }
 
 function boundedDuration(field: string, value: string | number, min: number): number {

@@ -61,7 +61,7 @@ export class ConnectorSecrets {
       if (!declared.includes(k)) details.push({ path: k, message: declared.length ? `is not a secret of ${plan.id} (declared: ${declared.join(', ')})` : `${plan.id} declares no connector secrets` });
       else if (v !== null && (typeof v !== 'string' || v === '')) details.push({ path: k, message: 'must be a non-empty string, or null to remove it' });
     }
-    if (details.length) throw new ConnectorError({ kind: 'validation', connector: plan.id, message: `invalid connector secrets: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`, details });
+    if (details.length) throw new ConnectorError({ kind: 'validation', origin: 'caller', connector: plan.id, message: `invalid connector secrets: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`, details });
     const current = (await this.stored(plan.id)).values;
     for (const [k, v] of Object.entries(values)) {
       if (v === null) delete current[k];

@@ -25,11 +25,11 @@ export interface ProcessDeps {
 
 export async function processEvent(d: ProcessDeps, ev: ClaimedEvent): Promise<{ routes: number }> {
   const plan = d.plan(ev.connector);
-  if (!plan?.webhooks) throw new PermanentFailure({ kind: 'config', connector: ev.connector, message: `connector ${ev.connector} is not loaded or has no webhooks` });
-  if (!ev.connectionId) throw new PermanentFailure({ kind: 'config', connector: ev.connector, message: 'the event belongs to no connection' });
+  if (!plan?.webhooks) throw new PermanentFailure({ kind: 'config', origin: 'manifest', connector: ev.connector, message: `connector ${ev.connector} is not loaded or has no webhooks` });
+  if (!ev.connectionId) throw new PermanentFailure({ kind: 'config', origin: 'connection', connector: ev.connector, message: 'the event belongs to no connection' });
   const info = await d.connections.get({ tenant: ev.tenant, id: ev.connectionId });
   if (!info || info.status === 'disconnected') {
-    throw new PermanentFailure({ kind: 'not_found', connector: ev.connector, message: `connection ${ev.connectionId} is ${info ? 'disconnected' : 'gone'}` });
+    throw new PermanentFailure({ kind: 'not_found', origin: 'connection', connector: ev.connector, message: `connection ${ev.connectionId} is ${info ? 'disconnected' : 'gone'}` });
   }
   const type = ev.type;
   if (type === undefined) return { routes: 0 };

@@ -38,6 +38,6 @@ export function toEvent(r: Row, withPayload: boolean): WebhookEvent {
 export function timeOf(v: string | number | undefined, what: string): number | undefined {
   if (v === undefined || v === '') return undefined;
   const n = typeof v === 'number' ? v : /^\d+$/.test(v) ? Number(v) : Date.parse(v);
-  if (!Number.isFinite(n)) throw new ConnectorError({ kind: 'validation', message: `${what} must be an ISO time or epoch milliseconds` });
+  if (!Number.isFinite(n)) throw new ConnectorError({ kind: 'validation', origin: 'caller', message: `${what} must be an ISO time or epoch milliseconds` });
   return n;
 }

@@ -161,12 +161,12 @@ export function createWebhooks(opts: WebhooksOptions): WebhooksService {
     async replay(id, o = {}) {
       const scope = await scopeOf(id, o.tenant);
       const current = scope ? await repo.get(scope, id) : undefined;
-      if (!scope || !current) throw new ConnectorError({ kind: 'not_found', message: `no webhook event "${id}"` });
+      if (!scope || !current) throw new ConnectorError({ kind: 'not_found', origin: 'caller', message: `no webhook event "${id}"` });
       if (current.status === 'rejected') {
-        throw new ConnectorError({ kind: 'conflict', connector: current.connector, message: `webhook event ${id} was rejected (${current.reason}) and never verified, so it cannot be replayed` });
+        throw new ConnectorError({ kind: 'conflict', origin: 'caller', connector: current.connector, message: `webhook event ${id} was rejected (${current.reason}) and never verified, so it cannot be replayed` });
       }
       if (!(await repo.resetForReplay(scope, id))) {
-        throw new ConnectorError({ kind: 'conflict', connector: current.connector, message: `webhook event ${id} is being processed; try again when it finishes` });
+        throw new ConnectorError({ kind: 'conflict', origin: 'caller', connector: current.connector, message: `webhook event ${id} is being processed; try again when it finishes` });
       }
       const claimed = await repo.claimOne(id, owner, worker.leaseMs);
       if (claimed) await worker.runClaimed(claimed);
@@ -180,7 +180,7 @@ export function createWebhooks(opts: WebhooksOptions): WebhooksService {
     rejections: (filter) => rejections.list(filter),
     connectorSecrets,
     on(name, fn) {
-      if (name !== 'event') throw new ConnectorError({ kind: 'validation', message: `unknown webhooks event "${String(name)}"; listen to "event"` });
+      if (name !== 'event') throw new ConnectorError({ kind: 'internal', origin: 'caller', message: `unknown webhooks event "${String(name)}"; listen to "event"` });
       return listeners.add(fn);
     },
     setPublisher(p) {
@@ -189,7 +189,7 @@ export function createWebhooks(opts: WebhooksOptions): WebhooksService {
     subscribe: (ref, o) => subscribe(subscribeDeps(), ref, o),
     unsubscribe: (ref) => unsubscribe(subscribeDeps(), ref),
     webhookUrl(connector, connectionId) {
-      if (!opts.publicUrl) throw new ConnectorError({ kind: 'config', message: 'webhook URLs need the public URL of this runtime (the `publicUrl` option)' });
+      if (!opts.publicUrl) throw new ConnectorError({ kind: 'config', origin: 'caller', message: 'webhook URLs need the public URL of this runtime (the `publicUrl` option)' });
       return webhookUrl(opts.publicUrl, connector, connectionId);
     },
     async close() {

@@ -44,7 +44,7 @@ export async function subscribe(d: SubscribeDeps, ref: ConnectionRef, opts: { ur
   const sub = plan?.webhooks?.subscribe;
   if (!plan?.webhooks || !sub) return undefined;
   const url = opts.url ?? (d.publicUrl ? webhookUrl(d.publicUrl, plan.id, info.id) : undefined);
-  if (!url) throw new ConnectorError({ kind: 'config', connector: plan.id, message: 'subscribing needs the public URL of this runtime (the `publicUrl` option)' });
+  if (!url) throw new ConnectorError({ kind: 'config', origin: 'caller', connector: plan.id, message: 'subscribing needs the public URL of this runtime (the `publicUrl` option)' });
   const rc = resolveConnection(plan, connection);
   const generated = generateSecret(plan.webhooks.verify.secretEncoding);
   rc.secrets.add(generated);

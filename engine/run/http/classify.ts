@@ -86,7 +86,7 @@ export async function classifyResponse(res: InboundResponse, opts: ClassifyOptio
   const kind: ErrorKind = mapped ?? kindForStatus(res, opts.rateLimit);
   const what = `HTTP ${res.status}${providerCode ? ` ${providerCode}` : ''}`;
   return new ConnectorError({
-    kind,
+    kind, origin: 'provider',
     message: providerMessage ? `${what}: ${providerMessage}` : what,
     status: res.status,
     providerCode,

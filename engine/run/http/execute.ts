@@ -42,14 +42,14 @@ export interface ExecuteOptions {
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new ConnectorError({ kind: 'network', message: 'request aborted' }));
+    if (signal?.aborted) return reject(new ConnectorError({ kind: 'network', origin: 'caller', message: 'request aborted' }));
     const t = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);
       resolve();
     }, ms);
     const onAbort = () => {
       clearTimeout(t);
-      reject(new ConnectorError({ kind: 'network', message: 'request aborted' }));
+      reject(new ConnectorError({ kind: 'network', origin: 'caller', message: 'request aborted' }));
     };
     signal?.addEventListener('abort', onAbort, { once: true });
   });
@@ -94,7 +94,7 @@ export async function executeRequest(req: OutboundRequest, opts: ExecuteOptions)
     const s = secrets.list();
     const request = describeRequest(attemptReq, s);
     const out = new ConnectorError({
-      kind: err.kind,
+      kind: err.kind, origin: err.origin,
       message: redact(`${connector} ${operation} failed: ${err.message} (${request.method} ${request.url})`, s),
       retryable: err.retryable,
       status: err.status,
@@ -172,7 +172,7 @@ export async function executeRequest(req: OutboundRequest, opts: ExecuteOptions)
     if (headerWait !== undefined && headerWait > retry.maxWaitMs) {
       throw fail(
         new ConnectorError({
-          kind: 'rate_limited',
+          kind: 'rate_limited', origin: 'provider',
           message: `${error.message}; the provider asks to wait ${Math.ceil(headerWait / 1000)}s, longer than max_wait`,
           status: error.status,
           providerCode: error.providerCode,

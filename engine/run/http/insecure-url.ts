@@ -17,7 +17,7 @@ export function httpOrigin(host: string, port: number): string {
 
 export function insecureUrlError(origin: string): ConnectorError {
   return new ConnectorError({
-    kind: 'config',
+    kind: 'config', origin: 'connection',
     code: INSECURE_URL,
     message: `outbound connection refused: ${origin} is plain http, which would send credentials and payloads unencrypted; use https, or list the host in PATCHBAY_ALLOW_HTTP_HOSTS (test servers and sandboxes only)`,
     retryable: false,

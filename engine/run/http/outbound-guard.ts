@@ -211,7 +211,7 @@ function portOf(text: string | undefined, entry: string, index: number, list: st
 }
 
 function badEntry(entry: string, index: number, why: string, list = 'PATCHBAY_OUTBOUND_ALLOWLIST'): ConnectorError {
-  return new ConnectorError({ kind: 'config', message: `${list} entry ${index + 1} ("${entry}"): ${why}` });
+  return new ConnectorError({ kind: 'config', origin: 'caller', message: `${list} entry ${index + 1} ("${entry}"): ${why}` });
 }
 
 function parseEntry(raw: string, index: number, list = 'PATCHBAY_OUTBOUND_ALLOWLIST'): AllowEntry {
@@ -316,7 +316,7 @@ export class OutboundGuard {
       ? 'add the address to PATCHBAY_OUTBOUND_ALLOWLIST to allow'
       : 'set PATCHBAY_ALLOW_PRIVATE_NETWORKS=true to allow (or list it in PATCHBAY_OUTBOUND_ALLOWLIST)';
     return new ConnectorError({
-      kind: 'config',
+      kind: 'config', origin: 'connection',
       message: `outbound connection refused: address ${shown}${target} is ${risk === 'reserved' ? `reserved (${addressRange(address)})` : DESCRIBE[risk]}; ${how}`,
       retryable: false,
     });

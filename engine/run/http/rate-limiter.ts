@@ -29,7 +29,7 @@ export function headerValue(headers: InboundResponse['headers'], name: string): 
 
 function pauseError(waitMs: number): ConnectorError {
   return new ConnectorError({
-    kind: 'rate_limited',
+    kind: 'rate_limited', origin: 'provider',
     message: `provider rate limit exhausted; resets in ${Math.ceil(waitMs / 1000)}s`,
     retryable: true,
     retryAfterMs: waitMs,
@@ -50,7 +50,7 @@ export class RateLimiter {
   acquire(opts: AcquireOptions = {}): Promise<Release> {
     const pause = this.pausedUntil - Date.now();
     if (opts.maxWaitMs !== undefined && pause > opts.maxWaitMs) return Promise.reject(pauseError(pause));
-    if (opts.signal?.aborted) return Promise.reject(new ConnectorError({ kind: 'network', message: 'request aborted' }));
+    if (opts.signal?.aborted) return Promise.reject(new ConnectorError({ kind: 'network', origin: 'caller', message: 'request aborted' }));
     return new Promise<Release>((resolve, reject) => {
       const waiter: Waiter = { resolve, reject, maxWaitMs: opts.maxWaitMs };
       if (opts.signal) {
@@ -58,7 +58,7 @@ export class RateLimiter {
         const onAbort = () => {
           const i = this.queue.indexOf(waiter);
           if (i >= 0) this.queue.splice(i, 1);
-          reject(new ConnectorError({ kind: 'network', message: 'request aborted' }));
+          reject(new ConnectorError({ kind: 'network', origin: 'caller', message: 'request aborted' }));
           this.pump();
         };
         signal.addEventListener('abort', onAbort, { once: true });

@@ -24,9 +24,9 @@ function renderField(t: CompiledTemplate, ctx: TemplateContext, loc: SourceLoc, 
     return t.render(ctx);
   } catch (err) {
     if (isConnectorError(err)) {
-      throw new ConnectorError({ kind: err.kind, message: `${err.message} (in ${loc.path}.${field})`, location: locationOf(loc, field) });
+      throw new ConnectorError({ kind: err.kind, origin: err.origin, message: `${err.message} (in ${loc.path}.${field})`, location: locationOf(loc, field) });
     }
-    throw new ConnectorError({ kind: 'config', message: `Template ${loc.path}.${field} failed: ${(err as Error).message}`, location: locationOf(loc, field), cause: err });
+    throw new ConnectorError({ kind: 'config', origin: 'manifest', message: `Template ${loc.path}.${field} failed: ${(err as Error).message}`, location: locationOf(loc, field), cause: err });
   }
 }
 
@@ -35,7 +35,7 @@ function valueField(t: CompiledTemplate, ctx: TemplateContext, loc: SourceLoc, f
   try {
     return t.value(ctx);
   } catch (err) {
-    throw new ConnectorError({ kind: 'config', message: `Template ${loc.path}.${field} failed: ${(err as Error).message}`, location: locationOf(loc, field), cause: err });
+    throw new ConnectorError({ kind: 'config', origin: 'manifest', message: `Template ${loc.path}.${field} failed: ${(err as Error).message}`, location: locationOf(loc, field), cause: err });
   }
 }
 
@@ -60,7 +60,7 @@ function hasDotSegment(path: string): boolean {
 }
 
 function dotSegmentError(req: PlanRequest, field: 'path' | 'url'): ConnectorError {
-  return new ConnectorError({ kind: 'validation', message: `${req.loc.path}.${field}: a path variable is "." or "..", which cannot be sent as a path segment`, location: locationOf(req.loc, field) });
+  return new ConnectorError({ kind: 'validation', origin: 'caller', message: `${req.loc.path}.${field}: a path variable is "." or "..", which cannot be sent as a path segment`, location: locationOf(req.loc, field) });
 }
 
 // WHATWG URL parsing (got's, and most servers') resolves `%2E%2E` like `..`, so an encoded
@@ -75,7 +75,7 @@ function renderUrl(req: PlanRequest, http: PlanHttp, ctx: TemplateContext, opts:
   }
   const base = opts.baseUrl ?? (http.baseUrl ? renderField(http.baseUrl, ctx, req.loc, 'base_url') : undefined);
   if (!base) {
-    throw new ConnectorError({ kind: 'config', message: `${req.loc.path} has no url and the connector has no base_url`, location: locationOf(req.loc, 'path') });
+    throw new ConnectorError({ kind: 'config', origin: 'manifest', message: `${req.loc.path} has no url and the connector has no base_url`, location: locationOf(req.loc, 'path') });
   }
   const path = req.path ? renderField(req.path, ctx, req.loc, 'path') : '';
   if (hasDotSegment(path)) throw dotSegmentError(req, 'path');
@@ -142,7 +142,7 @@ export async function renderRequest(req: PlanRequest, http: PlanHttp, ctx: Templ
   try {
     new URL(split.url);
   } catch {
-    throw new ConnectorError({ kind: 'config', message: `${req.loc.path} does not render to an absolute URL`, location: locationOf(req.loc, req.url ? 'url' : 'path') });
+    throw new ConnectorError({ kind: 'config', origin: 'manifest', message: `${req.loc.path} does not render to an absolute URL`, location: locationOf(req.loc, req.url ? 'url' : 'path') });
   }
   let body: unknown;
   if (req.bodyExpr) body = await req.bodyExpr.evaluate(ctx);

@@ -43,15 +43,15 @@ function transportError(err: any, signal?: AbortSignal): ConnectorError {
   // Only the code and got's short text travel on: got's error holds the request options, headers included.
   const cause = new Error(`${code}: ${String(err?.message ?? err)}`);
   if (signal?.aborted || err?.name === 'AbortError' || code === 'ERR_ABORTED') {
-    return new ConnectorError({ kind: 'network', message: 'request aborted', retryable: false, cause });
+    return new ConnectorError({ kind: 'network', origin: 'caller', message: 'request aborted', retryable: false, cause });
   }
   if (err?.name === 'TimeoutError' || code === 'ETIMEDOUT') {
-    return new ConnectorError({ kind: 'timeout', message: `no response in time (${String(err?.message ?? code)})`, retryable: true, cause });
+    return new ConnectorError({ kind: 'timeout', origin: 'provider', message: `no response in time (${String(err?.message ?? code)})`, retryable: true, cause });
   }
   if (code === 'ERR_TOO_MANY_REDIRECTS') {
-    return new ConnectorError({ kind: 'network', message: `more than ${MAX_REDIRECTS} redirects`, retryable: false, cause });
+    return new ConnectorError({ kind: 'network', origin: 'provider', message: `more than ${MAX_REDIRECTS} redirects`, retryable: false, cause });
   }
-  return new ConnectorError({ kind: 'network', message: `network error ${code}: ${String(err?.message ?? '')}`, retryable: true, cause });
+  return new ConnectorError({ kind: 'network', origin: 'provider', message: `network error ${code}: ${String(err?.message ?? '')}`, retryable: true, cause });
 }
 
 /**
@@ -80,7 +80,7 @@ function checkHeaders(headers: Record<string, string>): void {
   for (const [name, value] of Object.entries(headers)) {
     if (!HEADER_NAME.test(name) || BAD_HEADER_VALUE.test(value)) {
       throw new ConnectorError({
-        kind: 'validation',
+        kind: 'validation', origin: 'caller',
         message: `header ${HEADER_NAME.test(name) ? name : JSON.stringify(name.slice(0, 64))} holds a character that cannot be sent (CR, LF, another control character, or one outside Latin-1)`,
         retryable: false,
       });

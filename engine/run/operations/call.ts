@@ -19,7 +19,7 @@ export interface CallStats {
 
 export function findAction(rc: ResolvedConnection, name: string): PlanAction {
   const action = planAction(rc.plan, name);
-  if (!action) throw new ConnectorError({ kind: 'config', message: `Connector ${rc.plan.id}: ${unknownName('action', name, Object.keys(rc.plan.actions))}` });
+  if (!action) throw new ConnectorError({ kind: 'config', origin: 'caller', message: `Connector ${rc.plan.id}: ${unknownName('action', name, Object.keys(rc.plan.actions))}` });
   return action;
 }
 
@@ -33,7 +33,7 @@ export async function call(
   idempotencyKey?: string,
 ): Promise<unknown> {
   const action = findAction(rc, actionName);
-  validateWith(action.validateInput, input, { prefix: 'input', kind: 'validation', label: `input for action ${actionName}` });
+  validateWith(action.validateInput, input, { prefix: 'input', kind: 'validation', origin: 'caller', label: `input for action ${actionName}` });
   const request = await renderRequest(action.request, action.http, { ...rc.base, input }, { baseUrl: rc.connection.baseUrl });
   const header = action.http.retry.idempotencyHeader;
   // The caller's key, so the provider dedupes the caller's retries too, not only ours (a page-following read needs none).

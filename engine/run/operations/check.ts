@@ -36,7 +36,7 @@ export async function check(rt: OperationRuntime, rc: ResolvedConnection, signal
   // base_url override (tests, sandboxes) is the operator's choice and is taken as given.
   if (spec.settings && spec.proofHost && rc.connection.baseUrl === undefined && !reachesProofHost(request.url, spec.proofHost)) {
     throw new ConnectorError({
-      kind: 'config', connector: rc.plan.id,
+      kind: 'config', origin: 'connection', connector: rc.plan.id,
       message: `the check would go to ${safeHost(request.url)}, outside the provider's ${spec.proofHost.exact ?? `*${spec.proofHost.suffix}`}; check the connection's config`,
     });
   }

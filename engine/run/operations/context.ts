@@ -4,7 +4,7 @@
  * connection draws from. Invalid input fails here so a bad connection costs no request.
  */
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import { ConnectorError } from '../../core/errors.js';
+import { ConnectorError, type ErrorOrigin } from '../../core/errors.js';
 import type { Connection } from '../../core/wire.js';
 import { connectionKey } from '../../components/connection-key.js';
 import type { TemplateContext } from '../http/render.js';
@@ -71,7 +71,7 @@ export function isSnapshot(value: unknown): boolean {
 export function validateWith(
   validate: ValidateFunction | undefined,
   value: unknown,
-  what: { prefix: string; kind: 'config' | 'validation'; label: string },
+  what: { prefix: string; kind: 'config' | 'validation'; origin: ErrorOrigin; label: string },
 ): void {
   if (!validate) return;
   const snapshot = isSnapshot(value) ? (value as object) : undefined;
@@ -86,7 +86,7 @@ export function validateWith(
   }
   const details = validationDetails(what.prefix, validate.errors);
   const summary = details.slice(0, 3).map((d) => `${d.path} ${d.message}`).join('; ');
-  throw new ConnectorError({ kind: what.kind, message: `Invalid ${what.label}: ${summary}${details.length > 3 ? ` (and ${details.length - 3} more)` : ''}`, details });
+  throw new ConnectorError({ kind: what.kind, origin: what.origin, message: `Invalid ${what.label}: ${summary}${details.length > 3 ? ` (and ${details.length - 3} more)` : ''}`, details });
 }
 
 export function chooseAuthMethod(plan: Plan, conn: Connection): PlanAuthMethod {
@@ -94,20 +94,20 @@ export function chooseAuthMethod(plan: Plan, conn: Connection): PlanAuthMethod {
   const method = plan.auth.methods[name];
   if (!method) {
     const known = Object.keys(plan.auth.methods);
-    throw new ConnectorError({ kind: 'config', message: `Connector ${plan.id} has no auth method "${name}"; available: ${known.join(', ') || '(none)'}` });
+    throw new ConnectorError({ kind: 'config', origin: 'connection', message: `Connector ${plan.id} has no auth method "${name}"; available: ${known.join(', ') || '(none)'}` });
   }
   return method;
 }
 
 export function resolveConnection(plan: Plan, conn: Connection): ResolvedConnection {
   if (conn.connector !== plan.id) {
-    throw new ConnectorError({ kind: 'config', message: `Connection is for connector "${conn.connector}", not "${plan.id}"` });
+    throw new ConnectorError({ kind: 'internal', origin: 'internal', message: `Connection is for connector "${conn.connector}", not "${plan.id}"` });
   }
   const method = chooseAuthMethod(plan, conn);
   const config = conn.config ?? {};
   const credentials = conn.credentials ?? {};
-  validateWith(plan.validateConfig, config, { prefix: 'config', kind: 'config', label: 'connection config' });
-  validateWith(method.validateCredentials, credentials, { prefix: 'credentials', kind: 'config', label: `credentials for auth method ${method.name}` });
+  validateWith(plan.validateConfig, config, { prefix: 'config', kind: 'config', origin: 'connection', label: 'connection config' });
+  validateWith(method.validateCredentials, credentials, { prefix: 'credentials', kind: 'config', origin: 'connection', label: `credentials for auth method ${method.name}` });
   return {
     plan,
     connection: conn,

@@ -14,7 +14,7 @@ export function decorateError(err: unknown, connector: string, operation: string
     return err;
   }
   const out = new ConnectorError({
-    kind: err.kind,
+    kind: err.kind, origin: err.origin,
     message: redact(err.message, secrets),
     retryable: err.retryable,
     status: err.status,

@@ -52,7 +52,7 @@ interface RawPage {
 
 export function findStream(rc: ResolvedConnection, name: string): PlanStream {
   const stream = planStream(rc.plan, name);
-  if (!stream) throw new ConnectorError({ kind: 'config', message: `Connector ${rc.plan.id}: ${unknownName('stream', name, Object.keys(rc.plan.streams))}` });
+  if (!stream) throw new ConnectorError({ kind: 'config', origin: 'caller', message: `Connector ${rc.plan.id}: ${unknownName('stream', name, Object.keys(rc.plan.streams))}` });
   return stream;
 }
 
@@ -137,7 +137,7 @@ class StreamReader implements ReadHandle {
   }
 
   private async *run(): AsyncGenerator<ReadPage, void, undefined> {
-    if (this.started) throw new ConnectorError({ kind: 'client', message: `Stream ${this.streamName}: a read can be iterated only once` });
+    if (this.started) throw new ConnectorError({ kind: 'internal', origin: 'caller', message: `Stream ${this.streamName}: a read can be iterated only once` });
     this.started = true;
     const rc = this.resolve();
     const stream = findStream(rc, this.streamName);
@@ -180,7 +180,7 @@ class StreamReader implements ReadHandle {
       return;
     }
     if (depth >= MAX_PARENT_DEPTH) {
-      throw new ConnectorError({ kind: 'config', message: `Stream ${stream.name}: parent chain deeper than ${MAX_PARENT_DEPTH} (a cycle?)`, location: stream.loc });
+      throw new ConnectorError({ kind: 'config', origin: 'manifest', message: `Stream ${stream.name}: parent chain deeper than ${MAX_PARENT_DEPTH} (a cycle?)`, location: stream.loc });
     }
     const parent = findStream(rc, stream.parent);
     // The parent is read in full every time: its own state belongs to its own reads.

@@ -25,7 +25,7 @@ export async function mapPage(stream: PlanStream, raw: unknown[], bindings: Reco
     const r = mapped[i];
     if (!isRecord(r)) {
       throw new ConnectorError({
-        kind: 'mapping',
+        kind: 'mapping', origin: 'manifest',
         message: `Stream ${stream.name}: record ${i + 1} of the page is ${Array.isArray(r) ? 'an array' : r === null ? 'null' : `a ${typeof r}`}, not an object${stream.mapPage ? '' : '; add a mapping'}`,
         location: stream.loc,
       });

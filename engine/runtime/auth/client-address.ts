@@ -40,7 +40,7 @@ export class TrustedProxies {
           ranges.push([addr, addr.kind() === 'ipv4' ? 32 : 128]);
         }
       } catch {
-        throw new ConnectorError({ kind: 'config', message: `${name}: "${item}" is not an IP address or CIDR range (e.g. 10.0.0.0/8, ::1)` });
+        throw new ConnectorError({ kind: 'config', origin: 'caller', message: `${name}: "${item}" is not an IP address or CIDR range (e.g. 10.0.0.0/8, ::1)` });
       }
     }
     return new TrustedProxies(ranges);

@@ -53,7 +53,7 @@ export class IntakeLimiter {
       try {
         return new TokenBuckets(o, now);
       } catch (err) {
-        throw new ConnectorError({ kind: 'config', message: `webhook intake limit ${name}: ${(err as Error).message}` });
+        throw new ConnectorError({ kind: 'config', origin: 'caller', message: `webhook intake limit ${name}: ${(err as Error).message}` });
       }
     };
     this.perAddress = make('per address', opts.perAddress, DEFAULT_INTAKE_LIMITS.perAddress);
@@ -85,7 +85,7 @@ export function intakeLimitsFromEnv(env: NodeJS.ProcessEnv = process.env): Intak
     if (!v) return undefined;
     const m = /^(\d+(?:\.\d+)?)(?:\/(\d+))?$/.exec(v);
     if (!m || !(Number(m[1]) > 0) || (m[2] !== undefined && Number(m[2]) < 1)) {
-      throw new ConnectorError({ kind: 'config', message: `${name}: "${v}" is not "<requests per second>" or "<requests per second>/<burst>" (e.g. 50/200)` });
+      throw new ConnectorError({ kind: 'config', origin: 'caller', message: `${name}: "${v}" is not "<requests per second>" or "<requests per second>/<burst>" (e.g. 50/200)` });
     }
     return { perSecond: Number(m[1]), ...(m[2] !== undefined ? { burst: Number(m[2]) } : {}) };
   };

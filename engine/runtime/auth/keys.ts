@@ -64,7 +64,7 @@ const sha256 = (s: string): Buffer => hash('sha256', s, 'buffer');
 
 export function assertTenant(tenant: string): void {
   if (!TENANT_RE.test(tenant)) {
-    throw new ConnectorError({ kind: 'validation', message: `invalid tenant "${tenant.slice(0, 100)}": use letters, digits, '.', '_' and '-' (up to 100, starting with a letter or digit)` });
+    throw new ConnectorError({ kind: 'validation', origin: 'caller', message: `invalid tenant "${tenant.slice(0, 100)}": use letters, digits, '.', '_' and '-' (up to 100, starting with a letter or digit)` });
   }
 }
 
@@ -96,7 +96,7 @@ export class ApiKeys {
   constructor(private readonly store: Store, opts: ApiKeysOptions = {}) {
     const env = opts.adminKey ?? process.env.PATCHBAY_ADMIN_KEY ?? '';
     if (env !== '') {
-      if (env.length < 24) throw new ConnectorError({ kind: 'config', message: 'PATCHBAY_ADMIN_KEY is too short: use at least 24 random characters (or `patchbay keys create --admin`)' });
+      if (env.length < 24) throw new ConnectorError({ kind: 'config', origin: 'caller', message: 'PATCHBAY_ADMIN_KEY is too short: use at least 24 random characters (or `patchbay keys create --admin`)' });
       this.envAdminHash = sha256(env);
     }
     this.cacheMs = opts.cacheMs ?? 5000;
@@ -108,7 +108,7 @@ export class ApiKeys {
 
   async create(opts: { tenant?: string; admin?: boolean; name?: string }): Promise<CreatedKey> {
     if (opts.admin === (opts.tenant !== undefined)) {
-      throw new ConnectorError({ kind: 'validation', message: 'a key is either for one tenant or an admin key' });
+      throw new ConnectorError({ kind: 'validation', origin: 'caller', message: 'a key is either for one tenant or an admin key' });
     }
     if (opts.tenant !== undefined) assertTenant(opts.tenant);
     const idPart = randomBytes(12).toString('base64url');

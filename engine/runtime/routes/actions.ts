@@ -22,7 +22,7 @@ type CallRequest = RouteRequest<{ id: string; action: string }, Record<string, u
  * (409 conflict, 424 refused credentials, 429 rate limit).
  */
 function keepsFailure(status: number, err: unknown): boolean {
-  const fromProvider = isConnectorError(err) && (err.request !== undefined || err.status !== undefined);
+  const fromProvider = isConnectorError(err) && err.origin === 'provider';
   return fromProvider && status >= 400 && status < 500 && ![409, 424, 429].includes(status);
 }
 

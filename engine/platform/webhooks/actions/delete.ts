@@ -17,7 +17,7 @@ export const deleteRoute: RouteKind = {
     if (stream.primaryKey.length > 1) externalId = Array.isArray(value) && value.every(scalar) ? JSON.stringify(value.map(String)) : undefined;
     else externalId = scalar(value) ? String(value) : undefined;
     if (externalId === undefined) {
-      throw new ConnectorError({ kind: 'mapping', connector: ctx.plan.id, message: `webhook route ${ctx.routeIndex + 1}: the delete id for stream ${stream.name} is missing or not a key value` });
+      throw new ConnectorError({ kind: 'mapping', origin: 'manifest', connector: ctx.plan.id, message: `webhook route ${ctx.routeIndex + 1}: the delete id for stream ${stream.name} is missing or not a key value` });
     }
     await ctx.scope.transaction(async (tx) => {
       await ctx.services.state.ensure(tx, ctx.connectionId, stream.name);

@@ -13,7 +13,7 @@ export const syncRoute: RouteKind = {
     const run = await ctx.services.sync({ tenant: ctx.scope.tenant, id: ctx.connectionId }, stream.name);
     if (run.status === 'failed') {
       const kind = (ERROR_KINDS as readonly string[]).includes(run.errorKind ?? '') ? (run.errorKind as ErrorKind) : 'server';
-      throw new ConnectorError({ kind, connector: ctx.plan.id, message: `sync ${run.id} of ${stream.name} failed: ${run.error ?? 'unknown error'}` });
+      throw new ConnectorError({ kind, origin: 'provider', connector: ctx.plan.id, message: `sync ${run.id} of ${stream.name} failed: ${run.error ?? 'unknown error'}` });
     }
   },
 };

@@ -38,6 +38,6 @@ export interface RouteKind {
 
 export function streamOf(ctx: RouteContext, name: string): PlanStream {
   const stream = planStream(ctx.plan, name);
-  if (!stream) throw new ConnectorError({ kind: 'config', connector: ctx.plan.id, message: `webhook route ${ctx.routeIndex + 1} names stream "${name}", which connector ${ctx.plan.id} does not have` });
+  if (!stream) throw new ConnectorError({ kind: 'config', origin: 'manifest', connector: ctx.plan.id, message: `webhook route ${ctx.routeIndex + 1} names stream "${name}", which connector ${ctx.plan.id} does not have` });
   return stream;
 }

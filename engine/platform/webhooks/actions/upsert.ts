@@ -24,7 +24,7 @@ export const upsertRoute: RouteKind = {
       const externalId = externalIdOf(stream, record);
       if (externalId === undefined) {
         throw new ConnectorError({
-          kind: 'mapping', connector: ctx.plan.id,
+          kind: 'mapping', origin: 'manifest', connector: ctx.plan.id,
           message: `webhook route ${ctx.routeIndex + 1}: record ${i + 1} for stream ${stream.name} has no value for its primary key (${stream.primaryKey.join(', ')})`,
         });
       }
