@@ -20,6 +20,9 @@ export {
   findManifests,
   loadConnectors,
   DIAGNOSTIC_CODES,
+  manifestSchema,
+  manifestSchemaJson,
+  compileAuthBlock,
   type Diagnostic,
   type Severity,
 } from './manifest/index.js';
@@ -31,9 +34,13 @@ export type { Connection, CredentialsListener, OutboundRequest, InboundResponse 
 export { ConnectorError, isConnectorError, ERROR_KINDS, type ErrorKind, type ConnectorErrorInit } from './errors.js';
 export { createLogger, silentLogger, type Logger, type LoggerOptions } from './log.js';
 
-// Extension points: strategies are registered by type name.
-export { registerAuthStrategy, authTypes, buildAuthorizeUrl, createPkcePair, exchangeAuthorizationCode, type AuthStrategy, type AuthContext } from './auth/index.js';
+// Extension points: components, registered by type name. A kind declares its fields once
+// (engine/components.ts); the schema, docs, checks and compiler take them from there.
+export { literal, template, expression, secret, object, schemaOf, type FieldSpec, type FieldSpecs, type FieldKind, type Resolved } from './components.js';
+export { registerAuthStrategy, authTypes, defineAuth, liveCredential, buildAuthorizeUrl, createPkcePair, exchangeAuthorizationCode, type AuthStrategy, type AuthKind, type AuthContext } from './auth/index.js';
 export { registerPaginator, paginatorTypes } from './paginate/registry.js';
+export { definePaginator, pageBindings, isEmptyToken, type PaginatorKind, type Paginator, type PaginatorFactory, type Page } from './paginate/protocol.js';
+export { setParam, getParam, withSize, type Placement } from './paginate/params.js';
 export { registerVerifier, registerRouteKind } from './webhooks/index.js';
 
 // The stateful platform

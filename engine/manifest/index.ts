@@ -14,6 +14,9 @@ export type { Diagnostic, Severity } from './diagnostics.js';
 export type { Plan } from './plan.js';
 export { DIAGNOSTIC_CODES };
 export { parseDuration } from './durations.js';
+export { getManifestSchema as manifestSchema } from './schema.js';
+export { manifestSchemaJson } from './schema-gen.js';
+export { compileAuthBlock } from './compile-auth.js';
 
 const MANIFEST = 'connector.yaml';
 
