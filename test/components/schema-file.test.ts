@@ -41,6 +41,14 @@ describe('schemas/connector.schema.json', () => {
   });
 });
 
+describe('docs/connectors.md, Writing a component', () => {
+  it('shows the example kind exactly as its tested file has it', () => {
+    const file = readFileSync('test/components/kinds/header-token.ts', 'utf8');
+    const definition = file.slice(file.indexOf('export interface HeaderTokenPagination'));
+    expect(readFileSync('docs/connectors.md', 'utf8')).toContain(definition);
+  });
+});
+
 describe('a kind registered after the build', () => {
   it('turns the generated validator down and compiles the schema that includes it, docs too', () => {
     const dir = join(tmp, 'generated');
