@@ -9,7 +9,7 @@
 import { ConnectorError } from './errors.js';
 import type { CompiledExpr } from './expr.js';
 import type { CompiledTemplate } from './template.js';
-import type { Path } from './manifest/diagnostics.js';
+import type { Path, Severity } from './manifest/diagnostics.js';
 import type { CompileContext } from './manifest/compile-context.js';
 
 export type Json = Record<string, unknown>;
@@ -152,6 +152,16 @@ export function textFields(specs: FieldSpecs, block: unknown, base: Path, sink: 
   }
 }
 
+/** A problem a kind finds in one of its blocks; `path` is relative to the block. */
+export interface KindReport {
+  path: Path;
+  code: string;
+  message: string;
+  hint?: string;
+  severity?: Severity;
+  which?: 'key' | 'value';
+}
+
 /** A kind as every family sees it; each family adds its own compile and run parts. */
 export interface KindSpec {
   /** The manifest's `type` value. */
@@ -167,6 +177,11 @@ export interface KindSpec {
   readonly shared?: boolean;
   /** Shared fields this kind cannot do without. */
   readonly requires?: readonly string[];
+  /**
+   * What only this kind knows to say about a block of it (`patchbay validate` runs it). The
+   * block is schema-shaped at best: the hook must tolerate anything.
+   */
+  readonly check?: (block: Json, report: (r: KindReport) => void) => void;
 }
 
 export interface FamilyOptions {

@@ -13,6 +13,15 @@ export const apiKeyStrategy = defineAuth({
     value: secret({ description: 'The key; default `{{credentials.api_key}}`', default: '{{credentials.api_key}}' }),
     prefix: literal({ schema: schemaOf<string>({ type: 'string' }), description: 'Text put before the key, e.g. `Token `.' }),
   },
+  check(block, report) {
+    // Query strings end up in access logs and proxies; some providers accept keys nowhere else.
+    if (block.in !== 'query') return;
+    report({
+      path: ['in'], code: 'secret-in-query', severity: 'warning',
+      message: 'the API key is sent as a query parameter, where logs and proxies keep it',
+      hint: 'use `in: header` if the provider allows',
+    });
+  },
   async apply(req, ctx) {
     const { method } = ctx;
     const name = method.spec.name;
