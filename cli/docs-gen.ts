@@ -1,9 +1,10 @@
 /**
- * `npm run docs`: writes docs/manifest.md from schemas/connector.schema.json and the
- * validator's diagnostic codes. The renderer is pure and exported so a test can tell when
- * the committed docs are stale.
+ * `npm run docs`: writes docs/manifest.md from the manifest schema — the base schema plus
+ * every registered component, the same one the validator uses — and the validator's
+ * diagnostic codes. The renderer is pure and exported so a test can tell when the committed
+ * docs are stale.
  */
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { packagePath } from './pkg.js';
@@ -13,11 +14,10 @@ export { renderManifestDocs };
 
 export const DOCS_FILE = 'docs/manifest.md';
 
-/** Renders the docs from the files shipped with the package. */
+/** Renders the docs for the components registered in this process (the built-in ones under `npm run docs`). */
 export async function renderCurrentDocs(): Promise<string> {
-  const schema = JSON.parse(readFileSync(packagePath('schemas/connector.schema.json'), 'utf8')) as Record<string, unknown>;
-  const { DIAGNOSTIC_CODES } = await import('../engine/plan/index.js');
-  return renderManifestDocs(schema, DIAGNOSTIC_CODES);
+  const { DIAGNOSTIC_CODES, manifestSchema } = await import('../engine/plan/index.js');
+  return renderManifestDocs(manifestSchema(), DIAGNOSTIC_CODES);
 }
 
 async function main(): Promise<void> {

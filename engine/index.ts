@@ -24,6 +24,9 @@ export {
   findManifests,
   loadConnectors,
   DIAGNOSTIC_CODES,
+  manifestSchema,
+  manifestSchemaJson,
+  compileAuthBlock,
   type Diagnostic,
   type Severity,
 } from './plan/index.js';
@@ -35,7 +38,11 @@ export type { Connection, CredentialsListener, OutboundRequest, InboundResponse 
 export { ConnectorError, isConnectorError, ERROR_KINDS, ERROR_ORIGINS, type ErrorKind, type ErrorOrigin, type ConnectorErrorInit } from './core/errors.js';
 export { createLogger, silentLogger, type Logger, type LoggerOptions } from './core/log.js';
 
-// Extension points: strategies are registered by type name.
-export { registerAuthStrategy, authTypes, buildAuthorizeUrl, createPkcePair, exchangeAuthorizationCode, type AuthStrategy, type AuthContext } from './components/auth/index.js';
+// Extension points: components, registered by type name. A kind declares its fields once
+// (engine/components/kit.ts); the schema, docs, checks and compiler take them from there.
+export { literal, template, expression, secret, object, schemaOf, type FieldSpec, type FieldSpecs, type FieldKind, type Resolved } from './components/kit.js';
+export { registerAuthStrategy, authTypes, defineAuth, liveCredential, buildAuthorizeUrl, createPkcePair, exchangeAuthorizationCode, type AuthStrategy, type AuthKind, type AuthContext } from './components/auth/index.js';
 export { registerPaginator, paginatorTypes } from './components/pagination/registry.js';
+export { definePaginator, pageBindings, isEmptyToken, type PaginatorKind, type Paginator, type PaginatorFactory, type Page } from './components/pagination/protocol.js';
+export { setParam, getParam, withSize, type Placement } from './components/pagination/params.js';
 export { registerVerifier, type Verifier, type VerifyInput } from './components/verify/index.js';

@@ -1,9 +1,14 @@
 /**
  * Where templates and expressions live in a manifest, and which variables each template may
  * read. Checks and the compiler both walk this one catalogue, so a field added to the
- * language is checked and compiled the same way (test/manifest keeps it in step with the
- * schema's "(Handlebars template)" / "(JSONata expression)" descriptions).
+ * language is checked and compiled the same way. Component blocks (auth methods,
+ * pagination) are walked by their kinds' field declarations, which also generate the
+ * schema's "(Handlebars template)" / "(JSONata expression)" marks; the rest is listed here
+ * and test/manifest keeps it in step with the schema.
  */
+import { textFields, type Family, type KindSpec } from '../components/kit.js';
+import { authKinds } from '../components/auth/registry.js';
+import { paginators } from '../components/pagination/registry.js';
 import type { Path } from './diagnostics.js';
 import { isPlainObject } from './extends.js';
 
@@ -35,11 +40,7 @@ export const ROOTS = {
   cursorInitial: ['config'],
 } as const;
 
-export const HTTP_EXPRS: Path[] = [['errors', 'when'], ['errors', 'message'], ['errors', 'code'], ['retry', 'when'], ['pagination', 'next'], ['pagination', 'stop_when']];
-export const AUTH_TEMPLATES = ['value', 'username', 'password', 'token', 'authorize_url', 'token_url', 'refresh_url', 'revoke_url', 'issuer'] as const;
-export const AUTH_TEMPLATE_MAPS = ['authorize_params', 'token_params'] as const;
-export const AUTH_EXPRS = ['error_when'] as const;
-export const AUTH_EXPR_MAPS = ['token_fields', 'settings'] as const;
+export const HTTP_EXPRS: Path[] = [['errors', 'when'], ['errors', 'message'], ['errors', 'code'], ['retry', 'when']];
 export const ACTION_EXPRS = ['output', 'records'] as const;
 export const STREAM_EXPRS = ['records', 'mapping'] as const;
 export const WEBHOOK_EXPRS: Path[] = [['handshake', 'when'], ['handshake', 'response', 'body'], ['connection', 'match'], ['events'], ['id'], ['type'], ['subscribe', 'id'], ['subscribe', 'secret']];
@@ -74,6 +75,16 @@ export function httpFields(http: unknown, base: Path, sink: Sink, owner?: Field[
   tpl(sink, http.base_url, [...base, 'base_url'], ROOTS.http, 'http', owner);
   eachEntry(http.headers, (k, v) => tpl(sink, v, [...base, 'headers', k], ROOTS.http, 'http', owner));
   for (const rel of HTTP_EXPRS) expr(sink, http, base, rel, owner);
+  componentFields(paginators, http.pagination, [...base, 'pagination'], sink, owner);
+}
+
+/** A component block's templates and expressions, by its kind's declarations (every kind's when the type is unknown). */
+function componentFields(family: Family<KindSpec>, block: unknown, base: Path, sink: Sink, owner?: Field['owner']): void {
+  const { roots, context } = family.options;
+  textFields(family.fieldsFor(block), block, base, (o) => {
+    if (o.language === 'expression') sink({ path: o.path, kind: 'jsonata', source: o.source, owner });
+    else sink({ path: o.path, kind: 'template', source: o.source, roots, context, owner });
+  });
 }
 
 function bodyFields(body: unknown, path: Path, sink: Sink, roots: readonly string[], context: string, owner?: Field['owner']): void {
@@ -96,11 +107,7 @@ export function requestFields(req: unknown, base: Path, roots: readonly string[]
 }
 
 export function authMethodFields(method: unknown, base: Path, sink: Sink): void {
-  if (!isPlainObject(method)) return;
-  for (const k of AUTH_TEMPLATES) tpl(sink, method[k], [...base, k], ROOTS.auth, 'auth');
-  for (const m of AUTH_TEMPLATE_MAPS) eachEntry(method[m], (k, v) => tpl(sink, v, [...base, m, k], ROOTS.auth, 'auth'));
-  for (const k of AUTH_EXPRS) expr(sink, method, base, [k]);
-  for (const m of AUTH_EXPR_MAPS) eachEntry(method[m], (k) => expr(sink, method, base, [m, k]));
+  componentFields(authKinds, method, base, sink);
 }
 
 /** Every auth method block with its manifest path (one, or each under `methods`). */

@@ -4,36 +4,49 @@
  * JSON Schemas that manifests themselves declare (config, credentials, inputs) against the
  * meta-schema, and the Ajv instance that compiles those schemas for runtime use.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Ajv2020, ValidateFunction } from 'ajv/dist/2020.js';
+import { componentsVersion } from '../components/kit.js';
 import { DEFAULT_META_SCHEMA, MANIFEST_AJV_OPTIONS, newAjv, USER_AJV_OPTIONS } from './ajv-runtime.js';
 import { DEFAULT_GENERATED_DIR, expectedStamp, loadGenerated } from './generated-validators.js';
-import { packageRoot } from '../core/package-root.js';
+import { generateManifestSchema, manifestSchemaJson } from './schema-gen.js';
 import { unsafeRegex } from '../lang/regex/safety.js';
 
 export type ValidatorOrigin = 'generated' | 'compiled';
 
-let schemaText: string | undefined;
-let manifestSchema: Record<string, unknown> | undefined;
+/** The schema for the components registered when it was generated (see schema-gen.ts). */
+let current: { version: number; schema: Record<string, unknown>; text: string } | undefined;
 let manifestValidator: { validate: ValidateFunction; origin: ValidatorOrigin } | undefined;
 /** null: looked for a generated meta-schema validator and found none. */
 let metaValidator: ValidateFunction | null | undefined;
 let userAjv: Ajv2020 | undefined;
 let generatedDir: string | null = DEFAULT_GENERATED_DIR;
 
+/**
+ * A registration (a host's own paginator or auth kind) changes the schema; the validator
+ * built for the old one, generated or compiled, is dropped with it.
+ */
+function schemaNow(): NonNullable<typeof current> {
+  if (!current || current.version !== componentsVersion()) {
+    const schema = generateManifestSchema();
+    current = { version: componentsVersion(), schema, text: manifestSchemaJson(schema) };
+    manifestValidator = undefined;
+  }
+  return current;
+}
+
+/** The manifest schema's text, as `npm run schema` writes it when only built-in kinds are registered. */
 export function manifestSchemaText(): string {
-  schemaText ??= readFileSync(join(packageRoot(), 'schemas', 'connector.schema.json'), 'utf8');
-  return schemaText;
+  return schemaNow().text;
 }
 
 export function getManifestSchema(): Record<string, unknown> {
-  manifestSchema ??= JSON.parse(manifestSchemaText()) as Record<string, unknown>;
-  return manifestSchema;
+  return schemaNow().schema;
 }
 
 /**
- * Where to look for build-time validators; null compiles at runtime. For tests, which run
+ * Where to look for build-time validators; null compiles at runtime. A generated validator
+ * is stamped with the schema text it was built from, so once a host registers a kind the
+ * stamp no longer matches and the schema is compiled at runtime instead. For tests, which run
  * the TypeScript sources (no generated modules beside them) and must cover both paths.
  */
 export function useGeneratedValidators(dir: string | null): void {
@@ -43,6 +56,7 @@ export function useGeneratedValidators(dir: string | null): void {
 }
 
 export function getManifestValidator(): ValidateFunction {
+  schemaNow();
   if (!manifestValidator) {
     const generated = generatedDir === null ? undefined : loadGenerated(generatedDir, 'manifest', expectedStamp('manifest', manifestSchemaText()));
     manifestValidator = generated

@@ -31,7 +31,7 @@ function sharedTemplate(source: string, kind: TemplateKind): CompiledTemplate {
 export class CompileContext {
   private readonly exprs = new Map<string, CompiledExpr>();
 
-  constructor(readonly file: string, private readonly positions: Positions) {}
+  constructor(readonly file: string, private readonly positions: Pick<Positions, 'locate'>) {}
 
   /** Values by default; blocks (an action, a request) read better at the key that names them. */
   loc(path: Path, which: Which = 'value'): SourceLoc {

@@ -5,7 +5,7 @@ import type { Path } from '../manifest/diagnostics.js';
 import type { CompileContext } from './compile-context.js';
 import { compileHttp, layersFor } from './compile-http.js';
 import { compileRequest } from './compile-request.js';
-import { durationOr } from '../manifest/durations.js';
+import { durationOr } from '../lang/durations.js';
 import { isPlainObject } from '../manifest/extends.js';
 import type { PlanRoute, PlanVerify, PlanWebhooks } from './plan.js';
 import { wildcard, type WildcardMatcher } from '../core/wildcard.js';

@@ -13,7 +13,10 @@ import { analyze } from '../manifest/validate.js';
 export type { Diagnostic, Severity } from '../manifest/diagnostics.js';
 export type { Plan } from './plan.js';
 export { DIAGNOSTIC_CODES };
-export { parseDuration } from '../manifest/durations.js';
+export { parseDuration } from '../lang/durations.js';
+export { getManifestSchema as manifestSchema } from '../manifest/schema.js';
+export { manifestSchemaJson } from '../manifest/schema-gen.js';
+export { compileAuthBlock } from './compile-auth.js';
 
 const MANIFEST = 'connector.yaml';
 

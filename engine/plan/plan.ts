@@ -9,6 +9,9 @@ import type { CompiledExpr } from '../lang/expr.js';
 import type { ErrorKind } from '../core/errors.js';
 import type { WildcardMatcher } from '../core/wildcard.js';
 import type { ProofHost } from '../manifest/proof-origin.js';
+import type { BuiltinPagination } from '../components/pagination/registry.js';
+import type { BuiltinAuthType } from '../components/auth/registry.js';
+import type { PageCommon, PaginationPlanBase } from '../components/pagination/protocol.js';
 
 /** Where a manifest node came from, for errors that point at the line. */
 export interface SourceLoc {
@@ -73,20 +76,14 @@ export interface PlanErrors {
   kinds: Record<string, ErrorKind>;
 }
 
-interface PageCommon {
-  sizeParam?: string;
-  size?: number;
-  /** Always set: manifest value or the engine default (10,000). */
-  maxPages: number;
-  stopWhen?: CompiledExpr;
-}
-export type PlanPagination =
-  | { type: 'none'; maxPages: number }
-  | ({ type: 'cursor'; next: CompiledExpr; param: { in: 'query' | 'body' | 'header'; name: string } } & PageCommon)
-  | ({ type: 'offset'; offsetParam: string; start: number } & PageCommon)
-  | ({ type: 'page'; pageParam: string; start: number } & PageCommon)
-  | ({ type: 'link_header'; rel: string } & PageCommon)
-  | ({ type: 'next_url'; next: CompiledExpr } & PageCommon);
+/**
+ * The built-in kinds' configs, each exported by its kind file, as a union narrowed by
+ * `type`. A kind a host registers compiles to its own config type (its PaginatorKind<C>);
+ * the engine's generic path (drive.ts, createPaginator) reads only PaginationPlanBase, and
+ * such a config sits in a plan under this union's name, found by its `type`.
+ */
+export type PlanPagination = BuiltinPagination;
+export type { PageCommon, PaginationPlanBase };
 
 /** Connector `http` merged with an operation's `http` override. */
 export interface PlanHttp {
@@ -100,7 +97,8 @@ export interface PlanHttp {
   pagination: PlanPagination;
 }
 
-export type AuthType = 'none' | 'api_key' | 'basic' | 'bearer' | 'oauth2';
+/** The built-in auth types (from the auth registry); a plan method's `type` is any registered one. */
+export type AuthType = BuiltinAuthType;
 
 /**
  * One auth method. `spec` is the manifest block with durations normalised to ms (e.g.
@@ -111,7 +109,7 @@ export type AuthType = 'none' | 'api_key' | 'basic' | 'bearer' | 'oauth2';
  */
 export interface PlanAuthMethod {
   name: string;
-  type: AuthType;
+  type: string;
   label?: string;
   spec: Readonly<Record<string, unknown>>;
   templates: Readonly<Record<string, CompiledTemplate>>;

@@ -10,6 +10,7 @@ import type { Connection, CredentialsListener } from '../../engine/core/wire.js'
 import type { AuthType, BodyFormat, BodyNode, HttpMethod, PlanAuthMethod, PlanHttp, PlanRateLimit, PlanRequest, PlanRetry } from '../../engine/plan/plan.js';
 import type { ErrorKind } from '../../engine/core/errors.js';
 import { compileTemplate, type CompiledTemplate } from '../../engine/lang/template.js';
+import { compileAuthBlock } from '../../engine/plan/compile-auth.js';
 
 export const tpl = (src: string, kind: 'string' | 'path' = 'string'): CompiledTemplate => compileTemplate(src, kind);
 
@@ -85,23 +86,9 @@ export function makeHttp(spec: HttpSpec = {}): PlanHttp {
   };
 }
 
-const TEMPLATE_FIELDS = ['value', 'token', 'username', 'password', 'token_url', 'refresh_url', 'authorize_url', 'revoke_url'];
-
-/** An auth method as the compiler would produce it: templates and JSONata compiled by manifest name. */
-export function makeAuth(type: AuthType, spec: Record<string, unknown> = {}, name = 'default'): PlanAuthMethod {
-  const templates: Record<string, CompiledTemplate> = {};
-  const exprs: Record<string, ReturnType<typeof compileExpr>> = {};
-  for (const f of TEMPLATE_FIELDS) if (typeof spec[f] === 'string') templates[f] = tpl(spec[f] as string);
-  for (const group of ['token_params', 'authorize_params']) {
-    const g = spec[group] as Record<string, string> | undefined;
-    for (const [k, v] of Object.entries(g ?? {})) templates[`${group}.${k}`] = tpl(v);
-  }
-  if (typeof spec.error_when === 'string') exprs.error_when = compileExpr(spec.error_when);
-  for (const group of ['token_fields', 'settings']) {
-    const g = spec[group] as Record<string, string> | undefined;
-    for (const [k, v] of Object.entries(g ?? {})) exprs[`${group}.${k}`] = compileExpr(v);
-  }
-  return { name, type, spec: { type, ...spec }, templates, exprs };
+/** An auth method as the compiler produces it from an auth block (declared defaults, templates and JSONata compiled). */
+export function makeAuth(type: AuthType | (string & {}), spec: Record<string, unknown> = {}, name = 'default'): PlanAuthMethod {
+  return compileAuthBlock({ type, ...spec }, name);
 }
 
 export function templateContext(conn: Connection, extra: Partial<TemplateContext> = {}): TemplateContext {

@@ -1,17 +1,23 @@
 /** `basic`: HTTP Basic with username and password templates (an empty password is allowed). */
+import { secret } from '../kit.js';
 import { ConnectorError } from '../../core/errors.js';
-import { liveContext, methodTemplate, renderCredential } from './common.js';
-import type { AuthStrategy } from './types.js';
+import { declaredTemplate, liveContext, renderCredential } from './common.js';
+import { defineAuth } from './types.js';
 
-export const basicStrategy: AuthStrategy = {
+export const basicStrategy = defineAuth({
   type: 'basic',
+  description: 'HTTP Basic authentication.',
+  fields: {
+    username: secret({ description: 'User name; default `{{credentials.username}}`', default: '{{credentials.username}}' }),
+    password: secret({ description: 'Password; default `{{credentials.password}}`', default: '{{credentials.password}}' }),
+  },
   async apply(req, ctx) {
     const { method } = ctx;
     const tctx = liveContext(ctx);
-    const username = renderCredential(methodTemplate(method, 'username', '{{credentials.username}}')!, tctx, 'username', method);
+    const username = renderCredential(declaredTemplate(method, 'username'), tctx, 'username', method);
     let password: string;
     try {
-      password = methodTemplate(method, 'password', '{{credentials.password}}')!.render(tctx);
+      password = declaredTemplate(method, 'password').render(tctx);
     } catch (err) {
       throw new ConnectorError({ kind: 'config', origin: 'manifest', message: `auth method ${method.name}: password template failed: ${(err as Error).message}` });
     }
@@ -19,4 +25,4 @@ export const basicStrategy: AuthStrategy = {
     ctx.addSecret?.(encoded);
     req.headers.authorization = `Basic ${encoded}`;
   },
-};
+});

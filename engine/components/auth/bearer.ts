@@ -1,12 +1,19 @@
 /** `bearer`: a static token in `Authorization: Bearer …` (header and scheme configurable). */
+import { literal, schemaOf, secret } from '../kit.js';
 import { liveCredential, putToken } from './common.js';
-import type { AuthStrategy } from './types.js';
+import { defineAuth } from './types.js';
 
-export const bearerStrategy: AuthStrategy = {
+export const bearerStrategy = defineAuth({
   type: 'bearer',
+  description: 'A static token sent as `Authorization: Bearer <token>`.',
+  fields: {
+    token: secret({ description: 'The token; default `{{credentials.token}}`', default: '{{credentials.token}}' }),
+    header: literal({ schema: schemaOf<string>({ type: 'string' }), description: 'Header name; default `Authorization`.' }),
+    scheme: literal({ schema: schemaOf<string>({ type: 'string' }), description: 'Scheme word before the token; default `Bearer`. Empty string sends the bare token.' }),
+  },
   async apply(req, ctx) {
-    const token = liveCredential(ctx, 'token', '{{credentials.token}}', 'token');
+    const token = liveCredential(ctx, 'token', 'token');
     ctx.addSecret?.(token);
     putToken(req, ctx.method, token);
   },
-};
+});

@@ -1,65 +1,35 @@
 /**
- * Helpers shared by auth strategies: reading a method's templates and expressions (with the
- * manifest's documented defaults) and the live template context after a token refresh.
+ * Helpers shared by auth strategies: a method's compiled templates and expressions (the
+ * compiler filled in every declared default, so nothing is compiled here) and the live
+ * template context after a token refresh.
  */
 import { ConnectorError } from '../../core/errors.js';
-import { compileExpr, type CompiledExpr } from '../../lang/expr.js';
+import type { CompiledExpr } from '../../lang/expr.js';
 import type { PlanAuthMethod } from '../../plan/plan.js';
-import { compileTemplate, type CompiledTemplate } from '../../lang/template.js';
+import type { CompiledTemplate } from '../../lang/template.js';
 import type { TemplateContext } from '../../lang/template.js';
 import type { Connection } from '../../core/wire.js';
 import type { AuthContext } from './types.js';
 
-const defaults = new Map<string, CompiledTemplate>();
-const fromSpec = new WeakMap<PlanAuthMethod, Map<string, CompiledTemplate | CompiledExpr>>();
-
-function specString(method: PlanAuthMethod, dotted: string): string | undefined {
-  let cur: unknown = method.spec;
-  for (const part of dotted.split('.')) {
-    if (!cur || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<string, unknown>)[part];
-  }
-  return typeof cur === 'string' ? cur : undefined;
+/** The compiled template of a method field, when the manifest or the field's default gives one. */
+export function methodTemplate(method: PlanAuthMethod, name: string): CompiledTemplate | undefined {
+  return Object.hasOwn(method.templates, name) ? method.templates[name] : undefined;
 }
 
-function cached<T extends CompiledTemplate | CompiledExpr>(method: PlanAuthMethod, key: string, make: () => T): T {
-  let m = fromSpec.get(method);
-  if (!m) fromSpec.set(method, (m = new Map()));
-  let v = m.get(key) as T | undefined;
-  if (!v) m.set(key, (v = make()));
-  return v;
-}
-
-/**
- * The compiled template for a method field: the plan's, else compiled from the spec (plans
- * built by hand), else the documented default.
- */
-export function methodTemplate(method: PlanAuthMethod, name: string, fallback?: string): CompiledTemplate | undefined {
-  const t = method.templates[name];
-  if (t) return t;
-  const src = specString(method, name);
-  if (src !== undefined) return cached(method, `t:${name}`, () => compileTemplate(src));
-  if (fallback === undefined) return undefined;
-  let d = defaults.get(fallback);
-  if (!d) defaults.set(fallback, (d = compileTemplate(fallback)));
-  return d;
+/** A template the kind declares with a default: absent only in a plan not built by the compiler. */
+export function declaredTemplate(method: PlanAuthMethod, name: string): CompiledTemplate {
+  const t = methodTemplate(method, name);
+  if (!t) throw new ConnectorError({ kind: 'internal', origin: 'caller', message: `auth method ${method.name}: the plan has no \`${name}\` template; build plans with the manifest compiler` });
+  return t;
 }
 
 export function methodExpr(method: PlanAuthMethod, name: string): CompiledExpr | undefined {
-  const e = method.exprs[name];
-  if (e) return e;
-  const src = specString(method, name);
-  if (src === undefined) return undefined;
-  return cached(method, `e:${name}`, () => compileExpr(src, { path: `auth.${name}` }));
+  return Object.hasOwn(method.exprs, name) ? method.exprs[name] : undefined;
 }
 
-/** Setting names of `settings:` expressions, from the plan's exprs or the spec. */
+/** Setting names of `settings:` expressions. */
 export function settingNames(method: PlanAuthMethod): string[] {
-  const names = new Set<string>();
-  for (const k of Object.keys(method.exprs)) if (k.startsWith('settings.')) names.add(k.slice('settings.'.length));
-  const spec = method.spec.settings;
-  if (spec && typeof spec === 'object') for (const k of Object.keys(spec)) names.add(k);
-  return [...names];
+  return Object.keys(method.exprs).filter((k) => k.startsWith('settings.')).map((k) => k.slice('settings.'.length));
 }
 
 /** The template context with the connection's current credentials and settings (they change on refresh). */
@@ -100,8 +70,8 @@ function renderedFor(ctx: AuthContext): RenderedFor {
  * A method field rendered against the live context (see `renderCredential`), remembered until
  * the connection's credentials change. Templates reading the clock render every time.
  */
-export function liveCredential(ctx: AuthContext, name: string, fallback: string, what: string): string {
-  const t = methodTemplate(ctx.method, name, fallback)!;
+export function liveCredential(ctx: AuthContext, name: string, what: string): string {
+  const t = declaredTemplate(ctx.method, name);
   if (/\bnow\b/.test(t.source)) return renderCredential(t, liveContext(ctx), what, ctx.method);
   const entry = renderedFor(ctx);
   let value = entry.values.get(t);

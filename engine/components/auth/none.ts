@@ -1,7 +1,9 @@
 /** `none`: the request goes out as rendered. */
-import type { AuthStrategy } from './types.js';
+import { defineAuth } from './types.js';
 
-export const noneStrategy: AuthStrategy = {
+export const noneStrategy = defineAuth({
   type: 'none',
+  description: 'No authentication.',
+  fields: {},
   async apply() {},
-};
+});

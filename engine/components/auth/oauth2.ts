@@ -11,7 +11,8 @@ import { connectionKey } from '../connection-key.js';
 import type { OutboundRequest } from '../../core/wire.js';
 import { liveContext, liveCredential, putToken, specDurationMs } from './common.js';
 import { clientOf, credentialsFromToken, expiresAtMs, requestToken, type TokenResult } from './oauth2-token.js';
-import type { AuthContext, AuthStrategy } from './types.js';
+import { defineAuth, type AuthContext } from './types.js';
+import { OAUTH2_FIELDS } from './oauth2-fields.js';
 
 export { buildAuthorizeUrl, createPkcePair, exchangeAuthorizationCode } from './oauth2-flow.js';
 export type { AuthorizeUrlOptions, ExchangeOptions, ExchangeResult, PkcePair } from './oauth2-flow.js';
@@ -48,7 +49,7 @@ function once<T>(key: string, run: () => Promise<T>): Promise<T> {
 }
 
 function currentToken(ctx: AuthContext): string {
-  return liveCredential(ctx, 'token', '{{credentials.access_token}}', 'access token');
+  return liveCredential(ctx, 'token', 'access token');
 }
 
 function adopt(ctx: AuthContext, renewed: Renewed): void {
@@ -129,8 +130,10 @@ async function clientCredentialsToken(ctx: AuthContext, force: boolean): Promise
   });
 }
 
-export const oauth2Strategy: AuthStrategy = {
+export const oauth2Strategy = defineAuth({
   type: 'oauth2',
+  description: 'OAuth 2.0: authorization code (with PKCE by default) or client credentials, with refresh.',
+  fields: OAUTH2_FIELDS,
 
   async apply(req, ctx) {
     let token: string;
@@ -161,7 +164,7 @@ export const oauth2Strategy: AuthStrategy = {
     await refresh(ctx);
     return true;
   },
-};
+});
 
 /** Forget cached client-credentials tokens (all, or one connection's), e.g. when credentials change. */
 export function clearOAuth2Cache(connectionId?: string): void {

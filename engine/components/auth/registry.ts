@@ -1,28 +1,51 @@
 /**
- * Auth strategies by manifest `type`. Built-ins register here; a new kind is a new file and
- * one `registerAuthStrategy` call, never a branch in the request path.
+ * The auth family: the fields every method shares, the built-in strategies, and
+ * `registerAuthStrategy` for hosts. A new kind is one file (its definition, see types.ts);
+ * a built-in one is also one line in BUILTIN_AUTH. Schema, docs, field catalogue and
+ * compiler read this registry, so the request path never branches on the kind.
  */
-import { ConnectorError } from '../../core/errors.js';
-import type { AuthType, PlanAuthMethod } from '../../plan/plan.js';
+import { Family, literal, schemaOf } from '../kit.js';
+import type { PlanAuthMethod } from '../../plan/plan.js';
 import { apiKeyStrategy } from './api-key.js';
 import { basicStrategy } from './basic.js';
 import { bearerStrategy } from './bearer.js';
 import { noneStrategy } from './none.js';
 import { oauth2Strategy } from './oauth2.js';
-import type { AuthStrategy } from './types.js';
+import type { AuthKind, AuthStrategy } from './types.js';
 
-const strategies = new Map<string, AuthStrategy>();
+export const authKinds = new Family<AuthKind>({
+  name: 'auth',
+  unionDef: 'auth_method',
+  prefix: 'auth_',
+  description: 'One auth strategy.',
+  typeDescription: () => 'Auth strategy.',
+  sharedPosition: 'before',
+  shared: {
+    label: literal({ schema: schemaOf<string>({ type: 'string' }), description: 'Human name of this auth method, shown when a user connects.' }),
+    description: literal({ schema: schemaOf<string>({ type: 'string' }), description: 'What this method needs from the user.' }),
+    credentials: literal({
+      schema: schemaOf<object>({ $ref: '#/$defs/json_schema' }),
+      description: 'JSON Schema of the secrets this method needs (merged with the top-level credentials schema). Values are sealed at rest and never shown.',
+    }),
+  },
+  roots: ['config', 'credentials', 'settings'],
+  context: 'auth',
+});
 
-export function registerAuthStrategy(strategy: AuthStrategy): void {
-  strategies.set(strategy.type, strategy);
+export const BUILTIN_AUTH = [noneStrategy, apiKeyStrategy, basicStrategy, bearerStrategy, oauth2Strategy] as const;
+
+/** The built-in auth types; a method's `type` is any registered one. */
+export type BuiltinAuthType = (typeof BUILTIN_AUTH)[number]['type'];
+
+for (const k of BUILTIN_AUTH) authKinds.register(k, { builtin: true });
+
+/** Registers an auth kind: a definition with fields, or a bare strategy (no fields of its own). */
+export function registerAuthStrategy(strategy: AuthKind | AuthStrategy): void {
+  authKinds.register(strategy);
 }
 
-export function getAuthStrategy(type: AuthType | string): AuthStrategy {
-  const s = strategies.get(type);
-  if (!s) {
-    throw new ConnectorError({ kind: 'config', origin: 'manifest', message: `unknown auth type "${type}"; known: ${[...strategies.keys()].join(', ')}` });
-  }
-  return s;
+export function getAuthStrategy(type: string): AuthStrategy {
+  return authKinds.require(type);
 }
 
 export function authStrategyFor(method: PlanAuthMethod): AuthStrategy {
@@ -30,7 +53,5 @@ export function authStrategyFor(method: PlanAuthMethod): AuthStrategy {
 }
 
 export function authTypes(): string[] {
-  return [...strategies.keys()];
+  return authKinds.types();
 }
-
-for (const s of [noneStrategy, apiKeyStrategy, basicStrategy, bearerStrategy, oauth2Strategy]) registerAuthStrategy(s);

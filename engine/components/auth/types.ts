@@ -2,8 +2,9 @@
  * The auth strategy protocol. A strategy puts credentials on an outbound request and, for
  * token-based kinds, can repair itself after a 401 (refresh) so the call is tried once more.
  */
+import type { FieldSpecs, KindSpec } from '../kit.js';
 import type { Logger } from '../../core/log.js';
-import type { AuthType, PlanAuthMethod } from '../../plan/plan.js';
+import type { PlanAuthMethod } from '../../plan/plan.js';
 import type { HttpSender } from '../../core/wire.js';
 import type { TemplateContext } from '../../lang/template.js';
 import type { Connection, CredentialsListener, OutboundRequest } from '../../core/wire.js';
@@ -27,11 +28,26 @@ export interface AuthContext {
 }
 
 export interface AuthStrategy {
-  readonly type: AuthType;
+  readonly type: string;
   apply(req: OutboundRequest, ctx: AuthContext): Promise<void>;
   /**
    * Called once after a 401 to `req` (the attempt that failed). True means credentials were
    * renewed and the call should be tried once more.
    */
   onUnauthorized?(ctx: AuthContext, req: OutboundRequest): Promise<boolean>;
+}
+
+/**
+ * An auth kind: the strategy plus its manifest fields. The compiler fills the plan method
+ * from the declarations (literal defaults into `spec`, templates and secrets into
+ * `templates`, expressions into `exprs`, under their dotted manifest names), so `apply`
+ * finds every declared default already compiled. A bare strategy is a kind with no fields.
+ */
+export interface AuthKind<Fs extends FieldSpecs = FieldSpecs> extends AuthStrategy, KindSpec {
+  readonly fields?: Fs;
+}
+
+/** Keeps a kind's literal `type`, so the built-in types can be listed as a union. */
+export function defineAuth<const T extends string, const Fs extends FieldSpecs>(kind: AuthKind<Fs> & { type: T }): AuthKind<Fs> & { readonly type: T } {
+  return kind;
 }

@@ -2,28 +2,59 @@
  * Cursor pagination: a JSONata expression reads the next token from each response (body as
  * `$`, `$records`, `$headers`, `$status`); an empty, null or missing token ends the list.
  */
-import type { PlanPagination } from '../../plan/plan.js';
-import { isEmptyToken, pageBindings, type PaginatorFactory } from './protocol.js';
+import { expression, literal, schemaOf } from '../kit.js';
+import type { CompiledExpr } from '../../lang/expr.js';
+import { definePaginator, isEmptyToken, pageBindings, type PageCommon, type PaginatorKind } from './protocol.js';
 import { defaultPlacement, getParam, setParam, withSize, type Placement } from './params.js';
 
-type CursorSpec = Extract<PlanPagination, { type: 'cursor' }>;
+export interface CursorPagination extends PageCommon {
+  type: 'cursor';
+  next: CompiledExpr;
+  param: { in: Placement; name: string };
+}
 
-export const cursor: PaginatorFactory<CursorSpec> = (spec) => {
-  const where: Placement = spec.param.in ?? 'query';
-  return {
-    first(req) {
-      return withSize(req, spec, where === 'header' ? defaultPlacement(req) : where);
+export const cursor: PaginatorKind<CursorPagination> = definePaginator({
+  type: 'cursor',
+  description: 'Cursor pagination: the next token is read from each response by a JSONata expression; an empty or missing token ends the list.',
+  fields: {
+    next: expression({
+      description: 'The next token. Body as `$`, plus `$records` (the selected raw records of this page), `$headers`; e.g. `paging.next.after`, `response_metadata.next_cursor`, `$records[-1].id`',
+      required: true,
+    }),
+    param: literal({ schema: schemaOf<{ in?: Placement; name: string }>({ $ref: '#/$defs/page_param' }), required: true }),
+  },
+  defs: {
+    page_param: {
+      description: 'Where the next-page token is sent.',
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        in: { description: 'Query, JSON/form body, or header. Default query.', enum: ['query', 'body', 'header'] },
+        name: { description: 'Parameter, body key (dots for nesting) or header name.', type: 'string' },
+      },
+      required: ['name'],
     },
-    async next(page) {
-      const token = await spec.next.evaluate(page.response.body, pageBindings(page));
-      if (isEmptyToken(token)) return undefined;
-      // A body keeps the token's JSON type (a numeric `after`); query and headers are text.
-      const value = where === 'body' ? token : typeof token === 'object' ? JSON.stringify(token) : String(token);
-      return setParam(page.request, where, spec.param.name, value);
-    },
-    describe(req) {
-      const token = getParam(req, where, spec.param.name);
-      return token === undefined ? 'the first page' : `cursor ${JSON.stringify(token)}`;
-    },
-  };
-};
+  },
+  compile: (f, common): CursorPagination => ({
+    type: 'cursor', ...common, next: f.next, param: { in: f.param.in ?? 'query', name: String(f.param.name) },
+  }),
+  paginator: (spec) => {
+    const where: Placement = spec.param.in ?? 'query';
+    return {
+      first(req) {
+        return withSize(req, spec, where === 'header' ? defaultPlacement(req) : where);
+      },
+      async next(page) {
+        const token = await spec.next.evaluate(page.response.body, pageBindings(page));
+        if (isEmptyToken(token)) return undefined;
+        // A body keeps the token's JSON type (a numeric `after`); query and headers are text.
+        const value = where === 'body' ? token : typeof token === 'object' ? JSON.stringify(token) : String(token);
+        return setParam(page.request, where, spec.param.name, value);
+      },
+      describe(req) {
+        const token = getParam(req, where, spec.param.name);
+        return token === undefined ? 'the first page' : `cursor ${JSON.stringify(token)}`;
+      },
+    };
+  },
+});

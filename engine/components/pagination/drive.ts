@@ -6,14 +6,14 @@
  */
 import { createHash } from 'node:crypto';
 import type { InboundResponse, OutboundRequest } from '../../core/wire.js';
-import type { PlanPagination } from '../../plan/plan.js';
 import { ConnectorError, isConnectorError } from '../../core/errors.js';
-import { pageBindings, type Page, type Paginator } from './protocol.js';
+import { pageBindings, type Page, type PaginationPlanBase, type Paginator } from './protocol.js';
 import { createPaginator } from './registry.js';
 import { truthy } from '../../lang/truthy.js';
 
 export interface DriveOptions {
-  pagination: PlanPagination;
+  /** Any registered kind's config: the loop reads only what every kind shares. */
+  pagination: PaginationPlanBase;
   /** The rendered request; the strategy adds its first-page parameters. */
   request: OutboundRequest;
   send(req: OutboundRequest): Promise<InboundResponse>;
@@ -37,8 +37,8 @@ function checkAborted(signal: AbortSignal | undefined): void {
   throw new ConnectorError({ kind: 'client', origin: 'caller', message: 'Operation aborted', cause: signal.reason });
 }
 
-async function stopRequested(pagination: PlanPagination, page: Page): Promise<boolean> {
-  if (pagination.type === 'none' || !pagination.stopWhen) return false;
+async function stopRequested(pagination: PaginationPlanBase, page: Page): Promise<boolean> {
+  if (!pagination.stopWhen) return false;
   return truthy(await pagination.stopWhen.evaluate(page.response.body, pageBindings(page)));
 }
 

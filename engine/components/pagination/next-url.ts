@@ -2,19 +2,31 @@
  * The body carries the next page's URL (`@odata.nextLink`, `paging.next.link`). It replaces
  * url and query; the old query survives only when the new URL has none of its own.
  */
-import type { PlanPagination } from '../../plan/plan.js';
-import { isEmptyToken, pageBindings, type PaginatorFactory } from './protocol.js';
+import { expression } from '../kit.js';
+import type { CompiledExpr } from '../../lang/expr.js';
+import { definePaginator, isEmptyToken, pageBindings, type PageCommon, type PaginatorKind } from './protocol.js';
 import { defaultPlacement, followUrl, withSize } from './params.js';
 import { buildUrl } from '../../core/encode.js';
 
-type NextUrlSpec = Extract<PlanPagination, { type: 'next_url' }>;
+export interface NextUrlPagination extends PageCommon {
+  type: 'next_url';
+  next: CompiledExpr;
+}
 
-export const nextUrl: PaginatorFactory<NextUrlSpec> = (spec) => ({
-  first: (req) => withSize(req, spec, defaultPlacement(req)),
-  async next(page) {
-    const next = await spec.next.evaluate(page.response.body, pageBindings(page));
-    if (isEmptyToken(next)) return undefined;
-    return followUrl(page.request, String(next), true);
+export const nextUrl: PaginatorKind<NextUrlPagination> = definePaginator({
+  type: 'next_url',
+  description: 'The response body holds the absolute URL of the next page (`@odata.nextLink`, `paging.next.link`).',
+  fields: {
+    next: expression({ description: 'The next URL, e.g. `$."@odata.nextLink"`', required: true }),
   },
-  describe: (req) => `URL ${buildUrl(req)}`,
+  compile: (f, common): NextUrlPagination => ({ type: 'next_url', ...common, next: f.next }),
+  paginator: (spec) => ({
+    first: (req) => withSize(req, spec, defaultPlacement(req)),
+    async next(page) {
+      const next = await spec.next.evaluate(page.response.body, pageBindings(page));
+      if (isEmptyToken(next)) return undefined;
+      return followUrl(page.request, String(next), true);
+    },
+    describe: (req) => `URL ${buildUrl(req)}`,
+  }),
 });

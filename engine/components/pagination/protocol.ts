@@ -3,8 +3,23 @@
  * derives the next request only from the previous page, so one instance serves any number
  * of runs, and auth, rendering and sending stay outside it.
  */
+import type { FieldSpecs, KindSpec, Resolved } from '../kit.js';
+import type { CompiledExpr } from '../../lang/expr.js';
 import type { InboundResponse, OutboundRequest } from '../../core/wire.js';
 import type { PlanPagination } from '../../plan/plan.js';
+
+/** What every compiled pagination carries, whatever its kind (the family's shared fields). */
+export interface PageCommon {
+  sizeParam?: string;
+  size?: number;
+  /** Always set: manifest value or the engine default (10,000). */
+  maxPages: number;
+  stopWhen?: CompiledExpr;
+}
+
+export interface PaginationPlanBase extends PageCommon {
+  type: string;
+}
 
 /** One fetched page: the request that produced it, the response, the selected raw records. */
 export interface Page {
@@ -22,7 +37,25 @@ export interface Paginator {
   describe(req: OutboundRequest): string;
 }
 
-export type PaginatorFactory<T extends PlanPagination = PlanPagination> = (spec: T) => Paginator;
+export type PaginatorFactory<T extends PaginationPlanBase = PlanPagination> = (spec: T) => Paginator;
+
+/**
+ * A pagination kind: its manifest fields (schema, docs, defaults), how the compiled fields
+ * become its plan config, and the paginator that runs it.
+ */
+export interface PaginatorKind<C extends PaginationPlanBase = PaginationPlanBase, Fs extends FieldSpecs = FieldSpecs> extends KindSpec {
+  readonly fields?: Fs;
+  /** Compiled fields → plan config. Absent: the shared config plus the fields under their manifest names. */
+  compile?(fields: Resolved<Fs>, common: PageCommon): C;
+  readonly paginator: PaginatorFactory<C>;
+  /** The kind learns of the end only from a short page, so it needs `size` or `stop_when`. */
+  readonly endsOnShortPage?: boolean;
+}
+
+/** Types a kind's definition (its compiled fields from the declarations); registering is separate. */
+export function definePaginator<C extends PaginationPlanBase, const Fs extends FieldSpecs = Record<never, never>>(kind: PaginatorKind<C, Fs>): PaginatorKind<C, Fs> {
+  return kind;
+}
 
 /** JSONata bindings shared by `next` and `stop_when`. */
 export function pageBindings(page: Page): Record<string, unknown> {

@@ -1,5 +1,6 @@
 /** The semantic checks, in the order they run. A new check is one file plus one line here. */
 import { authDefault } from './auth-default.js';
+import { componentChecks } from './component-checks.js';
 import { cursorUnused } from './cursor-unused.js';
 import { idMismatch } from './id-mismatch.js';
 import { insecureUrl } from './insecure-url.js';
@@ -31,6 +32,7 @@ export const CHECKS: readonly Check[] = [
   paginationStop,
   cursorUnused,
   secretInQuery,
+  componentChecks,
   insecureUrl,
   verifyNone,
   proofOrigin,

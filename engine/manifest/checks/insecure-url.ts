@@ -1,10 +1,16 @@
 /** Tokens and API traffic over plain http are readable on the wire; local test servers are fine. */
 import type { Path } from '../diagnostics.js';
-import { AUTH_TEMPLATES, authMethods } from '../fields.js';
+import { authKinds } from '../../components/auth/registry.js';
+import { authMethods } from '../fields.js';
 import { httpBlocks } from './http-blocks.js';
 import type { Check } from './types.js';
 
-const AUTH_URLS = AUTH_TEMPLATES.filter((k) => k.endsWith('_url'));
+/** The endpoint templates an auth method's kind declares (`token_url`, …). */
+function urlFields(method: Record<string, unknown>): string[] {
+  return Object.entries(authKinds.fieldsFor(method))
+    .filter(([k, f]) => k.endsWith('_url') && (f.kind === 'template' || f.kind === 'secret') && !f.map)
+    .map(([k]) => k);
+}
 const LOCAL = /^http:\/\/(localhost|127\.\d+\.\d+\.\d+|\[::1\]|[^/:]*\.localhost)(?=[:/]|$)/i;
 
 export function isInsecureUrl(url: string): boolean {
@@ -22,7 +28,7 @@ export const insecureUrl: Check = {
         hint: 'use https://',
       });
     };
-    for (const { path, method } of authMethods(ctx.manifest.auth)) for (const k of AUTH_URLS) check([...path, k], method[k]);
+    for (const { path, method } of authMethods(ctx.manifest.auth)) for (const k of urlFields(method)) check([...path, k], method[k]);
     for (const { path, http } of httpBlocks(ctx.manifest)) check([...path, 'base_url'], http.base_url);
   },
 };

@@ -1,21 +1,20 @@
 /**
- * Paginators must be able to stop. Cursor and next-URL kinds stop on an empty token, link
- * headers on a missing `next`; offset and page numbers only know the end from a short page,
- * which needs the page `size`, or from an explicit `stop_when`.
+ * Paginators must be able to stop. Most kinds stop on what the response says (an empty
+ * token, no `next` link); kinds declaring `endsOnShortPage` (offset, page numbers) only know
+ * the end from a short page, which needs the page `size`, or from an explicit `stop_when`.
  */
 import { dotted } from '../diagnostics.js';
 import { isPlainObject } from '../extends.js';
+import { paginators } from '../../components/pagination/registry.js';
 import { httpBlocks } from './http-blocks.js';
 import type { Check } from './types.js';
-
-const NEEDS_SIZE = new Set(['offset', 'page']);
 
 export const paginationStop: Check = {
   name: 'pagination-no-stop',
   run(ctx) {
     for (const { path, http } of httpBlocks(ctx.manifest)) {
       const p = http.pagination;
-      if (!isPlainObject(p) || typeof p.type !== 'string' || !NEEDS_SIZE.has(p.type)) continue;
+      if (!isPlainObject(p) || typeof p.type !== 'string' || !paginators.get(p.type)?.endsOnShortPage) continue;
       if (p.size !== undefined || p.stop_when !== undefined) continue;
       const at = [...path, 'pagination'];
       // The schema may already require `size` for this kind; one message is enough.

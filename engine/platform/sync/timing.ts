@@ -1,7 +1,7 @@
 /** When a schedule next fires: a fixed interval or a cron expression, plus random jitter. */
 import { Cron } from 'croner';
 import { ConnectorError } from '../../core/errors.js';
-import { parseDuration } from '../../manifest/durations.js';
+import { parseDuration } from '../../lang/durations.js';
 import type { Schedule, ScheduleSpec } from '../store/schedules.js';
 
 export interface ScheduleInput {

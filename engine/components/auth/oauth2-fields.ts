@@ -1,0 +1,60 @@
+/**
+ * The manifest fields of `oauth2`, beside its strategy (oauth2.ts) because they are many:
+ * the flow, token and host modules read them too, by these names.
+ */
+import { expression, literal, object, schemaOf, secret, template } from '../kit.js';
+import { parseDuration } from '../../lang/durations.js';
+
+const text = (description: string) => literal({ schema: schemaOf<string>({ type: 'string' }), description });
+const HOST = '^(\\*\\.)?([A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*|\\[[0-9A-Fa-f:.]+\\])(:[0-9]{1,5})?$';
+
+export const OAUTH2_FIELDS = {
+  grant: literal({
+    schema: schemaOf<'authorization_code' | 'client_credentials'>({ enum: ['authorization_code', 'client_credentials'] }),
+    description: 'Grant type.',
+    default: 'authorization_code',
+  }),
+  authorize_url: template({ description: 'Authorization endpoint (authorization_code only)' }),
+  token_url: template({ description: 'Token endpoint', required: true }),
+  refresh_url: template({ description: 'Refresh endpoint when it differs from token_url' }),
+  revoke_url: template({ description: 'Token revocation endpoint, called on disconnect' }),
+  hosts: literal({
+    schema: schemaOf<string[]>({ type: 'array', items: { type: 'string', pattern: HOST } }),
+    description: "Hosts the operator's OAuth app may be sent to when the OAuth URLs depend on config (`example.com`, `*.example.com`: `*` is one DNS label, `:port` optional). Default: the hosts the URLs give with an empty config. Other hosts need the tenant's own OAuth app or the operator's `PATCHBAY_OAUTH_<CONNECTOR>_HOSTS`.",
+  }),
+  issuer: template({ description: "The authorization server's issuer identifier (RFC 9207): the callback must carry this `iss`, else the consent is refused" }),
+  scopes: literal({ schema: schemaOf<string[]>({ type: 'array', items: { type: 'string' } }), description: 'Scopes requested.' }),
+  scope_separator: text('How scopes are joined; default a space.'),
+  pkce: literal({ schema: schemaOf<boolean>({ type: 'boolean' }), description: 'Use PKCE (S256). Default true.', default: true }),
+  client_auth: literal({ schema: schemaOf<'body' | 'basic'>({ enum: ['body', 'basic'] }), description: 'How the client authenticates at the token endpoint.', default: 'body' }),
+  authorize_params: template({ description: 'Extra query parameters on the authorize URL.', map: true }),
+  token_params: template({ description: 'Extra form parameters sent to the token endpoint.', map: true }),
+  token: secret({ description: 'The access token to send; default `{{credentials.access_token}}`', default: '{{credentials.access_token}}' }),
+  header: text('Header name for the token; default `Authorization`.'),
+  scheme: text('Scheme word before the token; default `Bearer`.'),
+  refresh: literal({
+    schema: schemaOf<boolean>({ type: 'boolean' }),
+    description: 'Refresh the access token with the refresh token when it nears expiry or a request gets 401. Default true.',
+    default: true,
+  }),
+  refresh_skew: literal({
+    schema: schemaOf<number>({ $ref: '#/$defs/duration' }),
+    description: 'Refresh when the token expires within this long; default 60s.',
+    default: '60s',
+    normalize: parseDuration,
+  }),
+  token_fields: object({
+    description: 'Where the token response keeps its values when it is not the RFC 6749 shape (JSONata over the token response).',
+    fields: {
+      access_token: expression({ description: 'Access token; default `access_token`', default: 'access_token' }),
+      refresh_token: expression({ description: 'Refresh token; default `refresh_token`', default: 'refresh_token' }),
+      expires_in: expression({ description: 'Seconds until expiry; default `expires_in`', default: 'expires_in' }),
+      scope: expression({ description: 'Granted scopes; default `scope`', default: 'scope' }),
+    },
+  }),
+  error_when: expression({ description: 'Treat a 200 token response as failed when true (some providers answer 200 with an error body), e.g. `ok = false`' }),
+  settings: expression({
+    description: 'Connection settings copied from the token response: setting name → JSONata over the response, e.g. `instance_url: instance_url`.',
+    map: true,
+  }),
+};
