@@ -24,11 +24,17 @@ const NON_SECRET_FIELDS = new Set(['expires_at', 'expires_in', 'token_type', 'sc
  */
 const SUBSTRING_MIN_LENGTH = 4;
 
+const WORD = /[A-Za-z0-9]/;
 const tokenPatterns = new Map<string, RegExp>();
 function wholeToken(value: string): RegExp {
   let re = tokenPatterns.get(value);
   if (!re) {
-    re = new RegExp(`(?<![A-Za-z0-9])${value.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}(?![A-Za-z0-9])`, 'g');
+    const escaped = value.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+    // An end that is itself punctuation (`!x`) is a boundary already, as with `\b`: requiring
+    // one beside it would let `a!x!` keep the secret `!x`.
+    const before = WORD.test(value[0]) ? '(?<![A-Za-z0-9])' : '';
+    const after = WORD.test(value[value.length - 1]) ? '(?![A-Za-z0-9])' : '';
+    re = new RegExp(`${before}${escaped}${after}`, 'g');
     if (tokenPatterns.size > 1000) tokenPatterns.clear();
     tokenPatterns.set(value, re);
   }

@@ -40,5 +40,7 @@ describe('short credentials', () => {
     expect(redact('key=x&user=bob&text=xylophone', ['x'])).toBe('key=[REDACTED]&user=bob&text=xylophone');
     expect(redact('"pw":"ab" (ab) tab abc', ['ab'])).toBe('"pw":"[REDACTED]" ([REDACTED]) tab abc');
     expect(redact('regex (.*) chars', ['.*'])).toBe('regex ([REDACTED]) chars');
+    // An end that is punctuation needs no boundary beside it; a letter end still does (`!xz`).
+    expect(redact('a!x! y!xz', ['!x'])).toBe('a[REDACTED]! y!xz');
   });
 });

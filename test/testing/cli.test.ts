@@ -59,7 +59,7 @@ describe('patchbay call', () => {
     expect(r.stdout).toBe('');
     const lines = r.stderr.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^error \[not_found\] /);
-    expect(lines.slice(1)).toEqual(['  status: 404', '  provider code: resource_missing', '  provider message: No such widget']);
+    expect(lines.slice(1)).toEqual(['  origin: provider', '  status: 404', '  provider code: resource_missing', '  provider message: No such widget']);
   });
 
   it('invalid input is a connector validation error naming the field (exit 1, no request sent)', async () => {
@@ -158,7 +158,7 @@ describe('patchbay read', () => {
     const r = await cli('read', 'widgets', 'widgets', ...creds, '--base-url', s.url);
     expect(r.code).toBe(1);
     expect(r.stdout.trimEnd().split('\n')).toHaveLength(2);
-    expect(r.stderr).toMatch(/^error \[server\] [^\n]*\n  status: 500\n  provider message: boom\n$/);
+    expect(r.stderr).toMatch(/^error \[server\] [^\n]*\n  origin: provider\n  status: 500\n  provider message: boom\n$/);
   });
 
   it('stops quietly when the reader of stdout goes away (| head), fetching no further page', async () => {
