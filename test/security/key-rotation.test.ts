@@ -317,7 +317,7 @@ describe('secrets rotate lists values moved from another row', () => {
       const moved = { table: 'connections', column: 'credentials', id: ids[1], boundTo: { table: 'connections', column: 'credentials', id: ids[0] } };
       const same = await rotateSecrets(store, createVault(makeKeyRing(parseKeyList(KEY_A))));
       expect(same).toMatchObject({ keyId: 'ka', resealed: 0, current: 2, failed: [moved] });
-      expect(same.failed[0].reason).toMatch(/sealed for connections\.credentials of row conn_\w+, not this row/);
+      expect(same.failed[0].reason, JSON.stringify(same.failed)).toMatch(/sealed for connections\.credentials of row conn_[\w-]+, not this row/);
 
       const sealed = (await store.knex('connections').where({ id: ids[1] }).pluck('credentials')) as string[];
       const report = await rotateSecrets(store, createVault(makeKeyRing(parseKeyList(`${KEY_B},${KEY_A}`))), { batchSize: 1 });
