@@ -95,20 +95,28 @@ describe('webhook intake survives SIGKILL', () => {
     const refused: Array<{ id: string; status: number }> = [];
     let failures = 0;
     let kills = 0;
+    let restarting = false;
     const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
 
     const maybeKill = () => {
-      if (kills >= KILL_AFTER.length || acked.size < KILL_AFTER[kills]) return;
+      if (restarting || kills >= KILL_AFTER.length || acked.size < KILL_AFTER[kills]) return;
       kills++;
+      restarting = true;
       const victim = server!;
-      up = (async () => {
+      const restarted = (async () => {
         // Mid-flight: anywhere from "request half read" to "transaction committing".
         await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 20)));
         victim.child.kill('SIGKILL');
         await victim.exited;
         server = await startServer(database);
+        restarting = false;
         return server;
       })();
+      // Senders keep using the victim until it dies, as a provider would, so the kill lands
+      // on requests in flight however fast the machine answers them.
+      void victim.exited.then(() => {
+        up = restarted;
+      });
     };
 
     const queue = deliveries.map((_, i) => i);
