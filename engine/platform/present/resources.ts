@@ -94,7 +94,7 @@ export function presentChange(c: RecordChange): Json {
   return { ...presentRecord(c), action: c.action, seq: c.seq };
 }
 
-/** What an API key's listing shows (the runtime's ApiKeyInfo); never the key or its hash. */
+/** An API key as stored and listed (the runtime's ApiKeyInfo is this type); never the key or its hash. */
 export interface KeyView {
   id: string;
   tenant?: string;

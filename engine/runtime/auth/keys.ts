@@ -12,6 +12,7 @@ import { ConnectorError } from '../../core/errors.js';
 import { fromJson, iso, toJson } from '../../platform/store/json.js';
 import type { Store } from '../../platform/store/store.js';
 import { keysetPage, LIMITS, type Page, type PageKey, type PageRequest } from '../../platform/store/paging.js';
+import type { KeyView } from '../../platform/present/resources.js';
 
 export interface Principal {
   /** API key id; `env-admin` for the `PATCHBAY_ADMIN_KEY` key. */
@@ -31,18 +32,8 @@ export const ENV_ADMIN_KEY_ID = 'env-admin';
 export const TENANT_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$';
 const TENANT_RE = new RegExp(TENANT_PATTERN);
 
-export interface ApiKeyInfo {
-  id: string;
-  /** Undefined for admin keys. */
-  tenant?: string;
-  admin: boolean;
-  name: string;
-  /** The key's first characters, to recognise it in lists. */
-  prefix: string;
-  createdAt: string;
-  lastUsedAt?: string;
-  revokedAt?: string;
-}
+/** The presented shape is the stored one: one definition for the runtime and the CLI. */
+export type ApiKeyInfo = KeyView;
 
 export interface CreatedKey {
   /** The only time the key itself exists outside its holder's hands. */
