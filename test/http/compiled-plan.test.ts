@@ -6,7 +6,7 @@ import { renderRequest } from '../../engine/run/http/render.js';
 import type { Connection } from '../../engine/core/wire.js';
 import { compileSource } from '../../engine/plan/index.js';
 import type { Plan } from '../../engine/plan/plan.js';
-import { templateContext } from './plan-fixtures.js';
+import { compileSnippet, templateContext } from '../helpers/compiled.js';
 import { startServer, type TestServer } from './server.js';
 
 const client = createHttpClient();
@@ -67,5 +67,18 @@ describe('a compiled plan through the request path', () => {
     }).catch((e) => e);
     expect([err.kind, err.providerCode, err.providerMessage]).toEqual(['client', 'card_declined', 'Your card was declined.']);
     expect(JSON.stringify(err)).not.toContain('sk_test_abc');
+  });
+});
+
+describe('test snippets compile through the validator', () => {
+  it('an invalid snippet fails with the validator’s own diagnostic', () => {
+    expect(() => compileSnippet({ http: { retry: { max_attempts: 0 } } })).toThrow(/invalid-value at http\.retry\.max_attempts/);
+    expect(() => compileSnippet({ request: { path: '/x/{{state.cursor}}' } })).toThrow(/template-variable at actions\.test\.request\.path/);
+  });
+
+  it('a warning fails too unless the snippet expects it', () => {
+    const auth = { type: 'api_key', in: 'query', name: 'api_key' };
+    expect(() => compileSnippet({ auth })).toThrow(/warning secret-in-query at auth\.in/);
+    expect(compileSnippet({ auth }, { allowWarnings: ['secret-in-query'] }).method.spec).toMatchObject({ in: 'query', name: 'api_key' });
   });
 });
