@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpClient } from '../../engine/run/http/client.js';
 import { buildUrl, encodeBody, encodeForm } from '../../engine/core/encode.js';
 import { renderRequest } from '../../engine/run/http/render.js';
-import { makeHttp, makeRequest } from './plan-fixtures.js';
+import { compileSnippet } from '../helpers/compiled.js';
 import { startServer, type TestServer } from './server.js';
 
 const client = createHttpClient();
@@ -23,11 +23,14 @@ describe('form encoding', () => {
   });
 
   it('sends a rendered form body with its content type, nested keys intact on the wire', async () => {
-    const req = makeRequest({
-      method: 'POST', path: '/v1/customers',
-      body: { name: '{{input.name}}', metadata: { plan: '{{input.plan}}' }, expand: ['{{input.expand}}'], description: '{{input.none}}' },
+    const { request, http } = compileSnippet({
+      http: { base_url: server.url, body_format: 'form' },
+      request: {
+        method: 'POST', path: '/v1/customers',
+        body: { name: '{{input.name}}', metadata: { plan: '{{input.plan}}' }, expand: ['{{input.expand}}'], description: '{{input.none}}' },
+      },
     });
-    const out = await renderRequest(req, makeHttp({ base_url: server.url, bodyFormat: 'form' }), {
+    const out = await renderRequest(request, http, {
       config: {}, credentials: {}, settings: {}, input: { name: 'Ada & Co', plan: 'pro', expand: 'x' },
     });
     await client.send(out, { timeoutMs: 2000 });

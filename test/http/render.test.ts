@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectorError } from '../../engine/core/errors.js';
 import { createHttpClient } from '../../engine/run/http/client.js';
 import { renderRequest } from '../../engine/run/http/render.js';
-import { makeHttp, makeRequest } from './plan-fixtures.js';
+import { compileSnippet } from '../helpers/compiled.js';
 import { startServer, type TestServer } from './server.js';
 
 const client = createHttpClient();
@@ -16,9 +16,11 @@ const ctx = (input: Record<string, unknown> = {}, extra: Record<string, unknown>
 
 describe('renderRequest', () => {
   it('percent-encodes path variables so ../, ? and / cannot change the route', async () => {
-    const req = makeRequest({ path: '/repos/{{config.owner}}/{{input.repo}}/issues/{{input.n}}' });
-    const http = makeHttp({ base_url: server.url + '/api/' });
-    const out = await renderRequest(req, http, ctx({ repo: '../../admin?x=1#f', n: 'a/b' }));
+    const { request, http } = compileSnippet({
+      http: { base_url: server.url + '/api/' },
+      request: { path: '/repos/{{config.owner}}/{{input.repo}}/issues/{{input.n}}' },
+    });
+    const out = await renderRequest(request, http, ctx({ repo: '../../admin?x=1#f', n: 'a/b' }));
     expect(out.url).toBe(`${server.url}/api/repos/octo/..%2F..%2Fadmin%3Fx%3D1%23f/issues/a%2Fb`);
     expect(out.query).toEqual([]);
     await client.send(out, { timeoutMs: 2000 });
@@ -28,19 +30,19 @@ describe('renderRequest', () => {
   });
 
   it('refuses a path variable that is a dot segment (URL parsers resolve even %2E%2E)', async () => {
-    const req = makeRequest({ path: '/repos/{{config.owner}}/{{input.repo}}/issues' });
+    const { request, http } = compileSnippet({ http: { base_url: server.url }, request: { path: '/repos/{{config.owner}}/{{input.repo}}/issues' } });
     for (const repo of ['..', '.']) {
-      const err = await renderRequest(req, makeHttp({ base_url: server.url }), ctx({ repo })).catch((e) => e);
+      const err = await renderRequest(request, http, ctx({ repo })).catch((e) => e);
       expect(err).toBeInstanceOf(ConnectorError);
       expect(err.kind).toBe('validation');
     }
-    const ok = await renderRequest(req, makeHttp({ base_url: server.url }), ctx({ repo: '...' }));
+    const ok = await renderRequest(request, http, ctx({ repo: '...' }));
     expect(ok.url).toBe(`${server.url}/repos/octo/.../issues`);
   });
 
   it('fails with a validation error naming a missing path variable', async () => {
-    const req = makeRequest({ path: '/repos/{{config.owner}}/{{input.repo}}' });
-    const err = await renderRequest(req, makeHttp({ base_url: server.url }), ctx({})).catch((e) => e);
+    const { request, http } = compileSnippet({ http: { base_url: server.url }, request: { path: '/repos/{{config.owner}}/{{input.repo}}' } });
+    const err = await renderRequest(request, http, ctx({})).catch((e) => e);
     expect(err).toBeInstanceOf(ConnectorError);
     expect(err.kind).toBe('validation');
     expect(err.message).toContain('input.repo');
@@ -48,11 +50,16 @@ describe('renderRequest', () => {
   });
 
   it('drops empty query values, repeats lists and stringifies literals', async () => {
-    const req = makeRequest({
-      path: '/contacts',
-      query: { since: '{{state.cursor}}', limit: 100, archived: false, properties: ['email', '{{input.extra}}', '{{input.none}}'], ids: '{{input.ids}}' },
+    // `since` reads an input that is not given (an action request has no `state`, which the
+    // validator refuses there), so it renders empty and is left out.
+    const { request, http } = compileSnippet({
+      http: { base_url: server.url },
+      request: {
+        path: '/contacts',
+        query: { since: '{{input.since}}', limit: 100, archived: false, properties: ['email', '{{input.extra}}', '{{input.none}}'], ids: '{{input.ids}}' },
+      },
     });
-    const out = await renderRequest(req, makeHttp({ base_url: server.url }), ctx({ extra: 'firstname', ids: [1, 2] }, { state: {} }));
+    const out = await renderRequest(request, http, ctx({ extra: 'firstname', ids: [1, 2] }));
     expect(out.query).toEqual([
       ['limit', '100'], ['archived', 'false'], ['properties', 'email'], ['properties', 'firstname'], ['ids', '1'], ['ids', '2'],
     ]);
@@ -63,8 +70,8 @@ describe('renderRequest', () => {
   });
 
   it('keeps query strings that come with a url template and encodes special characters on the wire', async () => {
-    const req = makeRequest({ url: '{{input.next}}', query: { q: '{{input.q}}' } });
-    const out = await renderRequest(req, makeHttp(), ctx({ next: `${server.url}/page?cursor=a%2Bb&size=2`, q: 'a&b=c d' }));
+    const { request, http } = compileSnippet({ request: { url: '{{input.next}}', query: { q: '{{input.q}}' } } });
+    const out = await renderRequest(request, http, ctx({ next: `${server.url}/page?cursor=a%2Bb&size=2`, q: 'a&b=c d' }));
     expect(out.url).toBe(`${server.url}/page`);
     expect(out.query).toEqual([['cursor', 'a+b'], ['size', '2'], ['q', 'a&b=c d']]);
     await client.send(out, { timeoutMs: 2000 });
@@ -74,19 +81,24 @@ describe('renderRequest', () => {
   });
 
   it('merges connector and request headers, lower-cased, empty ones dropped', async () => {
-    const req = makeRequest({ path: '/x', headers: { 'X-Trace': '{{input.trace}}', Accept: 'application/vnd.test+json' } });
-    const http = makeHttp({ base_url: server.url, headers: { Accept: 'application/json', 'X-Version': '2024-01-01', 'X-Opt': '{{config.none}}' } });
-    const out = await renderRequest(req, http, ctx({}));
+    const { request, http } = compileSnippet({
+      http: { base_url: server.url, headers: { Accept: 'application/json', 'X-Version': '2024-01-01', 'X-Opt': '{{config.none}}' } },
+      request: { path: '/x', headers: { 'X-Trace': '{{input.trace}}', Accept: 'application/vnd.test+json' } },
+    });
+    const out = await renderRequest(request, http, ctx({}));
     expect(out.headers).toEqual({ accept: 'application/vnd.test+json', 'x-version': '2024-01-01' });
   });
 
   it('keeps the raw type of whole-value body templates and drops undefined ones', async () => {
-    const req = makeRequest({
-      method: 'POST',
-      path: '/items',
-      body: { title: 'Issue: {{input.title}}', count: '{{input.count}}', draft: '{{input.draft}}', meta: '{{input.meta}}', missing: '{{input.nope}}', fixed: 3, list: ['{{input.count}}', 'x'] },
+    const { request, http } = compileSnippet({
+      http: { base_url: server.url },
+      request: {
+        method: 'POST',
+        path: '/items',
+        body: { title: 'Issue: {{input.title}}', count: '{{input.count}}', draft: '{{input.draft}}', meta: '{{input.meta}}', missing: '{{input.nope}}', fixed: 3, list: ['{{input.count}}', 'x'] },
+      },
     });
-    const out = await renderRequest(req, makeHttp({ base_url: server.url }), ctx({ title: 'Bug', count: 7, draft: false, meta: { a: [1] } }));
+    const out = await renderRequest(request, http, ctx({ title: 'Bug', count: 7, draft: false, meta: { a: [1] } }));
     expect(out.body).toEqual({ title: 'Issue: Bug', count: 7, draft: false, meta: { a: [1] }, fixed: 3, list: [7, 'x'] });
     expect(out.bodyFormat).toBe('json');
     await client.send(out, { timeoutMs: 2000 });
@@ -96,16 +108,20 @@ describe('renderRequest', () => {
   });
 
   it('builds a body from body_expr over the context', async () => {
-    const req = makeRequest({ method: 'POST', path: '/search', body_expr: "{ 'filters': [{ 'value': input.email }], 'limit': 10 }" });
-    const out = await renderRequest(req, makeHttp({ base_url: server.url }), ctx({ email: 'a@b.c' }));
+    const { request, http } = compileSnippet({
+      http: { base_url: server.url },
+      request: { method: 'POST', path: '/search', body_expr: "{ 'filters': [{ 'value': input.email }], 'limit': 10 }" },
+    });
+    const out = await renderRequest(request, http, ctx({ email: 'a@b.c' }));
     expect(out.body).toEqual({ filters: [{ value: 'a@b.c' }], limit: 10 });
   });
 
   it('uses the connection base URL override and rejects a relative result', async () => {
-    const req = makeRequest({ path: '/v1/ping' });
-    const out = await renderRequest(req, makeHttp({ base_url: 'https://api.example.invalid' }), ctx(), { baseUrl: `${server.url}/sandbox/` });
+    const fixed = compileSnippet({ http: { base_url: 'https://api.example.invalid' }, request: { path: '/v1/ping' } });
+    const out = await renderRequest(fixed.request, fixed.http, ctx(), { baseUrl: `${server.url}/sandbox/` });
     expect(out.url).toBe(`${server.url}/sandbox/v1/ping`);
-    const err = await renderRequest(req, makeHttp({ base_url: '{{config.host}}' }), ctx()).catch((e) => e);
+    const fromConfig = compileSnippet({ http: { base_url: '{{config.host}}' }, request: { path: '/v1/ping' } });
+    const err = await renderRequest(fromConfig.request, fromConfig.http, ctx()).catch((e) => e);
     expect(err).toBeInstanceOf(ConnectorError);
     expect(err.kind).toBe('config');
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { backoffMs, headerWaitMs, mayRetryMethod, parseWaitHeader } from '../../engine/run/http/retry.js';
-import { makeHttp } from './plan-fixtures.js';
+import { compileHttp } from '../helpers/compiled.js';
 
 describe('retry policy', () => {
   const now = 1_700_000_000_000;
@@ -15,13 +15,16 @@ describe('retry policy', () => {
 
   it('takes the first wait header present in the configured order', () => {
     const headers = { 'x-reset': String(now / 1000 + 5), 'retry-after': '2' };
-    expect(headerWaitMs(headers, ['retry-after', 'x-reset'], now)).toBe(2000);
-    expect(headerWaitMs(headers, ['x-reset', 'retry-after'], now)).toBe(5000);
-    expect(headerWaitMs({}, ['retry-after'], now)).toBeUndefined();
+    // Written as an author would; the compiler lower-cases them to match response headers.
+    const waitHeaders = (list: string[]) => compileHttp({ retry: { wait_headers: list } }).retry.waitHeaders;
+    expect(headerWaitMs(headers, waitHeaders(['Retry-After', 'X-Reset']), now)).toBe(2000);
+    expect(headerWaitMs(headers, waitHeaders(['X-Reset', 'Retry-After']), now)).toBe(5000);
+    expect(headerWaitMs({}, compileHttp().retry.waitHeaders, now)).toBeUndefined();
   });
 
   it('uses full jitter under an exponentially growing, capped ceiling', () => {
-    const b = { initialMs: 100, maxMs: 1000, factor: 2 };
+    const b = compileHttp({ retry: { backoff: { initial: '100ms', max: '1s', factor: 2 } } }).retry.backoff;
+    expect(b).toEqual({ initialMs: 100, maxMs: 1000, factor: 2 });
     expect(backoffMs(b, 0, () => 0.999)).toBe(99);
     expect(backoffMs(b, 2, () => 0.5)).toBe(200);
     expect(backoffMs(b, 10, () => 0.999)).toBe(999);
@@ -29,8 +32,8 @@ describe('retry policy', () => {
   });
 
   it('retries unsafe methods only with an idempotency header', () => {
-    const plain = makeHttp().retry;
-    const keyed = makeHttp({ retry: { idempotencyHeader: 'Idempotency-Key' } }).retry;
+    const plain = compileHttp().retry;
+    const keyed = compileHttp({ retry: { idempotency_header: 'Idempotency-Key' } }).retry;
     expect(['GET', 'HEAD', 'PUT', 'DELETE'].every((m) => mayRetryMethod(m as 'GET', plain))).toBe(true);
     expect(mayRetryMethod('POST', plain)).toBe(false);
     expect(mayRetryMethod('PATCH', plain)).toBe(false);
