@@ -1,23 +1,30 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { getAuthStrategy } from '../../engine/components/auth/registry.js';
+import { authStrategyFor } from '../../engine/components/auth/registry.js';
 import { ConnectorError } from '../../engine/core/errors.js';
 import { createHttpClient } from '../../engine/run/http/client.js';
 import { executeRequest } from '../../engine/run/http/execute.js';
 import { renderRequest } from '../../engine/run/http/render.js';
 import type { Connection } from '../../engine/core/wire.js';
-import { authContext, makeAuth, makeHttp, makeRequest, templateContext, type HttpSpec, type RequestSpec } from './plan-fixtures.js';
+import { authContext, compileSnippet, templateContext, type Block } from '../helpers/compiled.js';
 import { closedPort, serverPerTest } from './server.js';
 
 const client = createHttpClient();
 const serve = serverPerTest();
 afterAll(() => client.close());
 
-async function call(baseUrl: string, reqSpec: RequestSpec, httpSpec: HttpSpec = {}, conn: Connection = { connector: 'demo', id: 'c1' }) {
-  const http = makeHttp({ base_url: baseUrl, ...httpSpec });
-  const out = await renderRequest(makeRequest(reqSpec), http, templateContext(conn));
-  const method = makeAuth('none');
+/**
+ * One action's `request` and `http` override, compiled under a connector `http` block with
+ * tiny backoffs so tests stay fast; the compiler merges the override in key by key.
+ */
+async function call(baseUrl: string, request: Block, override?: Block, conn: Connection = { connector: 'demo', id: 'c1' }) {
+  const { http, request: planRequest, method } = compileSnippet({
+    http: { base_url: baseUrl, retry: { backoff: { initial: '5ms', max: '20ms' } } },
+    request,
+    ...(override ? { actionHttp: override } : {}),
+  });
+  const out = await renderRequest(planRequest, http, templateContext(conn));
   return executeRequest(out, {
-    http, auth: { strategy: getAuthStrategy('none'), ctx: authContext(method, conn, client) },
+    http, auth: { strategy: authStrategyFor(method), ctx: authContext(method, conn, client) },
     client, limiterKey: `connection:${conn.id}`, connector: 'demo', operation: 'action:test',
   });
 }
@@ -35,7 +42,7 @@ describe('executeRequest retries', () => {
 
   it('gives up after max_attempts with a retryable server error carrying the provider message', async () => {
     const s = await serve(() => ({ status: 502, body: { message: 'bad gateway today' } }));
-    const err = await fail(call(s.url, { path: '/x' }, { retry: { maxAttempts: 2 } }));
+    const err = await fail(call(s.url, { path: '/x' }, { retry: { max_attempts: 2 } }));
     expect(s.seen).toHaveLength(2);
     expect(err).toBeInstanceOf(ConnectorError);
     expect(err.kind).toBe('server');
@@ -62,14 +69,14 @@ describe('executeRequest retries', () => {
 
   it('reads an epoch reset header as a wait', async () => {
     const s = await serve((_r, i) => (i === 0 ? { status: 429, headers: { 'x-ratelimit-reset': String(Date.now() + 300) } } : { body: {} }));
-    await call(s.url, { path: '/x' }, { retry: { waitHeaders: ['retry-after', 'x-ratelimit-reset'] } });
+    await call(s.url, { path: '/x' }, { retry: { wait_headers: ['retry-after', 'x-ratelimit-reset'] } });
     expect(s.seen[1].at - s.seen[0].at).toBeGreaterThanOrEqual(250);
   });
 
   it('fails at once with rate_limited when the demanded wait exceeds max_wait', async () => {
     const s = await serve(() => ({ status: 429, headers: { 'retry-after': '120' }, body: { message: 'slow down' } }));
     const t0 = Date.now();
-    const err = await fail(call(s.url, { path: '/x' }, { retry: { maxWaitMs: 1000 } }));
+    const err = await fail(call(s.url, { path: '/x' }, { retry: { max_wait: '1s' } }));
     expect(Date.now() - t0).toBeLessThan(1000);
     expect(s.seen).toHaveLength(1);
     expect(err.kind).toBe('rate_limited');
@@ -86,7 +93,7 @@ describe('executeRequest retries', () => {
 
   it('retries a POST with one idempotency key reused on every attempt', async () => {
     const s = await serve((_r, i) => (i < 2 ? { status: 503 } : { body: { id: 'ch_1' } }));
-    const http: HttpSpec = { retry: { idempotencyHeader: 'Idempotency-Key' } };
+    const http: Block = { retry: { idempotency_header: 'Idempotency-Key' } };
     await call(s.url, { method: 'POST', path: '/charges', body: { amount: 5 } }, http);
     const keys = s.seen.map((r) => r.headers['idempotency-key']);
     expect(keys).toHaveLength(3);
@@ -102,7 +109,7 @@ describe('executeRequest retries', () => {
       if (r.path === '/never') return { status: 503, headers: { 'x-should-retry': 'false' } };
       return i === 1 ? { status: 409, headers: { 'x-should-retry': 'true' } } : { body: {} };
     });
-    const http: HttpSpec = { retry: { when: '$headers.`x-should-retry` = "true" ? true : $headers.`x-should-retry` = "false" ? false : null' } };
+    const http: Block = { retry: { when: '$headers.`x-should-retry` = "true" ? true : $headers.`x-should-retry` = "false" ? false : null' } };
     const err = await fail(call(s.url, { path: '/never' }, http));
     expect(err.kind).toBe('server');
     expect(s.seen).toHaveLength(1);
@@ -112,7 +119,7 @@ describe('executeRequest retries', () => {
 
   it('reports a closed port as a network error after retrying', async () => {
     const port = await closedPort();
-    const err = await fail(call(`http://127.0.0.1:${port}`, { path: '/x' }, { retry: { maxAttempts: 2 } }));
+    const err = await fail(call(`http://127.0.0.1:${port}`, { path: '/x' }, { retry: { max_attempts: 2 } }));
     expect(err.kind).toBe('network');
     expect(err.retryable).toBe(true);
     expect(err.message).toContain('ECONNREFUSED');
@@ -120,7 +127,7 @@ describe('executeRequest retries', () => {
 
   it('reports a slow server as a timeout', async () => {
     const s = await serve(() => ({ body: {}, delayMs: 400 }));
-    const err = await fail(call(s.url, { path: '/x' }, { timeoutMs: 80, retry: { maxAttempts: 2 } }));
+    const err = await fail(call(s.url, { path: '/x' }, { timeout: '80ms', retry: { max_attempts: 2 } }));
     expect(err.kind).toBe('timeout');
     expect(s.seen).toHaveLength(2);
   });
@@ -131,7 +138,7 @@ describe('executeRequest classification', () => {
     const s = await serve((r) => (r.path === '/auth.test'
       ? { body: { ok: false, error: 'invalid_auth' } }
       : { body: { ok: false, error: 'channel_not_found', detail: 'no such channel' } }));
-    const http: HttpSpec = { errors: { when: 'ok = false', code: 'error', message: 'detail', kinds: { invalid_auth: 'auth' } } };
+    const http: Block = { errors: { when: 'ok = false', code: 'error', message: 'detail', kinds: { invalid_auth: 'auth' } } };
     const a = await fail(call(s.url, { path: '/auth.test' }, http));
     expect(a.kind).toBe('auth');
     expect(a.status).toBe(200);
@@ -152,7 +159,7 @@ describe('executeRequest classification', () => {
       if (status === 400) return { status, body: { error: 'invalid_request', error_description: 'bad field' } };
       return { status, body: 'plain text failure' };
     });
-    const noRetry: HttpSpec = { retry: { maxAttempts: 1 } };
+    const noRetry: Block = { retry: { max_attempts: 1 } };
     const cases: Array<[string, string, string | undefined]> = [
       ['/401', 'auth', 'plain text failure'], ['/403', 'forbidden', undefined], ['/409', 'conflict', undefined],
       ['/422', 'client', undefined], ['/429', 'rate_limited', undefined], ['/500', 'server', undefined],

@@ -5,21 +5,24 @@ import { createHttpClient } from '../../engine/run/http/client.js';
 import { executeRequest } from '../../engine/run/http/execute.js';
 import { RateLimiter } from '../../engine/run/http/rate-limiter.js';
 import type { OutboundRequest } from '../../engine/core/wire.js';
-import type { PlanHttp } from '../../engine/plan/plan.js';
-import { authContext, makeAuth, makeHttp, type HttpSpec } from './plan-fixtures.js';
+import type { PlanRateLimit } from '../../engine/plan/plan.js';
+import { authContext, compileHttp, compileSnippet, type Block } from '../helpers/compiled.js';
 import { serverPerTest, type Reply } from './server.js';
 
 const client = createHttpClient();
 const serve = serverPerTest();
 afterAll(() => client.close());
 
-function caller(url: string, spec: HttpSpec, key: string, strategy: AuthStrategy = getAuthStrategy('none')) {
-  const http: PlanHttp = makeHttp(spec);
+/** The `rate_limit` block a connector author writes. */
+const rateLimit = (block: Block): PlanRateLimit => compileHttp({ rate_limit: block }).rateLimit!;
+
+function caller(url: string, rate_limit: Block, key: string, strategy: AuthStrategy = getAuthStrategy('none')) {
+  const { http, method } = compileSnippet({ http: { rate_limit } });
   const conn = { connector: 'demo', id: key };
   return (path = '/x') => {
     const req: OutboundRequest = { method: 'GET', url: url + path, query: [], headers: {}, bodyFormat: 'none' };
     return executeRequest(req, {
-      http, auth: { strategy, ctx: authContext(makeAuth('none'), conn, client) },
+      http, auth: { strategy, ctx: authContext(method, conn, client) },
       client, limiterKey: key, connector: 'demo', operation: 'stream:x',
     });
   };
@@ -28,7 +31,7 @@ function caller(url: string, spec: HttpSpec, key: string, strategy: AuthStrategy
 describe('rate limiter', () => {
   it('never exceeds the concurrency cap with 50 concurrent calls', async () => {
     const s = await serve(() => ({ body: {}, delayMs: 15 }));
-    const call = caller(s.url, { rateLimit: { concurrency: 4 } }, 'conc');
+    const call = caller(s.url, { concurrency: 4 }, 'conc');
     await Promise.all(Array.from({ length: 50 }, () => call()));
     expect(s.seen).toHaveLength(50);
     expect(s.maxInFlight()).toBe(4);
@@ -39,7 +42,7 @@ describe('rate limiter', () => {
     // Auth runs right after the limiter grants a slot: record the grant times there.
     const granted: number[] = [];
     const recorder: AuthStrategy = { type: 'none', async apply() { granted.push(Date.now()); } };
-    const call = caller(s.url, { rateLimit: { requests: 5, perMs: 200 } }, 'budget', recorder);
+    const call = caller(s.url, { requests: 5, per: '200ms' }, 'budget', recorder);
     const t0 = Date.now();
     await Promise.all(Array.from({ length: 15 }, () => call()));
     expect(s.seen).toHaveLength(15);
@@ -64,7 +67,7 @@ describe('rate limiter', () => {
       }
       return { headers: { 'x-ratelimit-remaining': '10' }, body: {} };
     });
-    const call = caller(s.url, { rateLimit: { remainingHeader: 'x-ratelimit-remaining', resetHeader: 'x-ratelimit-reset', resetFormat: 'epoch_ms' } }, 'pause');
+    const call = caller(s.url, { remaining_header: 'x-ratelimit-remaining', reset_header: 'x-ratelimit-reset', reset_format: 'epoch_ms' }, 'pause');
     await call('/first');
     await Promise.all(Array.from({ length: 5 }, () => call('/next')));
     const later = s.seen.filter((r) => r.path === '/next');
@@ -73,7 +76,7 @@ describe('rate limiter', () => {
   });
 
   it('serves waiters in arrival order', async () => {
-    const limiter = new RateLimiter({ concurrency: 1, scope: 'connection', resetFormat: 'epoch_seconds' });
+    const limiter = new RateLimiter(rateLimit({ concurrency: 1 }));
     const order: number[] = [];
     await Promise.all(Array.from({ length: 10 }, async (_, i) => {
       const release = await limiter.acquire();
@@ -86,7 +89,7 @@ describe('rate limiter', () => {
   });
 
   it('refuses to wait out a pause longer than the allowed wait', async () => {
-    const limiter = new RateLimiter({ remainingHeader: 'rem', resetHeader: 'reset', resetFormat: 'seconds', scope: 'connection' });
+    const limiter = new RateLimiter(rateLimit({ remaining_header: 'rem', reset_header: 'reset', reset_format: 'seconds' }));
     limiter.observe({ rem: '0', reset: '30' });
     expect(limiter.pausedForMs()).toBeGreaterThan(29_000);
     const err = await limiter.acquire({ maxWaitMs: 1000 }).catch((e) => e);
@@ -95,7 +98,7 @@ describe('rate limiter', () => {
   });
 
   it('gives up a queued slot when the call is aborted', async () => {
-    const limiter = new RateLimiter({ concurrency: 1, scope: 'connection', resetFormat: 'epoch_seconds' });
+    const limiter = new RateLimiter(rateLimit({ concurrency: 1 }));
     const first = await limiter.acquire();
     const ac = new AbortController();
     const waiting = limiter.acquire({ signal: ac.signal });
