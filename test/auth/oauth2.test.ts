@@ -7,7 +7,7 @@ import { createHttpClient } from '../../engine/run/http/client.js';
 import { executeRequest } from '../../engine/run/http/execute.js';
 import type { Connection } from '../../engine/core/wire.js';
 import type { PlanAuthMethod } from '../../engine/plan/plan.js';
-import { authContext, makeAuth, makeHttp } from '../http/plan-fixtures.js';
+import { authContext, compileAuthMethod, compileHttp } from '../helpers/compiled.js';
 import { serverPerTest, type Seen } from '../http/server.js';
 
 const client = createHttpClient();
@@ -20,9 +20,12 @@ const api = (valid: (token: string) => boolean) => serve((r) => {
   return valid(token) ? { body: { ok: true, token } } : { status: 401, body: { message: 'Bad credentials' } };
 });
 
+/** A connector `http` block with nothing set: the compiler's defaults. */
+const http = compileHttp();
+
 function call(apiUrl: string, method: PlanAuthMethod, conn: Connection, listener?: Parameters<typeof authContext>[3]) {
   return executeRequest({ method: 'GET', url: `${apiUrl}/me`, query: [], headers: {}, bodyFormat: 'none' }, {
-    http: makeHttp(), auth: { strategy: getAuthStrategy('oauth2'), ctx: authContext(method, conn, client, listener) },
+    http, auth: { strategy: getAuthStrategy('oauth2'), ctx: authContext(method, conn, client, listener) },
     client, limiterKey: `connection:${conn.id}`, connector: 'demo', operation: 'check',
   });
 }
@@ -38,7 +41,7 @@ describe('oauth2 client_credentials', () => {
     const start = Date.now();
     const tokens = await serve(() => ({ body: { access_token: `cc-${++n}`, token_type: 'bearer', expires_in: 1 } }));
     const a = await api((t) => t.startsWith('cc-'));
-    const method = makeAuth('oauth2', { grant: 'client_credentials', token_url: `${tokens.url}/token`, scopes: ['read', 'write'], client_auth: 'basic', refresh_skew: 800 });
+    const method = compileAuthMethod({ type: 'oauth2', grant: 'client_credentials', token_url: `${tokens.url}/token`, scopes: ['read', 'write'], client_auth: 'basic', refresh_skew: 800 });
     const conn: Connection = { connector: 'demo', id: 'cc-1', credentials: { client_id: 'my app', client_secret: 's3cret/+' } };
     await Promise.all(Array.from({ length: 10 }, () => call(a.url, method, conn)));
     await call(a.url, method, conn);
@@ -58,7 +61,7 @@ describe('oauth2 client_credentials', () => {
 
   it('sends client id and secret in the body with client_auth body and reports token errors as auth', async () => {
     const tokens = await serve(() => ({ status: 401, body: { error: 'invalid_client', error_description: 'Client authentication failed' } }));
-    const method = makeAuth('oauth2', { grant: 'client_credentials', token_url: `${tokens.url}/token` });
+    const method = compileAuthMethod({ type: 'oauth2', grant: 'client_credentials', token_url: `${tokens.url}/token` });
     const conn: Connection = { connector: 'demo', id: 'cc-2', credentials: { client_id: 'id-1', client_secret: 'sec-1' } };
     const err = await call('http://127.0.0.1:9', method, conn).catch((e) => e);
     expect(err).toBeInstanceOf(ConnectorError);
@@ -73,7 +76,7 @@ describe('oauth2 refresh', () => {
   it('refreshes an expiring token once for 20 concurrent calls and hands the rotated token to the listener', async () => {
     const tokens = await serve(() => ({ body: { access_token: 'at-new', refresh_token: 'rt-2', expires_in: 3600 }, delayMs: 30 }));
     const a = await api((t) => t === 'at-new');
-    const method = makeAuth('oauth2', { token_url: `${tokens.url}/token` });
+    const method = compileAuthMethod({ type: 'oauth2', token_url: `${tokens.url}/token` });
     const conn: Connection = {
       connector: 'demo', id: 'ac-1',
       credentials: { access_token: 'at-old', refresh_token: 'rt-1', expires_at: new Date(Date.now() + 10_000).toISOString(), client_id: 'cid', client_secret: 'csec' },
@@ -96,7 +99,7 @@ describe('oauth2 refresh', () => {
   it('refreshes once after 401s from 20 concurrent calls, then retries each call once', async () => {
     const tokens = await serve(() => ({ body: { access_token: 'fresh', expires_in: 3600 }, delayMs: 20 }));
     const a = await api((t) => t === 'fresh');
-    const method = makeAuth('oauth2', { token_url: `${tokens.url}/token`, refresh_url: `${tokens.url}/refresh` });
+    const method = compileAuthMethod({ type: 'oauth2', token_url: `${tokens.url}/token`, refresh_url: `${tokens.url}/refresh` });
     const conn: Connection = { connector: 'demo', id: 'ac-2', credentials: { access_token: 'revoked', refresh_token: 'rt-keep' } };
     const heard: Array<Record<string, unknown>> = [];
     await Promise.all(Array.from({ length: 20 }, () => call(a.url, method, conn, (_c, creds) => { heard.push(creds); })));
@@ -111,7 +114,7 @@ describe('oauth2 refresh', () => {
   it('gives up with an auth error when the token is rejected again after refreshing', async () => {
     const tokens = await serve(() => ({ body: { access_token: 'still-bad' } }));
     const a = await api(() => false);
-    const method = makeAuth('oauth2', { token_url: `${tokens.url}/token` });
+    const method = compileAuthMethod({ type: 'oauth2', token_url: `${tokens.url}/token` });
     const err = await call(a.url, method, { connector: 'demo', id: 'ac-3', credentials: { access_token: 'x1234', refresh_token: 'r1234' } }).catch((e) => e);
     expect(err.kind).toBe('auth');
     expect(err.status).toBe(401);
@@ -122,7 +125,7 @@ describe('oauth2 refresh', () => {
 
   it('reports a revoked refresh token with the provider’s error_description', async () => {
     const tokens = await serve(() => ({ status: 400, body: { error: 'invalid_grant', error_description: 'Token has been expired or revoked.' } }));
-    const method = makeAuth('oauth2', { token_url: `${tokens.url}/token` });
+    const method = compileAuthMethod({ type: 'oauth2', token_url: `${tokens.url}/token` });
     const conn: Connection = { connector: 'demo', id: 'ac-4', credentials: { access_token: 'a-old', refresh_token: 'r-old', expires_at: Date.now() - 1000 } };
     const err = await call('http://127.0.0.1:9', method, conn).catch((e) => e);
     expect(err.kind).toBe('auth');
@@ -135,8 +138,8 @@ describe('oauth2 refresh', () => {
       ? { body: { ok: false, error: 'invalid_refresh_token' } }
       : { body: { ok: true, authed: { token: 'xo-2', refresh: 'xr-2', ttl: 600 }, team: { id: 'T42' }, instance_url: 'https://eu.example.test' } }));
     const a = await api((t) => t === 'xo-2');
-    const method = makeAuth('oauth2', {
-      token_url: `${tokens.url}/token`, error_when: 'ok = false',
+    const method = compileAuthMethod({
+      type: 'oauth2', token_url: `${tokens.url}/token`, error_when: 'ok = false',
       token_fields: { access_token: 'authed.token', refresh_token: 'authed.refresh', expires_in: 'authed.ttl' },
       settings: { team_id: 'team.id', instance_url: 'instance_url' },
     });
@@ -161,8 +164,8 @@ describe('oauth2 authorization code against a real authorization server', () => 
     await as.start(0, '127.0.0.1');
     try {
       const issuer = as.issuer.url!;
-      const method = makeAuth('oauth2', {
-        authorize_url: `${issuer}/authorize`, token_url: `${issuer}/token`, scopes: ['openid', 'repo'], scope_separator: ',',
+      const method = compileAuthMethod({
+        type: 'oauth2', authorize_url: `${issuer}/authorize`, token_url: `${issuer}/token`, scopes: ['openid', 'repo'], scope_separator: ',',
         authorize_params: { access_type: 'offline' },
       });
       const pkce = createPkcePair();

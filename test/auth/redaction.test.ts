@@ -7,7 +7,7 @@ import type { Connection } from '../../engine/core/wire.js';
 import { createLogger } from '../../engine/core/log.js';
 import type { PlanAuthMethod } from '../../engine/plan/plan.js';
 import { collectSecrets, redact, redactUrl, SecretSet } from '../../engine/core/redact.js';
-import { authContext, makeAuth, makeHttp } from '../http/plan-fixtures.js';
+import { authContext, compileAuthMethod, compileHttp } from '../helpers/compiled.js';
 import { startServer, type TestServer } from '../http/server.js';
 
 const lines: string[] = [];
@@ -31,17 +31,20 @@ beforeAll(async () => {
 });
 afterAll(async () => { await apiServer.close(); await tokenServer.close(); client.close(); });
 
+/** A key in the query is what these tests are about: the validator's warning is expected. */
+const queryKey = { allowWarnings: ['secret-in-query'] };
+
 const cases: Array<{ name: string; method: () => PlanAuthMethod; credentials: Record<string, unknown> }> = [
-  { name: 'api_key header', method: () => makeAuth('api_key', { name: 'X-API-Key' }), credentials: { api_key: 'CANARY-key-1001' } },
-  { name: 'api_key query', method: () => makeAuth('api_key', { in: 'query', name: 'api_key' }), credentials: { api_key: 'CANARY-qkey-1002' } },
-  { name: 'basic', method: () => makeAuth('basic'), credentials: { username: 'canary-user', password: 'CANARY-pass-1003' } },
-  { name: 'bearer', method: () => makeAuth('bearer'), credentials: { token: 'CANARY-bearer-1004' } },
+  { name: 'api_key header', method: () => compileAuthMethod({ type: 'api_key', name: 'X-API-Key' }), credentials: { api_key: 'CANARY-key-1001' } },
+  { name: 'api_key query', method: () => compileAuthMethod({ type: 'api_key', in: 'query', name: 'api_key' }, queryKey), credentials: { api_key: 'CANARY-qkey-1002' } },
+  { name: 'basic', method: () => compileAuthMethod({ type: 'basic' }), credentials: { username: 'canary-user', password: 'CANARY-pass-1003' } },
+  { name: 'bearer', method: () => compileAuthMethod({ type: 'bearer' }), credentials: { token: 'CANARY-bearer-1004' } },
   {
-    name: 'oauth2 refresh', method: () => makeAuth('oauth2', { token_url: `${tokenServer.url}/token` }),
+    name: 'oauth2 refresh', method: () => compileAuthMethod({ type: 'oauth2', token_url: `${tokenServer.url}/token` }),
     credentials: { access_token: 'CANARY-access-1005', refresh_token: 'CANARY-refresh-1006', client_id: 'cid', client_secret: 'CANARY-csecret-1007' },
   },
   {
-    name: 'oauth2 client_credentials', method: () => makeAuth('oauth2', { grant: 'client_credentials', token_url: `${tokenServer.url}/token` }),
+    name: 'oauth2 client_credentials', method: () => compileAuthMethod({ type: 'oauth2', grant: 'client_credentials', token_url: `${tokenServer.url}/token` }),
     credentials: { client_id: 'cid2', client_secret: 'CANARY-csecret-1008' },
   },
 ];
@@ -59,7 +62,7 @@ describe('no secret reaches a log line or an error', () => {
         const conn: Connection = { connector: 'demo', id: `${c.name}-${path}`, credentials: { ...c.credentials } };
         try {
           await executeRequest({ method: 'GET', url: `${apiServer.url}${path}`, query: [['page', '1']], headers: {}, bodyFormat: 'none' }, {
-            http: makeHttp({ retry: { maxAttempts: 2 } }), auth: { strategy: getAuthStrategy(method.type), ctx: authContext(method, conn, client) },
+            http: compileHttp({ retry: { max_attempts: 2, backoff: { initial: '5ms', max: '20ms' } } }), auth: { strategy: getAuthStrategy(method.type), ctx: authContext(method, conn, client) },
             client, limiterKey: 'k', connector: 'demo', operation: 'action:probe', logger,
           });
         } catch (err) {
@@ -87,10 +90,10 @@ describe('no secret reaches a log line or an error', () => {
 
   it('logs show the request with sensitive query values removed', async () => {
     lines.length = 0;
-    const method = makeAuth('api_key', { in: 'query', name: 'api_key' });
+    const method = compileAuthMethod({ type: 'api_key', in: 'query', name: 'api_key' }, queryKey);
     const conn: Connection = { connector: 'demo', id: 'q', credentials: { api_key: 'CANARY-qkey-2001' } };
     await executeRequest({ method: 'GET', url: `${apiServer.url}/ok`, query: [['page', '1']], headers: {}, bodyFormat: 'none' }, {
-      http: makeHttp(), auth: { strategy: getAuthStrategy('api_key'), ctx: authContext(method, conn, client) },
+      http: compileHttp(), auth: { strategy: getAuthStrategy('api_key'), ctx: authContext(method, conn, client) },
       client, limiterKey: 'k', connector: 'demo', operation: 'action:probe', logger,
     });
     expect(lines.join('\n')).toContain('/ok?page=1&api_key=[REDACTED]');
@@ -99,12 +102,12 @@ describe('no secret reaches a log line or an error', () => {
 
 describe('an operation-wide secret set', () => {
   it('is used instead of re-collecting the connection, and learns the tokens auth obtains', async () => {
-    const method = makeAuth('oauth2', { grant: 'client_credentials', token_url: `${tokenServer.url}/token` });
+    const method = compileAuthMethod({ type: 'oauth2', grant: 'client_credentials', token_url: `${tokenServer.url}/token` });
     const conn: Connection = { connector: 'demo', id: 'shared-set', credentials: { client_id: 'cid3', client_secret: 'CANARY-csecret-3001' } };
     // Seeded empty on purpose: the client secret is only redacted if execute re-collects it.
     const secrets = new SecretSet();
     const err = await executeRequest({ method: 'GET', url: `${apiServer.url}/denied`, query: [], headers: {}, bodyFormat: 'none' }, {
-      http: makeHttp({ retry: { maxAttempts: 1 } }), auth: { strategy: getAuthStrategy('oauth2'), ctx: authContext(method, conn, client) },
+      http: compileHttp({ retry: { max_attempts: 1 } }), auth: { strategy: getAuthStrategy('oauth2'), ctx: authContext(method, conn, client) },
       client, limiterKey: 'k', connector: 'demo', operation: 'action:probe', logger, secrets,
     }).catch((e: Error) => e);
     expect(secrets.list()).toContain('CANARY-cc-token-5551');

@@ -4,8 +4,7 @@ import { ConnectorError } from '../../engine/core/errors.js';
 import { createHttpClient } from '../../engine/run/http/client.js';
 import { executeRequest } from '../../engine/run/http/execute.js';
 import type { Connection } from '../../engine/core/wire.js';
-import type { PlanAuthMethod } from '../../engine/plan/plan.js';
-import { authContext, makeAuth, makeHttp } from '../http/plan-fixtures.js';
+import { authContext, compileSnippet, type Block, type CompileOptions } from '../helpers/compiled.js';
 import { startServer, type Seen, type TestServer } from '../http/server.js';
 
 const client = createHttpClient();
@@ -13,10 +12,12 @@ let server: TestServer;
 beforeAll(async () => { server = await startServer(); });
 afterAll(async () => { await server.close(); client.close(); });
 
-async function sendWith(method: PlanAuthMethod, credentials: Record<string, unknown>, query: Array<[string, string]> = []): Promise<Seen> {
+/** Sends one GET with the auth method compiled from an `auth` block as a connector author writes it. */
+async function sendWith(auth: Block, credentials: Record<string, unknown>, query: Array<[string, string]> = [], options?: CompileOptions): Promise<Seen> {
+  const { method, http } = compileSnippet({ auth }, options);
   const conn: Connection = { connector: 'demo', id: `c-${method.type}`, credentials };
   await executeRequest({ method: 'GET', url: `${server.url}/me`, query, headers: {}, bodyFormat: 'none' }, {
-    http: makeHttp(), auth: { strategy: authStrategyFor(method), ctx: authContext(method, conn, client) },
+    http, auth: { strategy: authStrategyFor(method), ctx: authContext(method, conn, client) },
     client, limiterKey: 'k', connector: 'demo', operation: 'check',
   });
   return server.seen.at(-1)!;
@@ -24,44 +25,44 @@ async function sendWith(method: PlanAuthMethod, credentials: Record<string, unkn
 
 describe('auth strategies on the wire', () => {
   it('none sends no credentials', async () => {
-    const seen = await sendWith(makeAuth('none'), { api_key: 'unused-key' });
+    const seen = await sendWith({ type: 'none' }, { api_key: 'unused-key' });
     expect(seen.headers.authorization).toBeUndefined();
   });
 
   it('api_key in a header with a prefix, default value {{credentials.api_key}}', async () => {
-    const seen = await sendWith(makeAuth('api_key', { name: 'X-API-Key', prefix: 'Key ' }), { api_key: 'k-123' });
+    const seen = await sendWith({ type: 'api_key', name: 'X-API-Key', prefix: 'Key ' }, { api_key: 'k-123' });
     expect(seen.headers['x-api-key']).toBe('Key k-123');
   });
 
   it('api_key in the query, next to the request’s own parameters', async () => {
-    const seen = await sendWith(makeAuth('api_key', { in: 'query', name: 'api_key', value: '{{credentials.key}}' }), { key: 'q-456' }, [['page', '2']]);
+    const seen = await sendWith({ type: 'api_key', in: 'query', name: 'api_key', value: '{{credentials.key}}' }, { key: 'q-456' }, [['page', '2']], { allowWarnings: ['secret-in-query'] });
     expect(seen.query.get('api_key')).toBe('q-456');
     expect(seen.query.get('page')).toBe('2');
   });
 
   it('basic encodes username:password, and allows an empty password', async () => {
-    const a = await sendWith(makeAuth('basic'), { username: 'ada', password: 'p:ss wörd' });
+    const a = await sendWith({ type: 'basic' }, { username: 'ada', password: 'p:ss wörd' });
     expect(a.headers.authorization).toBe(`Basic ${Buffer.from('ada:p:ss wörd').toString('base64')}`);
-    const b = await sendWith(makeAuth('basic', { username: '{{credentials.secret_key}}', password: '' }), { secret_key: 'sk_test_1' });
+    const b = await sendWith({ type: 'basic', username: '{{credentials.secret_key}}', password: '' }, { secret_key: 'sk_test_1' });
     expect(b.headers.authorization).toBe(`Basic ${Buffer.from('sk_test_1:').toString('base64')}`);
   });
 
   it('bearer with default, custom header and bare token', async () => {
-    expect((await sendWith(makeAuth('bearer'), { token: 't-1' })).headers.authorization).toBe('Bearer t-1');
-    const custom = await sendWith(makeAuth('bearer', { header: 'X-Auth', scheme: 'token' }), { token: 't-2' });
+    expect((await sendWith({ type: 'bearer' }, { token: 't-1' })).headers.authorization).toBe('Bearer t-1');
+    const custom = await sendWith({ type: 'bearer', header: 'X-Auth', scheme: 'token' }, { token: 't-2' });
     expect(custom.headers['x-auth']).toBe('token t-2');
     expect(custom.headers.authorization).toBeUndefined();
-    expect((await sendWith(makeAuth('bearer', { scheme: '' }), { token: 't-3' })).headers.authorization).toBe('t-3');
+    expect((await sendWith({ type: 'bearer', scheme: '' }, { token: 't-3' })).headers.authorization).toBe('t-3');
   });
 
   it('oauth2 sends the stored access token', async () => {
-    const seen = await sendWith(makeAuth('oauth2', { token_url: `${server.url}/token` }), { access_token: 'at-1', expires_at: Date.now() + 3_600_000 });
+    const seen = await sendWith({ type: 'oauth2', token_url: `${server.url}/token` }, { access_token: 'at-1', expires_at: Date.now() + 3_600_000 });
     expect(seen.headers.authorization).toBe('Bearer at-1');
   });
 
   it('fails with an auth error, without a request, when the credential is missing', async () => {
     const before = server.seen.length;
-    const err = await sendWith(makeAuth('bearer'), {}).catch((e) => e);
+    const err = await sendWith({ type: 'bearer' }, {}).catch((e) => e);
     expect(err).toBeInstanceOf(ConnectorError);
     expect(err.kind).toBe('auth');
     expect(err.message).toContain('token');
@@ -71,7 +72,7 @@ describe('auth strategies on the wire', () => {
   it('knows its strategies by type and takes new ones', async () => {
     expect(() => getAuthStrategy('kerberos')).toThrow(/unknown auth type/);
     registerAuthStrategy({ type: 'custom_sig', async apply(req) { req.headers['x-sig'] = 'signed'; } });
-    const seen = await sendWith(makeAuth('custom_sig'), {});
+    const seen = await sendWith({ type: 'custom_sig' }, {});
     expect(seen.headers['x-sig']).toBe('signed');
   });
 });
