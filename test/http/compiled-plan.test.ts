@@ -76,6 +76,16 @@ describe('test snippets compile through the validator', () => {
     expect(() => compileSnippet({ request: { path: '/x/{{state.cursor}}' } })).toThrow(/template-variable at actions\.test\.request\.path/);
   });
 
+  it('takes a snippet as YAML text the way an author writes it', () => {
+    const { request, http, method } = compileSnippet(`
+auth: { type: bearer, scheme: Token }
+http: { base_url: "https://api.example.com", retry: { max_attempts: 1 } }
+request: { method: POST, path: /items, body: { n: 1 } }
+`);
+    expect([request.method, request.body?.kind, http.retry.maxAttempts, method.type, method.spec.scheme]).toEqual(['POST', 'object', 1, 'bearer', 'Token']);
+    expect(() => compileSnippet('request: { path: /x, verb: GET }')).toThrow(/unknown-key at actions\.test\.request\.verb/);
+  });
+
   it('a warning fails too unless the snippet expects it', () => {
     const auth = { type: 'api_key', in: 'query', name: 'api_key' };
     expect(() => compileSnippet({ auth })).toThrow(/warning secret-in-query at auth\.in/);
