@@ -40,9 +40,12 @@ export { createLogger, silentLogger, type Logger, type LoggerOptions } from './c
 
 // Extension points: components, registered by type name. A kind declares its fields once
 // (engine/components/kit.ts); the schema, docs, checks and compiler take them from there.
-export { literal, template, expression, secret, object, schemaOf, type FieldSpec, type FieldSpecs, type FieldKind, type Resolved } from './components/kit.js';
+export type { CompiledExpr } from './lang/expr.js';
+export type { CompiledTemplate } from './lang/template.js';
+export { literal, template, expression, secret, pattern, object, schemaOf, type FieldSpec, type FieldSpecs, type FieldKind, type Resolved } from './components/kit.js';
 export { registerAuthStrategy, authTypes, defineAuth, liveCredential, buildAuthorizeUrl, createPkcePair, exchangeAuthorizationCode, type AuthStrategy, type AuthKind, type AuthContext } from './components/auth/index.js';
 export { registerPaginator, paginatorTypes } from './components/pagination/registry.js';
 export { definePaginator, pageBindings, isEmptyToken, type PaginatorKind, type Paginator, type PaginatorFactory, type Page } from './components/pagination/protocol.js';
 export { setParam, getParam, withSize, type Placement } from './components/pagination/params.js';
-export { registerVerifier, type Verifier, type VerifyInput } from './components/verify/index.js';
+export { registerVerifier, defineVerifier, type Verifier, type VerifierKind, type VerifyInput, type VerifyPlanBase } from './components/verify/index.js';
+export { registerRouteKind, defineRouteAction, type RouteActionKind, type RouteActionBase, type RouteContext, type RouteServices } from './components/actions/index.js';

@@ -16,9 +16,10 @@ export type Json = Record<string, unknown>;
 
 /**
  * literal: a plain value; template: Handlebars writing a string; expression: JSONata reading
- * data; secret: a template whose result is a credential (rendered live, redacted).
+ * data; secret: a template whose result is a credential (rendered live, redacted); pattern: a
+ * regular expression run on text a sender controls, so it must be proven linear.
  */
-export type FieldKind = 'literal' | 'template' | 'expression' | 'secret';
+export type FieldKind = 'literal' | 'template' | 'expression' | 'secret' | 'pattern';
 
 interface FieldBase {
   description?: string;
@@ -36,6 +37,8 @@ export interface LiteralField<T = unknown> extends FieldBase {
   default?: T;
   /** Brings the manifest value to its plan form (a duration to milliseconds). */
   normalize?: (value: unknown) => unknown;
+  /** The value names a stream of the same manifest; `patchbay validate` says when it does not. */
+  ref?: 'stream';
 }
 
 export interface TextField extends FieldBase {
@@ -44,20 +47,34 @@ export interface TextField extends FieldBase {
   default?: string;
   /** A map of name → text (`token_params`) rather than one text. */
   map?: boolean;
+  /** Template variable roots of this field when they differ from the family's. */
+  roots?: readonly string[];
+  /** Human name of the field's context for hints, with `roots`. */
+  context?: string;
+}
+
+/** A regular expression whose first capturing group is the value it finds. */
+export interface PatternField extends FieldBase {
+  kind: 'pattern';
+  /** Example for the hint when the group is missing, e.g. `t=([0-9]+)`. */
+  example?: string;
 }
 
 export interface ObjectField extends FieldBase {
   kind: 'object';
   fields: FieldSpecs;
+  /** Absent in the manifest → absent in the plan (rather than an object of defaults). */
+  optional?: boolean;
 }
 
-export type FieldSpec = LiteralField<any> | TextField | ObjectField;
+export type FieldSpec = LiteralField<any> | TextField | PatternField | ObjectField;
 export type FieldSpecs = Record<string, FieldSpec>;
 
 export const literal = <const F extends Omit<LiteralField<any>, 'kind'>>(f: F): F & { kind: 'literal' } => ({ kind: 'literal', ...f });
 export const template = <const F extends Omit<TextField, 'kind'>>(f: F): F & { kind: 'template' } => ({ kind: 'template', ...f });
 export const secret = <const F extends Omit<TextField, 'kind'>>(f: F): F & { kind: 'secret' } => ({ kind: 'secret', ...f });
 export const expression = <const F extends Omit<TextField, 'kind'>>(f: F): F & { kind: 'expression' } => ({ kind: 'expression', ...f });
+export const pattern = <const F extends Omit<PatternField, 'kind'>>(f: F): F & { kind: 'pattern' } => ({ kind: 'pattern', ...f });
 export const object = <const F extends Omit<ObjectField, 'kind'>>(f: F): F & { kind: 'object' } => ({ kind: 'object', ...f });
 
 type Value<F> =
@@ -66,16 +83,19 @@ type Value<F> =
       : F extends { kind: 'expression'; map: true } ? Record<string, CompiledExpr>
         : F extends { kind: 'template' | 'secret' } ? CompiledTemplate
           : F extends { kind: 'expression' } ? CompiledExpr
-            : F extends { kind: 'object'; fields: infer G extends FieldSpecs } ? Resolved<G>
-              : never;
-type Present<F> = F extends { required: true } | { default: NonNullable<unknown> } | { kind: 'object' } ? true : false;
+            : F extends { kind: 'pattern' } ? RegExp
+              : F extends { kind: 'object'; fields: infer G extends FieldSpecs } ? Resolved<G>
+                : never;
+type Present<F> = F extends { required: true } | { default: NonNullable<unknown> } ? true
+  : F extends { kind: 'object'; optional: true } ? false
+    : F extends { kind: 'object' } ? true : false;
 
 /** A kind's fields after compilation: literals with defaults, templates and expressions compiled. */
 export type Resolved<Fs extends FieldSpecs> =
   { [K in keyof Fs as Present<Fs[K]> extends true ? K : never]: Value<Fs[K]> } &
   { [K in keyof Fs as Present<Fs[K]> extends true ? never : K]?: Value<Fs[K]> };
 
-const isPlainObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+import { isPlainObject } from '../core/objects.js';
 
 /** Compiles a block's declared fields; undeclared keys are left to the schema to refuse. */
 export function resolveFields<Fs extends FieldSpecs>(ctx: CompileContext, specs: Fs, raw: Json, path: Path): Resolved<Fs> {
@@ -87,7 +107,10 @@ export function resolveFields<Fs extends FieldSpecs>(ctx: CompileContext, specs:
       const value = v !== undefined ? v : spec.default;
       if (value !== undefined) out[name] = spec.normalize ? spec.normalize(value) : value;
     } else if (spec.kind === 'object') {
+      if (spec.optional && !isPlainObject(v)) continue;
       out[name] = resolveFields(ctx, spec.fields, isPlainObject(v) ? v : {}, at);
+    } else if (spec.kind === 'pattern') {
+      if (typeof v === 'string') out[name] = ctx.pattern(at, v);
     } else if (spec.map) {
       if (!isPlainObject(v)) continue;
       const m: Record<string, CompiledTemplate | CompiledExpr> = {};
@@ -118,7 +141,7 @@ export function flattenCompiled(specs: FieldSpecs, resolved: Json, prefix = ''):
   const exprs: Record<string, CompiledExpr> = {};
   for (const [name, spec] of Object.entries(specs)) {
     const v = resolved[name];
-    if (v === undefined || spec.kind === 'literal') continue;
+    if (v === undefined || spec.kind === 'literal' || spec.kind === 'pattern') continue;
     if (spec.kind === 'object') {
       const inner = flattenCompiled(spec.fields, v as Json, `${prefix}${name}.`);
       Object.assign(templates, inner.templates);
@@ -136,20 +159,31 @@ export interface TextOccurrence {
   path: Path;
   language: 'template' | 'expression';
   source: string;
+  /** The field's own roots and context, when it declares them. */
+  roots?: readonly string[];
+  context?: string;
+}
+
+/** Every field a block sets, nested objects walked, with its declaration and manifest path. */
+export function eachField(specs: FieldSpecs, block: unknown, base: Path, visit: (spec: Exclude<FieldSpec, ObjectField>, value: unknown, path: Path) => void): void {
+  if (!isPlainObject(block)) return;
+  for (const [name, spec] of Object.entries(specs)) {
+    const v = block[name];
+    if (spec.kind === 'object') eachField(spec.fields, v, [...base, name], visit);
+    else if (v !== undefined) visit(spec, v, [...base, name]);
+  }
 }
 
 /** Every template and expression a block sets, by its declared fields. */
 export function textFields(specs: FieldSpecs, block: unknown, base: Path, sink: (o: TextOccurrence) => void): void {
-  if (!isPlainObject(block)) return;
-  for (const [name, spec] of Object.entries(specs)) {
-    const v = block[name];
-    if (spec.kind === 'literal') continue;
-    if (spec.kind === 'object') { textFields(spec.fields, v, [...base, name], sink); continue; }
+  eachField(specs, block, base, (spec, v, path) => {
+    if (spec.kind === 'literal' || spec.kind === 'pattern') return;
     const language = spec.kind === 'expression' ? 'expression' : 'template';
-    if (!spec.map) { if (typeof v === 'string') sink({ path: [...base, name], language, source: v }); continue; }
+    const own = { ...(spec.roots ? { roots: spec.roots } : {}), ...(spec.context ? { context: spec.context } : {}) };
+    if (!spec.map) { if (typeof v === 'string') sink({ path, language, source: v, ...own }); return; }
     // Map values are compiled as text whatever their YAML type; expressions only when strings.
-    if (isPlainObject(v)) for (const [k, x] of Object.entries(v)) if (typeof x === 'string') sink({ path: [...base, name, k], language, source: x });
-  }
+    if (isPlainObject(v)) for (const [k, x] of Object.entries(v)) if (typeof x === 'string') sink({ path: [...path, k], language, source: x, ...own });
+  });
 }
 
 /** A problem a kind finds in one of its blocks; `path` is relative to the block. */
@@ -198,6 +232,11 @@ export interface FamilyOptions {
   /** Template variable roots for the family's template fields, and the context name for hints. */
   roots: readonly string[];
   context: string;
+  /**
+   * Keyed: a block holds one section per kind, under the kind's name (a webhook route's
+   * `upsert:` and `emit:`), beside the shared fields, instead of choosing one by `type`.
+   */
+  keyed?: boolean;
 }
 
 let version = 0;
@@ -254,7 +293,8 @@ export class Family<K extends KindSpec = KindSpec> {
   /** The fields a block of this kind may set: its own and, unless opted out, the shared ones. */
   fieldsOf(kind: K): FieldSpecs {
     const own = kind.fields ?? {};
-    if (kind.shared === false || !this.options.shared) return own;
+    // A keyed kind's section is its own; the shared fields sit beside the sections.
+    if (kind.shared === false || !this.options.shared || this.options.keyed) return own;
     return this.options.sharedPosition === 'before' ? { ...this.options.shared, ...own } : { ...own, ...this.options.shared };
   }
 
@@ -272,4 +312,16 @@ export class Family<K extends KindSpec = KindSpec> {
     const k = isPlainObject(block) ? this.get(block.type) : undefined;
     return k ? this.fieldsOf(k) : this.allFields();
   }
+}
+
+/** A block's parts with the fields each may set: one part for a typed block; the shared fields and each present section for a keyed one. */
+export function blockSections(family: Family<KindSpec>, block: unknown): Array<{ kind?: KindSpec; fields: FieldSpecs; value: unknown; path: Path }> {
+  if (!family.options.keyed) {
+    const kind = isPlainObject(block) ? family.get(block.type) : undefined;
+    return [{ ...(kind ? { kind } : {}), fields: family.fieldsFor(block), value: block, path: [] }];
+  }
+  const out: Array<{ kind?: KindSpec; fields: FieldSpecs; value: unknown; path: Path }> = [{ fields: family.options.shared ?? {}, value: block, path: [] }];
+  if (!isPlainObject(block)) return out;
+  for (const kind of family.kinds()) if (block[kind.type] !== undefined) out.push({ kind, fields: family.fieldsOf(kind), value: block[kind.type], path: [kind.type] });
+  return out;
 }

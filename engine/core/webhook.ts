@@ -32,3 +32,15 @@ export type VerifyResult = { ok: true } | { ok: false; reason: VerifyReason };
 
 /** Why a delivery was refused before it was stored as a pending event. */
 export type RejectReason = VerifyReason | 'invalid_json';
+
+/** What `emit` routes publish to listeners and subscribers. */
+export interface NormalizedEvent {
+  /** Stable across retries of the same inbound event, so receivers can deduplicate. */
+  id: string;
+  type: string;
+  connector: string;
+  connection: string;
+  tenant: string;
+  data: unknown;
+  occurred_at: string;
+}

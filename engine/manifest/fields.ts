@@ -6,11 +6,13 @@
  * schema's "(Handlebars template)" / "(JSONata expression)" marks; the rest is listed here
  * and test/manifest keeps it in step with the schema.
  */
-import { textFields, type Family, type KindSpec } from '../components/kit.js';
+import { blockSections, eachField, textFields, type Family, type KindSpec } from '../components/kit.js';
+import { routeActions } from '../components/actions/registry.js';
 import { authKinds } from '../components/auth/registry.js';
 import { paginators } from '../components/pagination/registry.js';
+import { verifiers } from '../components/verify/registry.js';
+import { isPlainObject } from '../core/objects.js';
 import type { Path } from './diagnostics.js';
-import { isPlainObject } from './extends.js';
 
 export type FieldKind = 'template' | 'path-template' | 'jsonata';
 
@@ -33,8 +35,6 @@ export const ROOTS = {
   streamRequest: ['config', 'settings', 'state'],
   childStreamRequest: ['config', 'settings', 'state', 'parent'],
   checkRequest: ['config', 'settings'],
-  signed: ['raw_body', 'timestamp', 'method', 'url', 'headers', 'body', 'config', 'credentials', 'settings', 'secrets', 'app'],
-  verifySecret: ['credentials', 'config', 'settings', 'secrets', 'app'],
   connectorSecret: ['secrets', 'app'],
   subscribeRequest: ['config', 'settings', 'credentials', 'webhook_url', 'secret'],
   cursorInitial: ['config'],
@@ -44,7 +44,6 @@ export const HTTP_EXPRS: Path[] = [['errors', 'when'], ['errors', 'message'], ['
 export const ACTION_EXPRS = ['output', 'records'] as const;
 export const STREAM_EXPRS = ['records', 'mapping'] as const;
 export const WEBHOOK_EXPRS: Path[] = [['handshake', 'when'], ['handshake', 'response', 'body'], ['connection', 'match'], ['events'], ['id'], ['type'], ['subscribe', 'id'], ['subscribe', 'secret']];
-export const ROUTE_EXPRS: Path[] = [['when'], ['upsert', 'record'], ['delete', 'id'], ['emit', 'data']];
 
 type Sink = (f: Field) => void;
 
@@ -80,11 +79,49 @@ export function httpFields(http: unknown, base: Path, sink: Sink, owner?: Field[
 
 /** A component block's templates and expressions, by its kind's declarations (every kind's when the type is unknown). */
 function componentFields(family: Family<KindSpec>, block: unknown, base: Path, sink: Sink, owner?: Field['owner']): void {
-  const { roots, context } = family.options;
-  textFields(family.fieldsFor(block), block, base, (o) => {
-    if (o.language === 'expression') sink({ path: o.path, kind: 'jsonata', source: o.source, owner });
-    else sink({ path: o.path, kind: 'template', source: o.source, roots, context, owner });
-  });
+  for (const part of blockSections(family, block)) {
+    textFields(part.fields, part.value, [...base, ...part.path], (o) => {
+      if (o.language === 'expression') sink({ path: o.path, kind: 'jsonata', source: o.source, owner });
+      else sink({ path: o.path, kind: 'template', source: o.source, roots: o.roots ?? family.options.roots, context: o.context ?? family.options.context, owner });
+    });
+  }
+}
+
+/** A field whose value is a regular expression or a name of something else in the manifest. */
+export interface DeclaredValue {
+  path: Path;
+  value: string;
+  /** `pattern`: a regex on sender text, its first group the value; `stream`: a stream's name. */
+  kind: 'pattern' | 'stream';
+  /** For patterns: an example for hints. */
+  example?: string;
+}
+
+/** Every component block of a manifest outside `http` (paginations are found through the http blocks) with its family and path. */
+export function componentBlocks(m: Record<string, unknown>): Array<{ family: Family<KindSpec>; block: unknown; path: Path }> {
+  const out: Array<{ family: Family<KindSpec>; block: unknown; path: Path }> = [];
+  for (const { path, method } of authMethods(m.auth)) out.push({ family: authKinds, block: method, path });
+  const w = m.webhooks;
+  if (isPlainObject(w)) {
+    if (w.verify !== undefined) out.push({ family: verifiers, block: w.verify, path: ['webhooks', 'verify'] });
+    if (Array.isArray(w.routes)) w.routes.forEach((r, i) => out.push({ family: routeActions, block: r, path: ['webhooks', 'routes', i] }));
+  }
+  return out;
+}
+
+/** Patterns and stream references the component blocks of a manifest declare. */
+export function declaredValues(m: Record<string, unknown>): DeclaredValue[] {
+  const out: DeclaredValue[] = [];
+  for (const { family, block, path } of componentBlocks(m)) {
+    for (const part of blockSections(family, block)) {
+      eachField(part.fields, part.value, [...path, ...part.path], (spec, value, at) => {
+        if (typeof value !== 'string') return;
+        if (spec.kind === 'pattern') out.push({ path: at, value, kind: 'pattern', ...(spec.example ? { example: spec.example } : {}) });
+        else if (spec.kind === 'literal' && spec.ref === 'stream') out.push({ path: at, value, kind: 'stream' });
+      });
+    }
+  }
+  return out;
 }
 
 function bodyFields(body: unknown, path: Path, sink: Sink, roots: readonly string[], context: string, owner?: Field['owner']): void {
@@ -155,12 +192,9 @@ export function collectFields(m: Record<string, unknown>): Field[] {
   if (isPlainObject(w)) {
     const base: Path = ['webhooks'];
     for (const rel of WEBHOOK_EXPRS) expr(sink, w, base, rel);
-    if (isPlainObject(w.verify)) {
-      tpl(sink, w.verify.secret, [...base, 'verify', 'secret'], ROOTS.verifySecret, 'webhook secret');
-      tpl(sink, w.verify.signed, [...base, 'verify', 'signed'], ROOTS.signed, 'signed payload');
-    }
+    if (w.verify !== undefined) componentFields(verifiers, w.verify, [...base, 'verify'], sink);
     if (isPlainObject(w.connection)) tpl(sink, w.connection.secret, [...base, 'connection', 'secret'], ROOTS.connectorSecret, 'connector-level webhook secret');
-    if (Array.isArray(w.routes)) w.routes.forEach((r, i) => { for (const rel of ROUTE_EXPRS) expr(sink, r, [...base, 'routes', i], rel); });
+    if (Array.isArray(w.routes)) w.routes.forEach((r, i) => componentFields(routeActions, r, [...base, 'routes', i], sink));
     for (const op of ['subscribe', 'unsubscribe'] as const) {
       const block = w[op];
       if (isPlainObject(block)) requestFields(block.request, [...base, op, 'request'], ROOTS.subscribeRequest, `${op} request`, sink);

@@ -11,12 +11,14 @@ import { join } from 'node:path';
 import type { Family, FieldSpec, FieldSpecs, Json, KindSpec } from '../components/kit.js';
 import { authKinds } from '../components/auth/registry.js';
 import { paginators } from '../components/pagination/registry.js';
+import { verifiers } from '../components/verify/registry.js';
+import { routeActions } from '../components/actions/registry.js';
 import { packageRoot } from '../core/package-root.js';
 
 export const SCHEMA_FILE = join('schemas', 'connector.schema.json');
 export const BASE_SCHEMA_FILE = join('schemas', 'src', 'connector.base.json');
 
-const FAMILIES: ReadonlyArray<Family<KindSpec>> = [authKinds, paginators];
+const FAMILIES: ReadonlyArray<Family<KindSpec>> = [authKinds, paginators, verifiers, routeActions];
 
 const SUFFIX = { template: ' (Handlebars template)', secret: ' (Handlebars template)', expression: ' (JSONata expression)' } as const;
 
@@ -35,6 +37,9 @@ export function fieldSchema(f: FieldSpec): Json {
   switch (f.kind) {
     case 'literal':
       return { ...withDescription(f.description), ...f.schema, ...withDefault(f.default) };
+    case 'pattern':
+      // Checked by its own rules (linear, one capturing group), not the template or JSONata ones.
+      return { ...withDescription(f.description), type: 'string' };
     case 'object':
       return { ...withDescription(f.description), type: 'object', additionalProperties: false, ...objectBody(f.fields) };
     default:
@@ -69,8 +74,31 @@ function kindSchema(family: Family<KindSpec>, kind: KindSpec): Json {
   };
 }
 
+/** A keyed family's block: the shared fields and one optional section per kind, under its name. */
+function keyedDefs(family: Family<KindSpec>): Json {
+  const kinds = family.kinds();
+  const sections: Json = {};
+  for (const k of kinds) sections[k.type] = { $ref: `#/$defs/${kindDefName(family, k)}` };
+  const defs: Json = {
+    [family.options.unionDef]: {
+      description: family.options.description,
+      type: 'object',
+      additionalProperties: false,
+      ...objectBody(family.options.shared ?? {}, [], {}),
+    },
+  };
+  const union = defs[family.options.unionDef] as { properties: Json };
+  union.properties = { ...union.properties, ...sections };
+  for (const k of kinds) {
+    Object.assign(defs, k.defs ?? {});
+    defs[kindDefName(family, k)] = { ...withDescription(k.description), type: 'object', additionalProperties: false, ...objectBody(k.fields ?? {}, k.requires ?? []) };
+  }
+  return defs;
+}
+
 /** The family's union and every kind's section, in the order they go into `$defs`. */
 export function familyDefs(family: Family<KindSpec>): Json {
+  if (family.options.keyed) return keyedDefs(family);
   const kinds = family.kinds();
   const types = kinds.map((k) => k.type);
   const defs: Json = {

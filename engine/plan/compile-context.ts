@@ -10,6 +10,7 @@
 import { ConnectorError } from '../core/errors.js';
 import { compileExpr, type CompiledExpr } from '../lang/expr.js';
 import { compileTemplate, type CompiledTemplate, type TemplateKind } from '../lang/template.js';
+import { unsafeRegex } from '../lang/regex/safety.js';
 import { dotted, type Path } from '../manifest/diagnostics.js';
 import type { SourceLoc } from './plan.js';
 import type { Positions, Which } from '../manifest/positions.js';
@@ -45,6 +46,21 @@ export class CompileContext {
     } catch (err) {
       const location = this.loc(path);
       throw new ConnectorError({ kind: 'config', origin: 'manifest', message: `template at ${location.path} does not compile`, location, cause: err });
+    }
+  }
+
+  /** Patterns read sender text before anything is verified: only a linear-time one compiles. */
+  pattern(path: Path, source: string): RegExp {
+    const refusal = unsafeRegex(source);
+    if (refusal) {
+      const location = this.loc(path);
+      throw new ConnectorError({ kind: 'config', origin: 'manifest', message: `pattern at ${location.path} refused: /${source}/ ${refusal.message}`, location });
+    }
+    try {
+      return new RegExp(source);
+    } catch (err) {
+      const location = this.loc(path);
+      throw new ConnectorError({ kind: 'config', origin: 'manifest', message: `pattern at ${location.path} is not a regular expression`, location, cause: err });
     }
   }
 

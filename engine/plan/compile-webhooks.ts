@@ -1,17 +1,17 @@
 /** The `webhooks` block → PlanWebhooks: verification defaults filled, route patterns as wildcard matchers. */
 import { ConnectorError } from '../core/errors.js';
-import { unsafeRegex } from '../lang/regex/safety.js';
 import type { Path } from '../manifest/diagnostics.js';
 import type { CompileContext } from './compile-context.js';
 import { compileHttp, layersFor } from './compile-http.js';
 import { compileRequest } from './compile-request.js';
-import { durationOr } from '../lang/durations.js';
-import { isPlainObject } from '../manifest/extends.js';
-import type { PlanRoute, PlanVerify, PlanWebhooks } from './plan.js';
+import { resolveFields } from '../components/kit.js';
+import { routeActions } from '../components/actions/registry.js';
+import { verifiers } from '../components/verify/registry.js';
+import { isPlainObject } from '../core/objects.js';
+import type { PlanRoute, PlanRouteAction, PlanVerify, PlanWebhooks } from './plan.js';
 import { wildcard, type WildcardMatcher } from '../core/wildcard.js';
 
 export const DEFAULT_TOLERANCE_MS = 5 * 60_000;
-const DEFAULT_SIGNED = '{{raw_body}}';
 
 type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj => (isPlainObject(v) ? v : {});
@@ -22,63 +22,36 @@ export function routePattern(on: string): WildcardMatcher {
   return wildcard(on);
 }
 
-/** Signature headers are sender text, matched before anything is verified: only a linear-time pattern may read them. */
-function headerPattern(ctx: CompileContext, source: string, path: Path): RegExp {
-  const refusal = unsafeRegex(source);
-  if (refusal) {
-    const location = ctx.loc(path);
-    throw new ConnectorError({ kind: 'config', origin: 'manifest', message: `pattern at ${location.path} refused: /${source}/ ${refusal.message}`, location });
-  }
-  return new RegExp(source);
-}
-
+/** A block of a registered kind, compiled from its declared fields; `compile` shapes the rest. */
 function compileVerify(ctx: CompileContext, v: Obj, path: Path): PlanVerify {
-  const type = (str(v.type) ?? 'none') as PlanVerify['type'];
-  const sig = isPlainObject(v.signature) ? v.signature : undefined;
-  const ts = isPlainObject(v.timestamp) ? v.timestamp : undefined;
-  const tolerance = durationOr(v.tolerance ?? ts?.tolerance, DEFAULT_TOLERANCE_MS);
-  const signed = str(v.signed) ?? (type === 'hmac' ? DEFAULT_SIGNED : undefined);
-  return {
-    type,
-    algorithm: (str(v.algorithm) as PlanVerify['algorithm'] | undefined) ?? 'sha256',
-    ...(str(v.secret) !== undefined ? { secret: ctx.template([...path, 'secret'], v.secret as string) } : {}),
-    // Standard Webhooks keys are always `whsec_<base64>`; hmac secrets are raw text unless told.
-    secretEncoding: (str(v.secret_encoding) as PlanVerify['secretEncoding'] | undefined) ?? (type === 'standard_webhooks' ? 'whsec' : 'utf8'),
-    ...(sig ? {
-      signature: {
-        header: String(sig.header).toLowerCase(),
-        ...(str(sig.prefix) !== undefined ? { prefix: sig.prefix as string } : {}),
-        ...(str(sig.pattern) !== undefined ? { pattern: headerPattern(ctx, sig.pattern as string, [...path, 'signature', 'pattern']) } : {}),
-        encoding: (str(sig.encoding) as 'hex' | 'base64' | undefined) ?? 'hex',
-      },
-    } : {}),
-    ...(ts ? {
-      timestamp: {
-        header: String(ts.header).toLowerCase(),
-        ...(str(ts.pattern) !== undefined ? { pattern: headerPattern(ctx, ts.pattern as string, [...path, 'timestamp', 'pattern']) } : {}),
-        unit: (str(ts.unit) as 's' | 'ms' | undefined) ?? 's',
-        toleranceMs: tolerance,
-      },
-    } : {}),
-    ...(signed !== undefined ? { signed: ctx.template([...path, 'signed'], signed) } : {}),
-    toleranceMs: tolerance,
-  };
+  // Unknown fails closed here, placed; never as `none`, which would accept anything.
+  const type = str(v.type) ?? 'none';
+  const kind = verifiers.get(type);
+  if (!kind) {
+    const location = ctx.loc([...path, 'type']);
+    throw new ConnectorError({ kind: 'config', origin: 'manifest', message: `unknown webhook verification type "${type}" at ${location.path}; known: ${verifiers.types().join(', ')}`, location });
+  }
+  const shared = kind.shared === false ? {} : resolveFields(ctx, verifiers.options.shared ?? {}, v, path);
+  const fields = resolveFields(ctx, kind.fields ?? {}, v, path);
+  const own = kind.compile ? kind.compile(fields) : fields;
+  // A host's kind compiles to its own config type; plans name them all PlanVerify.
+  return { secretEncoding: 'utf8', toleranceMs: DEFAULT_TOLERANCE_MS, ...shared, ...own, type: kind.type } as PlanVerify;
 }
 
 function compileRoute(ctx: CompileContext, r: Obj, path: Path): PlanRoute {
   const on = Array.isArray(r.on) ? r.on.map(String) : [];
-  const upsert = isPlainObject(r.upsert) ? r.upsert : undefined;
-  const del = isPlainObject(r.delete) ? r.delete : undefined;
-  const sync = isPlainObject(r.sync) ? r.sync : undefined;
-  const emit = isPlainObject(r.emit) ? r.emit : undefined;
+  const actions: PlanRouteAction[] = [];
+  for (const kind of routeActions.kinds()) {
+    const section = r[kind.type];
+    if (!isPlainObject(section)) continue;
+    const fields = resolveFields(ctx, routeActions.fieldsOf(kind), section, [...path, kind.type]);
+    actions.push({ ...(kind.compile ? kind.compile(fields) : fields), type: kind.type } as PlanRouteAction);
+  }
   return {
     on,
     matchers: on.map(routePattern),
     ...(str(r.when) !== undefined ? { when: ctx.expr([...path, 'when'], r.when as string) } : {}),
-    ...(upsert ? { upsert: { stream: String(upsert.stream), record: ctx.expr([...path, 'upsert', 'record'], String(upsert.record)) } } : {}),
-    ...(del ? { delete: { stream: String(del.stream), id: ctx.expr([...path, 'delete', 'id'], String(del.id)) } } : {}),
-    ...(sync ? { sync: { stream: String(sync.stream) } } : {}),
-    ...(emit ? { emit: { event: String(emit.event), ...(str(emit.data) !== undefined ? { data: ctx.expr([...path, 'emit', 'data'], emit.data as string) } : {}) } } : {}),
+    actions,
   };
 }
 

@@ -10,6 +10,8 @@ import type { ErrorKind } from '../core/errors.js';
 import type { WildcardMatcher } from '../core/wildcard.js';
 import type { ProofHost } from '../manifest/proof-origin.js';
 import type { BuiltinPagination } from '../components/pagination/registry.js';
+import type { BuiltinVerify } from '../components/verify/registry.js';
+import type { BuiltinRouteAction } from '../components/actions/registry.js';
 import type { BuiltinAuthType } from '../components/auth/registry.js';
 import type { PageCommon, PaginationPlanBase } from '../components/pagination/protocol.js';
 
@@ -171,27 +173,19 @@ export interface PlanStream {
   loc: SourceLoc;
 }
 
-export interface PlanVerify {
-  type: 'none' | 'hmac' | 'standard_webhooks';
-  algorithm: 'sha1' | 'sha256' | 'sha512';
-  secret?: CompiledTemplate;
-  secretEncoding: 'utf8' | 'base64' | 'whsec';
-  signature?: { header: string; prefix?: string; pattern?: RegExp; encoding: 'hex' | 'base64' };
-  timestamp?: { header: string; pattern?: RegExp; unit: 's' | 'ms'; toleranceMs: number };
-  /** What is signed; default `{{raw_body}}`. */
-  signed?: CompiledTemplate;
-  toleranceMs: number;
-}
+/** A compiled route action: one of the built-in actions' configs (a host's action compiles to its own). */
+export type PlanRouteAction = BuiltinRouteAction;
+
+/** A compiled verification: one of the built-in kinds' configs (a host's kind compiles to its own). */
+export type PlanVerify = BuiltinVerify;
 
 export interface PlanRoute {
   on: string[];
   /** `on` patterns compiled (`*` = any run of characters, engine/core/wildcard.ts). */
   matchers: WildcardMatcher[];
   when?: CompiledExpr;
-  upsert?: { stream: string; record: CompiledExpr };
-  delete?: { stream: string; id: CompiledExpr };
-  sync?: { stream: string };
-  emit?: { event: string; data?: CompiledExpr };
+  /** The route's actions in the order they run (the family's order, not the manifest's). */
+  actions: PlanRouteAction[];
 }
 
 export interface PlanWebhooks {

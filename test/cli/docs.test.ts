@@ -42,14 +42,19 @@ describe('renderManifestDocs', () => {
   it('lists every discriminated kind with a link to its own section', () => {
     const kinds = (node: { allOf: Array<{ if: { properties: { type: { const: string } } }; then: { $ref: string } }> }) =>
       node.allOf.map((b) => [b.if.properties.type.const, b.then.$ref.replace('#/$defs/', '')]);
-    const unions = [schema.$defs.auth_method, schema.$defs.pagination, schema.$defs.webhooks.properties.verify];
+    const unions = [schema.$defs.auth_method, schema.$defs.pagination, schema.$defs.webhook_verify];
     for (const union of unions) {
       for (const [value, def] of kinds(union)) {
         expect(doc).toContain(`| \`${value}\` | [\`${def}\`](#${def}) |`);
         expect(doc).toContain(`\n## \`${def}\`\n`);
       }
     }
-    expect(doc).toContain('\n### `webhooks.verify`\n');
+    expect(doc).toContain('\n## `webhook_verify`\n');
+    // Route actions are keyed (a section per action, beside `on` and `when`): each links to its section.
+    for (const action of ['upsert', 'delete', 'sync', 'emit']) {
+      expect(doc).toContain(`\n## \`route_${action}\`\n`);
+      expect(doc).toMatch(new RegExp(`\\| \`${action}\` \\|[^\\n]*\\(#route_${action}\\)`));
+    }
   });
 
   it('ends with the diagnostic codes, escaping table pipes', () => {

@@ -139,9 +139,9 @@ const WHERE: Record<string, string[]> = {
   // The catalogue reads `verify.secret` whatever the verification type.
   'verify_standard_webhooks.secret': ['webhooks.verify.secret'],
   'webhook_route.when': ['webhooks.routes.0.when'],
-  'webhook_route.upsert.record': ['webhooks.routes.0.upsert.record'],
-  'webhook_route.delete.id': ['webhooks.routes.0.delete.id'],
-  'webhook_route.emit.data': ['webhooks.routes.0.emit.data'],
+  'route_upsert.record': ['webhooks.routes.0.upsert.record'],
+  'route_delete.id': ['webhooks.routes.0.delete.id'],
+  'route_emit.data': ['webhooks.routes.0.emit.data'],
 };
 
 function markedFields(): Array<{ where: string; kind: 'template' | 'jsonata' }> {

@@ -89,6 +89,7 @@ describe('compile: plan shape and defaults', () => {
   it('fills webhook verification defaults and compiles route patterns', async () => {
     const w = p.webhooks!;
     expect(w.verify).toMatchObject({ type: 'hmac', algorithm: 'sha256', secretEncoding: 'utf8', toleranceMs: 300_000, signature: { header: 'x-acme-signature', prefix: 'sha256=', encoding: 'hex' } });
+    if (w.verify.type !== 'hmac') throw new Error('expected hmac');
     expect(w.verify.signed!.render({ raw_body: '{"a":1}' })).toBe('{"a":1}');
     expect(w.verify.secret!.render({ credentials: { webhook_secret: 's' } })).toBe('s');
     const [r0, r1] = w.routes;
@@ -97,8 +98,10 @@ describe('compile: plan shape and defaults', () => {
     expect(r0.matchers.some((m) => m.test('xissue.opened'))).toBe(false);
     expect(r1.matchers[0].test('issue.deleted')).toBe(true);
     expect(r1.matchers[0].test('issue-deleted')).toBe(false);
-    expect(r0.upsert!.stream).toBe('issues');
-    expect(await r0.upsert!.record.evaluate({ body: { issue: { id: 3 } } })).toEqual({ id: 3 });
+    const [upsert] = r0.actions;
+    if (upsert.type !== 'upsert') throw new Error(`expected an upsert, got ${upsert.type}`);
+    expect(upsert.stream).toBe('issues');
+    expect(await upsert.record.evaluate({ body: { issue: { id: 3 } } })).toEqual({ id: 3 });
     expect(await w.id.evaluate({ headers: { 'x-acme-delivery': 'd1' } })).toBe('d1');
   });
 
@@ -207,7 +210,7 @@ describe('compile: auth methods, query forms and webhook variants', () => {
 
   it('uses whsec keys for Standard Webhooks and fills handshake defaults', async () => {
     expect(p.webhooks!.verify).toMatchObject({ type: 'standard_webhooks', secretEncoding: 'whsec', toleranceMs: 60_000 });
-    expect(p.webhooks!.verify.signed).toBeUndefined();
+    expect('signed' in p.webhooks!.verify).toBe(false);
     const h = p.webhooks!.handshake!;
     expect(h).toMatchObject({ status: 200, contentType: 'application/json', verify: true });
     expect(await h.when.evaluate({ body: { type: 'url_verification' } })).toBe(true);

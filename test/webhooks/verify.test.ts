@@ -7,9 +7,10 @@ import { describe, expect, it, beforeAll } from 'vitest';
 import fc from 'fast-check';
 import { createHmac } from 'node:crypto';
 import type { Plan, PlanVerify } from '../../engine/plan/plan.js';
+import type { HmacVerify } from '../../engine/components/verify/hmac.js';
 import { compileTemplate } from '../../engine/lang/template.js';
 import { verifyDelivery } from '../../engine/components/verify/registry.js';
-import type { VerifyInput } from '../../engine/components/verify/types.js';
+import type { VerifyInput } from '../../engine/components/verify/protocol.js';
 import { allPlans, SECRETS, sign } from './helpers.js';
 
 let plans: Map<string, Plan>;
@@ -148,11 +149,11 @@ describe('hostile headers', () => {
 describe('hmac options', () => {
   const key = Buffer.from('0123456789abcdef0123456789abcdef');
   const body = '{"n":1}';
-  const base = (over: Partial<PlanVerify>): PlanVerify => ({
+  const base = (over: Partial<HmacVerify>): HmacVerify => ({
     type: 'hmac', algorithm: 'sha256', secret: compileTemplate('{{credentials.s}}'), secretEncoding: 'utf8',
     signature: { header: 'x-sig', encoding: 'hex' }, toleranceMs: 300_000, ...over,
   });
-  const cases: Array<[string, PlanVerify, string, string]> = [
+  const cases: Array<[string, HmacVerify, string, string]> = [
     ['sha1, hex, utf8 secret', base({ algorithm: 'sha1' }), 'plain-secret', createHmac('sha1', 'plain-secret').update(body).digest('hex')],
     ['sha512, base64 signature', base({ algorithm: 'sha512', signature: { header: 'x-sig', encoding: 'base64' } }), 'plain-secret', createHmac('sha512', 'plain-secret').update(body).digest('base64')],
     ['base64 secret', base({ secretEncoding: 'base64' }), key.toString('base64'), createHmac('sha256', key).update(body).digest('hex')],
@@ -179,6 +180,6 @@ describe('hmac options', () => {
     expect(verifyDelivery(spec, input(body, { ...headers, 'x-ts': 'soon' }, { s: 's' }, { url, now }))).toEqual({ ok: false, reason: 'missing_timestamp' });
   });
   it('none accepts anything', () => {
-    expect(verifyDelivery({ type: 'none', algorithm: 'sha256', secretEncoding: 'utf8', toleranceMs: 0 }, input(body, {}, {}))).toEqual({ ok: true });
+    expect(verifyDelivery({ type: 'none', secretEncoding: 'utf8', toleranceMs: 0 }, input(body, {}, {}))).toEqual({ ok: true });
   });
 });

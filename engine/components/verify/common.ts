@@ -3,12 +3,19 @@
  * the replay window. All of it treats its input as hostile and reports instead of throwing.
  */
 import { timingSafeEqual } from 'node:crypto';
-import type { PlanVerify } from '../../plan/plan.js';
 import type { VerifyReason } from '../../core/webhook.js';
-import type { VerifyInput } from './types.js';
+import type { SecretEncoding, VerifyInput, VerifyPlanBase } from './protocol.js';
+
+/** Replay window when a manifest names none. */
+export const DEFAULT_TOLERANCE = '5m';
+
+/** What a verification secret may read: the connection's values and the connector-level ones. */
+export const SECRET_ROOTS = ['credentials', 'config', 'settings', 'secrets', 'app'] as const;
+/** What a signed-payload template may read: the delivery, and what a secret may. */
+export const SIGNED_ROOTS = ['raw_body', 'timestamp', 'method', 'url', 'headers', 'body', 'config', 'credentials', 'settings', 'secrets', 'app'] as const;
 
 /** The secret template rendered against the connection; undefined when it renders empty. */
-export function renderSecret(spec: PlanVerify, input: VerifyInput): string | undefined {
+export function renderSecret(spec: VerifyPlanBase, input: VerifyInput): string | undefined {
   if (!spec.secret) return undefined;
   try {
     const s = spec.secret.render(input.connection);
@@ -18,7 +25,7 @@ export function renderSecret(spec: PlanVerify, input: VerifyInput): string | und
   }
 }
 
-export function keyBytes(secret: string, encoding: PlanVerify['secretEncoding']): Buffer {
+export function keyBytes(secret: string, encoding: SecretEncoding): Buffer {
   switch (encoding) {
     case 'base64':
       return Buffer.from(secret, 'base64');

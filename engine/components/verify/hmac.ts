@@ -4,13 +4,26 @@
  * passes when any one matches; an optional timestamp bounds replays in both directions.
  */
 import { createHmac } from 'node:crypto';
-import type { PlanVerify } from '../../plan/plan.js';
+import type { CompiledTemplate } from '../../lang/template.js';
 import type { VerifyReason, VerifyResult } from '../../core/webhook.js';
-import { allGroups, anyMatches, checkWindow, decodeSignature, keyBytes, parseTimestamp, renderSecret } from './common.js';
+import { parseDuration } from '../../lang/durations.js';
+import { literal, object, pattern, schemaOf, template } from '../kit.js';
+import { allGroups, anyMatches, checkWindow, DEFAULT_TOLERANCE, decodeSignature, keyBytes, parseTimestamp, renderSecret, SIGNED_ROOTS } from './common.js';
+import { defineVerifier, type SecretEncoding, type VerifyInput, type VerifyPlanBase } from './protocol.js';
 import { signedBytes } from './signed.js';
-import type { Verifier, VerifyInput } from './types.js';
 
-function signatureCandidates(sig: NonNullable<PlanVerify['signature']>, header: string): Buffer[] | undefined {
+export interface HmacVerify extends VerifyPlanBase {
+  type: 'hmac';
+  algorithm: 'sha1' | 'sha256' | 'sha512';
+  signature?: { header: string; prefix?: string; pattern?: RegExp; encoding: 'hex' | 'base64' };
+  timestamp?: { header: string; pattern?: RegExp; unit: 's' | 'ms'; toleranceMs: number };
+  /** What is signed; default `{{raw_body}}`. */
+  signed?: CompiledTemplate;
+}
+
+const lower = (v: unknown) => String(v).toLowerCase();
+
+function signatureCandidates(sig: NonNullable<HmacVerify['signature']>, header: string): Buffer[] {
   let texts: string[];
   if (sig.pattern) texts = allGroups(sig.pattern, header);
   else if (sig.prefix !== undefined) texts = header.startsWith(sig.prefix) ? [header.slice(sig.prefix.length)] : [];
@@ -23,7 +36,7 @@ function signatureCandidates(sig: NonNullable<PlanVerify['signature']>, header: 
   return out;
 }
 
-function timestampOf(spec: PlanVerify, input: VerifyInput): { text?: string; reason?: VerifyReason } {
+function timestampOf(spec: HmacVerify, input: VerifyInput): { text?: string; reason?: VerifyReason } {
   const ts = spec.timestamp;
   if (!ts) return {};
   const header = input.headers[ts.header];
@@ -35,9 +48,58 @@ function timestampOf(spec: PlanVerify, input: VerifyInput): { text?: string; rea
   return reason ? { reason } : { text };
 }
 
-export const hmacVerifier: Verifier = {
+export const hmacVerifier = defineVerifier({
   type: 'hmac',
-  verify(spec, input): VerifyResult {
+  description: 'HMAC over a signed-payload template.',
+  requires: ['secret'],
+  fields: {
+    algorithm: literal({ schema: schemaOf<HmacVerify['algorithm']>({ enum: ['sha1', 'sha256', 'sha512'] }), description: 'Hash; default sha256.', default: 'sha256' }),
+    secret_encoding: literal({
+      schema: schemaOf<SecretEncoding>({ enum: ['utf8', 'base64', 'whsec'] }),
+      description: 'How the secret is turned into key bytes: utf8 (default), base64, or whsec (base64 after a `whsec_` prefix).',
+      default: 'utf8',
+    }),
+    signature: object({
+      description: 'Where the signature is.',
+      required: true,
+      optional: true,
+      fields: {
+        header: literal({ schema: schemaOf<string>({ type: 'string' }), description: 'Header holding the signature.', required: true, normalize: lower }),
+        prefix: literal({ schema: schemaOf<string>({ type: 'string' }), description: 'Text before the signature, e.g. `sha256=` or `v0=`.' }),
+        pattern: pattern({ description: 'Regular expression whose first group is a signature; every match counts, so any of several signatures may match (Stripe `v1=`).', example: 'v1=([0-9a-f]+)' }),
+        encoding: literal({ schema: schemaOf<'hex' | 'base64'>({ enum: ['hex', 'base64'] }), description: 'Encoding of the signature; default hex.', default: 'hex' }),
+      },
+    }),
+    timestamp: object({
+      description: 'Where the signing timestamp is, for replay protection.',
+      optional: true,
+      fields: {
+        header: literal({ schema: schemaOf<string>({ type: 'string' }), description: 'Header holding the timestamp.', required: true, normalize: lower }),
+        pattern: pattern({ description: 'Regular expression whose first group is the timestamp (e.g. `t=([0-9]+)`).', example: 't=([0-9]+)' }),
+        unit: literal({ schema: schemaOf<'s' | 'ms'>({ enum: ['s', 'ms'] }), description: 'Seconds or milliseconds since the epoch; default s.', default: 's' }),
+        tolerance: literal({ schema: schemaOf<number>({ $ref: '#/$defs/duration' }), description: 'Largest difference from now, in both directions; default 5m.', default: DEFAULT_TOLERANCE, normalize: parseDuration }),
+      },
+    }),
+    signed: template({
+      description: 'What is signed; default `{{raw_body}}`. Has `raw_body`, `timestamp`, `method`, `url`, `headers`',
+      default: '{{raw_body}}',
+      roots: SIGNED_ROOTS,
+      context: 'signed payload',
+    }),
+  },
+  compile: (f) => {
+    const ts = f.timestamp;
+    return {
+      algorithm: f.algorithm,
+      secretEncoding: f.secret_encoding,
+      ...(f.signature ? { signature: f.signature } : {}),
+      ...(ts ? { timestamp: { header: ts.header, ...(ts.pattern ? { pattern: ts.pattern } : {}), unit: ts.unit, toleranceMs: ts.tolerance } } : {}),
+      signed: f.signed,
+      toleranceMs: ts?.tolerance ?? parseDuration(DEFAULT_TOLERANCE),
+    };
+  },
+  summary: (spec: HmacVerify) => ({ algorithm: spec.algorithm, signature_header: spec.signature?.header }),
+  verify(spec: HmacVerify, input): VerifyResult {
     const secret = renderSecret(spec, input);
     if (secret === undefined) return { ok: false, reason: 'no_secret' };
     const sig = spec.signature;
@@ -46,7 +108,7 @@ export const hmacVerifier: Verifier = {
     const ts = timestampOf(spec, input);
     if (ts.reason) return { ok: false, reason: ts.reason };
     const candidates = signatureCandidates(sig, header);
-    if (!candidates || candidates.length === 0) return { ok: false, reason: 'bad_signature' };
+    if (candidates.length === 0) return { ok: false, reason: 'bad_signature' };
     let expected: Buffer;
     try {
       expected = createHmac(spec.algorithm, keyBytes(secret, spec.secretEncoding)).update(signedBytes(spec.signed, input, ts.text)).digest();
@@ -55,4 +117,4 @@ export const hmacVerifier: Verifier = {
     }
     return anyMatches(expected, candidates) ? { ok: true } : { ok: false, reason: 'bad_signature' };
   },
-};
+});

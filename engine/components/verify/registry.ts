@@ -1,29 +1,53 @@
 /**
- * Verifiers by manifest `verify.type`. A new scheme is a new file and one
- * `registerVerifier` call, never a branch in the pipeline.
+ * The verification family: the field every signing kind shares (the secret), the built-in
+ * kinds, and `registerVerifier` for hosts. A new scheme is one file (its definition, see
+ * protocol.ts) and one `registerVerifier` call; the schema, docs, field catalogue, checks and
+ * compiler read this registry, and the pipeline never branches on the kind.
  */
-import { ConnectorError } from '../../core/errors.js';
-import type { PlanVerify } from '../../plan/plan.js';
 import type { VerifyResult } from '../../core/webhook.js';
+import { Family, secret } from '../kit.js';
+import { SECRET_ROOTS } from './common.js';
 import { hmacVerifier } from './hmac.js';
 import { noneVerifier } from './none.js';
+import type { VerifierKind, VerifyInput, VerifyPlanBase } from './protocol.js';
 import { standardWebhooksVerifier } from './standard-webhooks.js';
-import type { Verifier, VerifyInput } from './types.js';
 
-const verifiers = new Map<string, Verifier>();
+export const verifiers = new Family<VerifierKind<any, any>>({
+  name: 'verify',
+  unionDef: 'webhook_verify',
+  prefix: 'verify_',
+  description: 'How a delivery is proven to come from the provider.',
+  typeDescription: (type) => type,
+  sharedPosition: 'before',
+  shared: {
+    secret: secret({
+      description: 'The signing secret, e.g. `{{credentials.webhook_secret}}`; connector-level values (`secrets.*`, `app.*`) are available too',
+      roots: SECRET_ROOTS,
+      context: 'webhook secret',
+    }),
+  },
+  roots: SECRET_ROOTS,
+  context: 'webhook secret',
+});
 
-export function registerVerifier(v: Verifier): void {
-  verifiers.set(v.type, v);
+export const BUILTIN_VERIFIERS = [hmacVerifier, standardWebhooksVerifier, noneVerifier] as const;
+
+type ConfigOf<K> = K extends VerifierKind<infer C, any> ? C : never;
+/** The plan configs of the built-in kinds, as a union discriminated by `type`. */
+export type BuiltinVerify = ConfigOf<(typeof BUILTIN_VERIFIERS)[number]>;
+
+for (const k of BUILTIN_VERIFIERS) verifiers.register(k, { builtin: true });
+
+export function registerVerifier(kind: VerifierKind<any, any>): void {
+  verifiers.register(kind);
 }
 
-export function verifierFor(type: string): Verifier {
-  const v = verifiers.get(type);
-  if (!v) throw new ConnectorError({ kind: 'config', origin: 'manifest', message: `unknown webhook verification type "${type}"; known: ${[...verifiers.keys()].join(', ')}` });
-  return v;
+export function verifierFor(type: string): VerifierKind<any, any> {
+  return verifiers.require(type);
 }
 
 /** Runs the manifest's scheme; an unexpected throw inside a verifier still fails closed. */
-export function verifyDelivery(spec: PlanVerify, input: VerifyInput): VerifyResult {
+export function verifyDelivery(spec: VerifyPlanBase, input: VerifyInput): VerifyResult {
   const verifier = verifierFor(spec.type);
   try {
     return verifier.verify(spec, input);
@@ -31,5 +55,3 @@ export function verifyDelivery(spec: PlanVerify, input: VerifyInput): VerifyResu
     return { ok: false, reason: 'bad_signature' };
   }
 }
-
-for (const v of [hmacVerifier, standardWebhooksVerifier, noneVerifier]) registerVerifier(v);

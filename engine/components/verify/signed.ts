@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { CompiledTemplate } from '../../lang/template.js';
-import type { VerifyInput } from './types.js';
+import type { VerifyInput } from './protocol.js';
 
 // Per process and unguessable, so a sender cannot plant it in a header to move the splice.
 const PLACEHOLDER = `\u0000pb-raw-${randomBytes(12).toString('hex')}\u0000`;

@@ -5,12 +5,25 @@
  */
 import { createHmac } from 'node:crypto';
 import type { VerifyResult } from '../../core/webhook.js';
-import { anyMatches, checkWindow, decodeSignature, keyBytes, parseTimestamp, renderSecret } from './common.js';
-import type { Verifier } from './types.js';
+import { parseDuration } from '../../lang/durations.js';
+import { literal, schemaOf } from '../kit.js';
+import { anyMatches, checkWindow, DEFAULT_TOLERANCE, decodeSignature, keyBytes, parseTimestamp, renderSecret } from './common.js';
+import { defineVerifier, type VerifyPlanBase } from './protocol.js';
 
-export const standardWebhooksVerifier: Verifier = {
+export interface StandardWebhooksVerify extends VerifyPlanBase {
+  type: 'standard_webhooks';
+}
+
+export const standardWebhooksVerifier = defineVerifier({
   type: 'standard_webhooks',
-  verify(spec, input): VerifyResult {
+  description: 'Standard Webhooks: `webhook-id`, `webhook-timestamp`, `webhook-signature: v1,<base64>`.',
+  requires: ['secret'],
+  fields: {
+    tolerance: literal({ schema: schemaOf<number>({ $ref: '#/$defs/duration' }), description: 'Largest clock difference; default 5m.', default: DEFAULT_TOLERANCE, normalize: parseDuration }),
+  },
+  // Standard Webhooks keys are always `whsec_<base64>`.
+  compile: (f) => ({ secretEncoding: 'whsec', toleranceMs: f.tolerance }),
+  verify(spec: StandardWebhooksVerify, input): VerifyResult {
     const secret = renderSecret(spec, input);
     if (secret === undefined) return { ok: false, reason: 'no_secret' };
     const id = input.headers['webhook-id'];
@@ -34,4 +47,4 @@ export const standardWebhooksVerifier: Verifier = {
     const expected = createHmac('sha256', key).update(`${id}.${tsText}.`).update(input.rawBody).digest();
     return anyMatches(expected, candidates) ? { ok: true } : { ok: false, reason: 'bad_signature' };
   },
-};
+});

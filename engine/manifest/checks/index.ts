@@ -16,7 +16,6 @@ import { templateSyntax } from './template-syntax.js';
 import { templateVariablesCheck } from './template-variables.js';
 import type { Check } from './types.js';
 import { unsafeRegexCheck } from './unsafe-regex.js';
-import { verifyNone } from './verify-none.js';
 import { version } from './version.js';
 
 export const CHECKS: readonly Check[] = [
@@ -34,7 +33,6 @@ export const CHECKS: readonly Check[] = [
   secretInQuery,
   componentChecks,
   insecureUrl,
-  verifyNone,
   proofOrigin,
   regexCheck,
   unsafeRegexCheck,

@@ -2,11 +2,10 @@
  * Names that must point at a stream: route targets and `parent`. A child stream chain must
  * end, or a sync would recurse until it ran out of memory.
  */
-import { isPlainObject } from '../extends.js';
+import { isPlainObject } from '../../core/objects.js';
+import { declaredValues } from '../fields.js';
 import { didYouMean } from '../suggest.js';
 import type { Check } from './types.js';
-
-const ROUTE_TARGETS = ['upsert', 'delete', 'sync'] as const;
 
 export const streamRefs: Check = {
   name: 'unknown-stream',
@@ -19,17 +18,11 @@ export const streamRefs: Check = {
         hint: didYouMean(name, names) ?? (names.length ? `streams: ${names.join(', ')}` : 'declare it under `streams`'),
       });
 
-    const webhooks = ctx.manifest.webhooks;
-    const routes = isPlainObject(webhooks) && Array.isArray(webhooks.routes) ? webhooks.routes : [];
-    routes.forEach((route, i) => {
-      if (!isPlainObject(route)) return;
-      for (const t of ROUTE_TARGETS) {
-        const target = route[t];
-        if (isPlainObject(target) && typeof target.stream === 'string' && !Object.hasOwn(streams, target.stream)) {
-          unknown(['webhooks', 'routes', i, t, 'stream'], target.stream, `route \`${t}\``);
-        }
-      }
-    });
+    for (const ref of declaredValues(ctx.manifest)) {
+      if (ref.kind !== 'stream' || Object.hasOwn(streams, ref.value)) continue;
+      // The section that names it: `route \`upsert\``.
+      unknown(ref.path, ref.value, `route \`${String(ref.path[ref.path.length - 2])}\``);
+    }
 
     const parentOf = new Map<string, string>();
     for (const [name, s] of Object.entries(streams)) {

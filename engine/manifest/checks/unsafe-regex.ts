@@ -10,7 +10,7 @@
  */
 import type { Path } from '../diagnostics.js';
 import { isPlainObject } from '../extends.js';
-import { authMethods } from '../fields.js';
+import { authMethods, declaredValues } from '../fields.js';
 import { describeRegex, unsafeRegex, type RegexRefusal } from '../../lang/regex/safety.js';
 import { innerPosition } from './inner.js';
 import { exprError, exprHazardsOf } from './syntax-cache.js';
@@ -77,13 +77,10 @@ export const unsafeRegexCheck: Check = {
     if (isPlainObject(m.actions)) {
       for (const [name, a] of Object.entries(m.actions)) if (isPlainObject(a)) schemaPatterns(ctx, ['actions', name, 'input'], a.input);
     }
-    const w = m.webhooks;
-    const verify = isPlainObject(w) && isPlainObject(w.verify) ? w.verify : undefined;
-    for (const part of ['signature', 'timestamp'] as const) {
-      const block = verify?.[part];
-      if (!isPlainObject(block) || typeof block.pattern !== 'string') continue;
-      const r = unsafeRegex(block.pattern);
-      if (r) refuse(ctx, ['webhooks', 'verify', part, 'pattern'], block.pattern, '', r, `${part} pattern`);
+    for (const p of declaredValues(m)) {
+      if (p.kind !== 'pattern') continue;
+      const r = unsafeRegex(p.value);
+      if (r) refuse(ctx, p.path, p.value, '', r, `${String(p.path[p.path.length - 2])} pattern`);
     }
   },
 };

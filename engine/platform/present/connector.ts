@@ -7,6 +7,8 @@
  */
 import type { Plan, PlanAuthMethod, PlanRoute } from '../../plan/plan.js';
 import { compact, type Json } from './resources.js';
+import { routeActions } from '../../components/actions/registry.js';
+import { verifiers } from '../../components/verify/registry.js';
 
 const EMPTY_OBJECT_SCHEMA = { type: 'object', properties: {} };
 
@@ -92,13 +94,8 @@ function authMethod(m: PlanAuthMethod): AuthMethodDocument {
   }) as unknown as AuthMethodDocument;
 }
 
-function routeActions(r: PlanRoute): string[] {
-  return [
-    ...(r.upsert ? [`upsert ${r.upsert.stream}`] : []),
-    ...(r.delete ? [`delete ${r.delete.stream}`] : []),
-    ...(r.sync ? [`sync ${r.sync.stream}`] : []),
-    ...(r.emit ? [`emit ${r.emit.event}`] : []),
-  ];
+function routeActionLines(r: PlanRoute): string[] {
+  return r.actions.map((a) => routeActions.get(a.type)?.summary?.(a) ?? a.type);
 }
 
 export function summarizeConnector(plan: Plan): ConnectorSummary {
@@ -138,11 +135,10 @@ export function describeConnector(plan: Plan): ConnectorDocument {
     webhooks: w
       ? compact({
           verification: w.verify.type,
-          algorithm: w.verify.type === 'hmac' ? w.verify.algorithm : undefined,
-          signature_header: w.verify.signature?.header,
+          ...(verifiers.get(w.verify.type)?.summary?.(w.verify) ?? {}),
           handshake: w.handshake !== undefined,
           events: [...new Set(w.routes.flatMap((r) => r.on))],
-          routes: w.routes.map((r) => ({ on: [...r.on], actions: routeActions(r) })),
+          routes: w.routes.map((r) => ({ on: [...r.on], actions: routeActionLines(r) })),
         })
       : undefined,
   }) as unknown as ConnectorDocument;

@@ -6,7 +6,8 @@ export type {
 } from './types.js';
 export type { WorkerOptions } from './worker.js';
 export type { EventListener } from './listeners.js';
-export { registerRouteKind } from './actions/registry.js';
-export type { RouteKind, RouteContext } from './actions/types.js';
+// Route actions are components (engine/components/actions/); kept here for hosts that import them from the platform.
+export { registerRouteKind } from '../../components/actions/registry.js';
+export type { RouteActionKind as RouteKind, RouteContext } from '../../components/actions/protocol.js';
 export { subscribe, unsubscribe, type SubscribeDeps, type SubscribeResult } from './subscribe.js';
 export { webhookUrl, fullUrl } from './request.js';

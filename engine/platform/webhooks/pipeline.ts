@@ -25,7 +25,7 @@ import { notFound, rawReply, reply } from './reply.js';
 import { truthy } from '../../lang/truthy.js';
 import type { RejectReason, VerifyResult, WebhookRequest, WebhookResponse } from './types.js';
 import { verifyDelivery } from '../../components/verify/registry.js';
-import type { VerifyInput } from '../../components/verify/types.js';
+import type { VerifyInput } from '../../components/verify/protocol.js';
 import { templateVariables } from '../../lang/template.js';
 
 const CONNECTION_ROOTS = new Set(['credentials', 'config', 'settings']);

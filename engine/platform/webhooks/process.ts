@@ -7,11 +7,10 @@
 import { ConnectorError } from '../../core/errors.js';
 import type { ConnectionService } from '../connections/service.js';
 import type { Plan } from '../../plan/plan.js';
-import type { Store } from '../store/store.js';
 import type { ClaimedEvent } from './events-store.js';
 import { truthy } from '../../lang/truthy.js';
-import { kindsFor } from './actions/registry.js';
-import type { RouteContext, RouteServices } from './actions/types.js';
+import { routeActions } from '../../components/actions/registry.js';
+import type { RouteServices } from '../../components/actions/protocol.js';
 
 /** A failure no retry can fix (the connection is gone): the event fails at once. */
 export class PermanentFailure extends ConnectorError {}
@@ -19,8 +18,8 @@ export class PermanentFailure extends ConnectorError {}
 export interface ProcessDeps {
   plan(connector: string): Plan | undefined;
   connections: ConnectionService;
-  store: Store;
-  services: RouteServices;
+  /** The services bound to one event's tenant and connection. */
+  services(tenant: string, connectionId: string): RouteServices;
 }
 
 export async function processEvent(d: ProcessDeps, ev: ClaimedEvent): Promise<{ routes: number }> {
@@ -33,14 +32,15 @@ export async function processEvent(d: ProcessDeps, ev: ClaimedEvent): Promise<{ 
   }
   const type = ev.type;
   if (type === undefined) return { routes: 0 };
-  const scope = d.store.scope(ev.tenant);
+  const services = d.services(ev.tenant, info.id);
   const input = { event: ev.payload, body: ev.body, headers: ev.headers };
   let ran = 0;
   for (const [routeIndex, route] of plan.webhooks.routes.entries()) {
     if (!route.matchers.some((m) => m.test(type))) continue;
     if (route.when && !truthy(await route.when.evaluate(input))) continue;
-    const ctx: RouteContext = { plan, route, routeIndex, event: ev, connectionId: info.id, scope, input, services: d.services };
-    for (const kind of kindsFor(route)) await kind.run(ctx);
+    for (const config of route.actions) {
+      await routeActions.require(config.type).run({ plan, config, routeIndex, event: ev, tenant: ev.tenant, connectionId: info.id, input, services });
+    }
     ran++;
   }
   return { routes: ran };

@@ -24,6 +24,7 @@ import { WebhookEventsRepo } from './events-store.js';
 import { EventListeners, type EventListener } from './listeners.js';
 import { Pipeline } from './pipeline.js';
 import { processEvent } from './process.js';
+import { routeServices, type RouteServiceDeps } from './route-services.js';
 import { webhookUrl } from './request.js';
 import { ConnectionResolver } from './resolve.js';
 import { RejectionCounter, type RejectionCount } from './rejections.js';
@@ -104,10 +105,11 @@ export function createWebhooks(opts: WebhooksOptions): WebhooksService {
   const state = new StateRepo(() => store.now());
   const owner = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
 
-  const services = {
+  const routeDeps: RouteServiceDeps = {
+    store,
     records: new RecordsRepo(state, () => store.now()),
     state,
-    sync: (ref: { tenant: string; id: string }, stream: string) =>
+    sync: (ref, stream) =>
       coalescer.request(`${ref.id}\u0000${stream}`, () => platform.sync(ref, stream, { trigger: 'webhook' })),
     async emit(event: NormalizedEvent) {
       listeners.notify(event);
@@ -119,7 +121,7 @@ export function createWebhooks(opts: WebhooksOptions): WebhooksService {
     owner,
     now,
     logger,
-    process: (ev) => processEvent({ plan, connections: platform.connections, store, services }, ev),
+    process: (ev) => processEvent({ plan, connections: platform.connections, services: (tenant, id) => routeServices(routeDeps, tenant, id) }, ev),
   }, opts.worker);
   const rejections = new RejectionCounter(store);
   const connectorSecrets = new ConnectorSecrets(store, platform.vault);

@@ -1,8 +1,8 @@
 /** The shapes the webhook pipeline shares: what comes in, what goes out, what is stored. */
 import type { Page, PageRequest } from '../store/paging.js';
 
-import type { RejectReason, VerifyReason, VerifyResult, WebhookRequest, WebhookResponse } from '../../core/webhook.js';
-export type { RejectReason, VerifyReason, VerifyResult, WebhookRequest, WebhookResponse };
+import type { NormalizedEvent, RejectReason, VerifyReason, VerifyResult, WebhookRequest, WebhookResponse } from '../../core/webhook.js';
+export type { NormalizedEvent, RejectReason, VerifyReason, VerifyResult, WebhookRequest, WebhookResponse };
 
 export type WebhookEventStatus = 'pending' | 'processing' | 'processed' | 'failed' | 'rejected';
 
@@ -29,17 +29,6 @@ export interface WebhookEvent {
   headers?: Record<string, string>;
 }
 
-/** What `emit` routes publish to listeners and subscribers. */
-export interface NormalizedEvent {
-  /** Stable across retries of the same inbound event, so receivers can deduplicate. */
-  id: string;
-  type: string;
-  connector: string;
-  connection: string;
-  tenant: string;
-  data: unknown;
-  occurred_at: string;
-}
 
 /** The outbound deliveries service, when there is one. */
 export interface EventPublisher {

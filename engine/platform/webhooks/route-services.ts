@@ -1,0 +1,40 @@
+/**
+ * What route actions do through the platform, bound to one event's tenant and connection:
+ * mapping and identity as a sync has them, the records write a sync uses (so a record a
+ * webhook and a later sync both bring is written once), coalesced syncs, and emits.
+ */
+import type { RouteServices, SyncOutcome } from '../../components/actions/protocol.js';
+import type { NormalizedEvent } from '../../core/webhook.js';
+import { mapPage } from '../../run/operations/records.js';
+import type { RecordsRepo } from '../store/records.js';
+import type { StateRepo } from '../store/state.js';
+import type { Store } from '../store/store.js';
+import { externalIdOf } from '../sync/keys.js';
+
+export interface RouteServiceDeps {
+  store: Store;
+  records: RecordsRepo;
+  state: StateRepo;
+  sync(ref: { tenant: string; id: string }, stream: string): Promise<SyncOutcome>;
+  emit(event: NormalizedEvent): Promise<void>;
+}
+
+export function routeServices(d: RouteServiceDeps, tenant: string, connectionId: string): RouteServices {
+  const scope = d.store.scope(tenant);
+  return {
+    map: (stream, raw) => mapPage(stream, raw, {}),
+    identify: (stream, record) => externalIdOf(stream, record),
+    write: (stream, records) =>
+      scope.transaction(async (tx) => {
+        await d.state.ensure(tx, connectionId, stream.name);
+        await d.records.writePage(tx, { connectionId, stream: stream.name, model: stream.model }, records);
+      }),
+    markDeleted: (stream, externalIds) =>
+      scope.transaction(async (tx) => {
+        await d.state.ensure(tx, connectionId, stream.name);
+        await d.records.markDeleted(tx, connectionId, stream.name, externalIds);
+      }),
+    sync: (stream) => d.sync({ tenant, id: connectionId }, stream.name),
+    emit: (event) => d.emit(event),
+  };
+}
