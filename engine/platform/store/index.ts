@@ -10,3 +10,4 @@ export { LeasesRepo, syncLeaseKey } from './leases.js';
 export { RecordsRepo, type IncomingRecord, type StoredRecord, type RecordChange, type ChangePage, type ChangeAction, type PageWriteResult } from './records.js';
 export { RunsRepo, LEASE_EXPIRED_MESSAGE, type SyncRun, type SyncStatus, type SyncTrigger, type RunCounts } from './runs.js';
 export { SchedulesRepo, type Schedule, type ScheduleSpec, type ClaimedSchedule, type ClaimRequest } from './schedules.js';
+export { ApiKeysRepo, type StoredApiKey, type NewApiKeyRow, type ApiKeyCredential } from './api-keys.js';
