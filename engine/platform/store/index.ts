@@ -11,3 +11,6 @@ export { RecordsRepo, type IncomingRecord, type StoredRecord, type RecordChange,
 export { RunsRepo, LEASE_EXPIRED_MESSAGE, type SyncRun, type SyncStatus, type SyncTrigger, type RunCounts } from './runs.js';
 export { SchedulesRepo, type Schedule, type ScheduleSpec, type ClaimedSchedule, type ClaimRequest } from './schedules.js';
 export { ApiKeysRepo, type StoredApiKey, type NewApiKeyRow, type ApiKeyCredential } from './api-keys.js';
+export { OAuthAppsRepo, type StoredOAuthApp, type OAuthAppPatch } from './oauth-apps.js';
+export { OAuthStatesRepo, type OAuthStateRow, type NewOAuthStateRow } from './oauth-states.js';
+export { ConnectorSecretsRepo, type StoredConnectorSecrets } from './connector-secrets.js';

@@ -28,6 +28,9 @@ import { webhookUrl } from './request.js';
 import { ConnectionResolver } from './resolve.js';
 import { RejectionCounter, type RejectionCount } from './rejections.js';
 import { ConnectorSecrets } from './connector-secrets.js';
+import { ConnectorSecretsRepo } from '../store/connector-secrets.js';
+import { OAuthAppsRepo } from '../store/oauth-apps.js';
+import { OAuthApps } from '../oauth/apps.js';
 import { subscribe, unsubscribe, type SubscribeDeps, type SubscribeResult } from './subscribe.js';
 import type { EventPage, EventPublisher, ListEventsFilter, NormalizedEvent, WebhookEvent, WebhookRequest, WebhookResponse } from './types.js';
 import { WebhookWorker, type WorkerOptions } from './worker.js';
@@ -122,7 +125,7 @@ export function createWebhooks(opts: WebhooksOptions): WebhooksService {
     process: (ev) => processEvent({ plan, connections: platform.connections, store, services }, ev),
   }, opts.worker);
   const rejections = new RejectionCounter(store);
-  const connectorSecrets = new ConnectorSecrets(store, platform.vault);
+  const connectorSecrets = new ConnectorSecrets(new ConnectorSecretsRepo(store, platform.vault), new OAuthApps(new OAuthAppsRepo(store, platform.vault)));
   const pipeline = new Pipeline({
     plan,
     resolver: new ConnectionResolver(platform.connections),
