@@ -14,3 +14,5 @@ export { ApiKeysRepo, type StoredApiKey, type NewApiKeyRow, type ApiKeyCredentia
 export { OAuthAppsRepo, type StoredOAuthApp, type OAuthAppPatch } from './oauth-apps.js';
 export { OAuthStatesRepo, type OAuthStateRow, type NewOAuthStateRow } from './oauth-states.js';
 export { ConnectorSecretsRepo, type StoredConnectorSecrets } from './connector-secrets.js';
+export { WebhookEventsRepo, type WebhookEvent, type WebhookEventStatus, type ListEventsFilter, type EventPage, type NewEvent, type NewDelivery, type DeliveryResult, type ClaimedEvent } from './webhook-events.js';
+export { WebhookRejectionsRepo, type RejectionCount, type RejectionKey } from './webhook-rejections.js';

@@ -8,7 +8,7 @@ import { ConnectorError } from '../../core/errors.js';
 import type { ConnectionService } from '../connections/service.js';
 import type { Plan } from '../../plan/plan.js';
 import type { Store } from '../store/store.js';
-import type { ClaimedEvent } from './events-store.js';
+import type { ClaimedEvent } from '../store/webhook-events.js';
 import { truthy } from '../../lang/truthy.js';
 import { kindsFor } from './actions/registry.js';
 import type { RouteContext, RouteServices } from './actions/types.js';

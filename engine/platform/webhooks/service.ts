@@ -20,7 +20,7 @@ import { RecordsRepo } from '../store/records.js';
 import { StateRepo } from '../store/state.js';
 import { SyncCoalescer } from './coalesce.js';
 import { GroupCommitter } from './commit.js';
-import { WebhookEventsRepo } from './events-store.js';
+import { WebhookEventsRepo } from '../store/webhook-events.js';
 import { EventListeners, type EventListener } from './listeners.js';
 import { Pipeline } from './pipeline.js';
 import { processEvent } from './process.js';
@@ -28,6 +28,7 @@ import { webhookUrl } from './request.js';
 import { ConnectionResolver } from './resolve.js';
 import { RejectionCounter, type RejectionCount } from './rejections.js';
 import { ConnectorSecrets } from './connector-secrets.js';
+import { WebhookRejectionsRepo } from '../store/webhook-rejections.js';
 import { ConnectorSecretsRepo } from '../store/connector-secrets.js';
 import { OAuthAppsRepo } from '../store/oauth-apps.js';
 import { OAuthApps } from '../oauth/apps.js';
@@ -124,7 +125,7 @@ export function createWebhooks(opts: WebhooksOptions): WebhooksService {
     logger,
     process: (ev) => processEvent({ plan, connections: platform.connections, store, services }, ev),
   }, opts.worker);
-  const rejections = new RejectionCounter(store);
+  const rejections = new RejectionCounter(new WebhookRejectionsRepo(store), () => store.now());
   const connectorSecrets = new ConnectorSecrets(new ConnectorSecretsRepo(store, platform.vault), new OAuthApps(new OAuthAppsRepo(store, platform.vault)));
   const pipeline = new Pipeline({
     plan,
@@ -132,7 +133,7 @@ export function createWebhooks(opts: WebhooksOptions): WebhooksService {
     rejections,
     connectorSecrets,
     repo,
-    committer: new GroupCommitter(store, repo),
+    committer: new GroupCommitter(repo),
     logger,
     publicUrl: opts.publicUrl,
     maxBodyBytes: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
