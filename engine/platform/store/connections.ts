@@ -133,6 +133,10 @@ export class ConnectionsRepo {
     return r ? toInfo(r) : undefined;
   }
 
+  async exists(scope: TenantScope, id: string): Promise<boolean> {
+    return Boolean(await scope.from('connections').select('id').where('id', id).first());
+  }
+
   async findByName(scope: TenantScope, connector: string, name: string): Promise<ConnectionInfo | undefined> {
     const r = await scope.from('connections').select(PUBLIC_COLUMNS).where({ connector, name }).first();
     return r ? toInfo(r) : undefined;

@@ -16,3 +16,5 @@ export { OAuthStatesRepo, type OAuthStateRow, type NewOAuthStateRow } from './oa
 export { ConnectorSecretsRepo, type StoredConnectorSecrets } from './connector-secrets.js';
 export { WebhookEventsRepo, type WebhookEvent, type WebhookEventStatus, type ListEventsFilter, type EventPage, type NewEvent, type NewDelivery, type DeliveryResult, type ClaimedEvent } from './webhook-events.js';
 export { WebhookRejectionsRepo, type RejectionCount, type RejectionKey } from './webhook-rejections.js';
+export { DeliveriesRepo, type Delivery, type DeliveryAttempt, type DeliveryStatus, type DeliveryPage, type ListDeliveriesFilter, type ClaimedDelivery, type AttemptOutcome } from './deliveries.js';
+export { SubscriptionsRepo, type Subscription, type SubscriptionStatus, type SubscriptionRow } from './subscriptions.js';
