@@ -18,3 +18,4 @@ export { WebhookEventsRepo, type WebhookEvent, type WebhookEventStatus, type Lis
 export { WebhookRejectionsRepo, type RejectionCount, type RejectionKey } from './webhook-rejections.js';
 export { DeliveriesRepo, type Delivery, type DeliveryAttempt, type DeliveryStatus, type DeliveryPage, type ListDeliveriesFilter, type ClaimedDelivery, type AttemptOutcome } from './deliveries.js';
 export { SubscriptionsRepo, type Subscription, type SubscriptionStatus, type SubscriptionRow } from './subscriptions.js';
+export { ping, pendingMigrations } from './health.js';
