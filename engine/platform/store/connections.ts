@@ -8,7 +8,7 @@ import type { Vault } from '../secrets/vault.js';
 import { ConnectorError } from '../../core/errors.js';
 import { fromJson, iso, toJson } from './json.js';
 import { sealContext } from './sealed.js';
-import { keysetPage, LIMITS, type Page, type PageKey, type PageRequest } from './paging.js';
+import { batchAfter, keysetPage, LIMITS, type Page, type PageKey, type PageRequest } from './paging.js';
 
 export type ConnectionStatus = 'active' | 'error' | 'disconnected';
 
@@ -218,7 +218,5 @@ export async function refreshCandidates(store: Store, after: string, limit: numb
     .where('status', 'active')
     .where('credential_fields', 'like', '%"refresh_token"%')
     .where('credential_fields', 'like', '%"expires_at"%')
-    .where('id', '>', after)
-    .orderBy('id')
-    .limit(limit)) as Array<{ id: string; tenant: string; connector: string; auth: string | null }>;
+    .modify(batchAfter, after, limit)) as Array<{ id: string; tenant: string; connector: string; auth: string | null }>;
 }
