@@ -11,6 +11,7 @@ import { openStore, type Store } from '../../engine/platform/store/store.js';
 import { databaseKinds, KEY_A, KEY_B, type TestDatabase } from '../store/databases.js';
 import { OAuthAppsRepo } from '../../engine/platform/store/oauth-apps.js';
 import { OAuthStatesRepo } from '../../engine/platform/store/oauth-states.js';
+import { SealedValuesRepo } from '../../engine/platform/store/sealed-values.js';
 
 const SECRET = 'canary-app-secret-93ad1c';
 
@@ -87,7 +88,7 @@ for (const kind of databaseKinds()) {
         const apps = new OAuthApps(new OAuthAppsRepo(store, vault), {});
         await apps.set('rotating', { clientId: 'cid', clientSecret: SECRET });
         const rotated = createVault(makeKeyRing(parseKeyList(`${KEY_B},${KEY_A}`)));
-        const report = await rotateSecrets(store, rotated);
+        const report = await rotateSecrets(new SealedValuesRepo(store), rotated);
         expect(report.failed).toEqual([]);
         expect((await new OAuthApps(new OAuthAppsRepo(store, rotated), {}).resolve('t', 'rotating'))?.clientSecret).toBe(SECRET);
         expect(vault.keyIdOf((await store.knex('oauth_apps').where({ connector: 'rotating' }).first()).client_secret)).toBe('kb');

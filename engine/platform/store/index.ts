@@ -13,9 +13,10 @@ export { SchedulesRepo, type Schedule, type ScheduleSpec, type ClaimedSchedule, 
 export { ApiKeysRepo, type StoredApiKey, type NewApiKeyRow, type ApiKeyCredential } from './api-keys.js';
 export { OAuthAppsRepo, type StoredOAuthApp, type OAuthAppPatch } from './oauth-apps.js';
 export { OAuthStatesRepo, type OAuthStateRow, type NewOAuthStateRow } from './oauth-states.js';
-export { ConnectorSecretsRepo, type StoredConnectorSecrets } from './connector-secrets.js';
 export { WebhookEventsRepo, type WebhookEvent, type WebhookEventStatus, type ListEventsFilter, type EventPage, type NewEvent, type NewDelivery, type DeliveryResult, type ClaimedEvent } from './webhook-events.js';
 export { WebhookRejectionsRepo, type RejectionCount, type RejectionKey } from './webhook-rejections.js';
+export { ConnectorSecretsRepo, type StoredConnectorSecrets } from './connector-secrets.js';
 export { DeliveriesRepo, type Delivery, type DeliveryAttempt, type DeliveryStatus, type DeliveryPage, type ListDeliveriesFilter, type ClaimedDelivery, type AttemptOutcome } from './deliveries.js';
 export { SubscriptionsRepo, type Subscription, type SubscriptionStatus, type SubscriptionRow } from './subscriptions.js';
+export { SealedValuesRepo, type Resealed } from './sealed-values.js';
 export { ping, pendingMigrations } from './health.js';
