@@ -17,11 +17,12 @@ async function withKeys(cmd: Command, work: (keys: ApiKeys) => Promise<void>): P
     const { openStore } = await import('../../engine/platform/store/store.js');
     const { DEFAULT_DATABASE_URL } = await import('../../engine/platform/store/config.js');
     const { ApiKeys } = await import('../../engine/runtime/auth/keys.js');
+    const { ApiKeysRepo } = await import('../../engine/platform/store/api-keys.js');
     const db = (cmd.opts() as { db?: string }).db ?? process.env.PATCHBAY_DATABASE_URL ?? DEFAULT_DATABASE_URL;
     const store = await openStore(db);
     try {
       // The environment admin key is the server's business; these commands manage stored keys.
-      await work(new ApiKeys(store, { adminKey: '' }));
+      await work(new ApiKeys(new ApiKeysRepo(store), { adminKey: '' }));
     } finally {
       await store.close();
     }

@@ -34,7 +34,8 @@ async function readStdin(): Promise<string> {
 
 async function apps(platform: Platform) {
   const { OAuthApps } = await import('../../engine/platform/oauth/apps.js');
-  return new OAuthApps(platform.store, platform.vault);
+  const { OAuthAppsRepo } = await import('../../engine/platform/store/oauth-apps.js');
+  return new OAuthApps(new OAuthAppsRepo(platform.store, platform.vault));
 }
 
 /** The connector must exist and offer an authorization-code method; a typo gets a suggestion. */

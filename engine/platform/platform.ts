@@ -16,6 +16,7 @@ import { RecordsRepo } from './store/records.js';
 import { RunsRepo, type SyncRun } from './store/runs.js';
 import { LeasesRepo } from './store/leases.js';
 import { SchedulesRepo } from './store/schedules.js';
+import { SealedValuesRepo } from './store/sealed-values.js';
 import { createVault, type Vault } from './secrets/vault.js';
 import { keySource } from './secrets/keyfile.js';
 import { liveKeyRing, type KeyRingReload, type ReloadCause } from './secrets/live-ring.js';
@@ -129,6 +130,7 @@ export async function createPlatform(opts: PlatformOptions = {}): Promise<Platfo
     const recordsRepo = new RecordsRepo(state, now);
     const runsRepo = new RunsRepo(store);
     const schedulesRepo = new SchedulesRepo(store);
+    const sealedValues = new SealedValuesRepo(store);
     connections = new ConnectionService(store, new ConnectionsRepo(store, vault), seam);
     const owner = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
     const leaseMs = opts.leaseMs ?? DEFAULT_LEASE_MS;
@@ -149,7 +151,7 @@ export async function createPlatform(opts: PlatformOptions = {}): Promise<Platfo
       runs: runsApi(store, connections, runsRepo),
       schedules: schedulesApi(store, connections, seam, schedulesRepo, opts.scheduler?.random),
       scheduler,
-      secrets: { rotate: (o) => rotateSecrets(store, vault, o), reload: (cause) => ring.reload(cause) },
+      secrets: { rotate: (o) => rotateSecrets(sealedValues, vault, o), reload: (cause) => ring.reload(cause) },
       onCredentials,
       get webhooks() {
         return (webhooks ??= createWebhooks({ publisher: deliveriesService(), ...opts.webhooks, platform: this as Platform, logger: opts.logger }));

@@ -14,6 +14,7 @@ import { IdempotencyRepo } from '../platform/store/idempotency.js';
 import { TrustedProxies } from './auth/client-address.js';
 import { IntakeLimiter, type IntakeLimitOptions } from './auth/intake-limit.js';
 import { ApiKeys } from './auth/keys.js';
+import { ApiKeysRepo } from '../platform/store/api-keys.js';
 import { KeyRateLimiter, type RateLimitOptions } from './auth/rate-limit.js';
 import { hasBaseUrlOverrides, refusingBaseUrlOverrides, withBaseUrlOverrides } from './base-url.js';
 import { DEFAULT_BODY_LIMIT } from './body.js';
@@ -88,7 +89,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   const services: RuntimeServices = {
     engine,
     platform: opts.platform,
-    keys: new ApiKeys(opts.platform.store, { adminKey: opts.adminKey, cacheMs: opts.keyCacheMs }),
+    keys: new ApiKeys(new ApiKeysRepo(opts.platform.store), { adminKey: opts.adminKey, cacheMs: opts.keyCacheMs }),
     idempotency: new IdempotencyRepo(opts.platform.store),
     policy: { allowBaseUrlOverride: allow, connectionCacheMs: opts.connectionCacheMs ?? DEFAULT_CONNECTION_CACHE_MS },
     background: new BackgroundTasks(),

@@ -8,6 +8,7 @@
 export { createApp, createRouter, createRouter as createRuntimeRouter, createRuntime, type Runtime, type RuntimeApp, type RuntimeOptions } from './app.js';
 export { startServer, type RunningServer, type ServerOptions } from './server.js';
 export { ApiKeys, TENANT_PATTERN, type ApiKeyInfo, type CreatedKey } from './auth/keys.js';
+export { ApiKeysRepo } from '../platform/store/api-keys.js';
 export { KeyRateLimiter, type RateLimitOptions } from './auth/rate-limit.js';
 export { refusingBaseUrlOverrides, withBaseUrlOverrides } from './base-url.js';
 export { addressKey, clientAddress, TrustedProxies } from './auth/client-address.js';

@@ -15,6 +15,7 @@ import { BASE_URL_SETTING, withBaseUrlOverrides } from '../runtime/base-url.js';
 import { createPlatform, type Platform } from '../platform/platform.js';
 import { planStream, type Plan } from '../plan/plan.js';
 import { OAuthApps } from '../platform/oauth/apps.js';
+import { OAuthAppsRepo } from '../platform/store/oauth-apps.js';
 import { StateRepo } from '../platform/store/state.js';
 import { RecordsRepo, type IncomingRecord, type RecordChange } from '../platform/store/records.js';
 import { externalIdOf } from '../platform/sync/keys.js';
@@ -164,7 +165,7 @@ export async function deliverWebhook(plan: Plan, suite: TestSuite, testCase: Tes
       skipCheck: true,
     });
     if (testCase.secrets) await platform.webhooks.connectorSecrets.set(plan, testCase.secrets);
-    if (testCase.app) await new OAuthApps(platform.store, platform.vault).set(plan.id, { clientId: testCase.app.client_id, clientSecret: testCase.app.client_secret });
+    if (testCase.app) await new OAuthApps(new OAuthAppsRepo(platform.store, platform.vault)).set(plan.id, { clientId: testCase.app.client_id, clientSecret: testCase.app.client_secret });
     const since = await seed(platform, plan, info.id, testCase.records_before);
     const emitted: NormalizedEvent[] = [];
     platform.webhooks.on('event', (e) => {

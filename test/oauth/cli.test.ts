@@ -11,6 +11,7 @@ import { OAuthApps } from '../../engine/platform/oauth/apps.js';
 import { createVault } from '../../engine/platform/secrets/vault.js';
 import { makeKeyRing, parseKeyList } from '../../engine/platform/secrets/keyring.js';
 import { CONNECTOR_ID, writeConnectors } from './helpers.js';
+import { OAuthAppsRepo } from '../../engine/platform/store/oauth-apps.js';
 
 const SECRET = 'cli-canary-secret-51e2';
 
@@ -52,7 +53,7 @@ describe('patchbay oauth-apps', () => {
     try {
       const row = await store.knex('oauth_apps').where({ connector: CONNECTOR_ID }).first();
       expect(row.client_secret).toMatch(/^pbv1\./);
-      const app = await new OAuthApps(store, createVault(makeKeyRing(parseKeyList(KEY_A))), {}).resolve('acme', CONNECTOR_ID);
+      const app = await new OAuthApps(new OAuthAppsRepo(store, createVault(makeKeyRing(parseKeyList(KEY_A)))), {}).resolve('acme', CONNECTOR_ID);
       expect(app).toEqual({ connector: CONNECTOR_ID, owner: '*', hosts: [], clientId: 'cid-9', clientSecret: SECRET, returnUrls: ['https://h.example/done', 'https://h.example/oauth/*'], scopes: ['openid', 'email'] });
     } finally {
       await store.close();

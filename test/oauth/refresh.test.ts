@@ -13,6 +13,7 @@ import { createPlatform, type Platform } from '../../engine/platform/platform.js
 import { LeasesRepo } from '../../engine/platform/store/leases.js';
 import { compile } from '../engine/helpers.js';
 import { databaseKinds, KEY_A, type TestDatabase } from '../store/databases.js';
+import { OAuthAppsRepo } from '../../engine/platform/store/oauth-apps.js';
 
 interface TokenServer {
   url: string;
@@ -201,7 +202,7 @@ for (const kind of databaseKinds()) {
 
     it("uses the OAuth app's current secret when the stored one was rotated away", async () => {
       const info = await connection(a, { expiresIn: 60_000, tenant: 'rotated', secret: 'app-secret-v1' });
-      const apps = new OAuthApps(a.store, a.vault, { PATCHBAY_OAUTH_ROTATING_HOSTS: '127.0.0.1' });
+      const apps = new OAuthApps(new OAuthAppsRepo(a.store, a.vault), { PATCHBAY_OAUTH_ROTATING_HOSTS: '127.0.0.1' });
       await apps.set('rotating', { clientId: 'cid', clientSecret: 'app-secret-v2' });
       ts.secret = 'app-secret-v2';
       try {

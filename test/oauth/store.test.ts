@@ -9,6 +9,9 @@ import { makeKeyRing, parseKeyList } from '../../engine/platform/secrets/keyring
 import { rotateSecrets } from '../../engine/platform/secrets/rotate.js';
 import { openStore, type Store } from '../../engine/platform/store/store.js';
 import { databaseKinds, KEY_A, KEY_B, type TestDatabase } from '../store/databases.js';
+import { OAuthAppsRepo } from '../../engine/platform/store/oauth-apps.js';
+import { OAuthStatesRepo } from '../../engine/platform/store/oauth-states.js';
+import { SealedValuesRepo } from '../../engine/platform/store/sealed-values.js';
 
 const SECRET = 'canary-app-secret-93ad1c';
 
@@ -66,7 +69,7 @@ for (const kind of databaseKinds()) {
 
     describe('apps', () => {
       it('stores the client secret sealed and resolves it for the flow', async () => {
-        const apps = new OAuthApps(store, vault, {});
+        const apps = new OAuthApps(new OAuthAppsRepo(store, vault), {});
         const info = await apps.set('demo-crm', { clientId: 'cid-1', clientSecret: SECRET, returnUrls: ['https://h.example/done'], scopes: ['a', 'b'] });
         expect(info).toMatchObject({ connector: 'demo-crm', tenant: '*', clientId: 'cid-1', hasClientSecret: true, returnUrls: ['https://h.example/done'], scopes: ['a', 'b'] });
         expect(JSON.stringify(info)).not.toContain(SECRET);
@@ -82,19 +85,19 @@ for (const kind of databaseKinds()) {
       });
 
       it('survives key rotation (the sealed column is registered)', async () => {
-        const apps = new OAuthApps(store, vault, {});
+        const apps = new OAuthApps(new OAuthAppsRepo(store, vault), {});
         await apps.set('rotating', { clientId: 'cid', clientSecret: SECRET });
         const rotated = createVault(makeKeyRing(parseKeyList(`${KEY_B},${KEY_A}`)));
-        const report = await rotateSecrets(store, rotated);
+        const report = await rotateSecrets(new SealedValuesRepo(store), rotated);
         expect(report.failed).toEqual([]);
-        expect((await new OAuthApps(store, rotated, {}).resolve('t', 'rotating'))?.clientSecret).toBe(SECRET);
+        expect((await new OAuthApps(new OAuthAppsRepo(store, rotated), {}).resolve('t', 'rotating'))?.clientSecret).toBe(SECRET);
         expect(vault.keyIdOf((await store.knex('oauth_apps').where({ connector: 'rotating' }).first()).client_secret)).toBe('kb');
       });
 
       it('lets the environment win over the database, field by field', async () => {
         const env = { [`${envPrefix('env-first')}_CLIENT_ID`]: 'from-env', [`${envPrefix('env-first')}_SCOPES`]: 'x y,z' };
         expect(envPrefix('env-first')).toBe('PATCHBAY_OAUTH_ENV_FIRST');
-        const apps = new OAuthApps(store, vault, env);
+        const apps = new OAuthApps(new OAuthAppsRepo(store, vault), env);
         await apps.set('env-first', { clientId: 'from-db', clientSecret: SECRET, returnUrls: ['https://h.example/done'], scopes: ['db'] });
         const resolved = await apps.resolve('acme', 'env-first');
         expect(resolved).toMatchObject({ clientId: 'from-env', clientSecret: SECRET, scopes: ['x', 'y', 'z'], returnUrls: ['https://h.example/done'] });
@@ -102,14 +105,14 @@ for (const kind of databaseKinds()) {
         expect(info?.sources).toEqual({ clientId: 'env', clientSecret: 'db', returnUrls: 'db', scopes: 'env' });
 
         // An app that exists only in the environment.
-        const only = new OAuthApps(store, vault, { PATCHBAY_OAUTH_ENV_ONLY_CLIENT_ID: 'e', PATCHBAY_OAUTH_ENV_ONLY_CLIENT_SECRET: 's3cr3t-env', PATCHBAY_OAUTH_ENV_ONLY_RETURN_URLS: 'https://a.example/x, https://b.example/*' });
+        const only = new OAuthApps(new OAuthAppsRepo(store, vault), { PATCHBAY_OAUTH_ENV_ONLY_CLIENT_ID: 'e', PATCHBAY_OAUTH_ENV_ONLY_CLIENT_SECRET: 's3cr3t-env', PATCHBAY_OAUTH_ENV_ONLY_RETURN_URLS: 'https://a.example/x, https://b.example/*' });
         expect(await only.resolve('acme', 'env-only')).toEqual({ connector: 'env-only', owner: '*', hosts: [], clientId: 'e', clientSecret: 's3cr3t-env', returnUrls: ['https://a.example/x', 'https://b.example/*'], scopes: undefined });
         const listed = await only.list(['env-only']);
         expect(listed.find((a) => a.connector === 'env-only')).toMatchObject({ tenant: '*', hasClientSecret: true, sources: { clientId: 'env' } });
       });
 
       it("uses a tenant's own app for that tenant only, falling back to the operator's return URLs", async () => {
-        const apps = new OAuthApps(store, vault, {});
+        const apps = new OAuthApps(new OAuthAppsRepo(store, vault), {});
         await apps.set('byo', { clientId: 'operator', clientSecret: 'operator-secret', returnUrls: ['https://h.example/done'] });
         await apps.set('byo', { clientId: 'acme-own', clientSecret: 'acme-secret' }, { tenant: 'acme' });
         expect(await apps.resolve('acme', 'byo')).toMatchObject({ clientId: 'acme-own', clientSecret: 'acme-secret', returnUrls: ['https://h.example/done'] });
@@ -119,7 +122,7 @@ for (const kind of databaseKinds()) {
       });
 
       it('rejects an invalid return URL or an empty client id, storing nothing', async () => {
-        const apps = new OAuthApps(store, vault, {});
+        const apps = new OAuthApps(new OAuthAppsRepo(store, vault), {});
         await expect(apps.set('bad', { clientId: 'x', returnUrls: ['https://ok.example/', 'javascript:alert(1)'] })).rejects.toThrow(/javascript:alert\(1\)/);
         await expect(apps.set('bad', { clientId: '  ' })).rejects.toThrow(/must not be empty/);
         expect(await apps.describe('bad')).toBeUndefined();
@@ -130,7 +133,7 @@ for (const kind of databaseKinds()) {
       const base = { tenant: 'acme', connector: 'demo', auth: 'oauth', connectionName: 'main', returnUrl: 'https://h.example/done', redirectUri: 'https://rt.example/v1/oauth/callback' };
 
       it('stores a hash and the sealed verifier, and gives everything back once', async () => {
-        const states = new OAuthStates(store, vault);
+        const states = new OAuthStates(new OAuthStatesRepo(store, vault));
         const { state, expiresAt } = await states.create({ ...base, codeVerifier: 'verifier-canary-123456', config: { region: 'eu' } });
         expect(expiresAt).toBe(clock + 600_000);
         const row = await store.knex('oauth_states').where('id', stateId(state)).first();
@@ -142,7 +145,7 @@ for (const kind of databaseKinds()) {
       });
 
       it('lets exactly one of many concurrent consumers win', async () => {
-        const states = new OAuthStates(store, vault);
+        const states = new OAuthStates(new OAuthStatesRepo(store, vault));
         const { state } = await states.create(base);
         const results = await Promise.all(Array.from({ length: 8 }, () => states.consume(state)));
         expect(results.filter((r) => r.ok)).toHaveLength(1);
@@ -150,7 +153,7 @@ for (const kind of databaseKinds()) {
       });
 
       it('says expired after ten minutes, and purges long-expired states', async () => {
-        const states = new OAuthStates(store, vault);
+        const states = new OAuthStates(new OAuthStatesRepo(store, vault));
         const { state } = await states.create(base);
         const { state: stale } = await states.create(base);
         clock += 600_001;

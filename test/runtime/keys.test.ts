@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeys } from '../../engine/runtime/auth/keys.js';
 import { KeyRateLimiter } from '../../engine/runtime/auth/rate-limit.js';
 import { openStore, type Store } from '../../engine/platform/store/store.js';
+import { ApiKeysRepo } from '../../engine/platform/store/api-keys.js';
 
 describe('API keys', () => {
   let dir: string;
@@ -26,7 +27,7 @@ describe('API keys', () => {
   });
 
   it('stores only the hash and authenticates the key as its tenant', async () => {
-    const keys = new ApiKeys(store, { adminKey: '' });
+    const keys = new ApiKeys(new ApiKeysRepo(store), { adminKey: '' });
     const { key, info } = await keys.create({ tenant: 'acme', name: 'ci' });
     const row = await store.knex('api_keys').where('id', info.id).first();
     expect(JSON.stringify(row)).not.toContain(key.slice(20));
@@ -38,7 +39,7 @@ describe('API keys', () => {
   });
 
   it('refuses a key whose id part is right but whose secret is not', async () => {
-    const keys = new ApiKeys(store, { adminKey: '' });
+    const keys = new ApiKeys(new ApiKeysRepo(store), { adminKey: '' });
     const { key } = await keys.create({ tenant: 'acme' });
     const last = key.at(-1) === 'A' ? 'B' : 'A';
     expect(await keys.authenticate(key.slice(0, -1) + last)).toBeUndefined();
@@ -47,8 +48,8 @@ describe('API keys', () => {
   });
 
   it('stops accepting a revoked key (at once here, within the cache time elsewhere)', async () => {
-    const here = new ApiKeys(store, { adminKey: '' });
-    const elsewhere = new ApiKeys(store, { adminKey: '', cacheMs: 0 });
+    const here = new ApiKeys(new ApiKeysRepo(store), { adminKey: '' });
+    const elsewhere = new ApiKeys(new ApiKeysRepo(store), { adminKey: '', cacheMs: 0 });
     const { key, info } = await here.create({ tenant: 'acme' });
     expect(await here.authenticate(key)).toBeDefined();
     expect(await elsewhere.authenticate(key)).toBeDefined();
@@ -60,13 +61,13 @@ describe('API keys', () => {
   });
 
   it('makes admin keys that belong to no tenant, stored or from the environment', async () => {
-    const keys = new ApiKeys(store, { adminKey: 'env-admin-key-0123456789abcdef' });
+    const keys = new ApiKeys(new ApiKeysRepo(store), { adminKey: 'env-admin-key-0123456789abcdef' });
     const { key, info } = await keys.create({ admin: true });
     expect(info).toMatchObject({ admin: true, tenant: undefined });
     expect(await keys.authenticate(key)).toEqual({ keyId: info.id, admin: true });
     expect(await keys.authenticate('env-admin-key-0123456789abcdef')).toEqual({ keyId: 'env-admin', admin: true });
     expect(await keys.authenticate('env-admin-key-0123456789abcdeX')).toBeUndefined();
-    expect(() => new ApiKeys(store, { adminKey: 'short' })).toThrow(/too short/);
+    expect(() => new ApiKeys(new ApiKeysRepo(store), { adminKey: 'short' })).toThrow(/too short/);
     await expect(keys.create({ tenant: '*' })).rejects.toThrow(/invalid tenant/);
     await expect(keys.create({ tenant: 'acme', admin: true })).rejects.toThrow(/either/);
   });

@@ -3,7 +3,7 @@
  * and changes, runs, webhook events, subscriptions, deliveries and keys — so paging can be
  * walked one item at a time through every list, over HTTP and the CLI alike.
  */
-import { WebhookEventsRepo } from '../../engine/platform/webhooks/events-store.js';
+import { WebhookEventsRepo } from '../../engine/platform/store/webhook-events.js';
 import { startFakeStripe, type FakeStripe } from './fake-stripe.js';
 import { connectStripe, startRuntime, type TestRuntime } from './helpers.js';
 

@@ -19,6 +19,7 @@ import { SHIPPED_CONNECTORS } from '../runtime/helpers.js';
 import { startFakeStripe, type FakeStripe } from '../runtime/fake-stripe.js';
 import { KEY_A, KEY_B } from '../store/databases.js';
 import { serveEnv, spawnServe, type ServeProcess } from './serve-process.js';
+import { SealedValuesRepo } from '../../engine/platform/store/sealed-values.js';
 
 const newKey = (kid: string) => `${kid}:${randomBytes(32).toString('base64')}`;
 const material = (entry: string) => entry.slice(entry.indexOf(':') + 1);
@@ -315,17 +316,17 @@ describe('secrets rotate lists values moved from another row', () => {
     const store = await openStore(db);
     try {
       const moved = { table: 'connections', column: 'credentials', id: ids[1], boundTo: { table: 'connections', column: 'credentials', id: ids[0] } };
-      const same = await rotateSecrets(store, createVault(makeKeyRing(parseKeyList(KEY_A))));
+      const same = await rotateSecrets(new SealedValuesRepo(store), createVault(makeKeyRing(parseKeyList(KEY_A))));
       expect(same).toMatchObject({ keyId: 'ka', resealed: 0, current: 2, failed: [moved] });
       expect(same.failed[0].reason, JSON.stringify(same.failed)).toMatch(/sealed for connections\.credentials of row conn_[\w-]+, not this row/);
 
       const sealed = (await store.knex('connections').where({ id: ids[1] }).pluck('credentials')) as string[];
-      const report = await rotateSecrets(store, createVault(makeKeyRing(parseKeyList(`${KEY_B},${KEY_A}`))), { batchSize: 1 });
+      const report = await rotateSecrets(new SealedValuesRepo(store), createVault(makeKeyRing(parseKeyList(`${KEY_B},${KEY_A}`))), { batchSize: 1 });
       expect(report).toMatchObject({ keyId: 'kb', resealed: 2, current: 0, failed: [moved] });
       // Left as it was: rotate never re-binds a value to a row it does not belong to.
       expect(await store.knex('connections').where({ id: ids[1] }).pluck('credentials')).toEqual(sealed);
       // Its origin was re-sealed meanwhile; the moved copy is still traced back to it.
-      expect((await rotateSecrets(store, createVault(makeKeyRing(parseKeyList(`${KEY_B},${KEY_A}`))))).failed).toEqual([expect.objectContaining(moved)]);
+      expect((await rotateSecrets(new SealedValuesRepo(store), createVault(makeKeyRing(parseKeyList(`${KEY_B},${KEY_A}`))))).failed).toEqual([expect.objectContaining(moved)]);
     } finally {
       await store.close();
     }

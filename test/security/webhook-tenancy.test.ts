@@ -182,8 +182,9 @@ describe('webhook tenancy: nobody receives another tenant\'s deliveries', () => 
 
   it("HubSpot's connector-level URL verifies with the operator's OAuth app client secret, before resolution", async () => {
     const { OAuthApps } = await import('../../engine/platform/oauth/apps.js');
+    const { OAuthAppsRepo } = await import('../../engine/platform/store/oauth-apps.js');
     const platform = rt.running.platform;
-    await new OAuthApps(platform.store, platform.vault, {}).set('hubspot', { clientId: 'hs-app', clientSecret: 'operator-app-secret-4f1' });
+    await new OAuthApps(new OAuthAppsRepo(platform.store, platform.vault), {}).set('hubspot', { clientId: 'hs-app', clientSecret: 'operator-app-secret-4f1' });
     const batch = [{ eventId: 10, subscriptionId: 7, portalId: 222, occurredAt: 1_700_000_000_010, subscriptionType: 'contact.creation', attemptNumber: 0, objectId: 6010 }];
     const body = JSON.stringify(batch);
     const send = (secret: string) => {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { openStore, ConnectionsRepo, newId, sealContext, SEALED_COLUMNS } from '../../engine/platform/store/index.js';
 import { createVault, makeKeyRing, parseKeyList, loadKeyRing, keyFilePath, rotateSecrets } from '../../engine/platform/secrets/index.js';
 import { databaseKinds, KEY_A, KEY_B, type TestDatabase } from './databases.js';
+import { SealedValuesRepo } from '../../engine/platform/store/sealed-values.js';
 
 const vaultA = createVault(makeKeyRing(parseKeyList(KEY_A)));
 
@@ -117,7 +118,7 @@ for (const kind of databaseKinds()) {
 
       const ringBA = createVault(makeKeyRing(parseKeyList(`${KEY_B},${KEY_A}`)));
       const progress: number[] = [];
-      const report = await rotateSecrets(store, ringBA, { batchSize: 2, onProgress: (p) => progress.push(p.resealed) });
+      const report = await rotateSecrets(new SealedValuesRepo(store), ringBA, { batchSize: 2, onProgress: (p) => progress.push(p.resealed) });
       expect(report).toMatchObject({ keyId: 'kb', resealed: 7, current: 0, failed: [] });
       expect(progress.length).toBeGreaterThanOrEqual(5);
       for (const { table, column } of SEALED_COLUMNS) {
@@ -125,7 +126,7 @@ for (const kind of databaseKinds()) {
         for (const v of values) expect(v.startsWith('pbv1.kb.')).toBe(true);
       }
       // Running again finds nothing to do; the new key alone opens everything.
-      expect(await rotateSecrets(store, ringBA)).toMatchObject({ resealed: 0, current: 7 });
+      expect(await rotateSecrets(new SealedValuesRepo(store), ringBA)).toMatchObject({ resealed: 0, current: 7 });
       const onlyB = createVault(makeKeyRing(parseKeyList(KEY_B)));
       expect(await new ConnectionsRepo(store, onlyB).getCredentials(store.scope('tenant-0'), ids[0])).toEqual({ api_key: CANARIES[0], refresh_token: CANARIES[1] });
 

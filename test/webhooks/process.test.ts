@@ -6,7 +6,7 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Platform } from '../../engine/platform/platform.js';
-import { WebhookEventsRepo } from '../../engine/platform/webhooks/events-store.js';
+import { WebhookEventsRepo } from '../../engine/platform/store/webhook-events.js';
 import { createWebhooks, type WebhooksService } from '../../engine/platform/webhooks/service.js';
 import type { NormalizedEvent } from '../../engine/platform/webhooks/types.js';
 import { databaseKinds, type TestDatabase } from '../store/databases.js';

@@ -5,7 +5,7 @@ import { fullUrl, parseBody, webhookUrl } from '../../engine/platform/webhooks/r
 import { WebhookWorker } from '../../engine/platform/webhooks/worker.js';
 import type { SyncRun } from '../../engine/platform/store/runs.js';
 import { silentLogger } from '../../engine/core/log.js';
-import type { WebhookEventsRepo } from '../../engine/platform/webhooks/events-store.js';
+import type { WebhookEventsRepo } from '../../engine/platform/store/webhook-events.js';
 
 describe('the URL a provider called', () => {
   it('uses the public URL for scheme and host, else the origin the intake passed, never a Host header', () => {

@@ -13,12 +13,13 @@ import type { Vault } from '../secrets/vault.js';
 import { newId } from '../store/ids.js';
 import type { Store } from '../store/store.js';
 import type { EventPublisher, NormalizedEvent } from '../webhooks/types.js';
-import { DeliveriesRepo } from './deliveries-repo.js';
+import { DeliveriesRepo } from '../store/deliveries.js';
 import { checkPatterns, matchesAny } from './patterns.js';
 import { DEFAULT_SCHEDULE_MS } from './schedule.js';
 import { SIGNING_SECRET_BYTES } from './signing.js';
 import { generateSecret } from '../../core/secret.js';
-import { SubscriptionsRepo } from './subscriptions-repo.js';
+import { SubscriptionsRepo } from '../store/subscriptions.js';
+import { ConnectionsRepo } from '../store/connections.js';
 import type { CreatedSubscription, Delivery, DeliveryPage, ListDeliveriesFilter, NewSubscription, Subscription } from './types.js';
 import type { Page, PageRequest } from '../store/paging.js';
 import { DeliveryWorker, type DeliveryGuard } from './worker.js';
@@ -108,7 +109,8 @@ export function createDeliveries(opts: DeliveriesOptions): Deliveries {
   const now = () => store.now();
   const guard = opts.guard ?? createOutboundGuard({ ...outboundPolicyFromEnv(), ...(opts.outbound ?? {}) });
   const subscriptions = new SubscriptionsRepo(opts.vault, now);
-  const deliveries = new DeliveriesRepo(now);
+  const deliveries = new DeliveriesRepo(store);
+  const connections = new ConnectionsRepo(store, opts.vault);
   const timeoutMs = opts.timeoutMs ?? 10_000;
   const worker = new DeliveryWorker(
     { store, deliveries, subscriptions, guard, logger },
@@ -159,7 +161,7 @@ export function createDeliveries(opts: DeliveriesOptions): Deliveries {
         throw invalid('/description', 'description must be a string of at most 500 characters');
       }
       if (input.connection !== undefined) {
-        const found = typeof input.connection === 'string' && (await scope.from('connections').select('id').where('id', input.connection).first());
+        const found = typeof input.connection === 'string' && (await connections.exists(scope, input.connection));
         if (!found) throw invalid('/connection', `connection ${String(input.connection)} not found`);
       }
       const secret = generateSecret('whsec', SIGNING_SECRET_BYTES);

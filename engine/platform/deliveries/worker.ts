@@ -9,12 +9,11 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Logger } from '../../core/log.js';
 import type { Store } from '../store/store.js';
-import type { Unscoped } from '../store/scope.js';
-import type { ClaimedDelivery, DeliveriesRepo } from './deliveries-repo.js';
+import type { ClaimedDelivery, DeliveriesRepo } from '../store/deliveries.js';
 import { nextWait } from './schedule.js';
 import { sendAttempt, type AttemptResult } from './send.js';
 import { secretKey, signedHeaders } from './signing.js';
-import type { SubscriptionsRepo } from './subscriptions-repo.js';
+import type { SubscriptionsRepo } from '../store/subscriptions.js';
 import { LeaseLoop } from '../workers/lease-loop.js';
 
 /** What the worker needs of the outbound guard (engine/run/http/outbound-guard.ts provides it). */
@@ -43,12 +42,10 @@ export interface WorkerDeps {
 }
 
 export class DeliveryWorker {
-  private readonly db: Unscoped;
   private readonly agents: { http: http.Agent; https: https.Agent };
   private readonly loop: LeaseLoop<ClaimedDelivery>;
 
   constructor(private readonly deps: WorkerDeps, private readonly s: WorkerSettings) {
-    this.db = deps.store.unscoped('the delivery worker claims due deliveries of every tenant');
     this.agents = {
       http: deps.guard.guardAgent(new http.Agent({ keepAlive: true, maxSockets: s.concurrency })),
       https: deps.guard.guardAgent(new https.Agent({ keepAlive: true, maxSockets: s.concurrency })),
@@ -58,10 +55,10 @@ export class DeliveryWorker {
       name: 'deliveries',
       concurrency: s.concurrency,
       pollMs: s.pollMs,
-      claim: (free) => this.deps.deliveries.claim(this.db, this.s.owner, free, this.s.leaseMs),
+      claim: (free) => this.deps.deliveries.claim(this.s.owner, free, this.s.leaseMs),
       handle: (d) => this.attempt(d),
       nextDueInMs: async () => {
-        const due = await this.deps.deliveries.nextDue(this.db);
+        const due = await this.deps.deliveries.nextDue();
         return due === undefined ? undefined : due - this.deps.store.now();
       },
       logger: deps.logger,
@@ -106,7 +103,7 @@ export class DeliveryWorker {
     const failures = d.cycleAttempts + 1;
     const wait = result.ok ? undefined : nextWait(this.s.schedule, failures, { retryAfterMs: result.retryAfterMs, jitter: this.s.jitter });
     try {
-      const kept = await this.deps.deliveries.finish(this.db, d, {
+      const kept = await this.deps.deliveries.finish(d, {
         startedAt,
         durationMs: result.durationMs,
         statusCode: result.statusCode,

@@ -14,12 +14,7 @@
  *   the operator-wide one (env included) for that tenant only; its return URLs fall back to
  *   the operator-wide ones when it has none.
  */
-import type { Store } from '../store/store.js';
-import type { TenantScope } from '../store/scope.js';
-import { fromJson, iso, toJson } from '../store/json.js';
-import { newId } from '../store/ids.js';
-import { sealContext } from '../store/sealed.js';
-import type { Vault } from '../secrets/vault.js';
+import type { OAuthAppsRepo, StoredOAuthApp } from '../store/oauth-apps.js';
 import { ConnectorError } from '../../core/errors.js';
 import { validateReturnUrlPattern } from './return-urls.js';
 
@@ -69,8 +64,6 @@ interface Layer {
   scopes?: string[];
 }
 
-type Row = Record<string, any>;
-
 export function envPrefix(connector: string): string {
   return `PATCHBAY_OAUTH_${connector.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
 }
@@ -107,28 +100,17 @@ function merge(layers: Array<[AppSource, Layer | undefined]>): { app: Layer; sou
 
 export class OAuthApps {
   constructor(
-    private readonly store: Store,
-    private readonly vault: Vault,
+    private readonly repo: OAuthAppsRepo,
     private readonly env: NodeJS.ProcessEnv = process.env,
   ) {}
 
-  private scope(tenant?: string): TenantScope {
-    return this.store.scope(tenant ?? OPERATOR_APP);
-  }
-
-  private async row(scope: TenantScope, connector: string): Promise<Row | undefined> {
-    return scope.from('oauth_apps').where('connector', connector).first();
-  }
-
-  private layerOf(r: Row | undefined): Layer | undefined {
+  private layerOf(r: StoredOAuthApp | undefined): Layer | undefined {
     if (!r) return undefined;
-    const returnUrls = fromJson<string[]>(r.return_urls, []);
-    const scopes = fromJson<string[] | null>(r.scopes, null);
     return {
-      clientId: r.client_id || undefined,
-      clientSecret: r.client_secret ? this.vault.open(r.client_secret, sealContext('oauth_apps', 'client_secret', r.id)) : undefined,
-      returnUrls: returnUrls.length ? returnUrls : undefined,
-      scopes: scopes ?? undefined,
+      clientId: r.clientId || undefined,
+      clientSecret: r.clientSecret,
+      returnUrls: r.returnUrls.length ? r.returnUrls : undefined,
+      scopes: r.scopes ?? undefined,
     };
   }
 
@@ -138,30 +120,13 @@ export class OAuthApps {
     if (input.clientId !== undefined && input.clientId.trim() === '') {
       throw new ConnectorError({ kind: 'validation', origin: 'caller', message: 'the client id must not be empty', details: [{ path: 'client_id', message: 'must not be empty' }] });
     }
-    const scope = this.scope(opts.tenant);
-    const now = this.store.now();
-    await scope.transaction(async (trx) => {
-      const existing = await this.row(trx, connector);
-      const id = existing?.id ?? newId('oapp');
-      const set: Row = { updated_at: now };
-      if (input.clientId !== undefined) set.client_id = input.clientId.trim();
-      if (input.clientSecret === null) set.client_secret = null;
-      else if (input.clientSecret !== undefined) set.client_secret = this.vault.seal(input.clientSecret, sealContext('oauth_apps', 'client_secret', id));
-      if (input.returnUrls !== undefined) set.return_urls = toJson(input.returnUrls);
-      if (input.scopes !== undefined) set.scopes = input.scopes === null ? null : toJson(input.scopes);
-      if (existing) {
-        await trx.from('oauth_apps').where('id', id).update(set);
-        return;
-      }
-      // A tenant's app may leave the client id to the operator-wide one only if that exists; checked on use.
-      await trx.insert('oauth_apps', { id, connector, client_id: '', return_urls: '[]', created_at: now, ...set });
-    });
+    // A tenant's app may leave the client id to the operator-wide one only if that exists; checked on use.
+    await this.repo.save(opts.tenant ?? OPERATOR_APP, connector, { ...input, clientId: input.clientId?.trim() });
     return (await this.describe(connector, { tenant: opts.tenant, storedOnly: true }))!;
   }
 
-  async remove(connector: string, opts: { tenant?: string } = {}): Promise<boolean> {
-    const n = await this.scope(opts.tenant).from('oauth_apps').where('connector', connector).delete();
-    return n > 0;
+  remove(connector: string, opts: { tenant?: string } = {}): Promise<boolean> {
+    return this.repo.remove(opts.tenant ?? OPERATOR_APP, connector);
   }
 
   /**
@@ -171,7 +136,7 @@ export class OAuthApps {
   async describe(connector: string, opts: { tenant?: string; storedOnly?: boolean } = {}): Promise<OAuthAppInfo | undefined> {
     const tenant = opts.tenant ?? OPERATOR_APP;
     if (opts.storedOnly) {
-      const r = await this.row(this.scope(tenant), connector);
+      const r = await this.repo.find(tenant, connector);
       if (!r) return undefined;
       const { app, sources } = merge([['db', this.layerOf(r)]]);
       return this.info(connector, tenant, app, sources, r);
@@ -183,7 +148,7 @@ export class OAuthApps {
 
   /** Every stored app, plus operator-wide apps that exist only in the environment for `connectors`. */
   async list(connectors: readonly string[] = []): Promise<OAuthAppInfo[]> {
-    const rows = (await this.store.unscoped('operator listing of OAuth apps').from('oauth_apps').orderBy('connector').orderBy('tenant')) as Row[];
+    const rows = await this.repo.listAll();
     const out: OAuthAppInfo[] = [];
     const seen = new Set<string>();
     for (const r of rows) {
@@ -213,10 +178,10 @@ export class OAuthApps {
 
   private async layers(tenant: string, connector: string) {
     const env = envLayer(connector, this.env);
-    const operatorRow = await this.row(this.scope(), connector);
+    const operatorRow = await this.repo.find(OPERATOR_APP, connector);
     const operator = merge([['env', env], ['db', this.layerOf(operatorRow)]]);
     if (tenant !== OPERATOR_APP) {
-      const own = await this.row(this.scope(tenant), connector);
+      const own = await this.repo.find(tenant, connector);
       if (own) {
         const layer = this.layerOf(own)!;
         // A tenant's own app brings its own client; only return URLs fall back to the operator's.
@@ -232,7 +197,7 @@ export class OAuthApps {
     return { tenant: OPERATOR_APP, app: operator.app, sources: operator.sources, row: operatorRow };
   }
 
-  private info(connector: string, tenant: string, app: Layer, sources: OAuthAppInfo['sources'], r?: Row): OAuthAppInfo {
+  private info(connector: string, tenant: string, app: Layer, sources: OAuthAppInfo['sources'], r?: StoredOAuthApp): OAuthAppInfo {
     return {
       connector,
       tenant,
@@ -241,7 +206,7 @@ export class OAuthApps {
       returnUrls: app.returnUrls ?? [],
       scopes: app.scopes,
       sources,
-      updatedAt: r ? iso(r.updated_at) : undefined,
+      updatedAt: r?.updatedAt,
     };
   }
 }

@@ -7,8 +7,8 @@
  * another row (copied there, or a restore mixing rows) names the current key like any other,
  * and only opening it with this row's context shows that it does not belong.
  */
-import type { Store } from '../store/store.js';
 import { SEALED_COLUMNS, sealContext, type SealedColumn } from '../store/sealed.js';
+import type { Resealed, SealedValuesRepo } from '../store/sealed-values.js';
 import { isConnectorError } from '../../core/errors.js';
 import type { Vault } from './vault.js';
 
@@ -41,9 +41,8 @@ export interface RotateReport {
  */
 const ORIGIN_SEARCH_BUDGET = 200_000;
 
-export async function rotateSecrets(store: Store, vault: Vault, opts: RotateOptions = {}): Promise<RotateReport> {
+export async function rotateSecrets(repo: SealedValuesRepo, vault: Vault, opts: RotateOptions = {}): Promise<RotateReport> {
   const batchSize = opts.batchSize ?? 100;
-  const db = store.unscoped('key rotation re-seals every tenant\'s secrets');
   const report: RotateReport = { keyId: vault.currentKeyId, resealed: 0, current: 0, failed: [] };
   let budget = ORIGIN_SEARCH_BUDGET;
 
@@ -51,40 +50,32 @@ export async function rotateSecrets(store: Store, vault: Vault, opts: RotateOpti
     const unbound: Array<{ failure: RotateFailure; sealed: string }> = [];
     let after = '';
     for (;;) {
-      const rows = (await db
-        .from(table)
-        .select('id', column)
-        .whereNotNull(column)
-        .where('id', '>', after)
-        .orderBy('id')
-        .limit(batchSize)) as Array<Record<string, string>>;
+      const rows = await repo.valuesAfter(table, column, after, batchSize);
       if (rows.length === 0) break;
       after = rows[rows.length - 1].id;
-      let resealed = 0;
-      await db.transaction(async (trx) => {
-        for (const row of rows) {
-          const old = row[column];
-          const ctx = sealContext(table, column, row.id);
-          let plaintext: string;
-          try {
-            plaintext = vault.open(old, ctx);
-          } catch (err) {
-            const failure: RotateFailure = { table, column, id: row.id, reason: (err as Error).message };
-            report.failed.push(failure);
-            if (isConnectorError(err) && err.code === 'sealed_auth_failed') unbound.push({ failure, sealed: old });
-            continue;
-          }
-          if (vault.keyIdOf(old) === vault.currentKeyId) {
-            report.current++;
-            continue;
-          }
-          resealed += await trx.from(table).where({ id: row.id, [column]: old }).update({ [column]: vault.seal(plaintext, ctx) });
+      const writes: Resealed[] = [];
+      for (const { id, value: old } of rows) {
+        const ctx = sealContext(table, column, id);
+        let plaintext: string;
+        try {
+          plaintext = vault.open(old, ctx);
+        } catch (err) {
+          const failure: RotateFailure = { table, column, id, reason: (err as Error).message };
+          report.failed.push(failure);
+          if (isConnectorError(err) && err.code === 'sealed_auth_failed') unbound.push({ failure, sealed: old });
+          continue;
         }
-      });
+        if (vault.keyIdOf(old) === vault.currentKeyId) {
+          report.current++;
+          continue;
+        }
+        writes.push({ id, old, sealed: vault.seal(plaintext, ctx) });
+      }
+      const resealed = await repo.reseal(table, column, writes);
       report.resealed += resealed;
       opts.onProgress?.({ table, column, resealed });
     }
-    if (unbound.length > 0) budget = await findOrigins(db, table, column, vault, unbound, batchSize, budget);
+    if (unbound.length > 0) budget = await findOrigins(repo, table, column, vault, unbound, batchSize, budget);
   }
   return report;
 }
@@ -95,7 +86,7 @@ export async function rotateSecrets(store: Store, vault: Vault, opts: RotateOpti
  * since changed (or been re-sealed) is still found.
  */
 async function findOrigins(
-  db: ReturnType<Store['unscoped']>,
+  repo: SealedValuesRepo,
   table: string,
   column: string,
   vault: Vault,
@@ -106,11 +97,11 @@ async function findOrigins(
   let left = pending;
   let after = '';
   while (left.length > 0 && budget > 0) {
-    const ids = (await db.from(table).select('id').where('id', '>', after).orderBy('id').limit(batchSize * 10)) as Array<{ id: string }>;
+    const ids = await repo.idsAfter(table, after, batchSize * 10);
     if (ids.length === 0) break;
-    after = ids[ids.length - 1].id;
+    after = ids[ids.length - 1];
     left = left.filter(({ failure, sealed }) => {
-      for (const { id } of ids) {
+      for (const id of ids) {
         if (id === failure.id || budget <= 0) continue;
         budget--;
         try {

@@ -8,7 +8,7 @@ import type { Vault } from '../secrets/vault.js';
 import { ConnectorError } from '../../core/errors.js';
 import { fromJson, iso, toJson } from './json.js';
 import { sealContext } from './sealed.js';
-import { keysetPage, LIMITS, type Page, type PageKey, type PageRequest } from './paging.js';
+import { batchAfter, keysetPage, LIMITS, type Page, type PageKey, type PageRequest } from './paging.js';
 
 export type ConnectionStatus = 'active' | 'error' | 'disconnected';
 
@@ -133,6 +133,10 @@ export class ConnectionsRepo {
     return r ? toInfo(r) : undefined;
   }
 
+  async exists(scope: TenantScope, id: string): Promise<boolean> {
+    return Boolean(await scope.from('connections').select('id').where('id', id).first());
+  }
+
   async findByName(scope: TenantScope, connector: string, name: string): Promise<ConnectionInfo | undefined> {
     const r = await scope.from('connections').select(PUBLIC_COLUMNS).where({ connector, name }).first();
     return r ? toInfo(r) : undefined;
@@ -214,7 +218,5 @@ export async function refreshCandidates(store: Store, after: string, limit: numb
     .where('status', 'active')
     .where('credential_fields', 'like', '%"refresh_token"%')
     .where('credential_fields', 'like', '%"expires_at"%')
-    .where('id', '>', after)
-    .orderBy('id')
-    .limit(limit)) as Array<{ id: string; tenant: string; connector: string; auth: string | null }>;
+    .modify(batchAfter, after, limit)) as Array<{ id: string; tenant: string; connector: string; auth: string | null }>;
 }

@@ -145,6 +145,15 @@ export async function keysetPage<T>(
   return { items: page.map(map), nextCursor: hasMore ? encodeCursor(positionOf(page[page.length - 1], keys)) : null, hasMore };
 }
 
+/**
+ * The next batch of a pass that visits every row once (a sweep, a re-seal), in `column`
+ * order after the value the previous batch ended on. The keyset again, with no cursor to hand
+ * out: no offset to drift as rows are added or changed behind the pass.
+ */
+export function batchAfter<V extends string | number>(q: Knex.QueryBuilder, after: V, limit: number, column = 'id'): Knex.QueryBuilder {
+  return q.where(column, '>', after).orderBy(column).limit(limit);
+}
+
 /** The same page over a list already in memory, sorted by one unique string key. */
 export function arrayPage<T>(items: readonly T[], keyOf: (item: T) => string, req: PageRequest, range: LimitRange = DEFAULT_LIMITS): Page<T> {
   const limit = pageLimit(req.limit, range);

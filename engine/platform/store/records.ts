@@ -5,7 +5,7 @@
  * pages through.
  */
 import type { TenantScope } from './scope.js';
-import { decodeCursor, encodeCursor, invalidCursor, keysetPage, pageLimit, LIMITS, type Page, type PageKey, type PageRequest } from './paging.js';
+import { batchAfter, decodeCursor, encodeCursor, invalidCursor, keysetPage, pageLimit, LIMITS, type Page, type PageKey, type PageRequest } from './paging.js';
 import type { StateRepo } from './state.js';
 import { contentHash, fromJson, iso, toJson } from './json.js';
 import type { UpsertShape } from './upsert.js';
@@ -196,9 +196,7 @@ export class RecordsRepo {
         .select('id', 'external_id')
         .where({ connection_id: connectionId, stream })
         .whereNull('deleted_at')
-        .where('id', '>', after)
-        .orderBy('id')
-        .limit(READ_CHUNK)) as Row[];
+        .modify(batchAfter, after, READ_CHUNK)) as Row[];
       if (rows.length === 0) break;
       after = Number(rows[rows.length - 1].id);
       for (const r of rows) if (!seen.has(r.external_id)) missing.push(r.external_id);

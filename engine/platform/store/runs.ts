@@ -164,6 +164,12 @@ export class RunsRepo {
       .update(abandoned(now));
   }
 
+  /** Run ids are globally unique, so an id alone identifies its tenant. */
+  async tenantOf(id: string): Promise<string | undefined> {
+    const r = await this.store.unscoped('resolve a run id to its tenant').from('sync_runs').select('tenant').where('id', id).first();
+    return r?.tenant;
+  }
+
   async get(scope: TenantScope, id: string): Promise<SyncRun | undefined> {
     const r = await scope.from('sync_runs').where('id', id).first();
     return r ? toRun(r) : undefined;

@@ -61,7 +61,7 @@ export interface RunsApi {
 export function runsApi(store: Store, connections: ConnectionService, repo: RunsRepo): RunsApi {
   return {
     async get(id, tenant) {
-      const t = tenant ?? (await store.unscoped('resolve a run id to its tenant').from('sync_runs').select('tenant').where('id', id).first())?.tenant;
+      const t = tenant ?? (await repo.tenantOf(id));
       return t ? repo.get(store.scope(t), id) : undefined;
     },
     async list(filter = {}) {

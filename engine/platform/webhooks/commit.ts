@@ -4,8 +4,7 @@
  * delivery commits at once (no timer adds latency). Each caller's promise settles only
  * after the transaction holding its rows has committed: nothing is acknowledged early.
  */
-import type { Store } from '../store/store.js';
-import type { DeliveryResult, NewDelivery, WebhookEventsRepo } from './events-store.js';
+import type { DeliveryResult, NewDelivery, WebhookEventsRepo } from '../store/webhook-events.js';
 
 interface Waiting {
   delivery: NewDelivery;
@@ -18,7 +17,6 @@ export class GroupCommitter {
   private flushing: Promise<void> | undefined;
 
   constructor(
-    private readonly store: Store,
     private readonly repo: WebhookEventsRepo,
     /** Events per transaction at most; the rest wait for the next one. */
     private readonly maxBatch = 500,
@@ -58,9 +56,8 @@ export class GroupCommitter {
   }
 
   private async commit(batch: Waiting[]): Promise<void> {
-    const u = this.store.unscoped('group commit of inbound webhook events across tenants');
     try {
-      const results = await u.transaction((t) => this.repo.insertDeliveries(t.db, batch.map((w) => w.delivery)));
+      const results = await this.repo.commit(batch.map((w) => w.delivery));
       batch.forEach((w, i) => w.resolve(results[i]));
     } catch (err) {
       if (batch.length === 1) {

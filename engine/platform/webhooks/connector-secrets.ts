@@ -8,11 +8,9 @@
 import { ConnectorError } from '../../core/errors.js';
 import { isPlainObject } from '../../manifest/extends.js';
 import type { Plan } from '../../plan/plan.js';
-import { OAuthApps, OPERATOR_APP } from '../oauth/apps.js';
-import type { Vault } from '../secrets/vault.js';
-import { fromJson, iso, toJson } from '../store/json.js';
-import { sealContext } from '../store/sealed.js';
-import type { Store } from '../store/store.js';
+import { OPERATOR_APP, type OAuthApps } from '../oauth/apps.js';
+import { iso } from '../store/json.js';
+import type { ConnectorSecretsRepo } from '../store/connector-secrets.js';
 
 export interface ConnectorSecretsInfo {
   connector: string;
@@ -31,26 +29,17 @@ export interface ConnectorContext {
 const REUSE_MS = 2000;
 
 export class ConnectorSecrets {
-  private readonly apps: OAuthApps;
   private readonly recent = new Map<string, { at: number; value: Promise<ConnectorContext> }>();
 
-  constructor(private readonly store: Store, private readonly vault: Vault) {
-    this.apps = new OAuthApps(store, vault);
-  }
-
-  private db(reason: string) {
-    return this.store.unscoped(reason);
-  }
+  constructor(private readonly repo: ConnectorSecretsRepo, private readonly apps: OAuthApps) {}
 
   private declared(plan: Plan): string[] {
     const s = plan.secretsSchema as { properties?: unknown } | undefined;
     return isPlainObject(s?.properties) ? Object.keys(s!.properties as object) : [];
   }
 
-  private async stored(connector: string): Promise<{ values: Record<string, string>; updatedAt?: number }> {
-    const r = await this.db('connector-level secrets are the operator\'s, of no tenant').from('connector_secrets').where('id', connector).first();
-    if (!r) return { values: {} };
-    return { values: fromJson(this.vault.open(r.secrets, sealContext('connector_secrets', 'secrets', connector)), {}), updatedAt: Number(r.updated_at) };
+  private stored(connector: string) {
+    return this.repo.get(connector);
   }
 
   /** Sets (or, with `null`, removes) the named values; others keep theirs. */
@@ -67,10 +56,7 @@ export class ConnectorSecrets {
       if (v === null) delete current[k];
       else current[k] = v as string;
     }
-    const now = this.store.now();
-    await this.db('connector-level secrets are the operator\'s, of no tenant').from('connector_secrets')
-      .insert({ id: plan.id, secrets: this.vault.seal(toJson(current), sealContext('connector_secrets', 'secrets', plan.id)), updated_at: now })
-      .onConflict('id').merge(['secrets', 'updated_at']);
+    await this.repo.put(plan.id, current);
     this.recent.delete(plan.id);
     return this.describe(plan);
   }

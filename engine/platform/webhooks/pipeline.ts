@@ -15,7 +15,7 @@ import { plain } from '../../lang/plain.js';
 import { newId } from '../store/ids.js';
 import { toJson } from '../store/json.js';
 import type { GroupCommitter } from './commit.js';
-import type { NewDelivery, NewEvent, WebhookEventsRepo } from './events-store.js';
+import type { NewDelivery, NewEvent, WebhookEventsRepo } from '../store/webhook-events.js';
 import { identify, scalarText, splitEvents, type IdentifiedEvent } from './identify.js';
 import { fullUrl, normaliseHeaders, parseBody, queryOf, storableHeaders } from './request.js';
 import type { ConnectorContext, ConnectorSecrets } from './connector-secrets.js';

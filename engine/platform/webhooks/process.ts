@@ -7,7 +7,7 @@
 import { ConnectorError } from '../../core/errors.js';
 import type { ConnectionService } from '../connections/service.js';
 import type { Plan } from '../../plan/plan.js';
-import type { ClaimedEvent } from './events-store.js';
+import type { ClaimedEvent } from '../store/webhook-events.js';
 import { truthy } from '../../lang/truthy.js';
 import { routeActions } from '../../components/actions/registry.js';
 import type { RouteServices } from '../../components/actions/protocol.js';

@@ -20,7 +20,7 @@ import { RecordsRepo } from '../store/records.js';
 import { StateRepo } from '../store/state.js';
 import { SyncCoalescer } from './coalesce.js';
 import { GroupCommitter } from './commit.js';
-import { WebhookEventsRepo } from './events-store.js';
+import { WebhookEventsRepo } from '../store/webhook-events.js';
 import { EventListeners, type EventListener } from './listeners.js';
 import { Pipeline } from './pipeline.js';
 import { processEvent } from './process.js';
@@ -29,6 +29,10 @@ import { webhookUrl } from './request.js';
 import { ConnectionResolver } from './resolve.js';
 import { RejectionCounter, type RejectionCount } from './rejections.js';
 import { ConnectorSecrets } from './connector-secrets.js';
+import { WebhookRejectionsRepo } from '../store/webhook-rejections.js';
+import { ConnectorSecretsRepo } from '../store/connector-secrets.js';
+import { OAuthAppsRepo } from '../store/oauth-apps.js';
+import { OAuthApps } from '../oauth/apps.js';
 import { subscribe, unsubscribe, type SubscribeDeps, type SubscribeResult } from './subscribe.js';
 import type { EventPage, EventPublisher, ListEventsFilter, NormalizedEvent, WebhookEvent, WebhookRequest, WebhookResponse } from './types.js';
 import { WebhookWorker, type WorkerOptions } from './worker.js';
@@ -123,15 +127,15 @@ export function createWebhooks(opts: WebhooksOptions): WebhooksService {
     logger,
     process: (ev) => processEvent({ plan, connections: platform.connections, services: (tenant, id) => routeServices(routeDeps, tenant, id) }, ev),
   }, opts.worker);
-  const rejections = new RejectionCounter(store);
-  const connectorSecrets = new ConnectorSecrets(store, platform.vault);
+  const rejections = new RejectionCounter(new WebhookRejectionsRepo(store), () => store.now());
+  const connectorSecrets = new ConnectorSecrets(new ConnectorSecretsRepo(store, platform.vault), new OAuthApps(new OAuthAppsRepo(store, platform.vault)));
   const pipeline = new Pipeline({
     plan,
     resolver: new ConnectionResolver(platform.connections),
     rejections,
     connectorSecrets,
     repo,
-    committer: new GroupCommitter(store, repo),
+    committer: new GroupCommitter(repo),
     logger,
     publicUrl: opts.publicUrl,
     maxBodyBytes: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,

@@ -7,7 +7,7 @@
  */
 import { isConnectorError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
-import type { ClaimedEvent, WebhookEventsRepo } from './events-store.js';
+import type { ClaimedEvent, WebhookEventsRepo } from '../store/webhook-events.js';
 import { PermanentFailure } from './process.js';
 import { LeaseLoop } from '../workers/lease-loop.js';
 

@@ -9,9 +9,8 @@
  */
 import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ConnectorError } from '../../core/errors.js';
-import { fromJson, iso, toJson } from '../../platform/store/json.js';
-import type { Store } from '../../platform/store/store.js';
-import { keysetPage, LIMITS, type Page, type PageKey, type PageRequest } from '../../platform/store/paging.js';
+import type { ApiKeysRepo, StoredApiKey } from '../../platform/store/api-keys.js';
+import type { Page, PageRequest } from '../../platform/store/paging.js';
 import type { KeyView } from '../../platform/present/resources.js';
 
 export interface Principal {
@@ -48,8 +47,6 @@ export interface ApiKeysOptions {
   cacheMs?: number;
 }
 
-type Row = Record<string, any>;
-
 // One-shot hashing: no Hash object per request on the authentication path.
 const sha256 = (s: string): Buffer => hash('sha256', s, 'buffer');
 
@@ -59,24 +56,19 @@ export function assertTenant(tenant: string): void {
   }
 }
 
-function toInfo(r: Row): ApiKeyInfo {
-  const admin = fromJson<string[]>(r.scopes, []).includes('admin');
+function toInfo(k: StoredApiKey): ApiKeyInfo {
+  const admin = k.scopes.includes('admin');
   return {
-    id: r.id,
-    tenant: admin ? undefined : r.tenant,
+    id: k.id,
+    tenant: admin ? undefined : k.tenant,
     admin,
-    name: r.name,
-    prefix: r.prefix,
-    createdAt: iso(r.created_at)!,
-    lastUsedAt: iso(r.last_used_at),
-    revokedAt: iso(r.revoked_at),
+    name: k.name,
+    prefix: k.prefix,
+    createdAt: k.createdAt,
+    lastUsedAt: k.lastUsedAt,
+    revokedAt: k.revokedAt,
   };
 }
-
-const COLUMNS = ['id', 'tenant', 'name', 'prefix', 'scopes', 'created_at', 'last_used_at', 'revoked_at'];
-
-/** Oldest first; the id breaks ties between keys made in the same millisecond. */
-const KEY_ORDER: PageKey[] = [{ column: 'created_at', order: 'asc', type: 'number' }, { column: 'id', order: 'asc', type: 'string' }];
 
 export class ApiKeys {
   private readonly envAdminHash?: Buffer;
@@ -84,7 +76,7 @@ export class ApiKeys {
   private readonly cache = new Map<string, { principal: Principal; until: number }>();
   private readonly touched = new Map<string, number>();
 
-  constructor(private readonly store: Store, opts: ApiKeysOptions = {}) {
+  constructor(private readonly repo: ApiKeysRepo, opts: ApiKeysOptions = {}) {
     const env = opts.adminKey ?? process.env.PATCHBAY_ADMIN_KEY ?? '';
     if (env !== '') {
       if (env.length < 24) throw new ConnectorError({ kind: 'config', origin: 'caller', message: 'PATCHBAY_ADMIN_KEY is too short: use at least 24 random characters (or `patchbay keys create --admin`)' });
@@ -104,46 +96,38 @@ export class ApiKeys {
     if (opts.tenant !== undefined) assertTenant(opts.tenant);
     const idPart = randomBytes(12).toString('base64url');
     const key = `${KEY_PREFIX}${idPart}${randomBytes(32).toString('base64url')}`;
-    const now = this.store.now();
-    const row = {
+    const stored = await this.repo.insert({
       id: `key_${idPart}`,
+      tenant: opts.tenant ?? ADMIN_TENANT,
       name: (opts.name ?? (opts.admin ? 'admin' : 'default')).slice(0, 200),
       prefix: key.slice(0, KEY_PREFIX.length + 8),
       hash: sha256(key).toString('hex'),
-      scopes: toJson(opts.admin ? ['admin'] : []),
-      created_at: now,
-    };
-    await this.store.scope(opts.tenant ?? ADMIN_TENANT).insert('api_keys', row);
-    return { key, info: toInfo({ ...row, tenant: opts.tenant ?? ADMIN_TENANT }) };
+      scopes: opts.admin ? ['admin'] : [],
+    });
+    return { key, info: toInfo(stored) };
   }
 
   /** One tenant's keys, or (no tenant) every key including admin keys. Never the keys themselves. */
   async list(filter: { tenant?: string } & PageRequest = {}): Promise<Page<ApiKeyInfo>> {
-    const q = filter.tenant === undefined
-      ? this.store.unscoped('operator listing of every API key').from('api_keys')
-      : this.store.scope(filter.tenant).from('api_keys');
-    return keysetPage(q.select(COLUMNS), KEY_ORDER, filter, toInfo, LIMITS.keys);
+    const page = await this.repo.list(filter);
+    return { ...page, items: page.items.map(toInfo) };
   }
 
   async get(id: string): Promise<ApiKeyInfo | undefined> {
-    const r = await this.store.unscoped('look up an API key by id').from('api_keys').select(COLUMNS).where('id', id).first();
-    return r ? toInfo(r) : undefined;
+    const k = await this.repo.get(id);
+    return k ? toInfo(k) : undefined;
   }
 
   /** Revokes a key (of `tenant` when given); false when there is no such live key. */
   async revoke(id: string, filter: { tenant?: string } = {}): Promise<boolean> {
-    const q = filter.tenant === undefined
-      ? this.store.unscoped('operator revoking a key by id').from('api_keys')
-      : this.store.scope(filter.tenant).from('api_keys');
-    const n = await q.where('id', id).whereNull('revoked_at').update({ revoked_at: this.store.now() });
+    const revoked = await this.repo.revoke(id, filter.tenant);
     for (const [hash, entry] of this.cache) if (entry.principal.keyId === id) this.cache.delete(hash);
-    return n > 0;
+    return revoked;
   }
 
   /** Keys ever created, revoked ones included: zero means a server that was never set up. */
-  async count(): Promise<number> {
-    const r = await this.store.unscoped('count keys for the first-run setup').from('api_keys').count({ n: '*' }).first();
-    return Number(r?.n ?? 0);
+  count(): Promise<number> {
+    return this.repo.count();
   }
 
   /** The caller a presented key stands for, or undefined when it is not a live key. */
@@ -157,12 +141,11 @@ export class ApiKeys {
     if (hit && hit.until > now) return hit.principal;
 
     const id = `key_${presented.slice(KEY_PREFIX.length, KEY_PREFIX.length + ID_CHARS)}`;
-    const row = await this.store.unscoped('authenticate an API key').from('api_keys')
-      .select(['id', 'tenant', 'hash', 'scopes', 'revoked_at']).where('id', id).first();
-    if (!row || row.revoked_at != null) return undefined;
-    const stored = Buffer.from(String(row.hash), 'hex');
+    const row = await this.repo.credential(id);
+    if (!row || row.revoked) return undefined;
+    const stored = Buffer.from(row.hash, 'hex');
     if (stored.length !== digest.length || !timingSafeEqual(stored, digest)) return undefined;
-    const admin = fromJson<string[]>(row.scopes, []).includes('admin');
+    const admin = row.scopes.includes('admin');
     const principal: Principal = admin ? { keyId: row.id, admin: true } : { keyId: row.id, admin: false, tenant: row.tenant };
     if (this.cache.size > 10_000) this.cache.clear();
     this.cache.set(cacheKey, { principal, until: now + this.cacheMs });
@@ -174,6 +157,6 @@ export class ApiKeys {
   private touch(id: string, tenant: string, now: number): void {
     if ((this.touched.get(id) ?? 0) > now - 60_000) return;
     this.touched.set(id, now);
-    void this.store.scope(tenant).from('api_keys').where('id', id).update({ last_used_at: this.store.now() }).catch(() => undefined);
+    void this.repo.touch(tenant, id).catch(() => undefined);
   }
 }

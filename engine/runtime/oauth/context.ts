@@ -17,6 +17,8 @@ import { createHttpClient, type HttpClient } from '../../run/http/client.js';
 import { OAuthApps } from '../../platform/oauth/apps.js';
 import { OAuthFlow } from '../../platform/oauth/flow.js';
 import { OAuthStates, STATE_TTL_MS } from '../../platform/oauth/states.js';
+import { OAuthAppsRepo } from '../../platform/store/oauth-apps.js';
+import { OAuthStatesRepo } from '../../platform/store/oauth-states.js';
 import { TokenRefresher, type TokenRefresherOptions } from '../../platform/oauth/refresher.js';
 import { createOutboundGuard, outboundPolicyFromEnv, type OutboundPolicy } from '../../run/http/outbound-guard.js';
 import type { RuntimeServices } from '../services.js';
@@ -71,8 +73,8 @@ export function oauthFor(services: RuntimeServices): OAuthRuntime {
   const { platform } = services;
   const guard = createOutboundGuard(opts.outbound ?? outboundPolicyFromEnv(env));
   const http = createHttpClient({ logger: opts.logger, wrapAgent: (agent) => guard.guardAgent(agent) });
-  const apps = new OAuthApps(platform.store, platform.vault, env);
-  const states = new OAuthStates(platform.store, platform.vault, opts.stateTtlMs ?? STATE_TTL_MS);
+  const apps = new OAuthApps(new OAuthAppsRepo(platform.store, platform.vault), env);
+  const states = new OAuthStates(new OAuthStatesRepo(platform.store, platform.vault), opts.stateTtlMs ?? STATE_TTL_MS);
   const flow = new OAuthFlow({ engine: services.engine, connections: platform.connections, apps, states, http, logger: opts.logger });
   const publicUrl = (opts.publicUrl ?? env.PATCHBAY_PUBLIC_URL)?.replace(/\/+$/, '');
   rt = {

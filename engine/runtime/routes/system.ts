@@ -1,6 +1,5 @@
 /** Liveness, readiness and the API's own description. No key needed: they reveal no tenant data. */
-import { migrationSource } from '../../platform/store/migrations/index.js';
-import { MIGRATIONS_TABLE } from '../../platform/store/store.js';
+import { pendingMigrations, ping } from '../../platform/store/health.js';
 import { HttpProblem } from '../problem.js';
 import { defineRoute, type RouteDef } from '../route.js';
 import type { RuntimeServices } from '../services.js';
@@ -20,12 +19,12 @@ async function readiness(services: RuntimeServices): Promise<void> {
   if (services.lifecycle.draining) throw new HttpProblem(503, 'shutting_down', 'the server is shutting down');
   const { store } = services.platform;
   try {
-    await bounded(store.knex.raw('select 1'));
+    await bounded(ping(store));
   } catch {
     throw new HttpProblem(503, 'database_unreachable', `database ${store.display} is not reachable`);
   }
-  const [, pending] = (await bounded(store.knex.migrate.list({ migrationSource, tableName: MIGRATIONS_TABLE, schemaName: store.schema }))) as [unknown[], unknown[]];
-  if (pending.length > 0) throw new HttpProblem(503, 'migrations_pending', `${pending.length} database migration(s) not applied`);
+  const pending = await bounded(pendingMigrations(store));
+  if (pending > 0) throw new HttpProblem(503, 'migrations_pending', `${pending} database migration(s) not applied`);
 }
 
 export const routes: RouteDef[] = [

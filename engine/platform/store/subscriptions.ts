@@ -3,11 +3,26 @@
  * the worker that signs with it; every shape handed out leaves it out.
  */
 import type { Vault } from '../secrets/vault.js';
-import type { TenantScope } from '../store/scope.js';
-import { fromJson, iso, toJson } from '../store/json.js';
-import { sealContext } from '../store/sealed.js';
-import { keysetPage, LIMITS, type Page, type PageKey, type PageRequest } from '../store/paging.js';
-import type { Subscription } from './types.js';
+import type { TenantScope } from './scope.js';
+import { fromJson, iso, toJson } from './json.js';
+import { sealContext } from './sealed.js';
+import { keysetPage, LIMITS, type Page, type PageKey, type PageRequest } from './paging.js';
+
+export type SubscriptionStatus = 'active';
+
+export interface Subscription {
+  id: string;
+  tenant: string;
+  url: string;
+  /** Event type patterns; `*` matches any run of characters (`ticket.*`, `*`). */
+  events: string[];
+  description?: string;
+  /** Only events of this connection, when set. */
+  connection?: string;
+  status: SubscriptionStatus;
+  createdAt: string;
+  updatedAt: string;
+}
 
 type Row = Record<string, any>;
 
@@ -16,7 +31,7 @@ const SUBSCRIPTION_KEY: PageKey[] = [{ column: 'created_at', order: 'asc', type:
 
 const PUBLIC_COLUMNS = ['id', 'tenant', 'connection_id', 'url', 'events', 'description', 'status', 'created_at', 'updated_at'];
 
-export function toSubscription(r: Row): Subscription {
+function toSubscription(r: Row): Subscription {
   return {
     id: r.id,
     tenant: r.tenant,

@@ -4,11 +4,50 @@
  * only by the claim that made it, so a stalled worker whose lease expired cannot overwrite
  * the result of the worker that took over.
  */
-import { newId } from '../store/ids.js';
-import { fromJson, iso } from '../store/json.js';
-import type { TenantScope, Unscoped } from '../store/scope.js';
-import type { Delivery, DeliveryAttempt, DeliveryPage, DeliveryStatus, ListDeliveriesFilter } from './types.js';
-import { keysetPage, LIMITS, type PageKey } from '../store/paging.js';
+import { newId } from './ids.js';
+import { fromJson, iso } from './json.js';
+import type { Store } from './store.js';
+import type { TenantScope, Unscoped } from './scope.js';
+import { keysetPage, LIMITS, type Page, type PageKey, type PageRequest } from './paging.js';
+
+/** `pending` waits for its next attempt, `delivered` got a 2xx, `dead` ran out of retries. */
+export type DeliveryStatus = 'pending' | 'delivered' | 'dead';
+
+export interface DeliveryAttempt {
+  attempt: number;
+  startedAt: string;
+  durationMs: number;
+  /** HTTP status, absent when no response came (refused, timed out, blocked address). */
+  statusCode?: number;
+  /** The first bytes of the response body. */
+  response?: string;
+  error?: string;
+}
+
+export interface Delivery {
+  id: string;
+  tenant: string;
+  subscriptionId: string;
+  eventId: string;
+  eventType: string;
+  status: DeliveryStatus;
+  attempts: number;
+  nextAttemptAt?: string;
+  lastStatus?: number;
+  lastError?: string;
+  createdAt: string;
+  deliveredAt?: string;
+  /** Newest last; only from `get` and listings that ask for them. */
+  attemptLog?: DeliveryAttempt[];
+  /** The JSON body sent; only from `get`. */
+  payload?: unknown;
+}
+
+export type DeliveryPage = Page<Delivery>;
+
+export interface ListDeliveriesFilter extends PageRequest {
+  status?: DeliveryStatus;
+}
 
 type Row = Record<string, any>;
 
@@ -82,7 +121,16 @@ export interface AttemptOutcome {
 }
 
 export class DeliveriesRepo {
-  constructor(private readonly now: () => number) {}
+  constructor(private readonly store: Store) {}
+
+  private now(): number {
+    return this.store.now();
+  }
+
+  /** The worker's view: due rows of every tenant. */
+  private worker(): Unscoped {
+    return this.store.unscoped('the delivery worker claims due deliveries of every tenant');
+  }
 
   /** Inserts one row per subscription; an event already queued for a subscription is left alone. Returns the rows added. */
   async enqueue(scope: TenantScope, rows: NewDelivery[]): Promise<number> {
@@ -109,7 +157,8 @@ export class DeliveriesRepo {
   }
 
   /** Due rows not held by a live lease, oldest due first; each returned row is now leased to this caller. */
-  async claim(db: Unscoped, owner: string, limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
+  async claim(owner: string, limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
+    const db = this.worker();
     const now = this.now();
     const candidates = await db
       .from('deliveries')
@@ -155,7 +204,8 @@ export class DeliveriesRepo {
   }
 
   /** Records an attempt and its outcome; false when the claim was lost (the row was taken over or deleted). */
-  async finish(db: Unscoped, d: ClaimedDelivery, o: AttemptOutcome): Promise<boolean> {
+  async finish(d: ClaimedDelivery, o: AttemptOutcome): Promise<boolean> {
+    const db = this.worker();
     const now = this.now();
     const status: DeliveryStatus = o.ok ? 'delivered' : o.nextAttemptAt === undefined ? 'dead' : 'pending';
     return db.transaction(async (tx) => {
@@ -236,8 +286,8 @@ export class DeliveriesRepo {
   }
 
   /** The earliest time a pending row falls due (rows in flight: when their lease ends), so an idle worker can sleep until then. */
-  async nextDue(db: Unscoped): Promise<number | undefined> {
-    const r = await db.from('deliveries').min({ at: 'next_attempt_at' }).where('status', 'pending').first();
+  async nextDue(): Promise<number | undefined> {
+    const r = await this.worker().from('deliveries').min({ at: 'next_attempt_at' }).where('status', 'pending').first();
     return r?.at == null ? undefined : Number(r.at);
   }
 }

@@ -4,13 +4,91 @@
  * concurrent workers take different rows), and the retry bookkeeping that follows.
  */
 import type { Knex } from 'knex';
-import type { Store } from '../store/store.js';
-import type { Db, TenantScope } from '../store/scope.js';
-import { fromJson, fromSentJson, toJson } from '../store/json.js';
-import { newId } from '../store/ids.js';
-import { keysetPage, LIMITS, type PageKey } from '../store/paging.js';
-import { SUMMARY_COLUMNS, timeOf, toEvent, type Row } from './rows.js';
-import type { EventPage, ListEventsFilter, RejectReason, WebhookEvent } from './types.js';
+import type { Store } from './store.js';
+import type { Db, TenantScope } from './scope.js';
+import { fromJson, fromSentJson, iso, toJson } from './json.js';
+import { newId } from './ids.js';
+import { keysetPage, LIMITS, type Page, type PageKey, type PageRequest } from './paging.js';
+import { ConnectorError } from '../../core/errors.js';
+import type { RejectReason } from '../../core/webhook.js';
+
+type Row = Record<string, any>;
+
+export type WebhookEventStatus = 'pending' | 'processing' | 'processed' | 'failed' | 'rejected';
+
+/** A stored inbound event (one per provider event; a rejected delivery is one row too). */
+export interface WebhookEvent {
+  id: string;
+  tenant: string;
+  connector: string;
+  connectionId?: string;
+  /** The provider's event id (dedupe key); a rejected delivery: the id its sender claimed, else its own row id. */
+  providerEventId: string;
+  type?: string;
+  status: WebhookEventStatus;
+  reason?: RejectReason;
+  error?: string;
+  attempts: number;
+  receivedAt: string;
+  processedAt?: string;
+  nextAttemptAt?: string;
+  /** The event (for a rejected delivery: `{ body_bytes, header_names }`, never the body). Only from `get`. */
+  payload?: unknown;
+  /** The whole delivery body when the event was split out of it. Only from `get`. */
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface ListEventsFilter extends PageRequest {
+  tenant: string;
+  connection?: string;
+  /** Exact type, or a pattern where `*` matches any run of characters. */
+  type?: string;
+  status?: WebhookEventStatus;
+  /** ISO time or epoch ms; inclusive. */
+  since?: string | number;
+  /** ISO time or epoch ms; exclusive. */
+  until?: string | number;
+}
+
+export type EventPage = Page<WebhookEvent>;
+
+const SUMMARY_COLUMNS = [
+  'id', 'tenant', 'connector', 'connection_id', 'provider_event_id', 'sender_event_id', 'type', 'status', 'reason', 'error',
+  'attempts', 'received_at', 'processed_at', 'next_attempt_at',
+];
+
+function toEvent(r: Row, withPayload: boolean): WebhookEvent {
+  const e: WebhookEvent = {
+    id: r.id,
+    tenant: r.tenant,
+    connector: r.connector,
+    // A refused delivery shows the id its sender claimed (when it named one), not the row's own.
+    providerEventId: r.sender_event_id ?? r.provider_event_id,
+    status: r.status as WebhookEventStatus,
+    attempts: Number(r.attempts),
+    receivedAt: iso(r.received_at)!,
+  };
+  if (r.connection_id != null) e.connectionId = r.connection_id;
+  if (r.type != null) e.type = r.type;
+  if (r.reason != null) e.reason = r.reason as RejectReason;
+  if (r.error != null) e.error = r.error;
+  if (r.processed_at != null) e.processedAt = iso(r.processed_at);
+  if (r.next_attempt_at != null && r.status === 'pending') e.nextAttemptAt = iso(r.next_attempt_at);
+  if (withPayload) {
+    e.payload = fromSentJson(r.payload, null);
+    if (r.headers != null) e.headers = fromJson(r.headers, {});
+  }
+  return e;
+}
+
+/** `since`/`until` as ISO text or epoch ms. */
+function timeOf(v: string | number | undefined, what: string): number | undefined {
+  if (v === undefined || v === '') return undefined;
+  const n = typeof v === 'number' ? v : /^\d+$/.test(v) ? Number(v) : Date.parse(v);
+  if (!Number.isFinite(n)) throw new ConnectorError({ kind: 'validation', origin: 'caller', message: `${what} must be an ISO time or epoch milliseconds` });
+  return n;
+}
 
 /** One provider event ready to store. */
 export interface NewEvent {
@@ -64,6 +142,11 @@ export class WebhookEventsRepo {
 
   private db(reason: string) {
     return this.store.unscoped(reason);
+  }
+
+  /** Stores deliveries in one transaction of their own; see `insertDeliveries`. */
+  commit(deliveries: NewDelivery[]): Promise<DeliveryResult[]> {
+    return this.db('group commit of inbound webhook events across tenants').transaction((t) => this.insertDeliveries(t.db, deliveries));
   }
 
   /**
