@@ -11,9 +11,6 @@ import { isPlainObject } from '../core/objects.js';
 
 const EXTENDABLE = ['actions', 'streams'] as const;
 
-// Re-exported while the compilers and checks still import it from here.
-export { isPlainObject };
-
 /** Sets an own property even for `__proto__`, so user keys can never reach a prototype. */
 function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
   Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });

@@ -5,7 +5,8 @@
  */
 import { CHECKS, type CheckContext, type Report } from './checks/index.js';
 import { dotted, sortDiagnostics, typeName, type Diagnostic } from './diagnostics.js';
-import { isPlainObject, resolveExtends } from './extends.js';
+import { resolveExtends } from './extends.js';
+import { isPlainObject } from '../core/objects.js';
 import { collectFields, type Field } from './fields.js';
 import { loadYaml, type Loaded, type LoadOptions } from './load.js';
 import { schemaDiagnostics } from './schema-check.js';

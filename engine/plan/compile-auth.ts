@@ -8,7 +8,7 @@ import { authKinds } from '../components/auth/registry.js';
 import type { Path } from '../manifest/diagnostics.js';
 import { CompileContext } from './compile-context.js';
 import { compileSchema, mergeObjectSchemas } from './compile-schemas.js';
-import { isPlainObject } from '../manifest/extends.js';
+import { isPlainObject } from '../core/objects.js';
 import { authMethods } from '../manifest/fields.js';
 import type { PlanAuth, PlanAuthMethod } from './plan.js';
 

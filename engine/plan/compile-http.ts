@@ -8,7 +8,7 @@ import type { Path } from '../manifest/diagnostics.js';
 import type { CompileContext } from './compile-context.js';
 import { compilePagination } from './compile-pagination.js';
 import { durationOr } from '../lang/durations.js';
-import { isPlainObject } from '../manifest/extends.js';
+import { isPlainObject } from '../core/objects.js';
 import type { ErrorKind } from '../core/errors.js';
 import type { BodyFormat, PlanErrors, PlanHttp, PlanRateLimit, PlanRetry } from './plan.js';
 

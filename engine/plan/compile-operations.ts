@@ -4,7 +4,7 @@ import type { CompileContext } from './compile-context.js';
 import { compileHttp, layersFor } from './compile-http.js';
 import { compileRequest } from './compile-request.js';
 import { compileSchema } from './compile-schemas.js';
-import { isPlainObject } from '../manifest/extends.js';
+import { isPlainObject } from '../core/objects.js';
 import { pageMapper, wrapMapping } from '../lang/mapping.js';
 import type { PlanAction, PlanCheck, PlanStream } from './plan.js';
 import { proofHost } from '../manifest/proof-origin.js';

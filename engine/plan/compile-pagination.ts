@@ -5,7 +5,7 @@
 import { resolveFields, type Json } from '../components/kit.js';
 import type { Path } from '../manifest/diagnostics.js';
 import type { CompileContext } from './compile-context.js';
-import { isPlainObject } from '../manifest/extends.js';
+import { isPlainObject } from '../core/objects.js';
 import type { PageCommon, PaginationPlanBase, PlanPagination } from './plan.js';
 import { DEFAULT_MAX_PAGES, paginators } from '../components/pagination/registry.js';
 

@@ -1,7 +1,7 @@
 /** A manifest `request` block → PlanRequest: every string leaf a compiled template. */
 import type { Path } from '../manifest/diagnostics.js';
 import type { CompileContext } from './compile-context.js';
-import { isPlainObject } from '../manifest/extends.js';
+import { isPlainObject } from '../core/objects.js';
 import type { BodyNode, HttpMethod, PlanRequest } from './plan.js';
 
 function literalTemplateSource(v: unknown): string {

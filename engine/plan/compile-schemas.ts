@@ -3,7 +3,8 @@ import type { ValidateFunction } from 'ajv';
 import { ConnectorError } from '../core/errors.js';
 import type { Path } from '../manifest/diagnostics.js';
 import type { CompileContext } from './compile-context.js';
-import { deepMerge, isPlainObject } from '../manifest/extends.js';
+import { deepMerge } from '../manifest/extends.js';
+import { isPlainObject } from '../core/objects.js';
 import { compileUserSchema } from '../manifest/schema.js';
 
 /** Method credentials extend the top-level ones: properties merge, `required` lists add up. */

@@ -12,7 +12,7 @@ import { compileAction, compileCheck, compileStream } from './compile-operations
 import { compileSchema, mergeObjectSchemas } from './compile-schemas.js';
 import { compileWebhooks } from './compile-webhooks.js';
 import type { Diagnostic } from '../manifest/diagnostics.js';
-import { isPlainObject } from '../manifest/extends.js';
+import { isPlainObject } from '../core/objects.js';
 import { deepFreeze } from './freeze.js';
 import type { Plan, PlanAction, PlanStream } from './plan.js';
 import type { Positions } from '../manifest/positions.js';

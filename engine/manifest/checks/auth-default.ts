@@ -1,4 +1,4 @@
-import { isPlainObject } from '../extends.js';
+import { isPlainObject } from '../../core/objects.js';
 import { didYouMean } from '../suggest.js';
 import type { Check } from './types.js';
 

@@ -2,7 +2,7 @@
  * An incremental stream keeps a cursor in `state`; if its request never reads `state`, the
  * cursor is tracked but every run still reads everything.
  */
-import { isPlainObject } from '../extends.js';
+import { isPlainObject } from '../../core/objects.js';
 import type { Check } from './types.js';
 
 export const cursorUnused: Check = {

@@ -1,5 +1,5 @@
 import type { Path } from '../diagnostics.js';
-import { isPlainObject } from '../extends.js';
+import { isPlainObject } from '../../core/objects.js';
 
 /** Every `http` block of a manifest (connector level and each override) with its path. */
 export function httpBlocks(m: Record<string, unknown>): Array<{ path: Path; http: Record<string, unknown> }> {

@@ -1,6 +1,6 @@
 /** Schemas written in the manifest are compiled at load; a broken one is caught here, placed. */
 import { dotted, show, type Path } from '../diagnostics.js';
-import { isPlainObject } from '../extends.js';
+import { isPlainObject } from '../../core/objects.js';
 import { authMethods } from '../fields.js';
 import { userSchemaProblems } from '../schema.js';
 import { didYouMean } from '../suggest.js';

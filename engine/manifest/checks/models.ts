@@ -5,7 +5,7 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { isPlainObject } from '../extends.js';
+import { isPlainObject } from '../../core/objects.js';
 import { findUp, packageRoot } from '../../core/package-root.js';
 import { didYouMean } from '../suggest.js';
 import type { Check } from './types.js';

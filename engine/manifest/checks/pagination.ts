@@ -4,7 +4,7 @@
  * the end from a short page, which needs the page `size`, or from an explicit `stop_when`.
  */
 import { dotted } from '../diagnostics.js';
-import { isPlainObject } from '../extends.js';
+import { isPlainObject } from '../../core/objects.js';
 import { paginators } from '../../components/pagination/registry.js';
 import { httpBlocks } from './http-blocks.js';
 import type { Check } from './types.js';

@@ -1,5 +1,5 @@
 /** `check.settings` prove accounts only when the check's origin is the provider's, not a tenant's choice. */
-import { isPlainObject } from '../extends.js';
+import { isPlainObject } from '../../core/objects.js';
 import { httpBlocks } from './http-blocks.js';
 import { proofHost } from '../proof-origin.js';
 import type { Check } from './types.js';

@@ -5,7 +5,7 @@
  * production, so it is an error here. Field names under `config`/`input` are checked
  * against their JSON Schemas as warnings (schemas may be open).
  */
-import { isPlainObject } from '../extends.js';
+import { isPlainObject } from '../../core/objects.js';
 import type { Field } from '../fields.js';
 import { didYouMean } from '../suggest.js';
 import { innerPosition } from './inner.js';

@@ -9,7 +9,7 @@
  * without validation; here they are placed on their line.
  */
 import type { Path } from '../diagnostics.js';
-import { isPlainObject } from '../extends.js';
+import { isPlainObject } from '../../core/objects.js';
 import { authMethods, declaredValues } from '../fields.js';
 import { describeRegex, unsafeRegex, type RegexRefusal } from '../../lang/regex/safety.js';
 import { innerPosition } from './inner.js';

@@ -6,7 +6,7 @@
  * connector-level delivery is verified before any connection is chosen.
  */
 import { ConnectorError } from '../../core/errors.js';
-import { isPlainObject } from '../../manifest/extends.js';
+import { isPlainObject } from '../../core/objects.js';
 import type { Plan } from '../../plan/plan.js';
 import { OPERATOR_APP, type OAuthApps } from '../oauth/apps.js';
 import { iso } from '../store/json.js';
