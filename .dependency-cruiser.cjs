@@ -4,6 +4,9 @@
  * type-only imports are exempt (see the upward rule).
  * docs/architecture.md draws the same picture.
  */
+/** The package's public entries (package.json `exports`). */
+const ENTRIES = ['index', 'platform/index', 'platform/present/index', 'runtime/index', 'testing/index'];
+
 const LAYERS = ['core', 'lang', 'components', 'manifest', 'plan', 'run', 'platform', 'runtime', 'testing'];
 
 const upward = LAYERS.slice(0, -1).map((layer, i) => ({
@@ -26,6 +29,13 @@ module.exports = {
       severity: 'error',
       from: { path: '^engine/[^/]+/' },
       to: { path: '^engine/index\\.ts$' },
+    },
+    {
+      name: 'cli-through-entries',
+      comment: 'the CLI is a user of the package like any host: it imports the public entries only',
+      severity: 'error',
+      from: { path: '^cli/' },
+      to: { path: '^engine/', pathNot: `^engine/(${ENTRIES.join('|')})\\.ts$` },
     },
     {
       name: 'engine-not-cli',

@@ -16,7 +16,7 @@ export const DOCS_FILE = 'docs/manifest.md';
 
 /** Renders the docs for the components registered in this process (the built-in ones under `npm run docs`). */
 export async function renderCurrentDocs(): Promise<string> {
-  const { DIAGNOSTIC_CODES, manifestSchema } = await import('../engine/plan/index.js');
+  const { DIAGNOSTIC_CODES, manifestSchema } = await import('../engine/index.js');
   return renderManifestDocs(manifestSchema(), DIAGNOSTIC_CODES);
 }
 

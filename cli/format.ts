@@ -2,7 +2,7 @@
  * Plain-text output helpers shared by commands: diagnostics in the `file:line:col` form that
  * editors and terminals turn into links, counts with the right plural, aligned tables.
  */
-import type { Diagnostic } from '../engine/plan/index.js';
+import type { Diagnostic } from '../engine/index.js';
 import { displayPath } from './context.js';
 
 export interface DiagnosticJson {

@@ -42,7 +42,7 @@ export async function cursorErrorsAsUsage<T>(cmd: Command, work: () => Promise<T
   try {
     return await work();
   } catch (err) {
-    const { isConnectorError } = await import('../engine/core/errors.js');
+    const { isConnectorError } = await import('../engine/index.js');
     if (isConnectorError(err) && err.code === 'invalid_cursor') usage(cmd, err.message);
     throw err;
   }

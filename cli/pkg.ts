@@ -1,2 +1,2 @@
 /** The CLI finds its package (connectors, schemas, version) the way the engine does. */
-export { packagePath, packageRoot, packageVersion } from '../engine/core/package-root.js';
+export { packagePath, packageRoot, packageVersion } from '../engine/index.js';

@@ -37,6 +37,8 @@ export { createEngine, type Engine, type EngineOptions, type CallOptions, type C
 export type { Connection, CredentialsListener, OutboundRequest, InboundResponse } from './core/wire.js';
 export { ConnectorError, isConnectorError, ERROR_KINDS, ERROR_ORIGINS, type ErrorKind, type ErrorOrigin, type ConnectorErrorInit } from './core/errors.js';
 export { createLogger, silentLogger, type Logger, type LoggerOptions } from './core/log.js';
+export { nearest, didYouMean } from './manifest/suggest.js';
+export { packagePath, packageRoot, packageVersion } from './core/package-root.js';
 
 // Extension points: components, registered by type name. A kind declares its fields once
 // (engine/components/kit.ts); the schema, docs, checks and compiler take them from there.

@@ -31,7 +31,7 @@ describe('architecture', () => {
     expect(await violations(['engine', 'cli'], ROOT, join(ROOT, 'tsconfig.json'))).toEqual([]);
   }, 120_000);
 
-  it('the rules catch an upward import, a cycle, and the engine importing the CLI', async () => {
+  it('the rules catch an upward import, a cycle, the engine importing the CLI, and the CLI bypassing the entries', async () => {
     const dir = tempDir('patchbay-arch-');
     const files: Record<string, string> = {
       'engine/core/low.ts': "import { high } from '../runtime/high.js';\nexport const low = () => high;\n",
@@ -39,7 +39,8 @@ describe('architecture', () => {
       'engine/lang/a.ts': "import { b } from './b.js';\nexport const a = () => b;\n",
       'engine/lang/b.ts': "import { a } from './a.js';\nexport const b = () => a;\n",
       'engine/run/uses-cli.ts': "import { main } from '../../cli/main.js';\nexport const x = main;\n",
-      'cli/main.ts': 'export const main = 1;\n',
+      'cli/main.ts': "import { low } from '../engine/core/low.js';\nimport { entry } from '../engine/index.js';\nexport const main = [low, entry];\n",
+      'engine/index.ts': 'export const entry = 1;\n',
     };
     for (const [name, text] of Object.entries(files)) {
       mkdirSync(join(dir, name, '..'), { recursive: true });
@@ -49,7 +50,9 @@ describe('architecture', () => {
     expect(found).toEqual(expect.arrayContaining([
       'no-upward-from-core: engine/core/low.ts -> engine/runtime/high.ts',
       'engine-not-cli: engine/run/uses-cli.ts -> cli/main.ts',
+      'cli-through-entries: cli/main.ts -> engine/core/low.ts',
     ]));
+    expect(found.filter((v) => v.startsWith('cli-through-entries:'))).toHaveLength(1);
     expect(found.some((v) => v.startsWith('no-circular: engine/lang/'))).toBe(true);
   }, 60_000);
 });

@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import type { Connection } from '../../engine/core/wire.js';
-import type { Plan } from '../../engine/plan/plan.js';
+import type { Connection } from '../../engine/index.js';
+import type { Plan } from '../../engine/index.js';
 import { connectorsDir, isDirectory } from '../context.js';
 import { EXIT, fail, usage } from '../exit.js';
 import { formatDiagnostic, plural, sortDiagnostics } from '../format.js';
@@ -139,7 +139,7 @@ export function buildConnection(cmd: Command, connector: string, opts: Connectio
 export async function loadConnectorPlan(cmd: Command, id: string): Promise<Plan> {
   const dir = connectorsDir(cmd);
   if (!/^[a-z][a-z0-9_-]*$/.test(id) || !isDirectory(join(dir, id))) usage(cmd, `unknown connector "${id}" in ${dir}`);
-  const { loadPlan } = await import('../../engine/plan/index.js');
+  const { loadPlan } = await import('../../engine/index.js');
   const { plan, diagnostics } = await loadPlan(join(dir, id, 'connector.yaml'));
   if (plan) return plan;
   const errors = sortDiagnostics(diagnostics.filter((d) => d.severity === 'error'));
@@ -163,7 +163,7 @@ export function reportError(err: unknown): void {
 
 /** Runs an engine operation; a ConnectorError is reported and becomes exit 1. */
 export async function runOperation(work: () => Promise<void>): Promise<void> {
-  const { isConnectorError } = await import('../../engine/core/errors.js');
+  const { isConnectorError } = await import('../../engine/index.js');
   try {
     await work();
   } catch (err) {
@@ -192,7 +192,7 @@ export function register(program: Command): Command {
       const conn = buildConnection(cmd, connector, opts);
       await runOperation(async () => {
         const plan = await loadConnectorPlan(cmd, connector);
-        const { createEngine } = await import('../../engine/run/engine.js');
+        const { createEngine } = await import('../../engine/index.js');
         const engine = await createEngine({ connectors: [plan] });
         try {
           const output = await engine.call(conn, action, input);

@@ -4,7 +4,7 @@
  * Prints the stored connection (without secrets) as JSON, as POST /v1/connections answers.
  */
 import type { Command } from 'commander';
-import { BASE_URL_SETTING } from '../../engine/platform/connections/settings.js';
+import { BASE_URL_SETTING } from '../../engine/platform/index.js';
 import { usage } from '../exit.js';
 import { parseObjectOption } from './call.js';
 import { printJson, withDbOption, withPlatform } from './connections.js';

@@ -4,9 +4,9 @@
  * platform over the chosen database and connectors directory.
  */
 import type { Command } from 'commander';
-import type { Platform } from '../../engine/platform/platform.js';
-import type { ConnectionStatus } from '../../engine/platform/store/connections.js';
-import { LIMITS } from '../../engine/platform/store/paging.js';
+import type { Platform } from '../../engine/platform/index.js';
+import type { ConnectionStatus } from '../../engine/platform/index.js';
+import { LIMITS } from '../../engine/platform/present/index.js';
 import { connectorsDir } from '../context.js';
 import { usage } from '../exit.js';
 import { table } from '../format.js';
@@ -25,8 +25,8 @@ export function withDbOption(cmd: Command): Command {
  */
 export async function withPlatform(cmd: Command, work: (p: Platform) => Promise<void>): Promise<void> {
   await runOperation(() => cursorErrorsAsUsage(cmd, async () => {
-    const { createPlatform } = await import('../../engine/platform/platform.js');
-    const { withBaseUrlOverrides } = await import('../../engine/runtime/base-url.js');
+    const { createPlatform } = await import('../../engine/platform/index.js');
+    const { withBaseUrlOverrides } = await import('../../engine/runtime/index.js');
     const opts = cmd.opts() as { db?: string };
     // The CLI is the operator at the database: a stored base_url (connect --base-url) is honoured.
     const platform = await createPlatform({ database: opts.db, connectors: connectorsDir(cmd), wrapEngine: withBaseUrlOverrides });

@@ -5,9 +5,9 @@
  */
 import type { Command } from 'commander';
 import { usage } from '../exit.js';
-import { nearest } from '../../engine/manifest/suggest.js';
-import type { Plan } from '../../engine/plan/plan.js';
-import type { Platform } from '../../engine/platform/platform.js';
+import { nearest } from '../../engine/index.js';
+import type { Plan } from '../../engine/index.js';
+import type { Platform } from '../../engine/platform/index.js';
 import { printJson, withDbOption, withPlatform } from './connections.js';
 
 async function readStdin(): Promise<string> {

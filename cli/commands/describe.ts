@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { connectorsDir, displayPath } from '../context.js';
 import { EXIT, fail } from '../exit.js';
 import { formatDiagnostic } from '../format.js';
-import { nearest } from '../../engine/manifest/suggest.js';
+import { nearest } from '../../engine/index.js';
 
 const ID = /^[a-z][a-z0-9_-]*$/;
 
@@ -20,7 +20,7 @@ export function register(program: Command): Command {
     .option('--json', 'print the description as JSON, as GET /v1/connectors/:id answers it')
     .action(async (id: string, opts: { json?: boolean }, cmd: Command) => {
       const dir = connectorsDir(cmd);
-      const { findManifests, loadPlan } = await import('../../engine/plan/index.js');
+      const { findManifests, loadPlan } = await import('../../engine/index.js');
       const file = join(dir, id, 'connector.yaml');
       if (!ID.test(id) || !existsSync(file)) {
         const known = (await findManifests([dir])).map((f) => basename(dirname(f))).sort();

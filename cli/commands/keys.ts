@@ -4,20 +4,20 @@
  * hash is stored.
  */
 import type { Command } from 'commander';
-import { LIMITS } from '../../engine/platform/store/paging.js';
+import { LIMITS } from '../../engine/platform/present/index.js';
 import { table } from '../format.js';
 import { cursorErrorsAsUsage, noteNextPage, pageRequest, withPaging, type PageOptions } from '../paging.js';
 import { fail, usage } from '../exit.js';
 import { runOperation } from './call.js';
 import { DB_HELP, printJson } from './connections.js';
-import type { ApiKeys } from '../../engine/runtime/auth/keys.js';
+import type { ApiKeys } from '../../engine/runtime/index.js';
 
 async function withKeys(cmd: Command, work: (keys: ApiKeys) => Promise<void>): Promise<void> {
   await runOperation(() => cursorErrorsAsUsage(cmd, async () => {
-    const { openStore } = await import('../../engine/platform/store/store.js');
-    const { DEFAULT_DATABASE_URL } = await import('../../engine/platform/store/config.js');
-    const { ApiKeys } = await import('../../engine/runtime/auth/keys.js');
-    const { ApiKeysRepo } = await import('../../engine/platform/store/api-keys.js');
+    const { openStore } = await import('../../engine/platform/index.js');
+    const { DEFAULT_DATABASE_URL } = await import('../../engine/platform/index.js');
+    const { ApiKeys } = await import('../../engine/runtime/index.js');
+    const { ApiKeysRepo } = await import('../../engine/runtime/index.js');
     const db = (cmd.opts() as { db?: string }).db ?? process.env.PATCHBAY_DATABASE_URL ?? DEFAULT_DATABASE_URL;
     const store = await openStore(db);
     try {

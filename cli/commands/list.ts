@@ -3,7 +3,7 @@
  * page GET /v1/connectors answers.
  */
 import type { Command } from 'commander';
-import { LIMITS } from '../../engine/platform/store/paging.js';
+import { LIMITS } from '../../engine/platform/present/index.js';
 import { connectorsDir, displayPath } from '../context.js';
 import { fail } from '../exit.js';
 import { formatDiagnostic, plural, table } from '../format.js';
@@ -20,9 +20,9 @@ export function register(program: Command): Command {
     const request = pageRequest(cmd, opts, LIMITS.connectors);
     const dir = connectorsDir(cmd);
     const [{ loadConnectors }, { presentPage, summarizeConnector }, { arrayPage }] = await Promise.all([
-      import('../../engine/plan/index.js'),
+      import('../../engine/index.js'),
       import('../../engine/platform/present/index.js'),
-      import('../../engine/platform/store/paging.js'),
+      import('../../engine/platform/present/index.js'),
     ]);
     const { plans, diagnostics } = await loadConnectors(dir);
     // Code-unit order, the order the cursor compares in (the runtime sorts the same way).

@@ -7,11 +7,11 @@
 import type { Command } from 'commander';
 import { usage } from '../exit.js';
 import { table } from '../format.js';
-import { nearest } from '../../engine/manifest/suggest.js';
-import { presentOAuthApp } from '../../engine/platform/present/resources.js';
+import { nearest } from '../../engine/index.js';
+import { presentOAuthApp } from '../../engine/platform/present/index.js';
 import { printJson, withDbOption, withPlatform } from './connections.js';
-import type { Platform } from '../../engine/platform/platform.js';
-import type { OAuthAppInfo } from '../../engine/platform/oauth/apps.js';
+import type { Platform } from '../../engine/platform/index.js';
+import type { OAuthAppInfo } from '../../engine/platform/index.js';
 
 interface SetOptions {
   clientId?: string;
@@ -33,14 +33,14 @@ async function readStdin(): Promise<string> {
 }
 
 async function apps(platform: Platform) {
-  const { OAuthApps } = await import('../../engine/platform/oauth/apps.js');
-  const { OAuthAppsRepo } = await import('../../engine/platform/store/oauth-apps.js');
+  const { OAuthApps } = await import('../../engine/platform/index.js');
+  const { OAuthAppsRepo } = await import('../../engine/platform/index.js');
   return new OAuthApps(new OAuthAppsRepo(platform.store, platform.vault));
 }
 
 /** The connector must exist and offer an authorization-code method; a typo gets a suggestion. */
 async function requireConsentConnector(cmd: Command, platform: Platform, connector: string): Promise<void> {
-  const { isConsentMethod } = await import('../../engine/platform/oauth/method.js');
+  const { isConsentMethod } = await import('../../engine/platform/index.js');
   const plan = platform.engine.plans.get(connector);
   if (!plan) {
     const hint = nearest(connector, platform.engine.plans.keys());

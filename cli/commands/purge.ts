@@ -35,7 +35,7 @@ export function register(program: Command): Command {
     const processedDays = days(cmd, 'processed-days', opts.processedDays);
     const rejectedDays = days(cmd, 'rejected-days', opts.rejectedDays);
     await withPlatform(cmd, async (platform) => {
-      const { createRetention } = await import('../../engine/platform/retention/service.js');
+      const { createRetention } = await import('../../engine/platform/index.js');
       const retention = createRetention(platform.store, { processedDays, rejectedDays, batchSize });
       const report = await retention.purge({ dryRun: opts.dryRun === true });
       const verb = report.dryRun ? 'would delete' : 'deleted';

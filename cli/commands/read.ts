@@ -83,7 +83,7 @@ export function register(program: Command): Command {
       const conn = buildConnection(cmd, connector, opts);
       await runOperation(async () => {
         const plan = await loadConnectorPlan(cmd, connector);
-        const { createEngine } = await import('../../engine/run/engine.js');
+        const { createEngine } = await import('../../engine/index.js');
         const engine = await createEngine({ connectors: [plan] });
         const reader = engine.read(conn, streamName, { state, limit });
         const out = process.stdout;

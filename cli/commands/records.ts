@@ -5,7 +5,7 @@
  * resume later, to read only what changed since).
  */
 import type { Command } from 'commander';
-import { LIMITS } from '../../engine/platform/store/paging.js';
+import { LIMITS } from '../../engine/platform/present/index.js';
 import { usage } from '../exit.js';
 import { pageRequest, type PageOptions } from '../paging.js';
 import { printJson, withDbOption, withPlatform } from './connections.js';

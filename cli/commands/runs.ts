@@ -1,6 +1,6 @@
 /** `patchbay runs [--connection ID]`: sync history, newest first. */
 import type { Command } from 'commander';
-import { LIMITS } from '../../engine/platform/store/paging.js';
+import { LIMITS } from '../../engine/platform/present/index.js';
 import { table } from '../format.js';
 import { noteNextPage, pageRequest, withPaging, type PageOptions } from '../paging.js';
 import { printJson, withDbOption, withPlatform } from './connections.js';

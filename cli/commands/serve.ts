@@ -54,7 +54,7 @@ export function register(program: Command): Command {
       const shutdownGraceMs = positive(cmd, 'shutdown-grace', opts.shutdownGrace);
       const dir = connectorsDir(cmd);
       await runOperation(async () => {
-        const { startServer } = await import('../../engine/runtime/server.js');
+        const { startServer } = await import('../../engine/runtime/index.js');
         const running = await startServer({
           port,
           host: opts.host,

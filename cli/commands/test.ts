@@ -4,7 +4,7 @@
  * failed one, and a closing `N passed, M failed`. Exit 1 when any case failed.
  */
 import type { Command } from 'commander';
-import type { CaseResult } from '../../engine/testing/types.js';
+import type { CaseResult } from '../../engine/testing/index.js';
 import { connectorsDir } from '../context.js';
 import { EXIT, usage } from '../exit.js';
 

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import type { Diagnostic } from '../../engine/plan/index.js';
+import type { Diagnostic } from '../../engine/index.js';
 import { connectorsDir, displayPath } from '../context.js';
 import { EXIT, fail, usage } from '../exit.js';
 import { formatDiagnostic, plural, sortDiagnostics, toJson } from '../format.js';
@@ -27,7 +27,7 @@ export function register(program: Command): Command {
       const roots = paths.length ? paths : [connectorsDir(cmd)];
       for (const p of roots) if (!existsSync(p)) usage(cmd, `path not found: ${p}`);
 
-      const { findManifests, validateFile } = await import('../../engine/plan/index.js');
+      const { findManifests, validateFile } = await import('../../engine/index.js');
       const files = await findManifests(roots.map((p) => resolve(p)));
       if (files.length === 0) fail(cmd, `no connector.yaml found in ${roots.map(displayPath).join(', ')}`);
 

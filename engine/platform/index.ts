@@ -10,6 +10,14 @@ export { createDeliveries, type Deliveries, type DeliveriesOptions } from './del
 export type { Subscription, Delivery, DeliveryPage } from './deliveries/index.js';
 export type { ConnectionRef, ConnectionLifecycle } from './connections/service.js';
 export type { SyncRun } from './store/runs.js';
+export type { ConnectionStatus } from './store/connections.js';
+export { openStore, type Store } from './store/store.js';
+export { DEFAULT_DATABASE_URL } from './store/config.js';
+export { OAuthAppsRepo } from './store/oauth-apps.js';
+export { OAuthApps, type OAuthAppInfo } from './oauth/apps.js';
+export { isConsentMethod } from './oauth/method.js';
+export { BASE_URL_SETTING } from './connections/settings.js';
+export { createRetention } from './retention/service.js';
 export type { KeyRingReload, ReloadCause } from './secrets/live-ring.js';
 
 // The one JSON dialect: resources as the runtime answers and `patchbay … --json` prints them.

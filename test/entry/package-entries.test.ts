@@ -44,13 +44,19 @@ describe('package entries', () => {
     expect(runtime.exports).toEqual(expect.arrayContaining(['createApp', 'startServer']));
   });
 
+  it("'patchbay/present' is the JSON dialect alone: neither knex nor koa", () => {
+    const present = heavyModulesAfter('patchbay/present');
+    expect(present.heavy).toEqual([]);
+    expect(present.exports).toEqual(expect.arrayContaining(['describeConnector', 'presentConnection', 'presentPage', 'LIMITS']));
+  });
+
   it("'patchbay/testing' runs tests.yaml suites", () => {
     expect(heavyModulesAfter('patchbay/testing').exports).toEqual(expect.arrayContaining(['runConnectorTests', 'loadTestSuite']));
   });
 
   it('declares exactly these entries, each naming a built file', () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { exports: Record<string, { import: string; types: string }> };
-    expect(Object.keys(pkg.exports).sort()).toEqual(['.', './platform', './runtime', './testing']);
+    expect(Object.keys(pkg.exports).sort()).toEqual(['.', './platform', './present', './runtime', './testing']);
     for (const e of Object.values(pkg.exports)) expect(existsSync(join(ROOT, e.import)), e.import).toBe(true);
   });
 });

@@ -9,4 +9,5 @@ export {
   type Json, type KeyView,
 } from './resources.js';
 export { presentWebhookEvent, presentRejection, presentSubscription, presentDelivery } from './webhooks.js';
+export { LIMITS, arrayPage, type LimitRange } from '../store/paging.js';
 export { describeConnector, summarizeConnector, type ConnectorDocument, type ConnectorSummary, type AuthMethodDocument, type SchemaObject } from './connector.js';
