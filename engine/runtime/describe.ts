@@ -1,7 +1,8 @@
 /**
  * The OpenAPI schemas of the connector catalogue. The documents themselves are built in
- * engine/present/connector.ts, shared with `patchbay list` and `patchbay describe`.
+ * engine/platform/present/connector.ts, shared with `patchbay list` and `patchbay describe`.
  */
+import { authTypes } from '../components/auth/registry.js';
 import { component } from './schemas.js';
 
 const str = { type: 'string' } as const;
@@ -46,7 +47,7 @@ export const ConnectorSchema = component('Connector', {
             additionalProperties: false,
             properties: {
               name: str,
-              type: { enum: ['none', 'api_key', 'basic', 'bearer', 'oauth2'] },
+              type: { type: 'string', description: `An auth kind registered when the runtime started: ${authTypes().join(', ')}.` },
               label: str,
               description: str,
               credentials_schema: anySchema,

@@ -96,6 +96,13 @@ describe('kinds registered from outside', () => {
     expect(method.templates.key.source).toBe('{{credentials.signing_key}}');
   });
 
+  it('describe shows what the kind says of itself, the same through the present entry', async () => {
+    const { describeConnector } = await import('../../engine/platform/present/index.js');
+    const doc = describeConnector(compileSource(MANIFEST, FILE).plan!);
+    expect(doc.auth.methods).toEqual([expect.objectContaining({ name: 'default', type: 'hmac_header', header: 'X-Acme-Signature' })]);
+    expect(JSON.stringify(doc)).not.toContain('signing_key}}');
+  });
+
   it('read: follows the header tokens over three pages, each request signed', async () => {
     const before = server.seen.length;
     const records: unknown[] = [];

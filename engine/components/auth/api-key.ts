@@ -13,6 +13,7 @@ export const apiKeyStrategy = defineAuth({
     value: secret({ description: 'The key; default `{{credentials.api_key}}`', default: '{{credentials.api_key}}' }),
     prefix: literal({ schema: schemaOf<string>({ type: 'string' }), description: 'Text put before the key, e.g. `Token `.' }),
   },
+  summary: (m) => ({ in: typeof m.spec.in === 'string' ? m.spec.in : 'header', param: typeof m.spec.name === 'string' ? m.spec.name : undefined }),
   check(block, report) {
     // Query strings end up in access logs and proxies; some providers accept keys nowhere else.
     if (block.in !== 'query') return;

@@ -11,6 +11,7 @@ export const bearerStrategy = defineAuth({
     header: literal({ schema: schemaOf<string>({ type: 'string' }), description: 'Header name; default `Authorization`.' }),
     scheme: literal({ schema: schemaOf<string>({ type: 'string' }), description: 'Scheme word before the token; default `Bearer`. Empty string sends the bare token.' }),
   },
+  summary: (m) => ({ header: typeof m.spec.header === 'string' ? m.spec.header : undefined, scheme: typeof m.spec.scheme === 'string' ? m.spec.scheme : undefined }),
   async apply(req, ctx) {
     const token = liveCredential(ctx, 'token', 'token');
     ctx.addSecret?.(token);

@@ -134,6 +134,13 @@ export const oauth2Strategy = defineAuth({
   type: 'oauth2',
   description: 'OAuth 2.0: authorization code (with PKCE by default) or client credentials, with refresh.',
   fields: OAUTH2_FIELDS,
+  consent: (m) => (m.spec.grant ?? 'authorization_code') === 'authorization_code',
+  refreshable: (m) => m.spec.grant !== 'client_credentials' && m.spec.refresh !== false,
+  summary: (m) => ({
+    grant: typeof m.spec.grant === 'string' ? m.spec.grant : 'authorization_code',
+    scopes: Array.isArray(m.spec.scopes) ? m.spec.scopes.filter((s: unknown) => typeof s === 'string') : undefined,
+    pkce: m.spec.pkce !== false,
+  }),
 
   async apply(req, ctx) {
     let token: string;

@@ -45,6 +45,12 @@ export interface AuthStrategy {
  */
 export interface AuthKind<Fs extends FieldSpecs = FieldSpecs> extends AuthStrategy, KindSpec {
   readonly fields?: Fs;
+  /** The method is connected through a browser consent flow (the platform's OAuth routes run it). */
+  consent?(method: PlanAuthMethod): boolean;
+  /** The platform's background refresher renews this method's credentials before they expire. */
+  refreshable?(method: PlanAuthMethod): boolean;
+  /** What `describe` shows of the method beside its type: where a credential goes, never its value. */
+  summary?(method: PlanAuthMethod): Record<string, unknown>;
 }
 
 /** Keeps a kind's literal `type`, so the built-in types can be listed as a union. */

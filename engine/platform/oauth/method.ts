@@ -2,12 +2,14 @@
 import { ConnectorError } from '../../core/errors.js';
 import type { Plan, PlanAuthMethod } from '../../plan/plan.js';
 import type { ResolvedOAuthApp } from './apps.js';
+import { authKinds } from '../../components/auth/registry.js';
 
 /** Fields a token response sets; a reconnect replaces all of them, never mixes old and new. */
 export const TOKEN_FIELDS = ['access_token', 'refresh_token', 'expires_at', 'scope', 'token_type'] as const;
 
+/** The kind says: a method whose kind has no consent flow is never one (fails closed). */
 export function isConsentMethod(m: PlanAuthMethod): boolean {
-  return m.type === 'oauth2' && (m.spec.grant ?? 'authorization_code') === 'authorization_code';
+  return authKinds.get(m.type)?.consent?.(m) === true;
 }
 
 /** The named method, else the default one when it is an authorization-code method, else the first such. */

@@ -17,6 +17,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { authKinds } from '../../components/auth/registry.js';
 import { specDurationMs } from '../../components/auth/common.js';
 import { clientOf, credentialsFromToken, expiresAtMs, requestToken } from '../../components/auth/oauth2-token.js';
 import type { ConnectionService } from '../connections/service.js';
@@ -95,7 +96,7 @@ export class TokenRefresher {
     } catch {
       return undefined;
     }
-    const refreshable = method.type === 'oauth2' && method.spec.grant !== 'client_credentials' && method.spec.refresh !== false;
+    const refreshable = authKinds.get(method.type)?.refreshable?.(method) === true;
     return refreshable ? method : undefined;
   }
 

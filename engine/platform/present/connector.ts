@@ -8,6 +8,7 @@
 import type { Plan, PlanAuthMethod, PlanRoute } from '../../plan/plan.js';
 import { compact, type Json } from './resources.js';
 import { routeActions } from '../../components/actions/registry.js';
+import { authKinds } from '../../components/auth/registry.js';
 import { verifiers } from '../../components/verify/registry.js';
 
 const EMPTY_OBJECT_SCHEMA = { type: 'object', properties: {} };
@@ -68,19 +69,9 @@ function identity(plan: Plan) {
   return compact({ id: plan.id, name: plan.name, description: plan.description, categories: [...plan.categories] });
 }
 
-/** Where the credential goes, for the methods that place it themselves; never its value. */
+/** Where the credential goes, as the method's kind tells it; never its value. */
 function placement(m: PlanAuthMethod): Partial<AuthMethodDocument> {
-  const spec = m.spec as Record<string, unknown>;
-  if (m.type === 'api_key') return { in: str(spec.in) ?? 'header', param: str(spec.name) };
-  if (m.type === 'bearer') return { header: str(spec.header), scheme: str(spec.scheme) };
-  if (m.type === 'oauth2') {
-    return {
-      grant: str(spec.grant) ?? 'authorization_code',
-      scopes: Array.isArray(spec.scopes) ? spec.scopes.filter((s) => typeof s === 'string') : undefined,
-      pkce: spec.pkce !== false,
-    };
-  }
-  return {};
+  return (authKinds.get(m.type)?.summary?.(m) ?? {}) as Partial<AuthMethodDocument>;
 }
 
 function authMethod(m: PlanAuthMethod): AuthMethodDocument {

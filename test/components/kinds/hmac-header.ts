@@ -12,6 +12,7 @@ export const hmacHeader = defineAuth({
     key: secret({ description: 'The signing key; default `{{credentials.signing_key}}`', default: '{{credentials.signing_key}}' }),
     header: literal({ schema: schemaOf<string>({ type: 'string' }), description: 'Header carrying the signature; default `X-Signature`.', default: 'X-Signature' }),
   },
+  summary: (m) => ({ header: String(m.spec.header) }),
   async apply(req, ctx) {
     const key = liveCredential(ctx, 'key', 'signing key');
     ctx.addSecret?.(key);
