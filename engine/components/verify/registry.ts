@@ -11,6 +11,7 @@ import { hmacVerifier } from './hmac.js';
 import { noneVerifier } from './none.js';
 import type { VerifierKind, VerifyInput, VerifyPlanBase } from './protocol.js';
 import { standardWebhooksVerifier } from './standard-webhooks.js';
+import { tokenVerifier } from './token.js';
 
 export const verifiers = new Family<VerifierKind<any, any>>({
   name: 'verify',
@@ -30,7 +31,7 @@ export const verifiers = new Family<VerifierKind<any, any>>({
   context: 'webhook secret',
 });
 
-export const BUILTIN_VERIFIERS = [hmacVerifier, standardWebhooksVerifier, noneVerifier] as const;
+export const BUILTIN_VERIFIERS = [hmacVerifier, standardWebhooksVerifier, tokenVerifier, noneVerifier] as const;
 
 type ConfigOf<K> = K extends VerifierKind<infer C, any> ? C : never;
 /** The plan configs of the built-in kinds, as a union discriminated by `type`. */
