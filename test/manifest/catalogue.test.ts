@@ -138,6 +138,7 @@ const WHERE: Record<string, string[]> = {
   'verify_hmac.signed': ['webhooks.verify.signed'],
   // The catalogue reads `verify.secret` whatever the verification type.
   'verify_standard_webhooks.secret': ['webhooks.verify.secret'],
+  'verify_token.secret': ['webhooks.verify.secret'],
   'webhook_route.when': ['webhooks.routes.0.when'],
   'route_upsert.record': ['webhooks.routes.0.upsert.record'],
   'route_delete.id': ['webhooks.routes.0.delete.id'],
