@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { BASE_URL_SETTING } from '../../engine/platform/index.js';
 import { usage } from '../exit.js';
-import { parseObjectOption } from './call.js';
+import { parseObjectOption } from '../operation.js';
 import { printJson, withDbOption, withPlatform } from './connections.js';
 
 interface ConnectOptions {

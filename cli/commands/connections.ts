@@ -11,7 +11,7 @@ import { connectorsDir } from '../context.js';
 import { usage } from '../exit.js';
 import { table } from '../format.js';
 import { cursorErrorsAsUsage, noteNextPage, pageRequest, withPaging, type PageOptions } from '../paging.js';
-import { runOperation } from './call.js';
+import { runOperation } from '../operation.js';
 
 export const DB_HELP = 'database URL: sqlite:<file> or postgres://… (default $PATCHBAY_DATABASE_URL, else sqlite:./patchbay.db)';
 

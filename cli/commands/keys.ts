@@ -8,7 +8,7 @@ import { LIMITS } from '../../engine/platform/present/index.js';
 import { table } from '../format.js';
 import { cursorErrorsAsUsage, noteNextPage, pageRequest, withPaging, type PageOptions } from '../paging.js';
 import { fail, usage } from '../exit.js';
-import { runOperation } from './call.js';
+import { runOperation } from '../operation.js';
 import { DB_HELP, printJson } from './connections.js';
 import type { ApiKeys } from '../../engine/runtime/index.js';
 

@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import { usage } from '../exit.js';
 import {
   buildConnection, loadConnectorPlan, parseObjectOption, runOperation, withConnectionOptions, type ConnectionOptions,
-} from './call.js';
+} from '../operation.js';
 
 interface ReadOptions extends ConnectionOptions {
   limit?: string;

@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { connectorsDir } from '../context.js';
 import { usage } from '../exit.js';
-import { runOperation } from './call.js';
+import { runOperation } from '../operation.js';
 import { DB_HELP } from './connections.js';
 
 interface ServeOptions {

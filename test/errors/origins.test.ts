@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ConnectorError, ERROR_ORIGINS, isConnectorError } from '../../engine/index.js';
 import { toProblem } from '../../engine/runtime/problem.js';
-import { reportError } from '../../cli/commands/call.js';
+import { reportError } from '../../cli/operation.js';
 import { closedPort, startServer, type TestServer } from '../http/server.js';
 import { startRuntime, type TestRuntime } from '../runtime/helpers.js';
 
