@@ -49,7 +49,7 @@ export function loadYaml(source: string, file: string, _options: LoadOptions = {
   const report = (e: YAMLError, severity: 'error' | 'warning') => {
     const { line, column } = positions.at(e.pos?.[0] ?? 0);
     const duplicate = e.code === 'DUPLICATE_KEY';
-    const keyText = duplicate ? source.slice(e.pos[0], e.pos[1]).trim() : '';
+    const keyText = duplicate ? duplicateKeyText(parsed, source, e.pos[0]) : '';
     diagnostics.push({
       file,
       line,
@@ -77,6 +77,21 @@ export function loadYaml(source: string, file: string, _options: LoadOptions = {
     }
   }
   return { file, source, value, positions, diagnostics };
+}
+
+/** The library's error spans only the key's first character; the key node has the whole key. */
+function duplicateKeyText(parsed: Parsed, source: string, start: number): string {
+  const { isScalar, visit } = yamlLib();
+  let text = '';
+  visit(parsed.doc, {
+    Pair(_, pair) {
+      const key = pair.key as { range?: [number, number, number] } | null;
+      if (!key?.range || key.range[0] !== start) return undefined;
+      text = isScalar(pair.key) ? String(pair.key.value) : source.slice(key.range[0], key.range[1]).trim();
+      return visit.BREAK;
+    },
+  });
+  return text || source.slice(start, start + 1);
 }
 
 function firstLine(s: string): string {

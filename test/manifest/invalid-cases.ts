@@ -105,5 +105,7 @@ export const cases: Case[] = [
     col: '"^([a-z]+_?)+$"', message: /pattern \/\^\(\[a-z\]\+_\?\)\+\$\/u repeats a group/, only: true,
   }),
   c('$eval in an expression', S(`    output: "{ 'id': $string(id) }"`, `    output: "{ 'id': $eval('id') }"`), 'forbidden-function', '$eval(', { col: '$eval(', only: true }),
+  c('duplicate key names the whole key', S('name: Acme', 'name: Acme\nname: Acme2'), 'duplicate-key', 'name: Acme2', { col: 'name: Acme2', message: /duplicate key `name`/ }),
+  c('duplicate quoted key names the whole key', S('    Accept: application/json', '    "X-Trace": a\n    "X-Trace": b'), 'duplicate-key', '"X-Trace": b', { message: /duplicate key `X-Trace`/ }),
   c('signature pattern is not a regex', S('prefix: "sha256=" }', 'pattern: "v1=([a-f" }'), 'invalid-format', 'pattern', { message: /regular expression/, only: true }),
 ];
