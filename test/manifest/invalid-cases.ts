@@ -107,5 +107,9 @@ export const cases: Case[] = [
   c('$eval in an expression', S(`    output: "{ 'id': $string(id) }"`, `    output: "{ 'id': $eval('id') }"`), 'forbidden-function', '$eval(', { col: '$eval(', only: true }),
   c('duplicate key names the whole key', S('name: Acme', 'name: Acme\nname: Acme2'), 'duplicate-key', 'name: Acme2', { col: 'name: Acme2', message: /duplicate key `name`/ }),
   c('duplicate quoted key names the whole key', S('    Accept: application/json', '    "X-Trace": a\n    "X-Trace": b'), 'duplicate-key', '"X-Trace": b', { message: /duplicate key `X-Trace`/ }),
+  c('one brace too many after a template', S('path: "/repos/{{config.owner}}/issues"\n      body', 'path: "/repos/{{config.owner}}}/issues"\n      body'), 'template-syntax', 'config.owner}}}', {
+    col: ['config.owner}}}', 12], message: /`\}\}\}` closes an expression opened with `\{\{`/, hint: /`\{\{config\.owner\}\}` inserts .*`\{\{\{config\.owner\}\}\}`/, only: true,
+  }),
+  c('triple-stash closed with two braces', S('path: "/repos/{{config.owner}}/issues"\n      body', 'path: "/repos/{{{config.owner}}/issues"\n      body'), 'template-syntax', 'config.owner}}/', { message: /`\}\}` closes an expression opened with `\{\{\{`/, hint: /one brace too many or too few/, only: true }),
   c('signature pattern is not a regex', S('prefix: "sha256=" }', 'pattern: "v1=([a-f" }'), 'invalid-format', 'pattern', { message: /regular expression/, only: true }),
 ];

@@ -20,9 +20,24 @@ export function templateErrorMessage(err: unknown): string {
   const got = /got '([^']+)'/.exec(msg)?.[1];
   if (got === 'EOF') return 'template ends inside `{{ }}` or an open block';
   if (got === 'INVALID') return 'unexpected character inside `{{ }}`';
+  if (got === 'CLOSE_UNESCAPED') return '`}}}` closes an expression opened with `{{`';
+  if (got === 'CLOSE' && /Expecting 'CLOSE_UNESCAPED'/.test(msg)) return '`}}` closes an expression opened with `{{{`';
   if (got === 'CLOSE') return 'empty or incomplete `{{ }}`';
   if (got) return `unexpected ${got} in template`;
   return msg.split('\n')[0] ?? msg;
+}
+
+const HINT = 'templates use `{{variable.path}}` or `{{helper arg}}`; a literal `{{` is written `\\{{`';
+
+/** Braces that do not pair up are the common slip; say which two spellings were meant. */
+export function templateErrorHint(source: string, err: unknown, offset: number | undefined): string {
+  const msg = String((err as Error)?.message ?? err);
+  const unbalanced = /got 'CLOSE_UNESCAPED'/.test(msg) || /Expecting 'CLOSE_UNESCAPED'.*got 'CLOSE'/.test(msg);
+  if (!unbalanced || offset === undefined) return HINT;
+  const open = source.lastIndexOf('{{', offset);
+  const inner = open < 0 ? '' : source.slice(open, offset).replace(/^\{+/, '').trim();
+  if (!inner) return 'the braces around an expression must pair up: `{{x}}`, or `{{{x}}}` for a value inserted as it is';
+  return `one brace too many or too few: \`{{${inner}}}\` inserts the value (encoded in a URL), \`{{{${inner}}}}\` inserts it as it is`;
 }
 
 export const templateSyntax: Check = {
@@ -37,7 +52,7 @@ export const templateSyntax: Check = {
           path: f.path,
           code: 'template-syntax',
           message: `Handlebars: ${templateErrorMessage(err)}`,
-          hint: 'templates use `{{variable.path}}` or `{{helper arg}}`; a literal `{{` is written `\\{{`',
+          hint: templateErrorHint(f.source, err, offset),
           at: offset === undefined ? undefined : innerPosition(ctx.positions, f.path, f.source, offset),
         });
       }
