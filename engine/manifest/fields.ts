@@ -26,7 +26,41 @@ export interface Field {
   context?: string;
   /** The action or stream the field belongs to, for `input.X` checks and `state` use. */
   owner?: { section: 'actions' | 'streams'; name: string };
+  /** JSONata only: the `$name` variables the engine binds when it evaluates this expression; absent when unknown (not checked). */
+  bindings?: readonly string[];
+  /**
+   * JSONata only: when the input is an object of fixed names (a webhook's `{event, body,
+   * headers}`), those names. Absent when the input is data (a body, a record), whose field
+   * names are the provider's.
+   */
+  inputRoots?: readonly string[];
 }
+
+/** What an expression is evaluated with: its `$` bindings and, when the input is a fixed object, its names. */
+export type ExprScope = Pick<Field, 'bindings' | 'inputRoots'>;
+
+/** Read from the evaluation sites (engine/run, engine/platform/webhooks, the components' run code). */
+export const EXPR_SCOPES = {
+  /** A response body as `$` (classify, retry, check). */
+  response: { bindings: ['status', 'headers'] },
+  /** A pagination's `next` / `stop_when` (pageBindings). */
+  page: { bindings: ['records', 'headers', 'status'] },
+  /** `records` selecting from a response (selectRecords). */
+  records: { bindings: ['headers', 'status'] },
+  actionOutput: { bindings: ['input', 'headers', 'status'] },
+  /** `$r` is the page wrapper's own parameter (lang/mapping.ts); it works, so it is not reported. */
+  mapping: { bindings: ['r'] },
+  childMapping: { bindings: ['r', 'parent'] },
+  /** A token endpoint's answer; `error_when` also sees `$status`. */
+  tokenResponse: { bindings: [] },
+  tokenError: { bindings: ['status'] },
+  /** A subscribe response body. */
+  subscribeResponse: { bindings: [] },
+  webhookEvents: { bindings: [], inputRoots: ['body', 'headers'] },
+  webhookEvent: { bindings: [], inputRoots: ['event', 'body', 'headers'] },
+  webhookRequest: { bindings: [], inputRoots: ['body', 'headers', 'query', 'method'] },
+  webhookMatch: { bindings: [], inputRoots: ['body', 'headers', 'query', 'method', 'event'] },
+} as const satisfies Record<string, ExprScope>;
 
 export const ROOTS = {
   http: ['config', 'settings'],
@@ -44,6 +78,17 @@ export const HTTP_EXPRS: Path[] = [['errors', 'when'], ['errors', 'message'], ['
 export const ACTION_EXPRS = ['output', 'records'] as const;
 export const STREAM_EXPRS = ['records', 'mapping'] as const;
 export const WEBHOOK_EXPRS: Path[] = [['handshake', 'when'], ['handshake', 'response', 'body'], ['connection', 'match'], ['events'], ['id'], ['type'], ['subscribe', 'id'], ['subscribe', 'secret']];
+const WEBHOOK_SCOPES: Record<string, ExprScope> = {
+  'handshake.when': EXPR_SCOPES.webhookRequest,
+  'handshake.response.body': EXPR_SCOPES.webhookRequest,
+  'connection.match': EXPR_SCOPES.webhookMatch,
+  events: EXPR_SCOPES.webhookEvents,
+  id: EXPR_SCOPES.webhookEvent,
+  type: EXPR_SCOPES.webhookEvent,
+  'subscribe.id': EXPR_SCOPES.subscribeResponse,
+  'subscribe.secret': EXPR_SCOPES.subscribeResponse,
+};
+const HTTP_SCOPE: ExprScope = EXPR_SCOPES.response;
 
 type Sink = (f: Field) => void;
 
@@ -56,9 +101,9 @@ function get(obj: unknown, path: Path): unknown {
   return cur;
 }
 
-function expr(sink: Sink, root: unknown, base: Path, rel: Path, owner?: Field['owner']): void {
+function expr(sink: Sink, root: unknown, base: Path, rel: Path, owner?: Field['owner'], scope?: ExprScope): void {
   const v = get(root, rel);
-  if (typeof v === 'string') sink({ path: [...base, ...rel], kind: 'jsonata', source: v, owner });
+  if (typeof v === 'string') sink({ path: [...base, ...rel], kind: 'jsonata', source: v, owner, ...scope });
 }
 
 function tpl(sink: Sink, value: unknown, path: Path, roots: readonly string[], context: string, owner?: Field['owner'], kind: FieldKind = 'template'): void {
@@ -73,15 +118,15 @@ export function httpFields(http: unknown, base: Path, sink: Sink, owner?: Field[
   if (!isPlainObject(http)) return;
   tpl(sink, http.base_url, [...base, 'base_url'], ROOTS.http, 'http', owner);
   eachEntry(http.headers, (k, v) => tpl(sink, v, [...base, 'headers', k], ROOTS.http, 'http', owner));
-  for (const rel of HTTP_EXPRS) expr(sink, http, base, rel, owner);
-  componentFields(paginators, http.pagination, [...base, 'pagination'], sink, owner);
+  for (const rel of HTTP_EXPRS) expr(sink, http, base, rel, owner, HTTP_SCOPE);
+  componentFields(paginators, http.pagination, [...base, 'pagination'], sink, owner, () => EXPR_SCOPES.page);
 }
 
 /** A component block's templates and expressions, by its kind's declarations (every kind's when the type is unknown). */
-function componentFields(family: Family<KindSpec>, block: unknown, base: Path, sink: Sink, owner?: Field['owner']): void {
+function componentFields(family: Family<KindSpec>, block: unknown, base: Path, sink: Sink, owner?: Field['owner'], scope?: (rel: Path) => ExprScope | undefined): void {
   for (const part of blockSections(family, block)) {
     textFields(part.fields, part.value, [...base, ...part.path], (o) => {
-      if (o.language === 'expression') sink({ path: o.path, kind: 'jsonata', source: o.source, owner });
+      if (o.language === 'expression') sink({ path: o.path, kind: 'jsonata', source: o.source, owner, ...scope?.(o.path.slice(base.length)) });
       else sink({ path: o.path, kind: 'template', source: o.source, roots: o.roots ?? family.options.roots, context: o.context ?? family.options.context, owner });
     });
   }
@@ -140,11 +185,19 @@ export function requestFields(req: unknown, base: Path, roots: readonly string[]
   });
   eachEntry(req.headers, (k, v) => tpl(sink, v, [...base, 'headers', k], roots, context, owner));
   if (req.body !== undefined) bodyFields(req.body, [...base, 'body'], sink, roots, context, owner);
-  expr(sink, req, base, ['body_expr'], owner);
+  // `body_expr` sees what the request's templates see, as its input (render.ts).
+  expr(sink, req, base, ['body_expr'], owner, { bindings: [], inputRoots: roots });
+}
+
+/** Only the OAuth token fields are known; an expression another auth kind adds stays unchecked. */
+function authScope(rel: Path): ExprScope | undefined {
+  if (rel[0] === 'error_when') return EXPR_SCOPES.tokenError;
+  if (rel[0] === 'token_fields' || rel[0] === 'settings') return EXPR_SCOPES.tokenResponse;
+  return undefined;
 }
 
 export function authMethodFields(method: unknown, base: Path, sink: Sink): void {
-  componentFields(authKinds, method, base, sink);
+  componentFields(authKinds, method, base, sink, undefined, authScope);
 }
 
 /** Every auth method block with its manifest path (one, or each under `methods`). */
@@ -167,8 +220,8 @@ export function collectFields(m: Record<string, unknown>): Field[] {
   if (isPlainObject(m.check)) {
     requestFields(m.check.request, ['check', 'request'], ROOTS.checkRequest, 'check request', sink);
     httpFields(m.check.http, ['check', 'http'], sink);
-    expr(sink, m.check, ['check'], ['output']);
-    eachEntry(m.check.settings, (k) => expr(sink, m.check, ['check'], ['settings', k]));
+    expr(sink, m.check, ['check'], ['output'], undefined, EXPR_SCOPES.response);
+    eachEntry(m.check.settings, (k) => expr(sink, m.check, ['check'], ['settings', k], undefined, EXPR_SCOPES.response));
   }
   eachEntry(m.actions, (name, a) => {
     if (!isPlainObject(a)) return;
@@ -176,7 +229,7 @@ export function collectFields(m: Record<string, unknown>): Field[] {
     const base: Path = ['actions', name];
     requestFields(a.request, [...base, 'request'], ROOTS.actionRequest, 'action request', sink, owner);
     httpFields(a.http, [...base, 'http'], sink, owner);
-    for (const k of ACTION_EXPRS) expr(sink, a, base, [k], owner);
+    for (const k of ACTION_EXPRS) expr(sink, a, base, [k], owner, k === 'output' ? EXPR_SCOPES.actionOutput : EXPR_SCOPES.records);
   });
   eachEntry(m.streams, (name, s) => {
     if (!isPlainObject(s)) return;
@@ -185,16 +238,18 @@ export function collectFields(m: Record<string, unknown>): Field[] {
     const child = s.parent !== undefined;
     requestFields(s.request, [...base, 'request'], child ? ROOTS.childStreamRequest : ROOTS.streamRequest, child ? 'child stream request' : 'stream request', sink, owner);
     httpFields(s.http, [...base, 'http'], sink, owner);
-    for (const k of STREAM_EXPRS) expr(sink, s, base, [k], owner);
+    const mapping = child ? EXPR_SCOPES.childMapping : EXPR_SCOPES.mapping;
+    for (const k of STREAM_EXPRS) expr(sink, s, base, [k], owner, k === 'mapping' ? mapping : EXPR_SCOPES.records);
     if (isPlainObject(s.cursor)) tpl(sink, s.cursor.initial, [...base, 'cursor', 'initial'], ROOTS.cursorInitial, 'cursor.initial', owner);
   });
   const w = m.webhooks;
   if (isPlainObject(w)) {
     const base: Path = ['webhooks'];
-    for (const rel of WEBHOOK_EXPRS) expr(sink, w, base, rel);
+    for (const rel of WEBHOOK_EXPRS) expr(sink, w, base, rel, undefined, WEBHOOK_SCOPES[rel.join('.')]);
     if (w.verify !== undefined) componentFields(verifiers, w.verify, [...base, 'verify'], sink);
     if (isPlainObject(w.connection)) tpl(sink, w.connection.secret, [...base, 'connection', 'secret'], ROOTS.connectorSecret, 'connector-level webhook secret');
-    if (Array.isArray(w.routes)) w.routes.forEach((r, i) => componentFields(routeActions, r, [...base, 'routes', i], sink));
+    // Route `when` and every action's expressions run over `{event, body, headers}` (webhooks/process.ts).
+    if (Array.isArray(w.routes)) w.routes.forEach((r, i) => componentFields(routeActions, r, [...base, 'routes', i], sink, undefined, () => EXPR_SCOPES.webhookEvent));
     for (const op of ['subscribe', 'unsubscribe'] as const) {
       const block = w[op];
       if (isPlainObject(block)) requestFields(block.request, [...base, op, 'request'], ROOTS.subscribeRequest, `${op} request`, sink);

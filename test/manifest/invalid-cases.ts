@@ -111,5 +111,21 @@ export const cases: Case[] = [
     col: ['config.owner}}}', 12], message: /`\}\}\}` closes an expression opened with `\{\{`/, hint: /`\{\{config\.owner\}\}` inserts .*`\{\{\{config\.owner\}\}\}`/, only: true,
   }),
   c('triple-stash closed with two braces', S('path: "/repos/{{config.owner}}/issues"\n      body', 'path: "/repos/{{{config.owner}}/issues"\n      body'), 'template-syntax', 'config.owner}}/', { message: /`\}\}` closes an expression opened with `\{\{\{`/, hint: /one brace too many or too few/, only: true }),
+  c('unknown function with suggestion', S(`    output: "{ 'id': $string(id) }"`, `    output: "{ 'id': $strng(id) }"`), 'unknown-function', '$strng(', {
+    col: '$strng(', message: /unknown function `\$strng`/, hint: /did you mean `\$string`\?/, only: true,
+  }),
+  c('unknown function applied with ~>', S('    records: data', '    records: data ~> $fliter(function($r) { $r.id })'), 'unknown-function', '$fliter', { col: '$fliter', hint: /did you mean `\$filter`/, only: true }),
+  c('unbound variable in a mapping', S("'title': title,", "'title': title, 'repo': $config.owner,"), 'expression-variable', 'mapping:', {
+    col: '$config.owner', message: /`\$config` is not bound/, hint: /nothing is bound here/, only: true,
+  }),
+  c('misspelt binding in an action output', S(`    output: "{ 'id': $string(id) }"`, `    output: "{ 'id': $string(id), 'title': $inptu.title }"`), 'expression-variable', '$inptu', { col: '$inptu', hint: /bound here: `\$input`, `\$headers`, `\$status`; did you mean `\$input`\?/, only: true }),
+  c('$parent in a stream that has none', S("'title': title,", "'title': title, 'issue': $parent.id,"), 'expression-variable', 'mapping:', { col: '$parent.id', only: true }),
+  c('a webhook expression reads a root its input lacks', S('  type: body.type', '  type: bdy.type'), 'expression-root', 'bdy.type', {
+    col: 'bdy.type', message: /`bdy` is not part of this expression's input/, hint: /the input has `event`, `body`, `headers`; did you mean `body`\?/, only: true,
+  }),
+  c('a route expression reads a root its input lacks', S('record: body.issue }', 'record: issue }'), 'expression-root', 'record: issue', { col: 'issue }', only: true }),
+  c('credentials read in a mapping', S("'title': title,", "'title': title, 'key': credentials.api_key,"), 'expression-credentials', 'mapping:', {
+    severity: 'warning', col: ["'key': credentials.api_key", 7], message: /field of the data/, only: true,
+  }),
   c('signature pattern is not a regex', S('prefix: "sha256=" }', 'pattern: "v1=([a-f" }'), 'invalid-format', 'pattern', { message: /regular expression/, only: true }),
 ];

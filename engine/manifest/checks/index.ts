@@ -2,6 +2,7 @@
 import { authDefault } from './auth-default.js';
 import { componentChecks } from './component-checks.js';
 import { cursorUnused } from './cursor-unused.js';
+import { expressionNames } from './expression-names.js';
 import { idMismatch } from './id-mismatch.js';
 import { insecureUrl } from './insecure-url.js';
 import { jsonSchemas } from './json-schemas.js';
@@ -23,6 +24,7 @@ export const CHECKS: readonly Check[] = [
   idMismatch,
   templateSyntax,
   jsonataSyntax,
+  expressionNames,
   templateVariablesCheck,
   jsonSchemas,
   streamRefs,
