@@ -50,4 +50,4 @@ export { registerPaginator, paginatorTypes } from './components/pagination/regis
 export { definePaginator, pageBindings, isEmptyToken, type PaginatorKind, type Paginator, type PaginatorFactory, type Page } from './components/pagination/protocol.js';
 export { setParam, getParam, withSize, type Placement } from './components/pagination/params.js';
 export { registerVerifier, defineVerifier, type Verifier, type VerifierKind, type VerifyInput, type VerifyPlanBase } from './components/verify/index.js';
-export { registerRouteKind, defineRouteAction, type RouteActionKind, type RouteActionBase, type RouteContext, type RouteServices } from './components/actions/index.js';
+export { registerRouteKind, defineRouteAction, type RouteActionKind, type RouteActionBase, type RouteContext, type RouteServices, type RouteInput, type Provided } from './components/actions/index.js';

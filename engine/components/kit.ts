@@ -37,8 +37,8 @@ export interface LiteralField<T = unknown> extends FieldBase {
   default?: T;
   /** Brings the manifest value to its plan form (a duration to milliseconds). */
   normalize?: (value: unknown) => unknown;
-  /** The value names a stream of the same manifest; `patchbay validate` says when it does not. */
-  ref?: 'stream';
+  /** The value names a stream (or an action) of the same manifest; `patchbay validate` says when it does not. */
+  ref?: 'stream' | 'action';
 }
 
 export interface TextField extends FieldBase {

@@ -41,6 +41,7 @@ export const DIAGNOSTIC_CODES: Record<string, string> = {
   'expression-credentials': 'An expression over a response or record reads `credentials.X` or `secrets.X`: a field of that data, since expressions never see the connection\'s credentials.',
   'unknown-config-field': 'A template reads `config.X` or `input.X` that its JSON Schema does not declare.',
   'unknown-stream': 'A route or child stream names a stream that does not exist.',
+  'unknown-action': 'A route\'s `fetch` names an action that does not exist.',
   'unknown-model': 'A stream names a model with no `schemas/models/<model>.schema.json`.',
   'parent-cycle': 'Child streams form a cycle through `parent`.',
   'unknown-auth-method': '`auth.default` names a method that is not under `auth.methods`.',

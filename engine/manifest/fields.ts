@@ -136,8 +136,8 @@ function componentFields(family: Family<KindSpec>, block: unknown, base: Path, s
 export interface DeclaredValue {
   path: Path;
   value: string;
-  /** `pattern`: a regex on sender text, its first group the value; `stream`: a stream's name. */
-  kind: 'pattern' | 'stream';
+  /** `pattern`: a regex on sender text, its first group the value; `stream`, `action`: the name of one. */
+  kind: 'pattern' | 'stream' | 'action';
   /** For patterns: an example for hints. */
   example?: string;
 }
@@ -154,7 +154,7 @@ export function componentBlocks(m: Record<string, unknown>): Array<{ family: Fam
   return out;
 }
 
-/** Patterns and stream references the component blocks of a manifest declare. */
+/** Patterns and stream or action references the component blocks of a manifest declare. */
 export function declaredValues(m: Record<string, unknown>): DeclaredValue[] {
   const out: DeclaredValue[] = [];
   for (const { family, block, path } of componentBlocks(m)) {
@@ -162,7 +162,7 @@ export function declaredValues(m: Record<string, unknown>): DeclaredValue[] {
       eachField(part.fields, part.value, [...path, ...part.path], (spec, value, at) => {
         if (typeof value !== 'string') return;
         if (spec.kind === 'pattern') out.push({ path: at, value, kind: 'pattern', ...(spec.example ? { example: spec.example } : {}) });
-        else if (spec.kind === 'literal' && spec.ref === 'stream') out.push({ path: at, value, kind: 'stream' });
+        else if (spec.kind === 'literal' && spec.ref) out.push({ path: at, value, kind: spec.ref });
       });
     }
   }

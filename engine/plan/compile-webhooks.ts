@@ -5,7 +5,7 @@ import type { CompileContext } from './compile-context.js';
 import { compileHttp, layersFor } from './compile-http.js';
 import { compileRequest } from './compile-request.js';
 import { resolveFields } from '../components/kit.js';
-import { routeActions } from '../components/actions/registry.js';
+import { routeActionOrder, routeActions } from '../components/actions/registry.js';
 import { verifiers } from '../components/verify/registry.js';
 import { isPlainObject } from '../core/objects.js';
 import type { PlanRoute, PlanRouteAction, PlanVerify, PlanWebhooks } from './plan.js';
@@ -41,7 +41,7 @@ function compileVerify(ctx: CompileContext, v: Obj, path: Path): PlanVerify {
 function compileRoute(ctx: CompileContext, r: Obj, path: Path): PlanRoute {
   const on = Array.isArray(r.on) ? r.on.map(String) : [];
   const actions: PlanRouteAction[] = [];
-  for (const kind of routeActions.kinds()) {
+  for (const kind of routeActionOrder()) {
     const section = r[kind.type];
     if (!isPlainObject(section)) continue;
     const fields = resolveFields(ctx, routeActions.fieldsOf(kind), section, [...path, kind.type]);

@@ -44,6 +44,12 @@ export interface CallOptions {
    * declares one (`retry.idempotency_header`), instead of a key generated for this call.
    */
   idempotencyKey?: string;
+  /**
+   * `call` only: answer the provider's response body (every page's records for a paginated
+   * action) without the action's `output`, for callers that map it themselves (a webhook
+   * route's fetch whose record goes through a stream's mapping).
+   */
+  raw?: boolean;
 }
 
 export interface Engine {
@@ -240,7 +246,7 @@ class EmbeddedEngine implements Engine {
   }
 
   call(conn: Connection, action: string, input?: unknown, opts: CallOptions = {}): Promise<unknown> {
-    return this.run(conn, `action:${action}`, (rc, stats) => runCall(this.requests, rc, action, input ?? {}, stats, opts.signal, opts.idempotencyKey));
+    return this.run(conn, `action:${action}`, (rc, stats) => runCall(this.requests, rc, action, input ?? {}, stats, opts.signal, opts.idempotencyKey, opts.raw));
   }
 
   read(conn: Connection, stream: string, opts: ReadOptions = {}): ReadHandle {

@@ -77,6 +77,7 @@ webhooks:
   routes:
     - on: ["*"]
       when: "event.kind = 'x'"
+      fetch: { action: search, input: { q: item.name }, for_each: event.items }
       upsert: { stream: a, record: event.data }
       delete: { stream: a, id: event.id }
       emit: { event: thing.changed, data: event.data }
@@ -140,6 +141,7 @@ const WHERE: Record<string, string[]> = {
   'verify_standard_webhooks.secret': ['webhooks.verify.secret'],
   'verify_token.secret': ['webhooks.verify.secret'],
   'webhook_route.when': ['webhooks.routes.0.when'],
+  'route_fetch.for_each': ['webhooks.routes.0.fetch.for_each'],
   'route_upsert.record': ['webhooks.routes.0.upsert.record'],
   'route_delete.id': ['webhooks.routes.0.delete.id'],
   'route_emit.data': ['webhooks.routes.0.emit.data'],

@@ -81,6 +81,9 @@ export const cases: Case[] = [
   }),
   c('undeclared input field', S('"{{input.title}}"', '"{{input.titel}}"'), 'unknown-config-field', 'input.titel', { severity: 'warning', hint: /did you mean `title`/, only: true }),
   c('route to an unknown stream', S('upsert: { stream: issues', 'upsert: { stream: issuez'), 'unknown-stream', 'issuez', { col: 'issuez', hint: /did you mean `issues`/, only: true }),
+  c('route fetch through an unknown action', S('    - on: [issue.deleted]', '    - on: [issue.opened]\n      fetch: { action: create_isue, input: { title: body.issue.title } }\n      upsert: { stream: issues, record: fetched }\n    - on: [issue.deleted]'), 'unknown-action', 'create_isue', {
+    col: 'create_isue', message: /route `fetch` names action `create_isue`/, hint: /did you mean `create_issue`/, only: true,
+  }),
   c('parent names an unknown stream', S('parent: { stream: issues }', 'parent: { stream: tickets }'), 'unknown-stream', 'tickets', { only: true }),
   c('parent cycle', S('  issues:\n', '  issues:\n    parent: { stream: comments }\n'), 'parent-cycle', 'parent: { stream: issues }', { col: ['parent: { stream: issues }', 18], message: /comments → issues → comments/, only: true }),
   c('unknown model', S('    model: ticket', '    model: tickt'), 'unknown-model', 'model: tickt', { col: 'tickt', hint: /did you mean `ticket`/, only: true }),

@@ -1,9 +1,11 @@
 /**
  * The contract of a webhook route action: what a route does with a matched event. A route
  * holds one section per action, under the action's name (`upsert:`, `emit:`), and they run
- * in the family's order: writes, then syncs, then emits. An action says what to do with the
- * event; the platform's services do the storing, so an action needs no database of its own
- * and every action is safe to repeat (the worker retries a failed event as a whole).
+ * in the family's order: actions that provide a value first (`fetch`, whose result the
+ * others read as `fetched`), then writes, then syncs, then emits. An action says what to do
+ * with the event; the platform's services do the storing and calling, so an action needs no
+ * database of its own and every action is safe to repeat (the worker retries a failed event
+ * as a whole).
  */
 import type { FieldSpecs, KindSpec, Resolved } from '../kit.js';
 import type { NormalizedEvent } from '../../core/webhook.js';
@@ -34,7 +36,27 @@ export interface RouteServices {
   sync(stream: PlanStream): Promise<SyncOutcome>;
   /** To in-process listeners and, when configured, to subscribers. */
   emit(event: NormalizedEvent): Promise<void>;
+  /**
+   * Calls an action of the connector on the event's connection, the way an API caller would:
+   * its auth, the connector's rate limits and retries, the outbound guard. `raw`: the
+   * provider's response body, before the action's `output`.
+   */
+  call(action: string, input: Record<string, unknown>, opts?: { raw?: boolean }): Promise<unknown>;
 }
+
+/** What route expressions see: the event, and what earlier actions of the route provided (`fetched`). */
+export interface RouteInput {
+  event: unknown;
+  body: unknown;
+  headers: Record<string, string>;
+  [provided: string]: unknown;
+}
+
+/**
+ * What an action that `provides` a value answers: the value, bound for the route's later
+ * actions, or `skip`: nothing to act on, so the rest of the route does not run.
+ */
+export type Provided = { value: unknown } | { skip: true };
 
 export interface RouteContext<C extends RouteActionBase = RouteActionBase> {
   plan: Plan;
@@ -45,8 +67,8 @@ export interface RouteContext<C extends RouteActionBase = RouteActionBase> {
   event: { id: string; receivedAt: number };
   tenant: string;
   connectionId: string;
-  /** What route expressions see: `{ event, body, headers }`. */
-  input: { event: unknown; body: unknown; headers: Record<string, string> };
+  /** What route expressions see: `{ event, body, headers }` and values provided earlier in the route. */
+  input: RouteInput;
   services: RouteServices;
 }
 
@@ -54,7 +76,12 @@ export interface RouteActionKind<C extends RouteActionBase = RouteActionBase, Fs
   readonly fields?: Fs;
   /** Compiled fields → plan config. Absent: the fields under their manifest names. */
   compile?(fields: Resolved<Fs>): Omit<C, 'type'>;
-  run(ctx: RouteContext<C>): Promise<void>;
+  /**
+   * The name under which this action's result is bound for the route's other actions. Such
+   * an action runs before those that do not provide, and its `run` answers a `Provided`.
+   */
+  readonly provides?: string;
+  run(ctx: RouteContext<C>): Promise<void | Provided>;
   /** One line for `describe`: `upsert issues`. */
   summary?(config: C): string;
 }

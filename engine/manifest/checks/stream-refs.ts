@@ -1,6 +1,6 @@
 /**
- * Names that must point at a stream: route targets and `parent`. A child stream chain must
- * end, or a sync would recurse until it ran out of memory.
+ * Names that must point at a stream (route targets and `parent`) or at an action (a route's
+ * `fetch`). A child stream chain must end, or a sync would recurse until it ran out of memory.
  */
 import { isPlainObject } from '../../core/objects.js';
 import { declaredValues } from '../fields.js';
@@ -18,10 +18,18 @@ export const streamRefs: Check = {
         hint: didYouMean(name, names) ?? (names.length ? `streams: ${names.join(', ')}` : 'declare it under `streams`'),
       });
 
+    const actions = isPlainObject(ctx.manifest.actions) ? ctx.manifest.actions : {};
+    const actionNames = Object.keys(actions);
     for (const ref of declaredValues(ctx.manifest)) {
-      if (ref.kind !== 'stream' || Object.hasOwn(streams, ref.value)) continue;
       // The section that names it: `route \`upsert\``.
-      unknown(ref.path, ref.value, `route \`${String(ref.path[ref.path.length - 2])}\``);
+      const section = `route \`${String(ref.path[ref.path.length - 2])}\``;
+      if (ref.kind === 'stream' && !Object.hasOwn(streams, ref.value)) unknown(ref.path, ref.value, section);
+      if (ref.kind === 'action' && !Object.hasOwn(actions, ref.value)) {
+        ctx.report({
+          path: ref.path, code: 'unknown-action', message: `${section} names action \`${ref.value}\`, which is not under \`actions\``,
+          hint: didYouMean(ref.value, actionNames) ?? (actionNames.length ? `actions: ${actionNames.join(', ')}` : 'declare it under `actions`'),
+        });
+      }
     }
 
     const parentOf = new Map<string, string>();

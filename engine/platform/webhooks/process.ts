@@ -1,8 +1,10 @@
 /**
  * Processing one stored event: every route whose `on` matches the event's type (and whose
- * `when` holds) runs its kinds in order. A throw fails the event as a whole; the worker
- * retries it, and every kind is safe to repeat (upserts by content hash, deletes by key,
- * emits with stable ids).
+ * `when` holds, judged on the event alone, before anything is fetched) runs its kinds in
+ * order. A kind that provides a value (`fetch`) binds it for the route's later kinds, or
+ * ends the route when there is nothing to act on. A throw fails the event as a whole; the
+ * worker retries it, and every kind is safe to repeat (fetches read, upserts by content
+ * hash, deletes by key, emits with stable ids).
  */
 import { ConnectorError } from '../../core/errors.js';
 import type { ConnectionService } from '../connections/service.js';
@@ -10,7 +12,7 @@ import type { Plan } from '../../plan/plan.js';
 import type { ClaimedEvent } from '../store/webhook-events.js';
 import { truthy } from '../../lang/truthy.js';
 import { routeActions } from '../../components/actions/registry.js';
-import type { RouteServices } from '../../components/actions/protocol.js';
+import type { RouteInput, RouteServices } from '../../components/actions/protocol.js';
 
 /** A failure no retry can fix (the connection is gone): the event fails at once. */
 export class PermanentFailure extends ConnectorError {}
@@ -33,13 +35,19 @@ export async function processEvent(d: ProcessDeps, ev: ClaimedEvent): Promise<{ 
   const type = ev.type;
   if (type === undefined) return { routes: 0 };
   const services = d.services(ev.tenant, info.id);
-  const input = { event: ev.payload, body: ev.body, headers: ev.headers };
+  const eventInput: RouteInput = { event: ev.payload, body: ev.body, headers: ev.headers };
   let ran = 0;
   for (const [routeIndex, route] of plan.webhooks.routes.entries()) {
     if (!route.matchers.some((m) => m.test(type))) continue;
-    if (route.when && !truthy(await route.when.evaluate(input))) continue;
+    if (route.when && !truthy(await route.when.evaluate(eventInput))) continue;
+    // Each route's own: what one route fetched is not another's.
+    let input = eventInput;
     for (const config of route.actions) {
-      await routeActions.require(config.type).run({ plan, config, routeIndex, event: ev, tenant: ev.tenant, connectionId: info.id, input, services });
+      const kind = routeActions.require(config.type);
+      const out = await kind.run({ plan, config, routeIndex, event: ev, tenant: ev.tenant, connectionId: info.id, input, services });
+      if (!kind.provides || !out) continue;
+      if ('skip' in out) break;
+      input = { ...input, [kind.provides]: out.value };
     }
     ran++;
   }

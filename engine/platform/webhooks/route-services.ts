@@ -1,10 +1,12 @@
 /**
  * What route actions do through the platform, bound to one event's tenant and connection:
  * mapping and identity as a sync has them, the records write a sync uses (so a record a
- * webhook and a later sync both bring is written once), coalesced syncs, and emits.
+ * webhook and a later sync both bring is written once), coalesced syncs, emits, and action
+ * calls through the engine (the connector's rate limits, retries and outbound guard).
  */
 import type { RouteServices, SyncOutcome } from '../../components/actions/protocol.js';
 import type { NormalizedEvent } from '../../core/webhook.js';
+import type { Connection } from '../../core/wire.js';
 import { mapPage } from '../../run/operations/records.js';
 import type { RecordsRepo } from '../store/records.js';
 import type { StateRepo } from '../store/state.js';
@@ -17,10 +19,16 @@ export interface RouteServiceDeps {
   state: StateRepo;
   sync(ref: { tenant: string; id: string }, stream: string): Promise<SyncOutcome>;
   emit(event: NormalizedEvent): Promise<void>;
+  /** The connection with its credentials opened. */
+  resolve(ref: { tenant: string; id: string }): Promise<Connection>;
+  call(ref: { tenant: string; id: string }, conn: Connection, action: string, input: Record<string, unknown>, opts: { raw?: boolean }): Promise<unknown>;
 }
 
 export function routeServices(d: RouteServiceDeps, tenant: string, connectionId: string): RouteServices {
   const scope = d.store.scope(tenant);
+  // Opened once per event: a batch of fetches shares one connection, so a token the engine
+  // refreshes for one call is the token the next call sends.
+  let connection: Promise<Connection> | undefined;
   return {
     map: (stream, raw) => mapPage(stream, raw, {}),
     identify: (stream, record) => externalIdOf(stream, record),
@@ -36,5 +44,12 @@ export function routeServices(d: RouteServiceDeps, tenant: string, connectionId:
       }),
     sync: (stream) => d.sync({ tenant, id: connectionId }, stream.name),
     emit: (event) => d.emit(event),
+    async call(action, input, opts = {}) {
+      connection ??= d.resolve({ tenant, id: connectionId }).catch((err: unknown) => {
+        connection = undefined;
+        throw err;
+      });
+      return d.call({ tenant, id: connectionId }, await connection, action, input, opts);
+    },
   };
 }

@@ -5,8 +5,8 @@
  */
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { ConnectorError } from '../../core/errors.js';
-import type { ConnectionRef, ConnectionService } from '../connections/service.js';
+import { ConnectorError, isConnectorError } from '../../core/errors.js';
+import { AUTH_ERROR_KINDS, type ConnectionRef, type ConnectionService } from '../connections/service.js';
 import type { CredentialsListener } from '../../core/wire.js';
 import type { Store } from '../store/store.js';
 import type { SyncRun } from '../store/runs.js';
@@ -118,6 +118,18 @@ export function createWebhooks(opts: WebhooksOptions): WebhooksService {
     async emit(event: NormalizedEvent) {
       listeners.notify(event);
       if (publisher) await publisher.publish(event);
+    },
+    resolve: async (ref) => (await platform.connections.resolve(ref)).connection,
+    async call(ref, connection, action, input, o) {
+      try {
+        return await engine.call(connection, action, input, { raw: o.raw });
+      } catch (err) {
+        // As for an API call or a sync: a refused credential shows on the connection.
+        if (isConnectorError(err) && err.request !== undefined && AUTH_ERROR_KINDS.has(err.kind)) {
+          await platform.connections.markError(store.scope(ref.tenant), ref.id, err, connection);
+        }
+        throw err;
+      }
     },
   };
   const worker = new WebhookWorker({

@@ -31,6 +31,7 @@ export async function call(
   stats: CallStats = { pages: 0 },
   signal?: AbortSignal,
   idempotencyKey?: string,
+  raw = false,
 ): Promise<unknown> {
   const action = findAction(rc, actionName);
   validateWith(action.validateInput, input, { prefix: 'input', kind: 'validation', origin: 'caller', label: `input for action ${actionName}` });
@@ -65,6 +66,6 @@ export async function call(
     stats.pages = 1;
     body = last.body;
   }
-  if (!action.output) return body;
+  if (!action.output || raw) return body;
   return plain(await action.output.evaluate(body, { input, headers: last.headers, status: last.status }));
 }
