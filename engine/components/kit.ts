@@ -51,6 +51,8 @@ export interface TextField extends FieldBase {
   roots?: readonly string[];
   /** Human name of the field's context for hints, with `roots`. */
   context?: string;
+  /** Names an expression field sees beyond its family's input (`item` in a fetch's `input`). */
+  inputNames?: readonly string[];
 }
 
 /** A regular expression whose first capturing group is the value it finds. */
@@ -162,6 +164,7 @@ export interface TextOccurrence {
   /** The field's own roots and context, when it declares them. */
   roots?: readonly string[];
   context?: string;
+  inputNames?: readonly string[];
 }
 
 /** Every field a block sets, nested objects walked, with its declaration and manifest path. */
@@ -179,7 +182,7 @@ export function textFields(specs: FieldSpecs, block: unknown, base: Path, sink: 
   eachField(specs, block, base, (spec, v, path) => {
     if (spec.kind === 'literal' || spec.kind === 'pattern') return;
     const language = spec.kind === 'expression' ? 'expression' : 'template';
-    const own = { ...(spec.roots ? { roots: spec.roots } : {}), ...(spec.context ? { context: spec.context } : {}) };
+    const own = { ...(spec.roots ? { roots: spec.roots } : {}), ...(spec.context ? { context: spec.context } : {}), ...(spec.inputNames ? { inputNames: spec.inputNames } : {}) };
     if (!spec.map) { if (typeof v === 'string') sink({ path, language, source: v, ...own }); return; }
     // Map values are compiled as text whatever their YAML type; expressions only when strings.
     if (isPlainObject(v)) for (const [k, x] of Object.entries(v)) if (typeof x === 'string') sink({ path: [...path, k], language, source: x, ...own });

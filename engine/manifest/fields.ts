@@ -92,6 +92,18 @@ const HTTP_SCOPE: ExprScope = EXPR_SCOPES.response;
 
 type Sink = (f: Field) => void;
 
+/**
+ * A route's expressions see the event; the actions after one that `provides` a value (a
+ * fetch) see that value too. The route's `when` is evaluated before any action runs.
+ */
+function routeScope(route: unknown): (rel: Path, kind: KindSpec | undefined) => ExprScope {
+  const provided = isPlainObject(route)
+    ? routeActions.kinds().filter((k) => k.provides !== undefined && route[k.type] !== undefined).map((k) => k.provides as string)
+    : [];
+  const later: ExprScope = { ...EXPR_SCOPES.webhookEvent, inputRoots: [...(EXPR_SCOPES.webhookEvent.inputRoots ?? []), ...provided] };
+  return (rel, kind) => (rel[0] === 'when' || (kind as { provides?: string } | undefined)?.provides !== undefined || provided.length === 0 ? EXPR_SCOPES.webhookEvent : later);
+}
+
 function get(obj: unknown, path: Path): unknown {
   let cur = obj;
   for (const seg of path) {
@@ -123,10 +135,14 @@ export function httpFields(http: unknown, base: Path, sink: Sink, owner?: Field[
 }
 
 /** A component block's templates and expressions, by its kind's declarations (every kind's when the type is unknown). */
-function componentFields(family: Family<KindSpec>, block: unknown, base: Path, sink: Sink, owner?: Field['owner'], scope?: (rel: Path) => ExprScope | undefined): void {
+function componentFields(family: Family<KindSpec>, block: unknown, base: Path, sink: Sink, owner?: Field['owner'], scope?: (rel: Path, kind: KindSpec | undefined) => ExprScope | undefined): void {
   for (const part of blockSections(family, block)) {
     textFields(part.fields, part.value, [...base, ...part.path], (o) => {
-      if (o.language === 'expression') sink({ path: o.path, kind: 'jsonata', source: o.source, owner, ...scope?.(o.path.slice(base.length)) });
+      if (o.language === 'expression') {
+        const s = scope?.(o.path.slice(base.length), part.kind);
+        const inputRoots = s?.inputRoots && o.inputNames ? [...s.inputRoots, ...o.inputNames] : s?.inputRoots;
+        sink({ path: o.path, kind: 'jsonata', source: o.source, owner, ...s, ...(inputRoots ? { inputRoots } : {}) });
+      }
       else sink({ path: o.path, kind: 'template', source: o.source, roots: o.roots ?? family.options.roots, context: o.context ?? family.options.context, owner });
     });
   }
@@ -249,7 +265,7 @@ export function collectFields(m: Record<string, unknown>): Field[] {
     if (w.verify !== undefined) componentFields(verifiers, w.verify, [...base, 'verify'], sink);
     if (isPlainObject(w.connection)) tpl(sink, w.connection.secret, [...base, 'connection', 'secret'], ROOTS.connectorSecret, 'connector-level webhook secret');
     // Route `when` and every action's expressions run over `{event, body, headers}` (webhooks/process.ts).
-    if (Array.isArray(w.routes)) w.routes.forEach((r, i) => componentFields(routeActions, r, [...base, 'routes', i], sink, undefined, () => EXPR_SCOPES.webhookEvent));
+    if (Array.isArray(w.routes)) w.routes.forEach((r, i) => componentFields(routeActions, r, [...base, 'routes', i], sink, undefined, routeScope(r)));
     for (const op of ['subscribe', 'unsubscribe'] as const) {
       const block = w[op];
       if (isPlainObject(block)) requestFields(block.request, [...base, op, 'request'], ROOTS.subscribeRequest, `${op} request`, sink);

@@ -81,7 +81,7 @@ export const fetchAction = defineRouteAction({
   provides: 'fetched',
   fields: {
     action: literal({ schema: schemaOf<string>({ type: 'string' }), description: 'Action to call, e.g. `get_contact`.', required: true, ref: 'action' }),
-    input: expression({ map: true, description: 'The action\'s input, each value an expression over `event`, `body`, `headers` (and `item` with `for_each`), e.g. `{ id: $string(event.objectId) }`' }),
+    input: expression({ map: true, inputNames: ['item'], description: 'The action\'s input, each value an expression over `event`, `body`, `headers` (and `item` with `for_each`), e.g. `{ id: $string(event.objectId) }`' }),
     for_each: expression({ description: 'A list in the event to fetch one record per item of (`item` in `input`); `fetched` is then the list of results' }),
     concurrency: literal({
       schema: schemaOf<number>({ type: 'integer', minimum: 1, maximum: MAX_FETCH_CONCURRENCY }),
