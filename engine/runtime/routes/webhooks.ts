@@ -57,8 +57,10 @@ async function receive(req: RouteRequest<{ connector: string; connection?: strin
   }
   if (answer.status >= 500) ctx.set('retry-after', '5');
   for (const [k, v] of Object.entries(answer.headers)) ctx.set(k, v);
-  ctx.status = answer.status;
+  // Body before status: koa turns a null body into 204 whatever status was set, and an empty
+  // 200 is what Xero's intent to receive requires.
   ctx.body = answer.body === '' ? null : answer.body;
+  ctx.status = answer.status;
   return undefined;
 }
 
