@@ -60,6 +60,9 @@ export const EXPR_SCOPES = {
   webhookEvent: { bindings: [], inputRoots: ['event', 'body', 'headers'] },
   webhookRequest: { bindings: [], inputRoots: ['body', 'headers', 'query', 'method'] },
   webhookMatch: { bindings: [], inputRoots: ['body', 'headers', 'query', 'method', 'event'] },
+  /** Handshakes see the connection's values and the connector's (pipeline.ts builds the input). */
+  webhookHandshake: { bindings: [], inputRoots: ['body', 'headers', 'query', 'method', 'config', 'credentials', 'settings', 'secrets', 'app'] },
+  webhookAck: { bindings: [], inputRoots: ['body', 'headers', 'query', 'method', 'event', 'events', 'received', 'duplicates'] },
 } as const satisfies Record<string, ExprScope>;
 
 export const ROOTS = {
@@ -77,10 +80,8 @@ export const ROOTS = {
 export const HTTP_EXPRS: Path[] = [['errors', 'when'], ['errors', 'message'], ['errors', 'code'], ['retry', 'when']];
 export const ACTION_EXPRS = ['output', 'records'] as const;
 export const STREAM_EXPRS = ['records', 'mapping'] as const;
-export const WEBHOOK_EXPRS: Path[] = [['handshake', 'when'], ['handshake', 'response', 'body'], ['connection', 'match'], ['events'], ['id'], ['type'], ['subscribe', 'id'], ['subscribe', 'secret']];
+export const WEBHOOK_EXPRS: Path[] = [['connection', 'match'], ['events'], ['id'], ['type'], ['subscribe', 'id'], ['subscribe', 'secret']];
 const WEBHOOK_SCOPES: Record<string, ExprScope> = {
-  'handshake.when': EXPR_SCOPES.webhookRequest,
-  'handshake.response.body': EXPR_SCOPES.webhookRequest,
   'connection.match': EXPR_SCOPES.webhookMatch,
   events: EXPR_SCOPES.webhookEvents,
   id: EXPR_SCOPES.webhookEvent,
@@ -124,6 +125,20 @@ function tpl(sink: Sink, value: unknown, path: Path, roots: readonly string[], c
 
 function eachEntry(obj: unknown, fn: (key: string, value: unknown) => void): void {
   if (isPlainObject(obj)) for (const [k, v] of Object.entries(obj)) fn(k, v);
+}
+
+/**
+ * A handshake or ack: one object or a list of them (the paths carry the index), each with
+ * `when`, `body` and any `headers` expressions; `at` is where the reply sits in an entry.
+ */
+function replyFields(value: unknown, base: Path, at: Path, scope: ExprScope, sink: Sink): void {
+  const list: Array<[unknown, Path]> = Array.isArray(value) ? value.map((v, i) => [v, [...base, i]]) : [[value, base]];
+  for (const [entry, path] of list) {
+    if (!isPlainObject(entry)) continue;
+    expr(sink, entry, path, ['when'], undefined, scope);
+    expr(sink, entry, path, [...at, 'body'], undefined, scope);
+    eachEntry(get(entry, [...at, 'headers']), (k) => expr(sink, entry, path, [...at, 'headers', k], undefined, scope));
+  }
 }
 
 export function httpFields(http: unknown, base: Path, sink: Sink, owner?: Field['owner']): void {
@@ -262,6 +277,8 @@ export function collectFields(m: Record<string, unknown>): Field[] {
   if (isPlainObject(w)) {
     const base: Path = ['webhooks'];
     for (const rel of WEBHOOK_EXPRS) expr(sink, w, base, rel, undefined, WEBHOOK_SCOPES[rel.join('.')]);
+    replyFields(w.handshake, [...base, 'handshake'], ['response'], EXPR_SCOPES.webhookHandshake, sink);
+    replyFields(w.ack, [...base, 'ack'], [], EXPR_SCOPES.webhookAck, sink);
     if (w.verify !== undefined) componentFields(verifiers, w.verify, [...base, 'verify'], sink);
     if (isPlainObject(w.connection)) tpl(sink, w.connection.secret, [...base, 'connection', 'secret'], ROOTS.connectorSecret, 'connector-level webhook secret');
     // Route `when` and every action's expressions run over `{event, body, headers}` (webhooks/process.ts).

@@ -4,6 +4,7 @@ import type { Path } from '../manifest/diagnostics.js';
 import type { CompileContext } from './compile-context.js';
 import { compileHttp, layersFor } from './compile-http.js';
 import { compileRequest } from './compile-request.js';
+import { compileAcks, compileHandshakes } from './compile-webhook-replies.js';
 import { resolveFields } from '../components/kit.js';
 import { routeActionOrder, routeActions } from '../components/actions/registry.js';
 import { verifiers } from '../components/verify/registry.js';
@@ -59,22 +60,13 @@ export function compileWebhooks(ctx: CompileContext, manifest: Obj): PlanWebhook
   if (!isPlainObject(manifest.webhooks)) return undefined;
   const w = manifest.webhooks;
   const base: Path = ['webhooks'];
-  const handshake = isPlainObject(w.handshake) ? w.handshake : undefined;
-  const response = obj(handshake?.response);
   const connection = isPlainObject(w.connection) ? w.connection : undefined;
   const sub = isPlainObject(w.subscribe) && isPlainObject(w.subscribe.request) ? w.subscribe : undefined;
   const unsub = isPlainObject(w.unsubscribe) && isPlainObject(w.unsubscribe.request) ? w.unsubscribe : undefined;
   const connectorHttp = () => compileHttp(ctx, layersFor(manifest, undefined, []));
   return {
-    ...(handshake ? {
-      handshake: {
-        when: ctx.expr([...base, 'handshake', 'when'], String(handshake.when)),
-        status: typeof response.status === 'number' ? response.status : 200,
-        contentType: str(response.content_type) ?? 'application/json',
-        ...(str(response.body) !== undefined ? { body: ctx.expr([...base, 'handshake', 'response', 'body'], response.body as string) } : {}),
-        verify: typeof handshake.verify === 'boolean' ? handshake.verify : true,
-      },
-    } : {}),
+    handshakes: compileHandshakes(ctx, w.handshake, [...base, 'handshake']),
+    acks: compileAcks(ctx, w.ack, [...base, 'ack']),
     verify: compileVerify(ctx, obj(w.verify), [...base, 'verify']),
     ...(connection ? {
       connection: {

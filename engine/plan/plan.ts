@@ -188,8 +188,34 @@ export interface PlanRoute {
   actions: PlanRouteAction[];
 }
 
+/** What the intake answers, declared: a handshake's reply or an accepted delivery's acknowledgement. */
+export interface PlanWebhookReply {
+  status: number;
+  contentType: string;
+  /** A string is sent as is (unless the type is JSON); anything else as JSON. */
+  body?: CompiledExpr;
+  /** Header name (lower case) → expression over the same input as `body`. */
+  headers: Record<string, CompiledExpr>;
+}
+
+export interface PlanHandshake extends PlanWebhookReply {
+  when: CompiledExpr;
+  /** Upper case; default POST only (the single-object form never saw anything else). */
+  methods: string[];
+  /** Verified before it is answered: a failed one is refused (401) and recorded like any delivery. */
+  verify: boolean;
+}
+
+export interface PlanAck extends PlanWebhookReply {
+  /** Absent: always. When no declared ack applies, the default JSON receipt is sent. */
+  when?: CompiledExpr;
+}
+
 export interface PlanWebhooks {
-  handshake?: { when: CompiledExpr; status: number; contentType: string; body?: CompiledExpr; verify: boolean };
+  /** Tried in order; the first whose method and `when` match answers. Empty when none are declared. */
+  handshakes: PlanHandshake[];
+  /** Tried in order after the events are committed; empty: the default receipt. */
+  acks: PlanAck[];
   verify: PlanVerify;
   /** `secret`: the connector-level URL's signing secret from `secrets`/`app` only; verified before any connection is chosen. */
   connection?: { match: CompiledExpr; setting: string; secret?: CompiledTemplate };

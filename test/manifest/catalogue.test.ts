@@ -65,6 +65,7 @@ streams:
     http: { pagination: { type: link_header, stop_when: done } }
 webhooks:
   handshake: { when: body.challenge, response: { body: "{ 'challenge': body.challenge }" } }
+  ack: [{ when: $exists(body.command), body: "{ 'text': 'ok' }" }]
   verify:
     type: hmac
     secret: "{{credentials.whsec}}"
@@ -129,8 +130,10 @@ const WHERE: Record<string, string[]> = {
   'webhooks.events': ['webhooks.events'],
   'webhooks.id': ['webhooks.id'],
   'webhooks.type': ['webhooks.type'],
-  'webhooks.handshake.when': ['webhooks.handshake.when'],
-  'webhooks.handshake.response.body': ['webhooks.handshake.response.body'],
+  'webhook_handshake.when': ['webhooks.handshake.when'],
+  'webhook_handshake.response.body': ['webhooks.handshake.response.body'],
+  'webhook_ack.when': ['webhooks.ack.0.when'],
+  'webhook_ack.body': ['webhooks.ack.0.body'],
   'webhooks.connection.match': ['webhooks.connection.match'],
   'webhooks.connection.secret': ['webhooks.connection.secret'],
   'webhooks.subscribe.id': ['webhooks.subscribe.id'],

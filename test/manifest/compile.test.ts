@@ -211,8 +211,9 @@ describe('compile: auth methods, query forms and webhook variants', () => {
   it('uses whsec keys for Standard Webhooks and fills handshake defaults', async () => {
     expect(p.webhooks!.verify).toMatchObject({ type: 'standard_webhooks', secretEncoding: 'whsec', toleranceMs: 60_000 });
     expect('signed' in p.webhooks!.verify).toBe(false);
-    const h = p.webhooks!.handshake!;
-    expect(h).toMatchObject({ status: 200, contentType: 'application/json', verify: true });
+    const [h] = p.webhooks!.handshakes;
+    expect(h).toMatchObject({ status: 200, contentType: 'application/json', verify: true, methods: ['POST'], headers: {} });
+    expect(p.webhooks!.acks).toEqual([]);
     expect(await h.when.evaluate({ body: { type: 'url_verification' } })).toBe(true);
     expect(await h.body!.evaluate({ body: { challenge: 'c' } })).toEqual({ challenge: 'c' });
   });

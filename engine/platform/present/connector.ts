@@ -127,7 +127,7 @@ export function describeConnector(plan: Plan): ConnectorDocument {
       ? compact({
           verification: w.verify.type,
           ...(verifiers.get(w.verify.type)?.summary?.(w.verify) ?? {}),
-          handshake: w.handshake !== undefined,
+          handshake: w.handshakes.length > 0,
           events: [...new Set(w.routes.flatMap((r) => r.on))],
           routes: w.routes.map((r) => ({ on: [...r.on], actions: routeActionLines(r) })),
         })

@@ -1,7 +1,9 @@
 /**
- * Intake of one delivery, each step driven by the manifest: parse → handshake → split into
+ * Intake of one delivery, each step driven by the manifest: handshake → parse → split into
  * events → find each event's connection → verify → identify → dedupe and store durably →
- * answer. Verification applies to the delivery as a whole; the connection is found per
+ * answer (the declared acknowledgement, else a JSON receipt). A handshake comes before the
+ * body must be JSON (Graph's validation is an empty POST, Facebook's a GET) and is verified
+ * first unless it says otherwise; it never stores anything. GET reaches only handshakes. Verification applies to the delivery as a whole; the connection is found per
  * event, so a batch carrying several accounts is split across their connections, and an
  * event whose connection is unknown is refused while the others are stored. The answer is
  * 2xx only once the transactions holding the events have committed. A refused delivery
@@ -10,19 +12,18 @@
  * count. Hostile input is answered (400/401/404/413), never thrown.
  */
 import type { Logger } from '../../core/log.js';
-import type { Plan, PlanWebhooks } from '../../plan/plan.js';
-import { plain } from '../../lang/plain.js';
+import type { Plan, PlanHandshake, PlanWebhooks } from '../../plan/plan.js';
 import { newId } from '../store/ids.js';
 import { toJson } from '../store/json.js';
 import type { GroupCommitter } from './commit.js';
 import type { NewDelivery, NewEvent, WebhookEventsRepo } from '../store/webhook-events.js';
 import { identify, scalarText, splitEvents, type IdentifiedEvent } from './identify.js';
-import { fullUrl, normaliseHeaders, parseBody, queryOf, storableHeaders } from './request.js';
+import { fullUrl, handshakeBody, normaliseHeaders, parseBody, queryOf, storableHeaders } from './request.js';
 import type { ConnectorContext, ConnectorSecrets } from './connector-secrets.js';
 import { REJECTED_LOG_BUDGET, type RejectionCounter } from './rejections.js';
 import type { ConnectionResolver, Resolved } from './resolve.js';
-import { notFound, rawReply, reply } from './reply.js';
-import { truthy } from '../../lang/truthy.js';
+import { notFound, problemReply, reply } from './reply.js';
+import { allowedMethods, declaredReply, firstMatch, handshakeFor } from './replies.js';
 import type { RejectReason, VerifyResult, WebhookRequest, WebhookResponse } from './types.js';
 import { verifyDelivery } from '../../components/verify/registry.js';
 import type { VerifyInput } from '../../components/verify/protocol.js';
@@ -64,8 +65,9 @@ interface Delivery {
   headers: Record<string, string>;
   method: string;
   url: string;
+  /** Parsed; for a handshake, possibly the raw text or null (see handshakeBody). */
   body: unknown;
-  /** What handshake/match expressions see. */
+  /** What match expressions see. */
   exprInput: Record<string, unknown>;
   /** Operator-set values of the connector (`secrets`, `app`). */
   connector: ConnectorContext;
@@ -102,27 +104,41 @@ export class Pipeline {
     if (req.connectionId && !own) return notFound(`no ${plan.id} connection "${req.connectionId}"`);
     if (!own && !spec.connection) return notFound(`connector "${plan.id}" has no connector-level webhook URL; use the connection's own URL`);
     const parsed = parseBody(req.rawBody, headers['content-type']);
+    const method = req.method.toUpperCase();
+    const query = queryOf(req);
+    const d: Delivery = {
+      req, plan, spec, headers, method,
+      url: fullUrl(req.url, this.d.publicUrl),
+      body: parsed.ok ? parsed.body : handshakeBody(req.rawBody, parsed),
+      exprInput: { body: parsed.ok ? parsed.body : undefined, headers, query, method },
+      connector: await this.d.connectorSecrets.context(plan.id),
+    };
+    if (spec.handshakes.length) {
+      // The connection's values on its own URL; the connector-level URL has chosen none yet.
+      const t = own?.info;
+      const input = {
+        method, query, headers, body: handshakeBody(req.rawBody, parsed),
+        config: t?.config ?? {}, credentials: own?.connection.credentials ?? {}, settings: t?.settings ?? {},
+        ...d.connector,
+      };
+      const hs = await handshakeFor(spec.handshakes, method, input, (fn) => this.safeEval(fn, plan.id));
+      if (hs) return this.handshake(d, hs, own, input);
+    }
+    if (method !== 'POST') {
+      const r = problemReply(405, 'method_not_allowed', `${method} reaches a webhook URL only as a handshake the connector declares, and none matches`);
+      r.headers.allow = allowedMethods(spec.handshakes);
+      return r;
+    }
     if (!parsed.ok) {
       await this.reject(plan.id, own, 'invalid_json', req, headers, undefined, parsed.message);
       return reply(400, { error: 'invalid_json', message: parsed.message });
     }
-    const method = req.method.toUpperCase();
-    const d: Delivery = {
-      req, plan, spec, headers, method,
-      url: fullUrl(req.url, this.d.publicUrl),
-      body: parsed.body,
-      exprInput: { body: parsed.body, headers, query: queryOf(req), method },
-      connector: await this.d.connectorSecrets.context(plan.id),
-    };
     return own ? this.forConnection(d, own) : this.forConnector(d);
   }
 
   /** A per-connection URL: the connection named in it, verified with its own secret. */
   private async forConnection(d: Delivery, own: Resolved): Promise<WebhookResponse> {
     const targets = [own];
-    if (d.spec.handshake && truthy(await this.safeEval(() => d.spec.handshake!.when.evaluate(d.exprInput), d.plan.id))) {
-      return this.handshake(d, targets);
-    }
     const [result] = await this.verifyAll(d, targets);
     if (!result.ok) {
       await this.reject(d.plan.id, targets[0], result.reason, d.req, d.headers, d.body);
@@ -152,7 +168,6 @@ export class Pipeline {
    * proved; the delivery must verify with the secret of a connection it is attributed to.
    */
   private async forConnector(d: Delivery): Promise<WebhookResponse> {
-    const conn = d.spec.connection!;
     // With a connector-level secret set, the delivery is proven (or refused) before anyone is chosen.
     const operator = this.verifyConnectorLevel(d);
     if (operator && !operator.ok) {
@@ -160,19 +175,7 @@ export class Pipeline {
       return reply(401, { error: 'unauthorized', reason: operator.reason });
     }
     const { events } = await splitEvents(d.spec, d.body, d.headers, () => undefined);
-    const candidates = new Map<string, Resolved>();
-    const perEvent: string[][] = [];
-    for (const event of events) {
-      const value = scalarText(await this.safeEval(() => conn.match.evaluate({ ...d.exprInput, event }), d.plan.id));
-      const found = value === undefined ? [] : await this.d.resolver.byMatch(d.plan.id, conn.setting, value);
-      for (const t of found) candidates.set(t.info.id, t);
-      perEvent.push(found.map((t) => t.info.id));
-    }
-    if (d.spec.handshake && truthy(await this.safeEval(() => d.spec.handshake!.when.evaluate(d.exprInput), d.plan.id))) {
-      if (operator) return this.answerHandshake(d);
-      const pool = candidates.size ? [...candidates.values()] : await this.d.resolver.candidates(d.plan.id, conn.setting);
-      return this.handshake(d, pool);
-    }
+    const { candidates, perEvent } = await this.attribute(d, events);
     if (candidates.size === 0) return notFound(`no ${d.plan.id} connection matches this delivery`);
 
     const targets = [...candidates.values()];
@@ -200,6 +203,20 @@ export class Pipeline {
     if (groups.size === 0 && refused > 0) return notFound(`no ${d.plan.id} connection matches this delivery`);
     if (refused) this.d.logger.info({ connector: d.plan.id, refused }, 'webhook events refused: no connection proved their account');
     return this.store(d, [...groups.values()], events.length, refused);
+  }
+
+  /** The connections each event names (by `connection.match`), and all of them together. */
+  private async attribute(d: Delivery, events: unknown[]): Promise<{ candidates: Map<string, Resolved>; perEvent: string[][] }> {
+    const conn = d.spec.connection!;
+    const candidates = new Map<string, Resolved>();
+    const perEvent: string[][] = [];
+    for (const event of events) {
+      const value = scalarText(await this.safeEval(() => conn.match.evaluate({ ...d.exprInput, event }), d.plan.id));
+      const found = value === undefined ? [] : await this.d.resolver.byMatch(d.plan.id, conn.setting, value);
+      for (const t of found) candidates.set(t.info.id, t);
+      perEvent.push(found.map((t) => t.info.id));
+    }
+    return { candidates, perEvent };
   }
 
   /** Verifies against each target; one that failed on a reused copy is tried again with a fresh one. */
@@ -246,28 +263,34 @@ export class Pipeline {
   }
 
   /**
-   * A challenge is answered and nothing is stored. One that names no account (a URL
-   * verification challenge may carry no account id) is accepted if it verifies with the
-   * secret of any of the connector's connections.
+   * A challenge is answered and nothing is stored. One that must verify and names no account
+   * (a URL verification challenge may carry none) is accepted with the connector-level
+   * secret, else if it verifies with the secret of any connection it could be for.
    */
-  private async handshake(d: Delivery, pool: Resolved[]): Promise<WebhookResponse> {
-    const hs = d.spec.handshake!;
-    if (pool.length === 0) return notFound(`no ${d.plan.id} connection matches this delivery`);
+  private async handshake(d: Delivery, hs: PlanHandshake, own: Resolved | undefined, input: Record<string, unknown>): Promise<WebhookResponse> {
     if (hs.verify) {
-      const results = await this.verifyAll(d, pool);
+      const operator = own ? undefined : this.verifyConnectorLevel(d);
+      let results: VerifyResult[];
+      if (own) results = await this.verifyAll(d, [own]);
+      else if (operator) results = [operator];
+      else {
+        const { events } = await splitEvents(d.spec, d.body, d.headers, () => undefined);
+        const { candidates } = await this.attribute(d, events);
+        const pool = candidates.size ? [...candidates.values()] : await this.d.resolver.candidates(d.plan.id, d.spec.connection!.setting);
+        if (pool.length === 0) return notFound(`no ${d.plan.id} connection matches this delivery`);
+        results = await this.verifyAll(d, pool);
+      }
       if (!results.some((r) => r.ok)) {
         const reason = (results[0] as { reason: RejectReason }).reason;
-        await this.reject(d.plan.id, d.req.connectionId ? pool[0] : undefined, reason, d.req, d.headers, d.body);
+        await this.reject(d.plan.id, own, reason, d.req, d.headers, d.body);
         return reply(401, { error: 'unauthorized', reason });
       }
     }
-    return this.answerHandshake(d);
+    return declaredReply(hs, input, (fn) => this.safeEval(fn, d.plan.id), (name) => this.dropped(d, name));
   }
 
-  private async answerHandshake(d: Delivery): Promise<WebhookResponse> {
-    const hs = d.spec.handshake!;
-    const value = hs.body ? plain(await this.safeEval(() => hs.body!.evaluate(d.exprInput), d.plan.id)) : undefined;
-    return rawReply(hs.status, hs.contentType, value);
+  private dropped(d: Delivery, header: string): void {
+    this.d.logger.warn({ connector: d.plan.id, header }, 'webhook reply header dropped: its value is not a single-line string');
   }
 
   private onExprError(d: Delivery) {
@@ -285,7 +308,7 @@ export class Pipeline {
 
   private async store(d: Delivery, groups: Group[], total: number, refused: number): Promise<WebhookResponse> {
     const extra = refused ? { refused } : {};
-    if (groups.every((g) => g.events.length === 0)) return reply(200, { ok: true, received: 0, duplicates: 0, ...extra });
+    if (groups.every((g) => g.events.length === 0)) return this.acknowledge(d, groups, { ok: true, received: 0, duplicates: 0, ...extra });
     const split = Boolean(d.spec.events);
     const headersText = toJson(storableHeaders(d.headers));
     // An unsplit JSON body is stored as sent: no re-serialisation, and large integers keep their digits.
@@ -312,7 +335,17 @@ export class Pipeline {
     const results = await Promise.all(deliveries.map((x) => this.d.committer.submit(x)));
     const stored = results.flatMap((r) => r.stored);
     if (stored.length) this.d.onStored(stored);
-    return reply(200, { ok: true, received: stored.length, duplicates: results.reduce((n, r) => n + r.duplicates, 0), ...extra });
+    return this.acknowledge(d, groups, { ok: true, received: stored.length, duplicates: results.reduce((n, r) => n + r.duplicates, 0), ...extra });
+  }
+
+  /** Runs only once the events are committed, so what it answers never precedes durability. */
+  private async acknowledge(d: Delivery, groups: Group[], receipt: { received: number; duplicates: number } & Record<string, unknown>): Promise<WebhookResponse> {
+    if (d.spec.acks.length === 0) return reply(200, receipt);
+    const events = [...new Set(groups.flatMap((g) => g.events.map((e) => e.event)))];
+    const input = { ...d.exprInput, event: events[0] ?? null, events, received: receipt.received, duplicates: receipt.duplicates };
+    const safe = (fn: () => Promise<unknown>) => this.safeEval(fn, d.plan.id);
+    const ack = await firstMatch(d.spec.acks, input, safe);
+    return ack ? declaredReply(ack, input, safe, (name) => this.dropped(d, name)) : reply(200, receipt);
   }
 
   /**

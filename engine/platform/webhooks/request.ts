@@ -96,3 +96,12 @@ export function webhookUrl(publicUrl: string, connector: string, connectionId?: 
   const base = `${publicUrl.replace(/\/+$/, '')}/v1/webhooks/${encodeURIComponent(connector)}`;
   return connectionId ? `${base}/${encodeURIComponent(connectionId)}` : base;
 }
+
+/**
+ * What a handshake sees as `body`: the parsed body when it parses, else the raw text (a
+ * handshake may precede any JSON, e.g. Graph's empty POST), or null when there is none.
+ */
+export function handshakeBody(raw: Buffer, parsed: ParsedBody): unknown {
+  if (raw.length === 0) return null;
+  return parsed.ok ? parsed.body : raw.toString('utf8');
+}

@@ -6,6 +6,9 @@
  * sender got wrong, as problem+json like every other route (a handshake's reply is the
  * connector's own). Nothing a sender can put in a request turns into a 500.
  *
+ * GET is mounted on the same URLs for handshakes (Facebook's `hub.challenge`): the pipeline
+ * answers a GET only with a handshake the manifest declares, else 405; it never stores one.
+ *
  * Before the body is read, the intake budget (per source address, per connection) is
  * taken: past it the answer is 429 with Retry-After and nothing reaches the database.
  */
@@ -54,15 +57,28 @@ async function receive(req: RouteRequest<{ connector: string; connection?: strin
   }
   if (answer.status >= 500) ctx.set('retry-after', '5');
   for (const [k, v] of Object.entries(answer.headers)) ctx.set(k, v);
-  ctx.status = answer.status;
+  // Body before status: koa turns a null body into 204 whatever status was set, and an empty
+  // 200 is what Xero's intent to receive requires.
   ctx.body = answer.body === '' ? null : answer.body;
+  ctx.status = answer.status;
   return undefined;
 }
 
-const common = {
-  method: 'POST' as const,
+/** Public, and under the intake budget per source address and connection, whatever the method. */
+const intake = {
   tags: ['webhooks'],
   access: 'public' as const,
+  admit: (ctx: Context, params: Record<string, string>, services: RouteRequest['services']) => services.intakeLimiter?.admit({
+    socketAddress: ctx.req.socket.remoteAddress,
+    forwardedFor: ctx.req.headers['x-forwarded-for'],
+    connector: params.connector,
+    ...(params.connection !== undefined ? { connection: params.connection } : {}),
+  }),
+};
+
+const common = {
+  ...intake,
+  method: 'POST' as const,
   body: {
     raw: true as const,
     description: 'The provider\'s delivery, byte for byte as it was signed (JSON or form-encoded, as the connector expects).',
@@ -71,13 +87,22 @@ const common = {
     200: { ...AnswerSchema, contentType: '*/*' },
     202: { description: 'Accepted: verified and stored; processing continues in the background.' },
   },
-  problems: [400, 401, 404, 413, 415, 429, 503],
-  admit: (ctx: Context, params: Record<string, string>, services: RouteRequest['services']) => services.intakeLimiter?.admit({
-    socketAddress: ctx.req.socket.remoteAddress,
-    forwardedFor: ctx.req.headers['x-forwarded-for'],
-    connector: params.connector,
-    ...(params.connection !== undefined ? { connection: params.connection } : {}),
-  }),
+  problems: [400, 401, 404, 405, 413, 415, 429, 503],
+};
+
+const CONNECTION_PARAMS = {
+  type: 'object',
+  required: ['connector', 'connection'],
+  properties: { connector: { ...Name, description: 'Connector id.' }, connection: { ...Id, description: 'Connection id.' } },
+} as const;
+const CONNECTOR_PARAMS = { type: 'object', required: ['connector'], properties: { connector: { ...Name, description: 'Connector id.' } } } as const;
+
+/** A GET has no body to read. */
+const handshakeGet = {
+  ...intake,
+  method: 'GET' as const,
+  responses: { 200: { ...AnswerSchema, contentType: '*/*' } },
+  problems: [401, 403, 404, 405, 429, 503],
 };
 
 export const routes: RouteDef[] = [
@@ -87,11 +112,7 @@ export const routes: RouteDef[] = [
     path: '/v1/webhooks/:connector/:connection',
     summary: "Receive a provider's webhook for one connection",
     description: 'The URL a provider is given for one connected account. The request must pass the verification the connector\'s manifest describes (signature, timestamp tolerance); a duplicate event id is acknowledged and not processed again.',
-    params: {
-      type: 'object',
-      required: ['connector', 'connection'],
-      properties: { connector: { ...Name, description: 'Connector id.' }, connection: { ...Id, description: 'Connection id.' } },
-    },
+    params: CONNECTION_PARAMS,
     handler: (req, ctx) => receive(req, ctx),
   }),
   defineRoute({
@@ -100,7 +121,25 @@ export const routes: RouteDef[] = [
     path: '/v1/webhooks/:connector',
     summary: "Receive a provider's webhook for any connection of a connector",
     description: 'One URL for an app that sends every account\'s events to the same place; the manifest\'s `connection.match` expression finds the connection from the payload among stored connection settings.',
-    params: { type: 'object', required: ['connector'], properties: { connector: { ...Name, description: 'Connector id.' } } },
+    params: CONNECTOR_PARAMS,
+    handler: (req, ctx) => receive(req, ctx),
+  }),
+  defineRoute({
+    ...handshakeGet,
+    id: 'answerWebhookHandshake',
+    path: '/v1/webhooks/:connector/:connection',
+    summary: "Answer a provider's GET handshake for one connection",
+    description: 'A verification request sent as GET (e.g. Facebook\'s `hub.mode=subscribe`), answered as the connector\'s manifest declares; 405 when no handshake of the connector answers GET. Nothing is stored.',
+    params: CONNECTION_PARAMS,
+    handler: (req, ctx) => receive(req, ctx),
+  }),
+  defineRoute({
+    ...handshakeGet,
+    id: 'answerConnectorWebhookHandshake',
+    path: '/v1/webhooks/:connector',
+    summary: "Answer a provider's GET handshake on the connector-level URL",
+    description: 'As for one connection, on the URL every account shares.',
+    params: CONNECTOR_PARAMS,
     handler: (req, ctx) => receive(req, ctx),
   }),
 ];
