@@ -56,6 +56,14 @@ export const DIAGNOSTIC_CODES: Record<string, string> = {
   'unsafe-regex': 'A regular expression (JSONata literal, JSON Schema `pattern`, signature pattern) could backtrack catastrophically.',
   'forbidden-function': 'An expression calls a JSONata function the engine refuses (`$eval`, which runs unchecked text).',
   'cursor-unused': 'An incremental stream whose request never reads `state`, so every run reads everything.',
+  'handshake-catches-all': 'A handshake whose `when` is always true answers every POST, so no delivery reaches the routes.',
+  'handshake-get-signed': 'A GET handshake is verified by a scheme that signs bodies; providers do not sign GET challenges (set `verify: false` and check a token in `when`).',
+  'reply-unreachable': 'A handshake or acknowledgement after one that always matches is never used.',
+  'reply-body-not-sent': 'A handshake or acknowledgement declares a body on a status that has none (204, 205, 304).',
+  'reply-string-as-json': 'A string literal reply body under a JSON content type is sent JSON-encoded, with quotes.',
+  'timestamp-undeclared': 'An HMAC signed payload uses `timestamp` but the verification does not say where the timestamp is.',
+  'timestamp-unsigned': 'An HMAC verification checks a timestamp that is not part of the signed payload, so a replay can carry a fresh one.',
+  'prefix-ignored': 'An HMAC signature declares both `prefix` and `pattern`; the pattern wins and the prefix is ignored.',
   'compile-error': 'The manifest validated but could not be compiled (an engine bug or a limit).',
 };
 

@@ -70,6 +70,7 @@ webhooks:
     type: hmac
     secret: "{{credentials.whsec}}"
     signature: { header: x-sig }
+    timestamp: { header: x-ts }
     signed: "{{timestamp}}.{{raw_body}}"
   connection: { match: body.team, setting: team, secret: "{{secrets.signing}}" }
   events: body.events

@@ -26,6 +26,7 @@ function c(name: string, src: string, code: string, marker: string, extra: Parti
 }
 
 const S = (from: string, to: string) => edit(BASE, from, to);
+const VERIFY = '    signature: { header: X-Acme-Signature, prefix: "sha256=" }';
 
 export const cases: Case[] = [
   // The parser notices the unclosed `[` where the next key starts, and says so there.
@@ -108,6 +109,14 @@ export const cases: Case[] = [
     col: '"^([a-z]+_?)+$"', message: /pattern \/\^\(\[a-z\]\+_\?\)\+\$\/u repeats a group/, only: true,
   }),
   c('$eval in an expression', S(`    output: "{ 'id': $string(id) }"`, `    output: "{ 'id': $eval('id') }"`), 'forbidden-function', '$eval(', { col: '$eval(', only: true }),
+  c('a handshake answering every POST', S(VERIFY, VERIFY + '\n  handshake:\n    when: "true"\n    response: { body: "{}" }'), 'handshake-catches-all', 'when: "true"', { only: true }),
+  c('a verified GET handshake under hmac', S(VERIFY, VERIFY + '\n  handshake:\n    methods: [GET]\n    when: "$exists(query.challenge)"\n    response: { content_type: text/plain, body: query.challenge }'), 'handshake-get-signed', 'methods: [GET]', { severity: 'warning', only: true }),
+  c('an ack after a catch-all ack', S(VERIFY, VERIFY + '\n  ack:\n    - status: 202\n    - when: body.x = 1\n      status: 200'), 'reply-unreachable', '- when: body.x', { severity: 'warning', only: true }),
+  c('a body on a 204 ack', S(VERIFY, VERIFY + '\n  ack:\n    status: 204\n    body: "{}"'), 'reply-body-not-sent', 'body: "{}"', { only: true }),
+  c('a string literal ack body as JSON', S(VERIFY, VERIFY + '\n  ack:\n    body: "\'<Response/>\'"'), 'reply-string-as-json', 'body: "', { severity: 'warning', only: true }),
+  c('signed timestamp with nowhere to read it', S(VERIFY, VERIFY + '\n    signed: "{{timestamp}}.{{raw_body}}"'), 'timestamp-undeclared', 'signed:', { only: true }),
+  c('timestamp checked but unsigned', S(VERIFY, VERIFY + '\n    timestamp: { header: X-Acme-Time }'), 'timestamp-unsigned', 'timestamp: {', { severity: 'warning', only: true }),
+  c('signature prefix beside a pattern', S(VERIFY, '    signature: { header: X-Acme-Signature, prefix: "sha256=", pattern: "sha256=([0-9a-f]+)" }'), 'prefix-ignored', 'prefix: "sha256=", pattern', { severity: 'warning', only: true }),
   c('duplicate key names the whole key', S('name: Acme', 'name: Acme\nname: Acme2'), 'duplicate-key', 'name: Acme2', { col: 'name: Acme2', message: /duplicate key `name`/ }),
   c('duplicate quoted key names the whole key', S('    Accept: application/json', '    "X-Trace": a\n    "X-Trace": b'), 'duplicate-key', '"X-Trace": b', { message: /duplicate key `X-Trace`/ }),
   c('one brace too many after a template', S('path: "/repos/{{config.owner}}/issues"\n      body', 'path: "/repos/{{config.owner}}}/issues"\n      body'), 'template-syntax', 'config.owner}}}', {

@@ -87,6 +87,34 @@ export const hmacVerifier = defineVerifier({
       context: 'signed payload',
     }),
   },
+  check(block, report) {
+    const signed = typeof block.signed === 'string' ? block.signed : '{{raw_body}}';
+    const signsTimestamp = /\{\{[^}]*\btimestamp\b[^}]*\}\}/.test(signed);
+    const ts = block.timestamp;
+    if (signsTimestamp && ts === undefined) {
+      report({
+        path: ['signed'], code: 'timestamp-undeclared',
+        message: 'the signed payload uses `timestamp` but no `timestamp` says where it is, so it renders empty and no signature matches',
+        hint: 'declare `timestamp: { header: ... }` (and a `pattern` when the header holds more than the timestamp)',
+      });
+    }
+    if (ts !== undefined && !signsTimestamp) {
+      report({
+        path: ['timestamp'], which: 'key', code: 'timestamp-unsigned', severity: 'warning',
+        message: 'the timestamp is checked for freshness but is not part of `signed`, so a captured delivery replays with a fresh timestamp',
+        hint: 'sign it as the provider does, e.g. `signed: "v0:{{timestamp}}:{{raw_body}}"`',
+      });
+    }
+    const sig = block.signature as Record<string, unknown> | undefined;
+    if (sig && typeof sig === 'object' && !Array.isArray(sig) && sig.prefix !== undefined && sig.pattern !== undefined) {
+      report({
+        path: ['signature', 'prefix'], which: 'key', code: 'prefix-ignored', severity: 'warning',
+        message: '`prefix` is ignored when `pattern` is set: the signature is the pattern\'s first group',
+        hint: 'put the prefix in the pattern, e.g. `pattern: "sha256=([0-9a-f]+)"`, and drop `prefix`',
+      });
+    }
+  },
+  signsBody: true,
   compile: (f) => {
     const ts = f.timestamp;
     return {

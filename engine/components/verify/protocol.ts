@@ -48,6 +48,11 @@ export interface VerifierKind<C extends VerifyPlanBase = VerifyPlanBase, Fs exte
    * compiler. Absent: the fields under their manifest names.
    */
   compile?(fields: Resolved<Fs>): Omit<C, 'type' | 'secret' | 'secretEncoding' | 'toleranceMs'> & Partial<Pick<C, 'secretEncoding' | 'toleranceMs'>>;
+  /**
+   * True when the proof covers a body: the validator warns on a verified GET handshake,
+   * because providers do not sign the bodyless challenges they send by GET.
+   */
+  readonly signsBody?: boolean;
   /** Must never throw: hostile input is an answer (`ok: false`), not an exception. */
   verify(spec: C, input: VerifyInput): VerifyResult;
   /** What `describe` shows of a compiled config beside its type (an algorithm, the signature header); never a secret. */

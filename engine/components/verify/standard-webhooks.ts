@@ -18,6 +18,7 @@ export const standardWebhooksVerifier = defineVerifier({
   type: 'standard_webhooks',
   description: 'Standard Webhooks: `webhook-id`, `webhook-timestamp`, `webhook-signature: v1,<base64>`.',
   requires: ['secret'],
+  signsBody: true,
   fields: {
     tolerance: literal({ schema: schemaOf<number>({ $ref: '#/$defs/duration' }), description: 'Largest clock difference; default 5m.', default: DEFAULT_TOLERANCE, normalize: parseDuration }),
   },

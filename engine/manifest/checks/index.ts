@@ -18,6 +18,7 @@ import { templateVariablesCheck } from './template-variables.js';
 import type { Check } from './types.js';
 import { unsafeRegexCheck } from './unsafe-regex.js';
 import { version } from './version.js';
+import { webhookReplies } from './webhook-replies.js';
 
 export const CHECKS: readonly Check[] = [
   version,
@@ -34,6 +35,7 @@ export const CHECKS: readonly Check[] = [
   cursorUnused,
   secretInQuery,
   componentChecks,
+  webhookReplies,
   insecureUrl,
   proofOrigin,
   regexCheck,
