@@ -145,6 +145,7 @@ export function httpFields(http: unknown, base: Path, sink: Sink, owner?: Field[
   if (!isPlainObject(http)) return;
   tpl(sink, http.base_url, [...base, 'base_url'], ROOTS.http, 'http', owner);
   eachEntry(http.headers, (k, v) => tpl(sink, v, [...base, 'headers', k], ROOTS.http, 'http', owner));
+  eachEntry(http.query, (k, v) => tpl(sink, v, [...base, 'query', k], ROOTS.http, 'http', owner));
   for (const rel of HTTP_EXPRS) expr(sink, http, base, rel, owner, HTTP_SCOPE);
   componentFields(paginators, http.pagination, [...base, 'pagination'], sink, owner, () => EXPR_SCOPES.page);
 }

@@ -66,6 +66,19 @@ function compileHeaders(ctx: CompileContext, layers: HttpLayer[]): PlanHttp['hea
   return [...byName.values()];
 }
 
+function compileQuery(ctx: CompileContext, layers: HttpLayer[]): PlanHttp['query'] {
+  // Unlike headers, parameter names are case-sensitive: `requestid` and `RequestId` differ.
+  const byName = new Map<string, PlanHttp['query'][number]>();
+  for (const l of layers) {
+    if (!isPlainObject(l.http.query)) continue;
+    for (const [name, v] of Object.entries(l.http.query)) {
+      byName.delete(name);
+      byName.set(name, { name, template: ctx.template([...l.path, 'query', name], String(v)) });
+    }
+  }
+  return [...byName.values()];
+}
+
 function compileRateLimit(layers: HttpLayer[]): PlanRateLimit | undefined {
   if (!keysAt(layers, ['rate_limit']).length) return undefined;
   const v = (k: string) => val(layers, ['rate_limit', k]);
@@ -86,6 +99,7 @@ function compileRetry(ctx: CompileContext, layers: HttpLayer[]): PlanRetry {
   const v = (...rel: string[]) => val(layers, ['retry', ...rel]);
   const when = pick(layers, ['retry', 'when']);
   const idem = v('idempotency_header');
+  const idemQuery = v('idempotency_query');
   return {
     statuses: (v('statuses') as number[] | undefined) ?? [...d.statuses],
     maxAttempts: (v('max_attempts') as number | undefined) ?? d.maxAttempts,
@@ -97,6 +111,7 @@ function compileRetry(ctx: CompileContext, layers: HttpLayer[]): PlanRetry {
     waitHeaders: ((v('wait_headers') as string[] | undefined) ?? d.waitHeaders).map((h) => h.toLowerCase()),
     maxWaitMs: durationOr(v('max_wait'), d.maxWaitMs),
     ...(typeof idem === 'string' ? { idempotencyHeader: idem } : {}),
+    ...(typeof idemQuery === 'string' ? { idempotencyQuery: idemQuery } : {}),
     ...(v('repeatable') === true ? { repeatable: true } : {}),
     ...(when && typeof when.value === 'string' ? { when: ctx.expr(when.path, when.value) } : {}),
   };
@@ -119,6 +134,7 @@ export function compileHttp(ctx: CompileContext, layers: HttpLayer[]): PlanHttp 
   return {
     ...(base && typeof base.value === 'string' ? { baseUrl: ctx.template(base.path, base.value) } : {}),
     headers: compileHeaders(ctx, layers),
+    query: compileQuery(ctx, layers),
     timeoutMs: durationOr(val(layers, ['timeout']), HTTP_DEFAULTS.timeoutMs),
     bodyFormat: (val(layers, ['body_format']) as BodyFormat | undefined) ?? HTTP_DEFAULTS.bodyFormat,
     ...(rateLimit ? { rateLimit } : {}),

@@ -65,6 +65,8 @@ export interface PlanRetry {
   waitHeaders: string[];
   maxWaitMs: number;
   idempotencyHeader?: string;
+  /** Query parameter carrying the per-call key (Intuit's `requestid`). */
+  idempotencyQuery?: string;
   /** The request has no side effects though its method is unsafe (a search sent as POST). */
   repeatable?: boolean;
   when?: CompiledExpr;
@@ -91,6 +93,8 @@ export type { PageCommon, PaginationPlanBase };
 export interface PlanHttp {
   baseUrl?: CompiledTemplate;
   headers: Array<{ name: string; template: CompiledTemplate }>;
+  /** Default query parameters: added to a request that does not set the same name. */
+  query: Array<{ name: string; template: CompiledTemplate }>;
   timeoutMs: number;
   bodyFormat: BodyFormat;
   rateLimit?: PlanRateLimit;

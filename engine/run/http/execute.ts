@@ -87,6 +87,9 @@ export async function executeRequest(req: OutboundRequest, opts: ExecuteOptions)
     const h = retry.idempotencyHeader.toLowerCase();
     base.headers[h] ||= randomUUID();
   }
+  if (retry.idempotencyQuery && !isIdempotent(req.method) && !base.query.some(([k]) => k === retry.idempotencyQuery)) {
+    base.query.push([retry.idempotencyQuery, randomUUID()]);
+  }
   const limiter = http.rateLimit ? client.limiters.get(opts.limiterKey, http.rateLimit) : undefined;
 
   let attemptReq = cloneRequest(base);
@@ -165,8 +168,9 @@ export async function executeRequest(req: OutboundRequest, opts: ExecuteOptions)
 
     const headerWait = res ? headerWaitMs(res.headers, retry.waitHeaders) : undefined;
     let again = false;
-    if (attempt < retry.maxAttempts && mayRetryMethod(req.method, retry) && !signal?.aborted) {
-      again = res ? await retryVerdict(retry, res) : error.retryable && (error.kind === 'network' || error.kind === 'timeout');
+    if (attempt < retry.maxAttempts && !signal?.aborted) {
+      // Without a response nothing says whether the call took effect: only safe or keyed methods repeat.
+      again = res ? await retryVerdict(retry, res, req.method) : mayRetryMethod(req.method, retry) && error.retryable && (error.kind === 'network' || error.kind === 'timeout');
     }
     if (!again) throw fail(error, headerWait);
     if (headerWait !== undefined && headerWait > retry.maxWaitMs) {

@@ -147,10 +147,17 @@ export async function renderRequest(req: PlanRequest, http: PlanHttp, ctx: Templ
   let body: unknown;
   if (req.bodyExpr) body = await req.bodyExpr.evaluate(ctx);
   else if (req.body) body = renderBody(req.body, ctx, req.loc, 'body');
+  const query = [...split.query, ...renderQuery(req, ctx)];
+  for (const d of http.query) {
+    // A request naming the parameter owns it, even when its value renders empty (that drops it).
+    if (query.some(([k]) => k === d.name) || req.query.some((q) => q.name === d.name)) continue;
+    const v = renderField(d.template, ctx, req.loc, `http.query.${d.name}`);
+    if (v !== '') query.push([d.name, v]);
+  }
   const out: OutboundRequest = {
     method: req.method,
     url: split.url,
-    query: [...split.query, ...renderQuery(req, ctx)],
+    query,
     headers: renderHeaders(req, http, ctx),
     bodyFormat: http.bodyFormat,
   };

@@ -14,7 +14,7 @@ export function isIdempotent(method: HttpMethod): boolean {
 
 /** Repeating a call is only safe when the method is idempotent or the provider dedupes by key. */
 export function mayRetryMethod(method: HttpMethod, retry: PlanRetry): boolean {
-  return isIdempotent(method) || Boolean(retry.idempotencyHeader) || retry.repeatable === true;
+  return isIdempotent(method) || Boolean(retry.idempotencyHeader ?? retry.idempotencyQuery) || retry.repeatable === true;
 }
 
 /** The longest wait a Retry-After may ask for; longer answers are clamped to it. */
@@ -73,11 +73,16 @@ export function backoffMs(backoff: PlanRetry['backoff'], retryIndex: number, ran
   return Math.floor(random() * ceiling);
 }
 
-/** `retry.when` result: true forces a retry, false forbids it, anything else defers to the status table. */
-export async function retryVerdict(retry: PlanRetry, res: InboundResponse): Promise<boolean> {
+/**
+ * Whether a failed response is tried again. `retry.when` answering true retries even an
+ * unsafe method: the manifest states, from the provider's docs, that this answer means the
+ * call did not take effect (Stripe's `Stripe-Should-Retry: true`). False never retries;
+ * anything else defers to the status table, and then only safe or keyed methods repeat.
+ */
+export async function retryVerdict(retry: PlanRetry, res: InboundResponse, method: HttpMethod): Promise<boolean> {
   if (retry.when) {
     const v = await retry.when.evaluate(res.body, { status: res.status, headers: res.headers });
     if (v === true || v === false) return v;
   }
-  return retry.statuses.includes(res.status);
+  return mayRetryMethod(method, retry) && retry.statuses.includes(res.status);
 }
