@@ -83,9 +83,13 @@ function compileRateLimit(layers: HttpLayer[]): PlanRateLimit | undefined {
   if (!keysAt(layers, ['rate_limit']).length) return undefined;
   const v = (k: string) => val(layers, ['rate_limit', k]);
   const per = v('per');
+  const budgets = Array.isArray(v('budgets'))
+    ? (v('budgets') as unknown[]).filter(isPlainObject).map((b) => ({ requests: b.requests as number, perMs: durationOr(b.per, 0) }))
+    : [];
   return {
     ...(v('requests') !== undefined ? { requests: v('requests') as number } : {}),
     ...(per !== undefined ? { perMs: durationOr(per, 0) } : {}),
+    ...(budgets.length ? { budgets } : {}),
     ...(v('concurrency') !== undefined ? { concurrency: v('concurrency') as number } : {}),
     scope: (v('scope') as PlanRateLimit['scope']) ?? HTTP_DEFAULTS.rateLimit.scope,
     ...(v('remaining_header') !== undefined ? { remainingHeader: v('remaining_header') as string } : {}),

@@ -51,6 +51,8 @@ export interface PlanRequest {
 export interface PlanRateLimit {
   requests?: number;
   perMs?: number;
+  /** Further windows that hold at the same time (a daily budget beside a per-minute one). */
+  budgets?: Array<{ requests: number; perMs: number }>;
   concurrency?: number;
   scope: 'connection' | 'connector';
   remainingHeader?: string;

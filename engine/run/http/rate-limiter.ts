@@ -27,6 +27,27 @@ export function headerValue(headers: InboundResponse['headers'], name: string): 
   return Array.isArray(v) ? v[0] : v;
 }
 
+function budgetError(waitMs: number, w: { requests: number; perMs: number }): ConnectorError {
+  return new ConnectorError({
+    kind: 'rate_limited', origin: 'manifest',
+    message: `the request budget of ${w.requests} per ${formatWindow(w.perMs)} is spent; the next slot frees in ${Math.ceil(waitMs / 1000)}s, longer than max_wait`,
+    retryable: true,
+    retryAfterMs: waitMs,
+  });
+}
+
+function formatWindow(ms: number): string {
+  for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) if (ms % size === 0) return `${ms / size}${unit}`;
+  return `${ms}ms`;
+}
+
+/** A sliding window: the start times of the calls it still counts. */
+interface Window {
+  requests: number;
+  perMs: number;
+  starts: number[];
+}
+
 function pauseError(waitMs: number): ConnectorError {
   return new ConnectorError({
     kind: 'rate_limited', origin: 'provider',
@@ -37,14 +58,35 @@ function pauseError(waitMs: number): ConnectorError {
 }
 
 export class RateLimiter {
-  private readonly starts: number[] = [];
+  private readonly windows: Window[];
   private inFlight = 0;
   private pausedUntil = 0;
   private readonly queue: Waiter[] = [];
   private timer?: NodeJS.Timeout;
   private timerAt = 0;
 
-  constructor(readonly config: PlanRateLimit) {}
+  constructor(readonly config: PlanRateLimit) {
+    const { requests, perMs } = config;
+    this.windows = [
+      ...(requests !== undefined && perMs !== undefined ? [{ requests, perMs }] : []),
+      ...(config.budgets ?? []),
+    ].map((w) => ({ ...w, starts: [] }));
+  }
+
+  /** The window that is full for longest, with the time its oldest call leaves it; undefined when every window has room. */
+  private fullest(now: number): { window: Window; freeAt: number } | undefined {
+    let out: { window: Window; freeAt: number } | undefined;
+    for (const w of this.windows) {
+      // Starts are in order, so the expired ones are a prefix; one splice instead of a shift each.
+      let i = 0;
+      while (i < w.starts.length && w.starts[i] <= now - w.perMs) i++;
+      if (i > 0) w.starts.splice(0, i);
+      if (w.starts.length < w.requests) continue;
+      const freeAt = w.starts[w.starts.length - w.requests] + w.perMs;
+      if (!out || freeAt > out.freeAt) out = { window: w, freeAt };
+    }
+    return out;
+  }
 
   /** Resolves with a release function once a slot is free; call it when the response is in. */
   acquire(opts: AcquireOptions = {}): Promise<Release> {
@@ -113,16 +155,24 @@ export class RateLimiter {
     while (this.queue.length > 0) {
       const now = Date.now();
       if (this.pausedUntil > now) return this.wakeAt(this.pausedUntil);
-      const { concurrency, requests, perMs } = this.config;
+      const { concurrency } = this.config;
       if (concurrency !== undefined && this.inFlight >= concurrency) return; // a release pumps again
-      if (requests !== undefined && perMs !== undefined) {
-        while (this.starts.length > 0 && this.starts[0] <= now - perMs) this.starts.shift();
-        if (this.starts.length >= requests) return this.wakeAt(this.starts[0] + perMs);
+      const full = this.fullest(now);
+      if (full) {
+        // A spent daily budget would hold the call for hours: fail it now with the wait instead.
+        const head = this.queue[0];
+        if (head.maxWaitMs !== undefined && full.freeAt - now > head.maxWaitMs) {
+          this.queue.shift();
+          head.cleanup?.();
+          head.reject(budgetError(full.freeAt - now, full.window));
+          continue;
+        }
+        return this.wakeAt(full.freeAt);
       }
       const w = this.queue.shift()!;
       w.cleanup?.();
       this.inFlight++;
-      if (requests !== undefined && perMs !== undefined) this.starts.push(now);
+      for (const win of this.windows) win.starts.push(now);
       let released = false;
       w.resolve(() => {
         if (released) return;
