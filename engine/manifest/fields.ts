@@ -77,7 +77,7 @@ export const ROOTS = {
   cursorInitial: ['config'],
 } as const;
 
-export const HTTP_EXPRS: Path[] = [['errors', 'when'], ['errors', 'message'], ['errors', 'code'], ['retry', 'when']];
+export const HTTP_EXPRS: Path[] = [['errors', 'when'], ['errors', 'message'], ['errors', 'code'], ['retry', 'when'], ['rate_limit', 'remaining']];
 export const ACTION_EXPRS = ['output', 'records'] as const;
 export const STREAM_EXPRS = ['records', 'mapping'] as const;
 export const WEBHOOK_EXPRS: Path[] = [['connection', 'match'], ['events'], ['id'], ['type'], ['subscribe', 'id'], ['subscribe', 'secret']];

@@ -79,14 +79,18 @@ function compileQuery(ctx: CompileContext, layers: HttpLayer[]): PlanHttp['query
   return [...byName.values()];
 }
 
-function compileRateLimit(layers: HttpLayer[]): PlanRateLimit | undefined {
+function compileRateLimit(ctx: CompileContext, layers: HttpLayer[]): PlanRateLimit | undefined {
   if (!keysAt(layers, ['rate_limit']).length) return undefined;
   const v = (k: string) => val(layers, ['rate_limit', k]);
   const per = v('per');
   const budgets = Array.isArray(v('budgets'))
     ? (v('budgets') as unknown[]).filter(isPlainObject).map((b) => ({ requests: b.requests as number, perMs: durationOr(b.per, 0) }))
     : [];
+  const bucket = v('bucket');
+  const remaining = pick(layers, ['rate_limit', 'remaining']);
   return {
+    ...(isPlainObject(bucket) ? { bucket: { size: bucket.size as number, refill: bucket.refill as number, perMs: durationOr(bucket.per, 1000) } } : {}),
+    ...(remaining && typeof remaining.value === 'string' ? { remaining: ctx.expr(remaining.path, remaining.value) } : {}),
     ...(v('requests') !== undefined ? { requests: v('requests') as number } : {}),
     ...(per !== undefined ? { perMs: durationOr(per, 0) } : {}),
     ...(budgets.length ? { budgets } : {}),
@@ -134,7 +138,7 @@ function compileErrors(ctx: CompileContext, layers: HttpLayer[]): PlanErrors {
 export function compileHttp(ctx: CompileContext, layers: HttpLayer[]): PlanHttp {
   const base = pick(layers, ['base_url']);
   const pagination = pick(layers, ['pagination']);
-  const rateLimit = compileRateLimit(layers);
+  const rateLimit = compileRateLimit(ctx, layers);
   return {
     ...(base && typeof base.value === 'string' ? { baseUrl: ctx.template(base.path, base.value) } : {}),
     headers: compileHeaders(ctx, layers),

@@ -51,6 +51,10 @@ export interface PlanRequest {
 export interface PlanRateLimit {
   requests?: number;
   perMs?: number;
+  /** The provider's remaining count from the response (`$headers`, `$status`; body as `$`). */
+  remaining?: CompiledExpr;
+  /** A leaky bucket: `size` calls at once, refilled at `refill` per `perMs`. */
+  bucket?: { size: number; refill: number; perMs: number };
   /** Further windows that hold at the same time (a daily budget beside a per-minute one). */
   budgets?: Array<{ requests: number; perMs: number }>;
   concurrency?: number;

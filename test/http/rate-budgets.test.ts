@@ -15,7 +15,7 @@ import type { OutboundRequest } from '../../engine/core/wire.js';
 import { validateSource } from '../../engine/plan/index.js';
 import { authContext, compileSnippet, type Block } from '../helpers/compiled.js';
 import { BASE, FILE, edit } from '../manifest/fixtures.js';
-import { serverPerTest } from './server.js';
+import { serverPerTest, type Reply } from './server.js';
 
 const client = createHttpClient();
 const serve = serverPerTest();
@@ -72,5 +72,54 @@ describe('request budgets', () => {
     const src = edit(BASE, '  timeout: 10s\n', '  timeout: 10s\n  rate_limit:\n    budgets:\n      - { requests: 5000 }\n');
     const d = validateSource(src, FILE).diagnostics;
     expect(d.map((x) => [x.code, x.path])).toEqual([['missing-key', 'http.rate_limit.budgets.0']]);
+  });
+});
+
+/**
+ * Shopify's REST Admin API: a leaky bucket of 40 calls that drains 2 a second, reported on
+ * every response as `X-Shopify-Shop-Api-Call-Limit: <used>/<size>`, and a 429 once it is
+ * full (https://shopify.dev/docs/api/admin-rest/usage/rate-limits). The fake below keeps
+ * that bucket (scaled: 4 calls, 20 a second) and counts calls other apps made before ours.
+ */
+function shopifyBucket(size: number, leakPerSec: number, usedByOthers: number) {
+  let used = usedByOthers;
+  let at = Date.now();
+  let refused = 0;
+  return {
+    refused: () => refused,
+    reply: (): Reply => {
+      const now = Date.now();
+      used = Math.max(0, used - ((now - at) / 1000) * leakPerSec);
+      at = now;
+      if (used + 1 > size) {
+        refused++;
+        return { status: 429, headers: { 'retry-after': '1', 'x-shopify-shop-api-call-limit': `${Math.ceil(used)}/${size}` }, body: { errors: 'Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted service.' } };
+      }
+      used += 1;
+      return { body: { customers: [] }, headers: { 'x-shopify-shop-api-call-limit': `${Math.ceil(used)}/${size}` } };
+    },
+  };
+}
+
+const CALL_LIMIT = "$number($split($headers.`x-shopify-shop-api-call-limit`, '/')[1]) - $number($split($headers.`x-shopify-shop-api-call-limit`, '/')[0])";
+
+describe('a leaky bucket kept in step with the provider', () => {
+  it('Shopify call-limit header slowing the limiter: no 429 although other calls filled the bucket first', async () => {
+    const bucket = shopifyBucket(4, 20, 3);
+    const s = await serve(() => bucket.reply());
+    const { call, granted } = caller(s.url, { rate_limit: { bucket: { size: 4, refill: 20, per: '1s' }, remaining: CALL_LIMIT, concurrency: 1 } }, 'shop-synced');
+    for (let i = 0; i < 8; i++) await call();
+    expect(bucket.refused()).toBe(0);
+    expect(s.seen).toHaveLength(8);
+    // One slot was free; the header said so, and the other seven waited for the leak (50 ms each).
+    expect(granted[7] - granted[0]).toBeGreaterThanOrEqual(7 * 50 - 30);
+  });
+
+  it('without `remaining` the local bucket believes it is empty and the provider refuses (what the expression prevents)', async () => {
+    const bucket = shopifyBucket(4, 20, 3);
+    const s = await serve(() => bucket.reply());
+    const { call } = caller(s.url, { rate_limit: { bucket: { size: 4, refill: 20, per: '1s' }, concurrency: 1 }, retry: { backoff: { initial: '5ms', max: '10ms' }, wait_headers: [] } }, 'shop-blind');
+    for (let i = 0; i < 4; i++) await call().catch(() => undefined);
+    expect(bucket.refused()).toBeGreaterThan(0);
   });
 });

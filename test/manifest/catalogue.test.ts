@@ -32,6 +32,7 @@ auth:
 http:
   base_url: https://api.acme.test
   retry: { when: '$status = 409' }
+  rate_limit: { bucket: { size: 40, refill: 2 }, remaining: '$number($headers.\`x-left\`)' }
   errors: { when: ok = false, message: error, code: code }
   pagination: { type: cursor, next: next, stop_when: done, param: { name: c } }
 check:
@@ -109,6 +110,7 @@ const WHERE: Record<string, string[]> = {
   'http.base_url': ['http.base_url'],
   'http_override.base_url': ['actions.search.http.base_url'],
   'retry.when': ['http.retry.when'],
+  'rate_limit.remaining': ['http.rate_limit.remaining'],
   'errors.when': ['http.errors.when'],
   'errors.message': ['http.errors.message'],
   'errors.code': ['http.errors.code'],

@@ -55,6 +55,19 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/** The manifest's `rate_limit.remaining` over a response; undefined when absent or not a number. */
+async function remainingOf(http: PlanHttp, res: InboundResponse): Promise<number | undefined> {
+  const expr = http.rateLimit?.remaining;
+  if (!expr) return undefined;
+  try {
+    const v = await expr.evaluate(res.body, { status: res.status, headers: res.headers });
+    return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+  } catch {
+    // A header the expression cannot read (absent on an error page) says nothing about the budget.
+    return undefined;
+  }
+}
+
 /** pino loggers say whether a level is on; any other logger is assumed to want everything. */
 function levelEnabled(logger: Logger, level: string): boolean {
   const check = (logger as { isLevelEnabled?: (l: string) => boolean }).isLevelEnabled;
@@ -138,7 +151,7 @@ export async function executeRequest(req: OutboundRequest, opts: ExecuteOptions)
     let failure: ConnectorError | undefined;
     try {
       res = await client.send(attemptReq, { timeoutMs: http.timeoutMs, signal });
-      limiter?.observe(res.headers);
+      if (limiter) limiter.observe(res.headers, Date.now(), await remainingOf(http, res));
     } catch (err) {
       failure = asConnectorError(err);
     } finally {

@@ -59,6 +59,9 @@ function pauseError(waitMs: number): ConnectorError {
 
 export class RateLimiter {
   private readonly windows: Window[];
+  /** Calls the bucket still holds, as of `tokensAt`. */
+  private tokens = 0;
+  private tokensAt = 0;
   private inFlight = 0;
   private pausedUntil = 0;
   private readonly queue: Waiter[] = [];
@@ -71,6 +74,18 @@ export class RateLimiter {
       ...(requests !== undefined && perMs !== undefined ? [{ requests, perMs }] : []),
       ...(config.budgets ?? []),
     ].map((w) => ({ ...w, starts: [] }));
+    if (config.bucket) {
+      this.tokens = config.bucket.size;
+      this.tokensAt = Date.now();
+    }
+  }
+
+  /** Bucket level now, refilled for the time since it was last read. */
+  private level(now: number): number {
+    const b = this.config.bucket!;
+    this.tokens = Math.min(b.size, this.tokens + ((now - this.tokensAt) * b.refill) / b.perMs);
+    this.tokensAt = now;
+    return this.tokens;
   }
 
   /** The window that is full for longest, with the time its oldest call leaves it; undefined when every window has room. */
@@ -111,12 +126,23 @@ export class RateLimiter {
     });
   }
 
-  /** Learn from a response: remaining 0 holds every call of this key until the reset. */
-  observe(headers: InboundResponse['headers'], now = Date.now()): void {
-    const { remainingHeader, resetHeader } = this.config;
-    if (!remainingHeader) return;
-    const remaining = Number(headerValue(headers, remainingHeader));
-    if (!Number.isFinite(remaining) || remaining > 0) return;
+  /**
+   * Learn from a response. With a bucket, the provider's remaining count (`remaining`, from
+   * the manifest's expression) lowers the local level to it, so calls slow down before the
+   * provider refuses them. Otherwise remaining 0 holds every call of this key until the reset.
+   */
+  observe(headers: InboundResponse['headers'], now = Date.now(), computed?: number): void {
+    const { remainingHeader, resetHeader, bucket } = this.config;
+    let remaining = computed;
+    if (remaining === undefined && remainingHeader) remaining = Number(headerValue(headers, remainingHeader));
+    if (remaining === undefined || !Number.isFinite(remaining)) return;
+    if (bucket) {
+      // The provider counts calls of other clients too; never raise the level above ours.
+      if (remaining < this.level(now)) this.tokens = Math.max(0, remaining);
+      this.pump();
+      return;
+    }
+    if (remaining > 0) return;
     const until = this.resetTime(resetHeader ? headerValue(headers, resetHeader) : undefined, now);
     if (until <= this.pausedUntil) return;
     this.pausedUntil = until;
@@ -157,6 +183,8 @@ export class RateLimiter {
       if (this.pausedUntil > now) return this.wakeAt(this.pausedUntil);
       const { concurrency } = this.config;
       if (concurrency !== undefined && this.inFlight >= concurrency) return; // a release pumps again
+      const bucket = this.config.bucket;
+      if (bucket && this.level(now) < 1) return this.wakeAt(now + Math.ceil(((1 - this.tokens) * bucket.perMs) / bucket.refill));
       const full = this.fullest(now);
       if (full) {
         // A spent daily budget would hold the call for hours: fail it now with the wait instead.
@@ -173,6 +201,7 @@ export class RateLimiter {
       w.cleanup?.();
       this.inFlight++;
       for (const win of this.windows) win.starts.push(now);
+      if (bucket) this.tokens -= 1;
       let released = false;
       w.resolve(() => {
         if (released) return;
