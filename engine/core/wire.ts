@@ -17,6 +17,12 @@ export interface OutboundRequest {
   /** JS value; encoded as JSON or form at send time according to `bodyFormat`. */
   body?: unknown;
   bodyFormat: BodyFormat;
+  /**
+   * Paging variables (`offset`, `number`, `size`, `cursor`) when the request's own templates
+   * place them (`{{page.offset}}`): the paginator sets them here and the request is rendered
+   * again for each page, instead of parameters being added to it.
+   */
+  page?: Record<string, unknown>;
 }
 
 export interface InboundResponse {

@@ -68,9 +68,9 @@ export const EXPR_SCOPES = {
 export const ROOTS = {
   http: ['config', 'settings'],
   auth: ['config', 'credentials', 'settings'],
-  actionRequest: ['input', 'config', 'settings', 'credentials'],
-  streamRequest: ['config', 'settings', 'state'],
-  childStreamRequest: ['config', 'settings', 'state', 'parent'],
+  actionRequest: ['input', 'config', 'settings', 'credentials', 'page'],
+  streamRequest: ['config', 'settings', 'state', 'page'],
+  childStreamRequest: ['config', 'settings', 'state', 'parent', 'page'],
   checkRequest: ['config', 'settings'],
   connectorSecret: ['secrets', 'app'],
   subscribeRequest: ['config', 'settings', 'credentials', 'webhook_url', 'secret'],

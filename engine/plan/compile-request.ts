@@ -3,6 +3,33 @@ import type { Path } from '../manifest/diagnostics.js';
 import type { CompileContext } from './compile-context.js';
 import { isPlainObject } from '../core/objects.js';
 import type { BodyNode, HttpMethod, PlanRequest } from './plan.js';
+import { templateVariables } from '../lang/template.js';
+import { exprNames } from '../lang/expr-names.js';
+
+function readsPage(source: string): boolean {
+  try {
+    return templateVariables(source).some((v) => v === 'page' || v.startsWith('page.'));
+  } catch {
+    return false; // the template's own diagnostic says what is wrong with it
+  }
+}
+
+/** Every template source of a request block (path, url, query, headers, body leaves). */
+function templateSources(req: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  const walk = (v: unknown) => {
+    if (typeof v === 'string') out.push(v);
+    else if (Array.isArray(v)) v.forEach(walk);
+    else if (isPlainObject(v)) Object.values(v).forEach(walk);
+  };
+  for (const k of ['path', 'url', 'query', 'headers', 'body'] as const) walk(req[k]);
+  return out;
+}
+
+function usesPage(req: Record<string, unknown>): boolean {
+  if (templateSources(req).some(readsPage)) return true;
+  return typeof req.body_expr === 'string' && (exprNames(req.body_expr)?.heads.some((h) => h.name === 'page') ?? false);
+}
 
 function literalTemplateSource(v: unknown): string {
   return typeof v === 'string' ? v : String(v);
@@ -37,6 +64,7 @@ export function compileRequest(ctx: CompileContext, req: Record<string, unknown>
     headers,
     ...(req.body !== undefined ? { body: compileBody(ctx, req.body, [...path, 'body']) } : {}),
     ...(typeof req.body_expr === 'string' ? { bodyExpr: ctx.expr([...path, 'body_expr'], req.body_expr) } : {}),
+    ...(usesPage(req) ? { usesPage: true } : {}),
     loc: ctx.loc(path, 'key'),
   };
 }

@@ -45,6 +45,8 @@ export interface PlanRequest {
   headers: Array<{ name: string; template: CompiledTemplate }>;
   body?: BodyNode;
   bodyExpr?: CompiledExpr;
+  /** Its templates read `page.*`: paging variables are placed by rendering it again per page. */
+  usesPage?: boolean;
   loc: SourceLoc;
 }
 

@@ -4,6 +4,7 @@
  */
 import { expression, literal, schemaOf } from '../kit.js';
 import type { CompiledExpr } from '../../lang/expr.js';
+import type { OutboundRequest } from '../../core/wire.js';
 import { definePaginator, isEmptyToken, pageBindings, type PageCommon, type PaginatorKind } from './protocol.js';
 import { defaultPlacement, getParam, setParam, withSize, type Placement } from './params.js';
 
@@ -39,20 +40,24 @@ export const cursor: PaginatorKind<CursorPagination> = definePaginator({
     type: 'cursor', ...common, next: f.next, param: { in: f.param.in ?? 'query', name: String(f.param.name) },
   }),
   paginator: (spec) => {
-    const where: Placement = spec.param.in ?? 'query';
+    const declared: Placement = spec.param.in ?? 'query';
+    // A request whose templates read `page.cursor` places the token itself.
+    const placement = (req: OutboundRequest): Placement => (req.page !== undefined ? 'template' : declared);
     return {
       first(req) {
+        const where = placement(req);
         return withSize(req, spec, where === 'header' ? defaultPlacement(req) : where);
       },
       async next(page) {
         const token = await spec.next.evaluate(page.response.body, pageBindings(page));
         if (isEmptyToken(token)) return undefined;
+        const where = placement(page.request);
         // A body keeps the token's JSON type (a numeric `after`); query and headers are text.
-        const value = where === 'body' ? token : typeof token === 'object' ? JSON.stringify(token) : String(token);
-        return setParam(page.request, where, spec.param.name, value);
+        const value = where === 'body' || where === 'template' ? token : typeof token === 'object' ? JSON.stringify(token) : String(token);
+        return setParam(page.request, where, spec.param.name, value, 'cursor');
       },
       describe(req) {
-        const token = getParam(req, where, spec.param.name);
+        const token = getParam(req, placement(req), spec.param.name, 'cursor');
         return token === undefined ? 'the first page' : `cursor ${JSON.stringify(token)}`;
       },
     };

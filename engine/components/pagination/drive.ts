@@ -22,6 +22,16 @@ export interface DriveOptions {
   signal?: AbortSignal;
   /** Reuse a paginator (child streams run once per parent record). */
   paginator?: Paginator;
+  /**
+   * Renders the operation's request again with paging variables, for requests whose own
+   * templates place them (`request.page` is set); the paginator then only sets the variables.
+   */
+  render?: (page: Record<string, unknown>) => Promise<OutboundRequest>;
+}
+
+async function placed(req: OutboundRequest | undefined, render: DriveOptions['render']): Promise<OutboundRequest | undefined> {
+  if (!req?.page || !render || Object.keys(req.page).length === 0) return req;
+  return { ...(await render(req.page)), page: req.page };
 }
 
 function fingerprint(req: OutboundRequest): string {
@@ -46,7 +56,7 @@ export async function* drivePages(opts: DriveOptions): AsyncGenerator<Page, void
   const { pagination } = opts;
   const paginator = opts.paginator ?? createPaginator(pagination);
   const seen = new Map<string, number>();
-  let req: OutboundRequest | undefined = paginator.first(opts.request);
+  let req: OutboundRequest | undefined = await placed(paginator.first(opts.request), opts.render);
   let pages = 0;
   while (req) {
     checkAborted(opts.signal);
@@ -69,13 +79,14 @@ export async function* drivePages(opts: DriveOptions): AsyncGenerator<Page, void
     seen.set(fp, pages + 1);
     // Sent as a copy: auth and retries may decorate what they send, and the page must keep
     // the request exactly as paginated so the next one derives from it.
-    const response = await opts.send({ ...req, query: [...req.query], headers: { ...req.headers } });
+    const { page: _vars, ...wire } = req;
+    const response = await opts.send({ ...wire, query: [...req.query], headers: { ...req.headers } });
     const records = await opts.select(response);
     pages++;
     const page: Page = { request: req, response, records };
     yield page;
     if (await stopRequested(pagination, page)) return;
-    req = await paginator.next(page);
+    req = await placed(await paginator.next(page), opts.render);
   }
 }
 

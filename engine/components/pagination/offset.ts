@@ -24,17 +24,17 @@ export const offset: PaginatorKind<OffsetPagination> = definePaginator({
   paginator: (spec) => ({
     first(req) {
       const where = defaultPlacement(req);
-      return setParam(withSize(req, spec, where), where, spec.offsetParam, spec.start);
+      return setParam(withSize(req, spec, where), where, spec.offsetParam, spec.start, 'offset');
     },
     async next(page) {
       const n = page.records.length;
       if (n === 0 || (spec.size !== undefined && n < spec.size)) return undefined;
       const where = defaultPlacement(page.request);
-      const current = Number(getParam(page.request, where, spec.offsetParam) ?? spec.start);
-      return setParam(page.request, where, spec.offsetParam, current + n);
+      const current = Number(getParam(page.request, where, spec.offsetParam, 'offset') ?? spec.start);
+      return setParam(page.request, where, spec.offsetParam, current + n, 'offset');
     },
     describe(req) {
-      return `offset ${String(getParam(req, defaultPlacement(req), spec.offsetParam))}`;
+      return `offset ${String(getParam(req, defaultPlacement(req), spec.offsetParam, 'offset'))}`;
     },
   }),
 });

@@ -23,17 +23,17 @@ export const page: PaginatorKind<PageNumberPagination> = definePaginator({
   paginator: (spec) => ({
     first(req) {
       const where = defaultPlacement(req);
-      return setParam(withSize(req, spec, where), where, spec.pageParam, spec.start);
+      return setParam(withSize(req, spec, where), where, spec.pageParam, spec.start, 'number');
     },
     async next(p) {
       const n = p.records.length;
       if (n === 0 || (spec.size !== undefined && n < spec.size)) return undefined;
       const where = defaultPlacement(p.request);
-      const current = Number(getParam(p.request, where, spec.pageParam) ?? spec.start);
-      return setParam(p.request, where, spec.pageParam, current + 1);
+      const current = Number(getParam(p.request, where, spec.pageParam, 'number') ?? spec.start);
+      return setParam(p.request, where, spec.pageParam, current + 1, 'number');
     },
     describe(req) {
-      return `page ${String(getParam(req, defaultPlacement(req), spec.pageParam))}`;
+      return `page ${String(getParam(req, defaultPlacement(req), spec.pageParam, 'number'))}`;
     },
   }),
 });

@@ -7,7 +7,10 @@ import { ConnectorError } from '../../core/errors.js';
 import { buildUrl } from '../../core/encode.js';
 import { isPlainObject } from '../../core/objects.js';
 
-export type Placement = 'query' | 'body' | 'header';
+export type Placement = 'query' | 'body' | 'header' | 'template';
+
+/** What a paging value is, whatever parameter carries it: the name templates read it by (`page.offset`). */
+export type PageRole = 'offset' | 'number' | 'size' | 'cursor';
 
 
 /**
@@ -15,6 +18,7 @@ export type Placement = 'query' | 'body' | 'header';
  * paging parameters there; everything else takes them in the query string.
  */
 export function defaultPlacement(req: OutboundRequest): Placement {
+  if (req.page !== undefined) return 'template';
   return req.method !== 'GET' && req.method !== 'HEAD' && isPlainObject(req.body) ? 'body' : 'query';
 }
 
@@ -51,8 +55,10 @@ function setBodyPath(body: unknown, path: string, value: unknown): Record<string
   return root;
 }
 
-export function setParam(req: OutboundRequest, where: Placement, name: string, value: unknown): OutboundRequest {
+export function setParam(req: OutboundRequest, where: Placement, name: string, value: unknown, role?: PageRole): OutboundRequest {
   switch (where) {
+    case 'template':
+      return { ...req, page: { ...req.page, [role ?? name]: value } };
     case 'query':
       return { ...req, query: setQuery(req.query, name, String(value)) };
     case 'header':
@@ -62,8 +68,10 @@ export function setParam(req: OutboundRequest, where: Placement, name: string, v
   }
 }
 
-export function getParam(req: OutboundRequest, where: Placement, name: string): unknown {
+export function getParam(req: OutboundRequest, where: Placement, name: string, role?: PageRole): unknown {
   switch (where) {
+    case 'template':
+      return req.page?.[role ?? name];
     case 'query':
       return req.query.find(([k]) => k === name)?.[1];
     case 'header':
@@ -78,6 +86,7 @@ export function getParam(req: OutboundRequest, where: Placement, name: string): 
 
 /** Apply `size_param`/`size` when both are given. */
 export function withSize(req: OutboundRequest, spec: { sizeParam?: string; size?: number }, where: Placement): OutboundRequest {
+  if (where === 'template') return spec.size !== undefined ? setParam(req, where, 'size', spec.size, 'size') : req;
   return spec.sizeParam && spec.size !== undefined ? setParam(req, where, spec.sizeParam, spec.size) : req;
 }
 

@@ -35,10 +35,15 @@ export async function call(
 ): Promise<unknown> {
   const action = findAction(rc, actionName);
   validateWith(action.validateInput, input, { prefix: 'input', kind: 'validation', origin: 'caller', label: `input for action ${actionName}` });
-  const request = await renderRequest(action.request, action.http, { ...rc.base, input }, { baseUrl: rc.connection.baseUrl });
+  const render = (page?: Record<string, unknown>) => renderRequest(action.request, action.http, { ...rc.base, input, ...(page ? { page } : {}) }, { baseUrl: rc.connection.baseUrl });
+  const request = await render(action.request.usesPage ? {} : undefined);
   const header = action.http.retry.idempotencyHeader;
   // The caller's key, so the provider dedupes the caller's retries too, not only ours (a page-following read needs none).
-  if (idempotencyKey !== undefined && header && !action.paginate && !isIdempotent(request.method)) request.headers[header.toLowerCase()] = idempotencyKey;
+  const queryKey = action.http.retry.idempotencyQuery;
+  if (idempotencyKey !== undefined && !action.paginate && !isIdempotent(request.method)) {
+    if (header) request.headers[header.toLowerCase()] = idempotencyKey;
+    else if (queryKey && !request.query.some(([k]) => k === queryKey)) request.query.push([queryKey, idempotencyKey]);
+  }
   const sendOpts = { http: action.http, operation: `action:${actionName}`, signal };
 
   let body: unknown;
@@ -47,9 +52,11 @@ export async function call(
     // The caller asked for every page as one result, so here (unlike a read) they are kept.
     const all: unknown[] = [];
     let lastPage: InboundResponse | undefined;
+    if (action.request.usesPage) request.page = {};
     for await (const page of drivePages({
       pagination: action.http.pagination,
       request,
+      render,
       send: (req) => rt.send(rc, req, sendOpts),
       select: (res) => selectRecords(action.records, res),
       signal,

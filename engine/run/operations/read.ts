@@ -195,12 +195,15 @@ class StreamReader implements ReadHandle {
   }
 
   private async *fetch(rc: ResolvedConnection, stream: PlanStream, ctx: TemplateContext): AsyncGenerator<RawPage, void, undefined> {
-    const request = await renderRequest(stream.request, stream.http, ctx, { baseUrl: rc.connection.baseUrl });
+    const render = (page?: Record<string, unknown>) => renderRequest(stream.request, stream.http, page ? { ...ctx, page } : ctx, { baseUrl: rc.connection.baseUrl });
+    const request = await render(stream.request.usesPage ? {} : undefined);
+    if (stream.request.usesPage) request.page = {};
     const sendOpts = { http: stream.http, operation: `stream:${this.streamName}`, signal: this.opts.signal };
     for await (const page of drivePages({
       pagination: stream.http.pagination,
       paginator: this.paginatorFor(stream),
       request,
+      render,
       send: (req) => this.rt.send(rc, req, sendOpts),
       select: (res) => selectRecords(stream.records, res),
       signal: this.opts.signal,
