@@ -107,3 +107,25 @@ describe('paging variables in templates', () => {
     expect(validateSource(MANIFEST, '/virtual/connectors/qbo/connector.yaml').diagnostics).toEqual([]);
   });
 });
+
+describe("a caller's idempotency key", () => {
+  const CREATE = MANIFEST.replace('streams:', `actions:
+  create_customer:
+    input: { type: object, properties: { name: { type: string } } }
+    request: { method: POST, path: "/v3/company/{{config.realm_id}}/customer", body: { DisplayName: "{{input.name}}" } }
+    http: { retry: { idempotency_query: requestid } }
+streams:`);
+  const keyed = engineOverServer(() => new Map([['qbo', compile(CREATE, '/virtual/connectors/qbo/connector.yaml')]]));
+
+  it("goes into retry.idempotency_query (Intuit's requestid) so the provider dedupes the caller's retries", async () => {
+    const e = await keyed.setup(() => ({ body: { Customer: { Id: '58', SyncToken: '0' } } }));
+    const c = { connector: 'qbo', id: 'q1', credentials: { token: 't' }, config: { realm_id: '9130' }, baseUrl: keyed.server.url };
+    await e.call(c, 'create_customer', { name: 'A' }, { idempotencyKey: 'caller-key-1' });
+    await e.call(c, 'create_customer', { name: 'A' }, { idempotencyKey: 'caller-key-1' });
+    await e.call(c, 'create_customer', { name: 'B' });
+    const ids = keyed.server.seen.map((s) => s.query.getAll('requestid'));
+    expect(ids.slice(0, 2)).toEqual([['caller-key-1'], ['caller-key-1']]);
+    expect(ids[2]).toHaveLength(1);
+    expect(ids[2][0]).not.toBe('caller-key-1');
+  });
+});
