@@ -42,6 +42,7 @@ export const DIAGNOSTIC_CODES: Record<string, string> = {
   'unknown-config-field': 'A template reads `config.X` or `input.X` that its JSON Schema does not declare.',
   'unknown-stream': 'A route or child stream names a stream that does not exist.',
   'unknown-action': 'A route\'s `fetch` names an action that does not exist.',
+  'stream-without-get': 'A route\'s `fetch` names a stream that has no single-record request (`get:`).',
   'unknown-model': 'A stream names a model with no `schemas/models/<model>.schema.json`.',
   'parent-cycle': 'Child streams form a cycle through `parent`.',
   'unknown-auth-method': '`auth.default` names a method that is not under `auth.methods`.',

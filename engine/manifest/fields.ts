@@ -75,6 +75,7 @@ export const ROOTS = {
   connectorSecret: ['secrets', 'app'],
   subscribeRequest: ['config', 'settings', 'credentials', 'webhook_url', 'secret'],
   cursorInitial: ['config'],
+  streamGet: ['config', 'settings', 'id'],
 } as const;
 
 export const HTTP_EXPRS: Path[] = [['errors', 'when'], ['errors', 'message'], ['errors', 'code'], ['retry', 'when'], ['rate_limit', 'remaining']];
@@ -273,6 +274,10 @@ export function collectFields(m: Record<string, unknown>): Field[] {
     const mapping = child ? EXPR_SCOPES.childMapping : EXPR_SCOPES.mapping;
     for (const k of STREAM_EXPRS) expr(sink, s, base, [k], owner, k === 'mapping' ? mapping : EXPR_SCOPES.records);
     if (isPlainObject(s.cursor)) tpl(sink, s.cursor.initial, [...base, 'cursor', 'initial'], ROOTS.cursorInitial, 'cursor.initial', owner);
+    if (isPlainObject(s.get)) {
+      requestFields(s.get.request, [...base, 'get', 'request'], ROOTS.streamGet, 'single-record request', sink, owner);
+      expr(sink, s.get, [...base, 'get'], ['record'], owner, EXPR_SCOPES.response);
+    }
   });
   const w = m.webhooks;
   if (isPlainObject(w)) {

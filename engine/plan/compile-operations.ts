@@ -6,7 +6,7 @@ import { compileRequest } from './compile-request.js';
 import { compileSchema } from './compile-schemas.js';
 import { isPlainObject } from '../core/objects.js';
 import { pageMapper, wrapMapping } from '../lang/mapping.js';
-import type { PlanAction, PlanCheck, PlanStream } from './plan.js';
+import type { PlanAction, PlanCheck, PlanHttp, PlanStream } from './plan.js';
 import { proofHost } from '../manifest/proof-origin.js';
 
 type Obj = Record<string, unknown>;
@@ -49,6 +49,18 @@ export function compileAction(ctx: CompileContext, m: Obj, name: string, a: Obj)
   };
 }
 
+function compileGet(ctx: CompileContext, m: Obj, s: Obj, path: Path): PlanStream['get'] {
+  const g = s.get;
+  if (!isPlainObject(g) || !isPlainObject(g.request)) return undefined;
+  // One request, one record: the stream's paging never applies to it.
+  const http = compileHttp(ctx, layersFor(m, s.http, [...path, 'http']));
+  return {
+    request: compileRequest(ctx, g.request, [...path, 'get', 'request']),
+    http: { ...http, pagination: { type: 'none', maxPages: 1 } as PlanHttp['pagination'] },
+    ...opt('record', ctx.optExpr([...path, 'get', 'record'], g.record)),
+  };
+}
+
 export function compileStream(ctx: CompileContext, m: Obj, name: string, s: Obj): PlanStream {
   const path: Path = ['streams', name];
   const cursor = isPlainObject(s.cursor) ? s.cursor : undefined;
@@ -66,6 +78,7 @@ export function compileStream(ctx: CompileContext, m: Obj, name: string, s: Obj)
     ...opt('mapPage', mapping === undefined ? undefined : pageMapper(ctx.expr([...path, 'mapping'], wrapMapping(mapping)))),
     ...opt('parent', isPlainObject(s.parent) ? str(s.parent.stream) : undefined),
     markDeleted: isPlainObject(s.full_refresh) && s.full_refresh.mark_deleted === true,
+    ...opt('get', compileGet(ctx, m, s, path)),
     loc: ctx.loc(path, 'key'),
   };
 }

@@ -182,6 +182,8 @@ export interface PlanStream {
   mapPage?: CompiledExpr;
   parent?: string;
   markDeleted: boolean;
+  /** The single-record request (`get:`), with the stream's http minus pagination. */
+  get?: { request: PlanRequest; http: PlanHttp; record?: CompiledExpr };
   loc: SourceLoc;
 }
 

@@ -4,6 +4,7 @@
  * operation crosses on its way out: errors named and redacted, one log line per operation.
  */
 import path from 'node:path';
+import { getRecord } from './operations/get.js';
 import { ConnectorError } from '../core/errors.js';
 import { createHttpClient, type HttpClient } from './http/client.js';
 import type { Connection, CredentialsListener } from '../core/wire.js';
@@ -60,6 +61,11 @@ export interface Engine {
   call(conn: Connection, action: string, input?: unknown, opts?: CallOptions): Promise<unknown>;
   /** Lazy: nothing is sent (and nothing fails) until the result is iterated. */
   read(conn: Connection, stream: string, opts?: ReadOptions): ReadHandle;
+  /**
+   * One record by id through the stream's single-record request (`get:`), mapped like a read
+   * (`raw`: as the provider sent it). A missing record fails with kind `not_found`.
+   */
+  get(conn: Connection, stream: string, id: string, opts?: CallOptions): Promise<unknown>;
   /**
    * Sends one rendered request for a resolved connection the way operations do: its auth
    * strategy, this engine's rate limiters, retries and outbound guard. The platform sends its
@@ -247,6 +253,14 @@ class EmbeddedEngine implements Engine {
 
   call(conn: Connection, action: string, input?: unknown, opts: CallOptions = {}): Promise<unknown> {
     return this.run(conn, `action:${action}`, (rc, stats) => runCall(this.requests, rc, action, input ?? {}, stats, opts.signal, opts.idempotencyKey, opts.raw));
+  }
+
+  get(conn: Connection, stream: string, id: string, opts: CallOptions = {}): Promise<unknown> {
+    return this.run(conn, `stream:${stream}:get`, async (rc, stats) => {
+      const record = await getRecord(this.requests, rc, stream, id, opts);
+      stats.pages = 1;
+      return record;
+    });
   }
 
   read(conn: Connection, stream: string, opts: ReadOptions = {}): ReadHandle {

@@ -50,6 +50,7 @@ export function withBaseUrlOverrides(engine: Engine): Engine {
     check: (conn, opts) => engine.check(withBase(conn), opts),
     call: (conn, action, input, opts) => engine.call(withBase(conn), action, input, opts),
     read: (conn, stream, opts) => engine.read(withBase(conn), stream, opts),
+    get: (conn, stream, id, opts) => engine.get(withBase(conn), stream, id, opts),
     close: () => engine.close(),
   };
   return wrapped;
@@ -74,6 +75,7 @@ export function refusingBaseUrlOverrides(engine: Engine): Engine {
     get requests() { return engine.requests; },
     check: async (conn, opts) => engine.check(refuse(conn), opts),
     call: async (conn, action, input, opts) => engine.call(refuse(conn), action, input, opts),
+    get: async (conn, stream, id, opts) => engine.get(refuse(conn), stream, id, opts),
     read: (conn, stream, opts) => {
       const handle = engine.read(conn, stream, opts);
       if (conn.baseUrl !== undefined || storedBaseUrl(conn.settings) === undefined) return handle;

@@ -52,6 +52,7 @@ streams:
     primary_key: id
     cursor: { field: id, initial: "{{config.start}}" }
     http: { pagination: { type: next_url, next: links.next, stop_when: done } }
+    get: { request: { path: "/a/{{id}}" }, record: item }
   b:
     request: { path: "/b?since={{state.cursor}}" }
     primary_key: id
@@ -84,6 +85,9 @@ webhooks:
       upsert: { stream: a, record: event.data }
       delete: { stream: a, id: event.id }
       emit: { event: thing.changed, data: event.data }
+    - on: [one.changed]
+      fetch: { stream: a, id: $string(event.id), raw: true }
+      upsert: { stream: a, record: fetched }
   subscribe:
     request: { method: POST, path: /hooks, body: { url: "{{webhook_url}}" } }
     id: id
@@ -121,7 +125,7 @@ const WHERE: Record<string, string[]> = {
   'page_offset.stop_when': ['streams.b.http.pagination.stop_when'],
   'page_number.stop_when': ['streams.c.http.pagination.stop_when'],
   'page_link_header.stop_when': ['streams.d.http.pagination.stop_when'],
-  'request.path': ['check.request.path', 'streams.a.request.path', 'webhooks.subscribe.request.path'],
+  'request.path': ['check.request.path', 'streams.a.request.path', 'streams.a.get.request.path', 'webhooks.subscribe.request.path'],
   'request.url': ['actions.search.request.url'],
   'request.body_expr': ['actions.search.request.body_expr'],
   'check.output': ['check.output'],
@@ -130,6 +134,7 @@ const WHERE: Record<string, string[]> = {
   'stream.records': ['streams.a.records'],
   'stream.mapping': ['streams.a.mapping'],
   'stream.cursor.initial': ['streams.a.cursor.initial'],
+  'stream.get.record': ['streams.a.get.record'],
   'webhooks.events': ['webhooks.events'],
   'webhooks.id': ['webhooks.id'],
   'webhooks.type': ['webhooks.type'],
@@ -148,7 +153,8 @@ const WHERE: Record<string, string[]> = {
   'verify_token.secret': ['webhooks.verify.secret'],
   'webhook_route.when': ['webhooks.routes.0.when'],
   'route_fetch.for_each': ['webhooks.routes.0.fetch.for_each'],
-  'route_upsert.record': ['webhooks.routes.0.upsert.record'],
+  'route_fetch.id': ['webhooks.routes.1.fetch.id'],
+  'route_upsert.record': ['webhooks.routes.0.upsert.record', 'webhooks.routes.1.upsert.record'],
   'route_delete.id': ['webhooks.routes.0.delete.id'],
   'route_emit.data': ['webhooks.routes.0.emit.data'],
 };

@@ -117,6 +117,7 @@ export const cases: Case[] = [
   c('signed timestamp with nowhere to read it', S(VERIFY, VERIFY + '\n    signed: "{{timestamp}}.{{raw_body}}"'), 'timestamp-undeclared', 'signed:', { only: true }),
   c('timestamp checked but unsigned', S(VERIFY, VERIFY + '\n    timestamp: { header: X-Acme-Time }'), 'timestamp-unsigned', 'timestamp: {', { severity: 'warning', only: true }),
   c('signature prefix beside a pattern', S(VERIFY, '    signature: { header: X-Acme-Signature, prefix: "sha256=", pattern: "sha256=([0-9a-f]+)" }'), 'prefix-ignored', 'prefix: "sha256=", pattern', { severity: 'warning', only: true }),
+  c('fetch by a stream without get', S('      upsert: { stream: issues, record: body.issue }', '      fetch: { stream: issues, id: body.id, raw: true }\n      upsert: { stream: issues, record: fetched }'), 'stream-without-get', 'fetch: { stream', { only: true }),
   c('duplicate key names the whole key', S('name: Acme', 'name: Acme\nname: Acme2'), 'duplicate-key', 'name: Acme2', { col: 'name: Acme2', message: /duplicate key `name`/ }),
   c('duplicate quoted key names the whole key', S('    Accept: application/json', '    "X-Trace": a\n    "X-Trace": b'), 'duplicate-key', '"X-Trace": b', { message: /duplicate key `X-Trace`/ }),
   c('one brace too many after a template', S('path: "/repos/{{config.owner}}/issues"\n      body', 'path: "/repos/{{config.owner}}}/issues"\n      body'), 'template-syntax', 'config.owner}}}', {

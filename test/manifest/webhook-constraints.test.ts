@@ -76,3 +76,21 @@ describe('hmac verification', () => {
     expect(codes(src)).toEqual([['prefix-ignored', 'warning', lineOf(src, 'signature: {')]]);
   });
 });
+
+describe('a fetch by stream', () => {
+  const ROUTE = '      upsert: { stream: issues, record: body.issue }\n';
+  const withFetch = (fetch: string) => edit(BASE, ROUTE, `      fetch: ${fetch}\n${ROUTE}`);
+  const messages = (src: string) => validateSource(src, FILE).diagnostics.map((d) => [d.code, d.path, d.message]);
+
+  it('names an action or a stream, with the matching argument', () => {
+    const withGet = (src: string) => edit(src, '    primary_key: id\n', '    primary_key: id\n    get: { request: { path: "/issues/{{id}}" } }\n');
+    expect(messages(withGet(withFetch('{ stream: issues, id: $string(body.issue.id), raw: true }')))).toEqual([]);
+    expect(messages(withFetch('{ stream: issues, id: $string(body.issue.id), raw: true }'))).toEqual([
+      ['stream-without-get', 'webhooks.routes.0.fetch.stream', 'route `fetch` reads one record of stream `issues`, which has no single-record request'],
+    ]);
+    expect(messages(withGet(withFetch('{ action: create_issue, stream: issues, id: body.id }')))).toEqual([['invalid-format', 'webhooks.routes.0.fetch', 'a fetch names `action` or `stream`, not both']]);
+    expect(messages(withFetch('{ raw: true }'))).toEqual([['invalid-format', 'webhooks.routes.0.fetch', 'a fetch needs `action` (with `input`) or `stream` (with `id`)']]);
+    expect(messages(withGet(withFetch('{ stream: issues }')))).toEqual([['missing-key', 'webhooks.routes.0.fetch.stream', 'a fetch by `stream` needs `id`, the record id to read']]);
+    expect(messages(withFetch('{ stream: isues, id: body.id }')).map((m) => m[0])).toEqual(['unknown-stream']);
+  });
+});

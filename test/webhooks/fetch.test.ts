@@ -172,6 +172,17 @@ for (const kind of databaseKinds()) {
       expect(emitted.map((e) => e.data)).toEqual([{ id: '3', title: 'item 3' }]);
     });
 
+    it("fetches by a stream's single-record request (`fetch: { stream, id }`) and upserts through its mapping", async () => {
+      await deliver({ id: 'get-1', type: 'item.by_stream', item_id: 6 });
+      expect(await hooks.drain()).toBe(1);
+      expect(fake.seen).toEqual(['/items/6']);
+      expect(await platform.records.get(fetchConn, 'items', '6')).toMatchObject({ data: { id: '6', title: 'item 6', updated_at: '2024-03-01T00:00:00Z' } });
+      // Gone at the provider: skipped like an action's not_found.
+      await deliver({ id: 'get-2', type: 'item.by_stream', item_id: 404 });
+      expect(await hooks.drain()).toBe(1);
+      expect(await stored('get-2')).toMatchObject({ status: 'processed' });
+    });
+
     it('fetches a batch of ids with at most `concurrency` calls in flight', async () => {
       const ids = [1, 2, 5, 6, 7, 8, 9, 10, 11];
       fake.gate = { size: 3, expect: ids.length };

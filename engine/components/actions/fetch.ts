@@ -7,7 +7,7 @@
  * record is gone, which is no failure unless the route says so (`missing: fail`, for a
  * provider that announces records before it serves them).
  */
-import { isConnectorError } from '../../core/errors.js';
+import { ConnectorError, isConnectorError } from '../../core/errors.js';
 import type { CompiledExpr } from '../../lang/expr.js';
 import { plain } from '../../lang/plain.js';
 import { expression, literal, schemaOf } from '../kit.js';
@@ -19,8 +19,11 @@ export const MAX_FETCH_CONCURRENCY = 32;
 
 export interface FetchAction extends RouteActionBase {
   type: 'fetch';
-  action: string;
+  /** Exactly one of `action` (with `input`) and `stream` (with `id`). */
+  action?: string;
   input?: Record<string, CompiledExpr>;
+  stream?: string;
+  id?: CompiledExpr;
   forEach?: CompiledExpr;
   concurrency: number;
   raw: boolean;
@@ -40,11 +43,19 @@ async function inputFor(ctx: RouteContext<FetchAction>, item: unknown): Promise<
   return out;
 }
 
+async function idFor(ctx: RouteContext<FetchAction>, item: unknown): Promise<string> {
+  const v = plain(await ctx.config.id!.evaluate(item === undefined ? ctx.input : { ...ctx.input, item }));
+  if (typeof v === 'string' && v !== '') return v;
+  if (typeof v === 'number' || typeof v === 'bigint') return String(v);
+  throw new ConnectorError({ kind: 'mapping', origin: 'manifest', message: `route fetch of stream ${ctx.config.stream}: \`id\` gave ${v === undefined ? 'nothing' : JSON.stringify(v)?.slice(0, 80)}, not a record id` });
+}
+
 /** One fetch; a missing record answers `undefined` when the route skips those. */
 async function fetchOne(ctx: RouteContext<FetchAction>, item: unknown): Promise<unknown> {
-  const input = await inputFor(ctx, item);
+  const c = ctx.config;
   try {
-    return await ctx.services.call(ctx.config.action, input, { raw: ctx.config.raw });
+    if (c.stream !== undefined) return await ctx.services.get(c.stream, await idFor(ctx, item), { raw: c.raw });
+    return await ctx.services.call(c.action!, await inputFor(ctx, item), { raw: c.raw });
   } catch (err) {
     if (ctx.config.missing === 'skip' && isMissing(err)) return undefined;
     throw err;
@@ -77,10 +88,12 @@ async function pool<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>
 
 export const fetchAction = defineRouteAction({
   type: 'fetch',
-  description: 'Fetch the record(s) an event names by calling an action of this connector; the result is `fetched` in the route\'s other actions. Runs first.',
+  description: 'Fetch the record(s) an event names, by calling an action of this connector (`action`, `input`) or by a stream\'s single-record request (`stream`, `id`); the result is `fetched` in the route\'s other actions. Runs first.',
   provides: 'fetched',
   fields: {
-    action: literal({ schema: schemaOf<string>({ type: 'string' }), description: 'Action to call, e.g. `get_contact`.', required: true, ref: 'action' }),
+    action: literal({ schema: schemaOf<string>({ type: 'string' }), description: 'Action to call, e.g. `get_contact`.', ref: 'action' }),
+    stream: literal({ schema: schemaOf<string>({ type: 'string' }), description: 'Instead of `action`: a stream whose single-record request (`get:`) reads the record by `id`.', ref: 'stream' }),
+    id: expression({ inputNames: ['item'], description: 'With `stream`: the record id, an expression over `event`, `body`, `headers` (and `item` with `for_each`), e.g. `$string(event.objectId)`' }),
     input: expression({ map: true, inputNames: ['item'], description: 'The action\'s input, each value an expression over `event`, `body`, `headers` (and `item` with `for_each`), e.g. `{ id: $string(event.objectId) }`' }),
     for_each: expression({ description: 'A list in the event to fetch one record per item of (`item` in `input`); `fetched` is then the list of results' }),
     concurrency: literal({
@@ -99,15 +112,29 @@ export const fetchAction = defineRouteAction({
       default: 'skip',
     }),
   },
+  check(block, report) {
+    const has = (k: string) => block[k] !== undefined;
+    if (has('action') === has('stream')) {
+      report({ path: [], which: 'key', code: 'invalid-format', message: has('action') ? 'a fetch names `action` or `stream`, not both' : 'a fetch needs `action` (with `input`) or `stream` (with `id`)' });
+    } else if (has('stream') && !has('id')) {
+      report({ path: ['stream'], which: 'key', code: 'missing-key', message: 'a fetch by `stream` needs `id`, the record id to read' });
+    } else if (has('stream') && has('input')) {
+      report({ path: ['input'], which: 'key', code: 'invalid-format', message: '`input` is for an `action`; a fetch by `stream` takes `id`' });
+    } else if (has('action') && has('id')) {
+      report({ path: ['id'], which: 'key', code: 'invalid-format', message: '`id` is for a fetch by `stream`; an `action` takes `input`' });
+    }
+  },
   compile: (f) => ({
-    action: f.action,
+    ...(f.action !== undefined ? { action: f.action } : {}),
+    ...(f.stream !== undefined ? { stream: f.stream } : {}),
+    ...(f.id ? { id: f.id } : {}),
     ...(f.input ? { input: f.input } : {}),
     ...(f.for_each ? { forEach: f.for_each } : {}),
     concurrency: f.concurrency,
     raw: f.raw,
     missing: f.missing,
   }),
-  summary: (c: FetchAction) => `fetch ${c.action}${c.forEach ? ' for each' : ''}`,
+  summary: (c: FetchAction) => `fetch ${c.stream !== undefined ? `${c.stream} by id` : c.action}${c.forEach ? ' for each' : ''}`,
   async run(ctx) {
     if (!ctx.config.forEach) {
       const value = await fetchOne(ctx, undefined);

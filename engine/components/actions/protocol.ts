@@ -42,6 +42,8 @@ export interface RouteServices {
    * provider's response body, before the action's `output`.
    */
   call(action: string, input: Record<string, unknown>, opts?: { raw?: boolean }): Promise<unknown>;
+  /** One record by id through a stream's single-record request (`get:`), mapped unless `raw`. */
+  get(stream: string, id: string, opts?: { raw?: boolean }): Promise<unknown>;
 }
 
 /** What route expressions see: the event, and what earlier actions of the route provided (`fetched`). */

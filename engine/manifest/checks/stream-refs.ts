@@ -24,6 +24,12 @@ export const streamRefs: Check = {
       // The section that names it: `route \`upsert\``.
       const section = `route \`${String(ref.path[ref.path.length - 2])}\``;
       if (ref.kind === 'stream' && !Object.hasOwn(streams, ref.value)) unknown(ref.path, ref.value, section);
+      else if (ref.kind === 'stream' && section === 'route `fetch`' && !(isPlainObject(streams[ref.value]) && isPlainObject((streams[ref.value] as Record<string, unknown>).get))) {
+        ctx.report({
+          path: ref.path, code: 'stream-without-get', message: `route \`fetch\` reads one record of stream \`${ref.value}\`, which has no single-record request`,
+          hint: `declare it on the stream: \`get: { request: { path: "/…/{{id}}" } }\``,
+        });
+      }
       if (ref.kind === 'action' && !Object.hasOwn(actions, ref.value)) {
         ctx.report({
           path: ref.path, code: 'unknown-action', message: `${section} names action \`${ref.value}\`, which is not under \`actions\``,

@@ -22,6 +22,7 @@ export interface RouteServiceDeps {
   /** The connection with its credentials opened. */
   resolve(ref: { tenant: string; id: string }): Promise<Connection>;
   call(ref: { tenant: string; id: string }, conn: Connection, action: string, input: Record<string, unknown>, opts: { raw?: boolean }): Promise<unknown>;
+  get(ref: { tenant: string; id: string }, conn: Connection, stream: string, id: string, opts: { raw?: boolean }): Promise<unknown>;
 }
 
 export function routeServices(d: RouteServiceDeps, tenant: string, connectionId: string): RouteServices {
@@ -29,6 +30,11 @@ export function routeServices(d: RouteServiceDeps, tenant: string, connectionId:
   // Opened once per event: a batch of fetches shares one connection, so a token the engine
   // refreshes for one call is the token the next call sends.
   let connection: Promise<Connection> | undefined;
+  const opened = () =>
+    (connection ??= d.resolve({ tenant, id: connectionId }).catch((err: unknown) => {
+      connection = undefined;
+      throw err;
+    }));
   return {
     map: (stream, raw) => mapPage(stream, raw, {}),
     identify: (stream, record) => externalIdOf(stream, record),
@@ -44,12 +50,7 @@ export function routeServices(d: RouteServiceDeps, tenant: string, connectionId:
       }),
     sync: (stream) => d.sync({ tenant, id: connectionId }, stream.name),
     emit: (event) => d.emit(event),
-    async call(action, input, opts = {}) {
-      connection ??= d.resolve({ tenant, id: connectionId }).catch((err: unknown) => {
-        connection = undefined;
-        throw err;
-      });
-      return d.call({ tenant, id: connectionId }, await connection, action, input, opts);
-    },
+    call: async (action, input, opts = {}) => d.call({ tenant, id: connectionId }, await opened(), action, input, opts),
+    get: async (stream, id, opts = {}) => d.get({ tenant, id: connectionId }, await opened(), stream, id, opts),
   };
 }

@@ -7,7 +7,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { ConnectorError, isConnectorError } from '../../core/errors.js';
 import { AUTH_ERROR_KINDS, type ConnectionRef, type ConnectionService } from '../connections/service.js';
-import type { CredentialsListener } from '../../core/wire.js';
+import type { Connection, CredentialsListener } from '../../core/wire.js';
 import type { Store } from '../store/store.js';
 import type { SyncRun } from '../store/runs.js';
 import type { Vault } from '../secrets/vault.js';
@@ -109,6 +109,17 @@ export function createWebhooks(opts: WebhooksOptions): WebhooksService {
   const state = new StateRepo(() => store.now());
   const owner = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
 
+  // As for an API call or a sync: a credential the provider refuses shows on the connection.
+  const marked = async <T>(ref: { tenant: string; id: string }, connection: Connection, fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (err) {
+      if (isConnectorError(err) && err.request !== undefined && AUTH_ERROR_KINDS.has(err.kind)) {
+        await platform.connections.markError(store.scope(ref.tenant), ref.id, err, connection);
+      }
+      throw err;
+    }
+  };
   const routeDeps: RouteServiceDeps = {
     store,
     records: new RecordsRepo(state, () => store.now()),
@@ -120,17 +131,8 @@ export function createWebhooks(opts: WebhooksOptions): WebhooksService {
       if (publisher) await publisher.publish(event);
     },
     resolve: async (ref) => (await platform.connections.resolve(ref)).connection,
-    async call(ref, connection, action, input, o) {
-      try {
-        return await engine.call(connection, action, input, { raw: o.raw });
-      } catch (err) {
-        // As for an API call or a sync: a refused credential shows on the connection.
-        if (isConnectorError(err) && err.request !== undefined && AUTH_ERROR_KINDS.has(err.kind)) {
-          await platform.connections.markError(store.scope(ref.tenant), ref.id, err, connection);
-        }
-        throw err;
-      }
-    },
+    call: (ref, connection, action, input, o) => marked(ref, connection, () => engine.call(connection, action, input, { raw: o.raw })),
+    get: (ref, connection, stream, id, o) => marked(ref, connection, () => engine.get(connection, stream, id, { raw: o.raw })),
   };
   const worker = new WebhookWorker({
     repo,
