@@ -150,7 +150,7 @@ describe('webhook cases', () => {
   it('a sync route calls the scripted provider, whose exchanges are checked like an operation\'s', async () => {
     const body = '{"id":"evt_6","type":"items.refresh","account":"acc-1"}';
     const exchange = (p: string) => `
-      - request: { method: GET, path: ${p}, headers: { Authorization: Bearer tok-1 } }
+      - request: { method: GET, path: ${p}, query: { limit: "10" }, headers: { Authorization: Bearer tok-1 } }
         response:
           body: { data: [ { id: 8, name: Eight, updated_at: "2024-05-01T10:00:00Z" } ], next: null }`;
     const ok = await run(`

@@ -1,0 +1,27 @@
+/**
+ * Judges client-side throttling by when requests reached the scripted server: a declared
+ * budget of N per window means no window saw N + 1 arrivals. Arrival times jitter a little
+ * behind the limiter's own start times, so the window is shortened by a small slack.
+ */
+import type { ExpectedThrottle } from './types.js';
+
+export function throttleSlackMs(perMs: number): number {
+  return Math.min(50, Math.floor(perMs / 20));
+}
+
+/** Failure lines; empty when every window of `per_ms` held at most `requests` arrivals. */
+export function checkThrottle(expected: ExpectedThrottle, arrivals: readonly number[]): string[] {
+  const { requests, per_ms: perMs } = expected;
+  if (arrivals.length <= requests) {
+    return [`throttled: the case sent ${arrivals.length} request(s), not more than the budget of ${requests}, so it cannot show throttling; send more (\`repeat\`, \`times\`)`];
+  }
+  const window = perMs - throttleSlackMs(perMs);
+  const sorted = [...arrivals].sort((a, b) => a - b);
+  for (let i = 0; i + requests < sorted.length; i++) {
+    const span = sorted[i + requests] - sorted[i];
+    if (span < window) {
+      return [`throttled: requests #${i + 1} to #${i + requests + 1} (${requests + 1} requests) arrived within ${Math.round(span)} ms; a budget of ${requests} per ${perMs} ms allows at most ${requests}`];
+    }
+  }
+  return [];
+}
