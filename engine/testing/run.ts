@@ -20,7 +20,7 @@ import { deliverWebhook } from './webhook.js';
 import { checkWebhookExpectation, describeWebhookOutcome } from './webhook-expect.js';
 import { pointAuthAt, scriptedBaseUrl } from './redirect.js';
 import { diffNamed } from './compare.js';
-import { checkThrottle } from './throttle.js';
+import { checkInFlight, checkThrottle } from './throttle.js';
 import { runConsent } from './oauth.js';
 import { checkConsentExpectation, describeConsentOutcome } from './oauth-expect.js';
 
@@ -81,7 +81,7 @@ export async function planFor(manifest: string): Promise<Plan> {
   return plan;
 }
 
-function connectionFor(suite: TestSuite, testCase: TestCase, plan: Plan, serverUrl: string, run = 0): Connection {
+function connectionFor(suite: TestSuite, testCase: TestCase, plan: Plan, serverUrl: string): Connection {
   const d = suite.defaults;
   const values = {
     config: { ...d.config, ...testCase.config },
@@ -90,9 +90,9 @@ function connectionFor(suite: TestSuite, testCase: TestCase, plan: Plan, serverU
   };
   const conn: Connection = {
     connector: suite.connector,
-    // One id per case: engines keep per-connection state (tokens) that must not leak between
-    // cases. Runs of one `repeat` differ too, like concurrent callers; the budget is the engine's.
-    id: `test:${suite.connector}:${testCase.name}${run > 0 ? `#${run + 1}` : ''}`,
+    // One id per case: engines keep per-connection state (limits, tokens) that must not leak
+    // between cases. The runs of a `repeat` share it, like concurrent callers of one account.
+    id: `test:${suite.connector}:${testCase.name}`,
     ...values,
     baseUrl: scriptedBaseUrl(plan, values, serverUrl),
   };
@@ -126,8 +126,10 @@ async function execute(plan: Plan, conns: Connection[], testCase: TestCase): Pro
   const engine = await createEngine({
     connectors: [plan],
     onCredentials: (conn, creds) => {
-      const i = conns.findIndex((c) => c.id === conn.id);
+      const i = conns.indexOf(conn);
+      // A refresh one run made is every run's (they share the connection).
       if (i >= 0) credentials[i] = { ...creds };
+      else credentials.fill({ ...creds });
     },
   });
   try {
@@ -186,7 +188,10 @@ export async function runCase(suite: TestSuite, testCase: TestCase, opts: CaseOp
   }
 
   const server = await startScriptedServer(testCase.exchanges);
-  const throttle = () => (testCase.expect.throttled ? checkThrottle(testCase.expect.throttled, server.arrivals) : []);
+  const throttle = () => [
+    ...(testCase.expect.throttled ? checkThrottle(testCase.expect.throttled, server.arrivals) : []),
+    ...(testCase.expect.max_in_flight !== undefined ? checkInFlight(testCase.expect.max_in_flight, server.maxInFlight, server.arrivals.length) : []),
+  ];
   const timedOut = (ms: number) => `timed out after ${ms} ms (requests received: ${server.received.join(', ') || 'none'})`;
   try {
     const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -208,7 +213,7 @@ export async function runCase(suite: TestSuite, testCase: TestCase, opts: CaseOp
       else failures.push(...checkConsentExpectation(testCase.expect, consented), ...server.unused());
       return finish();
     }
-    const conns = Array.from({ length: testCase.repeat ?? 1 }, (_, run) => connectionFor(suite, testCase, plan, server.url, run));
+    const conns = Array.from({ length: testCase.repeat ?? 1 }, () => connectionFor(suite, testCase, plan, server.url));
     const executed = await withTimeout(execute(plan, conns, testCase), timeoutMs);
     if (executed === 'timeout') {
       failures.push(...server.failures, timedOut(timeoutMs));

@@ -22,6 +22,8 @@ export interface ScriptedServer {
   readonly received: string[];
   /** When each request arrived (`performance.now()` ms), in order: what throttling is judged by. */
   readonly arrivals: number[];
+  /** The most requests that were waiting for their answer at once. */
+  readonly maxInFlight: number;
   /** Failure lines for exchanges that were never requested. */
   unused(): string[];
   close(): Promise<void>;
@@ -76,11 +78,15 @@ export async function startScriptedServer(exchanges: Exchange[]): Promise<Script
   // Plays of the current exchange so far (an exchange with `times` stays current until used up).
   let played = 0;
   let lastAnsweredAt: number | undefined;
+  let inFlight = 0;
+  let maxInFlight = 0;
   const attempted = new Set<number>();
   let url = '';
 
   const server = http.createServer(async (req, res) => {
     const arrivedAt = performance.now();
+    maxInFlight = Math.max(maxInFlight, ++inFlight);
+    res.on('close', () => { inFlight--; });
     try {
       const raw = req.url ?? '/';
       const q = raw.indexOf('?');
@@ -144,6 +150,7 @@ export async function startScriptedServer(exchanges: Exchange[]): Promise<Script
     failures,
     received,
     arrivals,
+    get maxInFlight() { return maxInFlight; },
     unused() {
       const left = exchanges.map((e, i) => ({ e, i })).filter(({ i }) => i >= next && !attempted.has(i));
       if (left.length === 0) return [];

@@ -25,3 +25,9 @@ export function checkThrottle(expected: ExpectedThrottle, arrivals: readonly num
   }
   return [];
 }
+
+/** A concurrency cap: at most `cap` requests awaited their answer at once, and the case sent enough to show it. */
+export function checkInFlight(cap: number, seen: number, sent: number): string[] {
+  if (sent <= cap) return [`max_in_flight: the case sent ${sent} request(s), not more than the cap of ${cap}, so it cannot show one; send more (\`repeat\`) with a \`delay_ms\``];
+  return seen > cap ? [`max_in_flight: ${seen} requests awaited their answer at once; expected at most ${cap}`] : [];
+}

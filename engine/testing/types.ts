@@ -67,7 +67,7 @@ export interface WebhookDelivery {
   /** The runtime's public URL: the origin of the URL a provider signs (`https://hooks.example.com`). */
   public_url?: string;
   /** Sign the body with the case's secret by the manifest's own `webhooks.verify` scheme, at the case's `now`. */
-  sign?: boolean;
+  sign?: boolean | { secret: string };
 }
 
 /** An OAuth consent, run through the platform's real flow with every token URL pointed at the scripted server. */
@@ -148,6 +148,8 @@ export interface CaseExpectation {
   settings?: Record<string, unknown>;
   /** Requests were spaced by this budget (use with `repeat` or a paginated read). */
   throttled?: ExpectedThrottle;
+  /** No more than this many requests were awaiting their answer at once (a `concurrency` cap; use with `repeat` and `delay_ms`). */
+  max_in_flight?: number;
 }
 
 export interface ConnectionValues {

@@ -23,6 +23,7 @@ import { ConnectorError } from '../core/errors.js';
 import { signDelivery } from '../components/verify/registry.js';
 import { fullUrl } from '../platform/webhooks/request.js';
 import { scriptedBaseUrl } from './redirect.js';
+import type { CompiledTemplate } from '../lang/template.js';
 import type { NormalizedEvent, WebhookEvent } from '../platform/webhooks/types.js';
 import type { TestCase, TestSuite } from './types.js';
 
@@ -138,6 +139,18 @@ async function seed(platform: Platform, plan: Plan, connectionId: string, record
   return cursors;
 }
 
+function rendersNonEmpty(t: CompiledTemplate, values: object): boolean {
+  try {
+    return t.render(values) !== '';
+  } catch {
+    return false;
+  }
+}
+
+function literalTemplate(text: string): CompiledTemplate {
+  return { source: '(webhook.sign.secret)', whole: false, literal: true, render: () => text, value: () => text };
+}
+
 /**
  * The case's headers with the signature the manifest's scheme computes from the case's own
  * secret added: on the connector-level URL the connector-level secret, as the intake verifies it.
@@ -146,7 +159,10 @@ function signed(plan: Plan, testCase: TestCase, raw: Buffer, url: string, values
   const w = testCase.webhook!;
   const spec = plan.webhooks?.verify;
   if (!spec) throw new ConnectorError({ kind: 'config', origin: 'manifest', connector: plan.id, message: `webhook.sign: ${plan.id} declares no \`webhooks.verify\`` });
+  const connectorLevel = { config: {}, credentials: {}, settings: {}, ...(testCase.secrets ? { secrets: testCase.secrets } : {}), ...(testCase.app ? { app: { ...testCase.app } } : {}) };
+  // The connector-level URL verifies with the operator's secret when it is set, else with the matched connection's.
   const levelSecret = (w.to ?? 'connection') === 'connector' ? plan.webhooks?.connection?.secret : undefined;
+  const levelSet = levelSecret !== undefined && rendersNonEmpty(levelSecret, connectorLevel);
   const headers = Object.fromEntries(Object.entries(w.headers).map(([k, v]) => [k.toLowerCase(), v]));
   let body: unknown;
   try {
@@ -155,11 +171,14 @@ function signed(plan: Plan, testCase: TestCase, raw: Buffer, url: string, values
     body = undefined;
   }
   const connection = {
-    ...(levelSecret ? { config: {}, credentials: {}, settings: {} } : values),
+    ...(levelSet ? { config: {}, credentials: {}, settings: {} } : values),
     ...(testCase.secrets ? { secrets: testCase.secrets } : {}),
     ...(testCase.app ? { app: { client_id: testCase.app.client_id, client_secret: testCase.app.client_secret } } : {}),
   };
-  const out = signDelivery(levelSecret ? { ...spec, secret: levelSecret } : spec, { rawBody: raw, method: w.method ?? 'POST', url, headers, body, connection, now });
+  const own = typeof w.sign === 'object' ? w.sign.secret : undefined;
+  // `sign: { secret }` signs as a sender holding another secret would (the case then expects a refusal).
+  const secret = own !== undefined ? literalTemplate(own) : levelSet ? levelSecret : spec.secret;
+  const out = signDelivery({ ...spec, secret }, { rawBody: raw, method: w.method ?? 'POST', url, headers, body, connection, now });
   if (out.query && Object.keys(out.query).length > 0) {
     throw new ConnectorError({ kind: 'config', origin: 'manifest', connector: plan.id, message: 'webhook.sign: this scheme sends its token in the query; put it in `webhook.query` yourself' });
   }
