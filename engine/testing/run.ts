@@ -188,8 +188,9 @@ export async function runCase(suite: TestSuite, testCase: TestCase, opts: CaseOp
   }
 
   const server = await startScriptedServer(testCase.exchanges);
+  let startedAt = performance.now();
   const throttle = () => [
-    ...(testCase.expect.throttled ? checkThrottle(testCase.expect.throttled, server.arrivals) : []),
+    ...(testCase.expect.throttled ? checkThrottle(testCase.expect.throttled, server.arrivals, startedAt) : []),
     ...(testCase.expect.max_in_flight !== undefined ? checkInFlight(testCase.expect.max_in_flight, server.maxInFlight, server.arrivals.length) : []),
   ];
   const timedOut = (ms: number) => `timed out after ${ms} ms (requests received: ${server.received.join(', ') || 'none'})`;
@@ -197,6 +198,7 @@ export async function runCase(suite: TestSuite, testCase: TestCase, opts: CaseOp
     const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     // Whatever the case does, an auth method's token URL is the scripted server.
     plan = pointAuthAt(plan, server.url);
+    startedAt = performance.now();
     if (testCase.webhook) {
       const delivered = await withTimeout(deliverWebhook(plan, suite, testCase, server.url).catch((error: unknown) => ({ error })), timeoutMs);
       if (delivered === 'timeout') failures.push(...server.failures, timedOut(timeoutMs));

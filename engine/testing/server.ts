@@ -86,7 +86,14 @@ export async function startScriptedServer(exchanges: Exchange[]): Promise<Script
   const server = http.createServer(async (req, res) => {
     const arrivedAt = performance.now();
     maxInFlight = Math.max(maxInFlight, ++inFlight);
-    res.on('close', () => { inFlight--; });
+    // Counted out once the answer is handed over ('finish'), before the client can have read it.
+    let left = false;
+    const leave = () => {
+      if (!left) inFlight--;
+      left = true;
+    };
+    res.on('finish', leave);
+    res.on('close', leave);
     try {
       const raw = req.url ?? '/';
       const q = raw.indexOf('?');
