@@ -106,7 +106,7 @@ function propsAt(schema: any, parts: Array<string | number>): string[] {
   return s?.properties ? Object.keys(s.properties) : [];
 }
 
-const WEBHOOK_ONLY_EXPECT = ['status', 'response', 'verified', 'rejected', 'events', 'upserted', 'deleted', 'emitted'];
+const WEBHOOK_ONLY_EXPECT = ['status', 'response', 'content_type', 'verified', 'rejected', 'events', 'upserted', 'deleted', 'emitted'];
 const WEBHOOK_ONLY_CASE = ['now', 'secrets', 'app', 'records_before'];
 const OAUTH_ONLY_EXPECT = ['authorize_url', 'consent', 'settings'];
 const OPERATION_EXPECT = ['output', 'records', 'record_count', 'state', 'error'];

@@ -123,6 +123,8 @@ export interface CaseExpectation {
   status?: number;
   /** Webhook cases: the answer's body (JSON compared structurally, else the text). */
   response?: unknown;
+  /** Webhook cases: the answer's media type (`text/plain`; parameters such as charset ignored). */
+  content_type?: string;
   /** Webhook cases: the delivery passed verification. */
   verified?: boolean;
   /** Webhook cases: the delivery was refused for this reason (`bad_signature`, `stale_timestamp`, …). */
