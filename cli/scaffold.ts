@@ -118,7 +118,8 @@ streams:
 
 function tests({ id, schemasDir }: ScaffoldOptions): string {
   return `# yaml-language-server: $schema=${schemasDir}/tests.schema.json
-# Data-driven tests for ${id}: each case plays its exchanges on a local server.
+# Data-driven tests for ${id}: each case plays its exchanges on a local server, which
+# stands in for https://api.example.com (paths keep the base URL's /v1).
 defaults:
   credentials:
     token: test-token
@@ -129,7 +130,7 @@ cases:
     exchanges:
       - request:
           method: GET
-          path: /me
+          path: /v1/me
           headers:
             authorization: Bearer test-token
         response:
@@ -143,7 +144,7 @@ cases:
     exchanges:
       - request:
           method: POST
-          path: /items
+          path: /v1/items
           body: { name: First }
         response:
           status: 201
@@ -156,7 +157,7 @@ cases:
     exchanges:
       - request:
           method: GET
-          path: /items
+          path: /v1/items
           query: { updated_since: "1970-01-01T00:00:00Z", limit: "100" }
         response:
           body:
@@ -164,7 +165,7 @@ cases:
             next_cursor: page2
       - request:
           method: GET
-          path: /items
+          path: /v1/items
           query: { updated_since: "1970-01-01T00:00:00Z", limit: "100", cursor: page2 }
         response:
           body:

@@ -55,3 +55,19 @@ export function diff(expected: unknown, actual: unknown, label: string, out: str
 export function deepEqual(expected: unknown, actual: unknown): boolean {
   return diff(expected, actual, '', [], 1).length === 0;
 }
+
+const anyValue = (v: unknown): boolean => isPlainObject(v) && Object.keys(v).length === 1 && (v as Record<string, unknown>).present === true;
+
+/**
+ * The keys `expected` names, compared with `actual`'s (others ignored): stored credentials
+ * and settings hold much a case does not care about. `{ present: true }` is any value.
+ */
+export function diffNamed(expected: Record<string, unknown>, actual: Record<string, unknown> | undefined, label: string, out: string[] = []): string[] {
+  for (const [k, want] of Object.entries(expected)) {
+    const got = actual?.[k];
+    if (anyValue(want)) {
+      if (got === undefined || got === null || got === '') out.push(`${join(label, k)}: expected a value, got ${show(got)}`);
+    } else diff(want, got, join(label, k), out);
+  }
+  return out;
+}

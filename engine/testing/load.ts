@@ -106,18 +106,22 @@ function propsAt(schema: any, parts: Array<string | number>): string[] {
   return s?.properties ? Object.keys(s.properties) : [];
 }
 
-const WEBHOOK_ONLY_EXPECT = ['status', 'response', 'verified', 'rejected', 'events', 'upserted', 'deleted', 'emitted'];
+const WEBHOOK_ONLY_EXPECT = ['status', 'response', 'content_type', 'verified', 'rejected', 'events', 'upserted', 'deleted', 'emitted'];
 const WEBHOOK_ONLY_CASE = ['now', 'secrets', 'app', 'records_before'];
+const OAUTH_ONLY_EXPECT = ['authorize_url', 'consent', 'settings'];
+const OPERATION_EXPECT = ['output', 'records', 'record_count', 'state', 'error'];
+
+type Problem = { parts: Array<string | number>; message: string };
 
 /** A webhook case expects what a delivery leaves behind; an operation's expectations and fields mean nothing there. */
-function webhookChecks(c: any, i: number): Array<{ parts: Array<string | number>; message: string }> {
-  const out: Array<{ parts: Array<string | number>; message: string }> = [];
+function webhookChecks(c: any, i: number): Problem[] {
+  const out: Problem[] = [];
   if (c.webhook === undefined) {
     for (const k of WEBHOOK_ONLY_EXPECT) if (c.expect?.[k] !== undefined) out.push({ parts: ['cases', i, 'expect', k], message: `\`${k}\` can only be expected from a \`webhook\` delivery` });
     for (const k of WEBHOOK_ONLY_CASE) if (c[k] !== undefined) out.push({ parts: ['cases', i, k], message: `\`${k}\` only applies to a \`webhook\` case` });
     return out;
   }
-  for (const k of ['output', 'records', 'record_count', 'state', 'error']) {
+  for (const k of [...OPERATION_EXPECT, 'credentials']) {
     if (c.expect?.[k] !== undefined) out.push({ parts: ['cases', i, 'expect', k], message: `a \`webhook\` case does not expect \`${k}\`; expect \`verified\`/\`rejected\`, \`events\`, \`upserted\`, \`deleted\`, \`emitted\`` });
   }
   const w = c.webhook;
@@ -127,16 +131,36 @@ function webhookChecks(c: any, i: number): Array<{ parts: Array<string | number>
   return out;
 }
 
-/** Checks the schema cannot express: each case runs exactly one operation, names are unique. */
-function semanticChecks(data: any): Array<{ parts: Array<string | number>; message: string }> {
-  const out: Array<{ parts: Array<string | number>; message: string }> = [];
+/** An OAuth consent expects an authorize URL, an outcome and what was stored, nothing an operation returns. */
+function oauthChecks(c: any, i: number): Problem[] {
+  const out: Problem[] = [];
+  if (c.oauth === undefined) {
+    for (const k of OAUTH_ONLY_EXPECT) if (c.expect?.[k] !== undefined) out.push({ parts: ['cases', i, 'expect', k], message: `\`${k}\` can only be expected from an \`oauth\` consent` });
+    return out;
+  }
+  for (const k of OPERATION_EXPECT) {
+    if (c.expect?.[k] !== undefined) out.push({ parts: ['cases', i, 'expect', k], message: `an \`oauth\` case does not expect \`${k}\`; expect \`authorize_url\`, \`consent\`, \`credentials\`, \`settings\`` });
+  }
+  return out;
+}
+
+/** Checks the schema cannot express: each case runs exactly one operation, names are unique, an expectation says something. */
+function semanticChecks(data: any): Problem[] {
+  const out: Problem[] = [];
   const seen = new Map<string, number>();
   (data.cases as any[]).forEach((c, i) => {
-    const ops = ['check', 'action', 'stream', 'webhook'].filter((k) => (k === 'check' ? c.check === true : c[k] !== undefined));
+    const ops = ['check', 'action', 'stream', 'webhook', 'oauth'].filter((k) => (k === 'check' ? c.check === true : c[k] !== undefined));
     if (ops.length !== 1) {
-      out.push({ parts: ['cases', i], message: ops.length === 0 ? 'a case needs one of `check: true`, `action`, `stream` or `webhook`' : `a case runs one operation, found ${ops.join(' and ')}` });
+      out.push({ parts: ['cases', i], message: ops.length === 0 ? 'a case needs one of `check: true`, `action`, `stream`, `webhook` or `oauth`' : `a case runs one operation, found ${ops.join(' and ')}` });
     }
-    out.push(...webhookChecks(c, i));
+    // An empty expectation passes whatever happens, so it proves nothing.
+    if (c.expect && Object.keys(c.expect).length === 0) {
+      out.push({ parts: ['cases', i, 'expect'], message: `\`expect: {}\` checks nothing: say what case "${c.name}" must produce (\`output\`, \`records\`, \`error\`, \`status\`, …)` });
+    }
+    out.push(...webhookChecks(c, i), ...oauthChecks(c, i));
+    if (c.repeat !== undefined && (c.webhook !== undefined || c.oauth !== undefined)) {
+      out.push({ parts: ['cases', i, 'repeat'], message: '`repeat` runs an operation (`check`, `action`, `stream`) several times; a delivery or consent happens once' });
+    }
     if (c.stream === undefined && (c.expect?.records !== undefined || c.expect?.record_count !== undefined || c.expect?.state !== undefined)) {
       out.push({ parts: ['cases', i, 'expect'], message: '`records`, `record_count` and `state` can only be expected from a `stream` read' });
     }

@@ -5,7 +5,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { diff, show } from './compare.js';
-import type { ExpectedRequest } from './types.js';
+import type { ExpectedParam, ExpectedRequest, HeaderPresence } from './types.js';
 
 export interface ActualRequest {
   method: string;
@@ -41,8 +41,10 @@ function stringLeaves(v: unknown): unknown {
   return v;
 }
 
+const isPresence = (v: unknown): v is { present: boolean } => v !== null && typeof v === 'object' && !Array.isArray(v);
+
 /** A single expected value matches a one-element list and vice versa only when written so. */
-function compareParams(expected: Record<string, string | string[]>, actual: Record<string, string | string[]>, label: string): string[] {
+export function compareParams(expected: Record<string, ExpectedParam>, actual: Record<string, string | string[]>, label: string): string[] {
   const out: string[] = [];
   const keys = new Set([...Object.keys(expected), ...Object.keys(actual)]);
   for (const k of keys) {
@@ -50,8 +52,10 @@ function compareParams(expected: Record<string, string | string[]>, actual: Reco
     const a = actual[k];
     const field = `${label}.${k}`;
     if (e === undefined) out.push(`${field}: not expected, got ${show(a)}`);
-    else if (a === undefined) out.push(`${field}: expected ${show(e)}, got (absent)`);
-    else {
+    else if (a === undefined) out.push(`${field}: expected ${isPresence(e) ? 'a value' : show(e)}, got (absent)`);
+    else if (isPresence(e)) {
+      if ((Array.isArray(a) ? a : [a]).some((x) => x === '')) out.push(`${field}: expected a value, got ${show(a)}`);
+    } else {
       const el = Array.isArray(e) ? e.map(String) : [String(e)];
       const al = Array.isArray(a) ? a : [a];
       if (el.length !== al.length || el.some((x, i) => x !== al[i]) || (!Array.isArray(e) && Array.isArray(a))) {
@@ -76,17 +80,46 @@ function parseBody(req: ActualRequest): { ok: true; value: unknown } | { ok: fal
   return { ok: true, value: req.body };
 }
 
-/** Every way `actual` differs from `expected`, one readable line per field; empty when it matches. */
-export function matchRequest(expected: ExpectedRequest, actual: ActualRequest): string[] {
+/**
+ * Values of `same_across_retries` headers seen so far in one case (lower-case name → value):
+ * the first exchange that names one fixes it for the rest.
+ */
+export type StickyHeaders = Map<string, string>;
+
+function checkPresence(name: string, want: HeaderPresence, got: string | undefined, sticky: StickyHeaders | undefined, out: string[]): void {
+  const field = `headers.${name}`;
+  const mustBePresent = want.present !== false || want.same_across_retries === true;
+  if (!mustBePresent) {
+    if (got !== undefined) out.push(`${field}: expected absent, got ${show(got)}`);
+    return;
+  }
+  if (got === undefined || got === '') {
+    out.push(`${field}: expected a value, got ${got === undefined ? '(absent)' : '""'}`);
+    return;
+  }
+  if (!want.same_across_retries || !sticky) return;
+  const key = name.toLowerCase();
+  const before = sticky.get(key);
+  if (before === undefined) sticky.set(key, got);
+  else if (before !== got) out.push(`${field}: expected the same value on every attempt, ${show(before)} before, now ${show(got)}`);
+}
+
+/**
+ * Every way `actual` differs from `expected`, one readable line per field; empty when it
+ * matches. An omitted `query` means no query string: a parameter nobody expected is a bug.
+ */
+export function matchRequest(expected: ExpectedRequest, actual: ActualRequest, sticky?: StickyHeaders): string[] {
   const out: string[] = [];
   if (expected.method.toUpperCase() !== actual.method.toUpperCase()) out.push(`method: expected ${expected.method}, got ${actual.method}`);
   if (expected.path !== actual.path) out.push(`path: expected ${show(expected.path)}, got ${show(actual.path)}`);
-  if (expected.query !== undefined) out.push(...compareParams(expected.query, flatPairs(actual.rawQuery), 'query'));
+  out.push(...compareParams(expected.query ?? {}, flatPairs(actual.rawQuery), 'query'));
   for (const [name, value] of Object.entries(expected.headers ?? {})) {
     const got = actual.headers[name.toLowerCase()];
     const gotText = Array.isArray(got) ? got.join(', ') : got;
     if (value === null) {
       if (gotText !== undefined) out.push(`headers.${name}: expected absent, got ${show(gotText)}`);
+    } else if (typeof value === 'object') {
+      checkPresence(name, value, gotText, sticky, out);
     } else if (gotText !== value) {
       out.push(`headers.${name}: expected ${show(value)}, got ${show(gotText)}`);
     }

@@ -18,6 +18,11 @@ import { checkExpectation, describeError, describeOutcome, type Outcome } from '
 import type { CaseResult, TestCase, TestSuite } from './types.js';
 import { deliverWebhook } from './webhook.js';
 import { checkWebhookExpectation, describeWebhookOutcome } from './webhook-expect.js';
+import { pointAuthAt, scriptedBaseUrl } from './redirect.js';
+import { diffNamed } from './compare.js';
+import { checkInFlight, checkThrottle } from './throttle.js';
+import { runConsent } from './oauth.js';
+import { checkConsentExpectation, describeConsentOutcome } from './oauth-expect.js';
 
 export interface RunOptions {
   /** Connector ids to run; all when absent or empty. */
@@ -76,25 +81,27 @@ export async function planFor(manifest: string): Promise<Plan> {
   return plan;
 }
 
-function connectionFor(suite: TestSuite, testCase: TestCase, baseUrl: string): Connection {
+function connectionFor(suite: TestSuite, testCase: TestCase, plan: Plan, serverUrl: string): Connection {
   const d = suite.defaults;
-  const conn: Connection = {
-    connector: suite.connector,
-    // One id per case: engines keep per-connection state (limits, tokens) that must not leak between cases.
-    id: `test:${suite.connector}:${testCase.name}`,
+  const values = {
     config: { ...d.config, ...testCase.config },
     credentials: { ...d.credentials, ...testCase.credentials },
     settings: { ...d.settings, ...testCase.settings },
-    baseUrl,
+  };
+  const conn: Connection = {
+    connector: suite.connector,
+    // One id per case: engines keep per-connection state (limits, tokens) that must not leak
+    // between cases. The runs of a `repeat` share it, like concurrent callers of one account.
+    id: `test:${suite.connector}:${testCase.name}`,
+    ...values,
+    baseUrl: scriptedBaseUrl(plan, values, serverUrl),
   };
   const auth = testCase.auth ?? d.auth;
   if (auth !== undefined) conn.auth = auth;
   return conn;
 }
 
-async function execute(plan: Plan, conn: Connection, testCase: TestCase): Promise<Outcome> {
-  // A fresh engine per case: no rate-limit budget, token or socket carries over between cases.
-  const engine = await createEngine({ connectors: [plan] });
+async function once(engine: Awaited<ReturnType<typeof createEngine>>, conn: Connection, testCase: TestCase): Promise<Outcome> {
   try {
     if (testCase.check) return { type: 'output', output: (await engine.check(conn)).output };
     if (testCase.action !== undefined) return { type: 'output', output: await engine.call(conn, testCase.action, testCase.input ?? {}) };
@@ -104,9 +111,39 @@ async function execute(plan: Plan, conn: Connection, testCase: TestCase): Promis
     return { type: 'read', records, state: reader.state };
   } catch (error) {
     return { type: 'error', error };
+  }
+}
+
+interface Executed {
+  outcomes: Outcome[];
+  /** The last credentials the engine handed over to persist (a refresh), per run. */
+  credentials: Array<Record<string, unknown> | undefined>;
+}
+
+async function execute(plan: Plan, conns: Connection[], testCase: TestCase): Promise<Executed> {
+  const credentials: Executed['credentials'] = conns.map(() => undefined);
+  // A fresh engine per case: no rate-limit budget, token or socket carries over between cases.
+  const engine = await createEngine({
+    connectors: [plan],
+    onCredentials: (conn, creds) => {
+      const i = conns.indexOf(conn);
+      // A refresh one run made is every run's (they share the connection).
+      if (i >= 0) credentials[i] = { ...creds };
+      else credentials.fill({ ...creds });
+    },
+  });
+  try {
+    return { outcomes: await Promise.all(conns.map((c) => once(engine, c, testCase))), credentials };
   } finally {
     await engine.close();
   }
+}
+
+/** An operation's own expectations, then the credentials it left (what a refresh stored). */
+function checkRun(testCase: TestCase, outcome: Outcome, credentials: Record<string, unknown> | undefined, conn: Connection): string[] {
+  const out = checkExpectation(testCase.expect, outcome);
+  if (testCase.expect.credentials !== undefined) diffNamed(testCase.expect.credentials, credentials ?? conn.credentials, 'credentials', out);
+  return out;
 }
 
 /**
@@ -151,31 +188,62 @@ export async function runCase(suite: TestSuite, testCase: TestCase, opts: CaseOp
   }
 
   const server = await startScriptedServer(testCase.exchanges);
+  let startedAt = performance.now();
+  const throttle = () => [
+    ...(testCase.expect.throttled ? checkThrottle(testCase.expect.throttled, server.arrivals, startedAt) : []),
+    ...(testCase.expect.max_in_flight !== undefined ? checkInFlight(testCase.expect.max_in_flight, server.maxInFlight, server.arrivals.length) : []),
+  ];
+  const timedOut = (ms: number) => `timed out after ${ms} ms (requests received: ${server.received.join(', ') || 'none'})`;
   try {
     const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    // Whatever the case does, an auth method's token URL is the scripted server.
+    plan = pointAuthAt(plan, server.url);
+    startedAt = performance.now();
     if (testCase.webhook) {
       const delivered = await withTimeout(deliverWebhook(plan, suite, testCase, server.url).catch((error: unknown) => ({ error })), timeoutMs);
-      if (delivered === 'timeout') failures.push(...server.failures, `timed out after ${timeoutMs} ms (requests received: ${server.received.join(', ') || 'none'})`);
+      if (delivered === 'timeout') failures.push(...server.failures, timedOut(timeoutMs));
       else if ('error' in delivered) failures.push(...server.failures, `the webhook case could not run: ${describeError(delivered.error)}`);
       else if (server.failures.length > 0) failures.push(...server.failures, `the delivery then ${describeWebhookOutcome(delivered)}`);
-      else failures.push(...checkWebhookExpectation(testCase.expect, delivered), ...server.unused());
+      else failures.push(...checkWebhookExpectation(testCase.expect, delivered), ...throttle(), ...server.unused());
       return finish();
     }
-    const outcome = await withTimeout(execute(plan, connectionFor(suite, testCase, server.url), testCase), timeoutMs);
-    if (outcome === 'timeout') {
-      failures.push(...server.failures, `timed out after ${timeoutMs} ms (requests received: ${server.received.join(', ') || 'none'})`);
+    if (testCase.oauth) {
+      const consented = await withTimeout(runConsent(plan, suite, testCase, server.url).catch((error: unknown) => ({ error })), timeoutMs);
+      if (consented === 'timeout') failures.push(...server.failures, timedOut(timeoutMs));
+      else if ('error' in consented) failures.push(...server.failures, `the oauth case could not run: ${describeError(consented.error)}`);
+      else if (server.failures.length > 0) failures.push(...server.failures, `the consent then ${describeConsentOutcome(consented)}`);
+      else failures.push(...checkConsentExpectation(testCase.expect, consented), ...server.unused());
       return finish();
     }
+    const conns = Array.from({ length: testCase.repeat ?? 1 }, () => connectionFor(suite, testCase, plan, server.url));
+    const executed = await withTimeout(execute(plan, conns, testCase), timeoutMs);
+    if (executed === 'timeout') {
+      failures.push(...server.failures, timedOut(timeoutMs));
+      return finish();
+    }
+    const { outcomes } = executed;
     if (server.failures.length > 0) {
       // The outcome is a consequence of the wrong request; the request diff is the news, and
       // the runner's own refusal (its 418) is not worth repeating.
       failures.push(...server.failures);
-      if (!(outcome.type === 'error' && isConnectorError(outcome.error) && outcome.error.status === UNEXPECTED_STATUS)) {
-        failures.push(`the operation then ${describeOutcome(outcome)}`);
+      for (const outcome of outcomes) {
+        if (!(outcome.type === 'error' && isConnectorError(outcome.error) && outcome.error.status === UNEXPECTED_STATUS)) {
+          failures.push(`the operation then ${describeOutcome(outcome)}`);
+          break;
+        }
       }
     } else {
-      failures.push(...checkExpectation(testCase.expect, outcome));
-      failures.push(...server.unused());
+      const seen = new Set<string>();
+      outcomes.forEach((outcome, i) => {
+        const lines = checkRun(testCase, outcome, executed.credentials[i], conns[i]);
+        // Runs of a `repeat` that fail alike are reported once.
+        for (const line of lines) {
+          if (seen.has(line)) continue;
+          seen.add(line);
+          failures.push(outcomes.length > 1 ? `run ${i + 1} of ${outcomes.length}: ${line}` : line);
+        }
+      });
+      failures.push(...throttle(), ...server.unused());
     }
   } finally {
     await server.close();

@@ -5,7 +5,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { describeRequest, matchRequest, type ActualRequest } from './match.js';
+import { describeRequest, matchRequest, type ActualRequest, type StickyHeaders } from './match.js';
 import type { Exchange, ScriptedResponse } from './types.js';
 
 /**
@@ -20,6 +20,10 @@ export interface ScriptedServer {
   readonly failures: string[];
   /** Requests received, in order (for summaries). */
   readonly received: string[];
+  /** When each request arrived (`performance.now()` ms), in order: what throttling is judged by. */
+  readonly arrivals: number[];
+  /** The most requests that were waiting for their answer at once. */
+  readonly maxInFlight: number;
   /** Failure lines for exchanges that were never requested. */
   unused(): string[];
   close(): Promise<void>;
@@ -53,6 +57,12 @@ function send(res: http.ServerResponse, scripted: ScriptedResponse, baseUrl: str
   res.end(payload);
 }
 
+/**
+ * Timers may fire a millisecond early and a request is seen a little after it was sent; a
+ * wait this much short of the expected one still counts as honoured.
+ */
+export const WAIT_SLACK_MS = 5;
+
 /** Plain text, so no connector's error mapping mistakes the refusal for a provider message. */
 function refuse(res: http.ServerResponse, why: string): void {
   res.writeHead(UNEXPECTED_STATUS, { 'content-type': 'text/plain' });
@@ -62,11 +72,28 @@ function refuse(res: http.ServerResponse, why: string): void {
 export async function startScriptedServer(exchanges: Exchange[]): Promise<ScriptedServer> {
   const failures: string[] = [];
   const received: string[] = [];
+  const arrivals: number[] = [];
+  const sticky: StickyHeaders = new Map();
   let next = 0;
+  // Plays of the current exchange so far (an exchange with `times` stays current until used up).
+  let played = 0;
+  let lastAnsweredAt: number | undefined;
+  let inFlight = 0;
+  let maxInFlight = 0;
   const attempted = new Set<number>();
   let url = '';
 
   const server = http.createServer(async (req, res) => {
+    const arrivedAt = performance.now();
+    maxInFlight = Math.max(maxInFlight, ++inFlight);
+    // Counted out once the answer is handed over ('finish'), before the client can have read it.
+    let left = false;
+    const leave = () => {
+      if (!left) inFlight--;
+      left = true;
+    };
+    res.on('finish', leave);
+    res.on('close', leave);
     try {
       const raw = req.url ?? '/';
       const q = raw.indexOf('?');
@@ -78,13 +105,14 @@ export async function startScriptedServer(exchanges: Exchange[]): Promise<Script
         body: await readBody(req),
       };
       const n = received.push(describeRequest(actual));
+      arrivals.push(arrivedAt);
       const expected = exchanges[next];
       if (!expected) {
         failures.push(`unexpected request #${n} ${describeRequest(actual)}: all ${exchanges.length} exchange(s) were already used`);
         refuse(res, 'unexpected request');
         return;
       }
-      const problems = matchRequest(expected.request, actual);
+      const problems = matchRequest(expected.request, actual, sticky);
       if (problems.length > 0) {
         attempted.add(next);
         // Not advancing: a mismatch usually ends the operation, and if the engine tries
@@ -96,9 +124,21 @@ export async function startScriptedServer(exchanges: Exchange[]): Promise<Script
         refuse(res, 'request does not match the expected exchange');
         return;
       }
-      next += 1;
+      const wait = expected.request.min_wait_ms;
+      if (wait !== undefined) {
+        const waited = lastAnsweredAt === undefined ? undefined : arrivedAt - lastAnsweredAt;
+        if (waited === undefined || waited < wait - WAIT_SLACK_MS) {
+          failures.push(`request #${n} ${describeRequest(actual)} (exchange #${next + 1}) came ${waited === undefined ? 'with no response before it' : `${Math.round(waited)} ms after the previous response`}; expected a wait of at least ${wait} ms`);
+        }
+      }
+      played += 1;
+      if (played >= (expected.times ?? 1)) {
+        next += 1;
+        played = 0;
+      }
       if (expected.response.delay_ms) await new Promise((r) => setTimeout(r, expected.response.delay_ms));
       send(res, expected.response, url);
+      lastAnsweredAt = performance.now();
     } catch (err) {
       failures.push(`test server error: ${(err as Error).message}`);
       if (!res.headersSent) res.writeHead(500);
@@ -116,10 +156,13 @@ export async function startScriptedServer(exchanges: Exchange[]): Promise<Script
     url,
     failures,
     received,
+    arrivals,
+    get maxInFlight() { return maxInFlight; },
     unused() {
       const left = exchanges.map((e, i) => ({ e, i })).filter(({ i }) => i >= next && !attempted.has(i));
       if (left.length === 0) return [];
-      return [`${left.length} exchange(s) never requested: ${left.map(({ e, i }) => `#${i + 1} ${e.request.method} ${e.request.path}`).join(', ')}`];
+      const partly = left[0].i === next && played > 0 ? ` (#${next + 1} was played ${played} of ${exchanges[next].times} times)` : '';
+      return [`${left.length} exchange(s) never requested${partly}: ${left.map(({ e, i }) => `#${i + 1} ${e.request.method} ${e.request.path}`).join(', ')}`];
     },
     close() {
       return new Promise<void>((resolve) => {

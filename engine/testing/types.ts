@@ -3,13 +3,29 @@
  * results. Kept as plain data: a connector author writes YAML, never TypeScript.
  */
 
+/**
+ * A header that must be sent with any value (`present: true`), or not at all (`present:
+ * false`); `same_across_retries` also requires the value every other exchange of the case
+ * that says so saw for that header (an idempotency key reused on each attempt).
+ */
+export interface HeaderPresence {
+  present?: boolean;
+  same_across_retries?: boolean;
+}
+
+/** A value a query parameter must have: exact text (a list for a repeated name), or any value. */
+export type ExpectedParam = string | string[] | { present: true };
+
 export interface ExpectedRequest {
   method: string;
   path: string;
-  query?: Record<string, string | string[]>;
-  headers?: Record<string, string | null>;
+  /** All query parameters; absent means no query string at all. */
+  query?: Record<string, ExpectedParam>;
+  headers?: Record<string, string | null | HeaderPresence>;
   body?: unknown;
-  form?: Record<string, string | string[]>;
+  form?: Record<string, ExpectedParam>;
+  /** The request must come at least this long (ms) after the previous exchange's response: a `Retry-After` honoured. */
+  min_wait_ms?: number;
 }
 
 export interface ScriptedResponse {
@@ -23,6 +39,8 @@ export interface ScriptedResponse {
 export interface Exchange {
   request: ExpectedRequest;
   response: ScriptedResponse;
+  /** Played this many times in a row (default 1): the same request answered alike, e.g. a budget's worth of calls. */
+  times?: number;
 }
 
 export interface ExpectedError {
@@ -48,6 +66,42 @@ export interface WebhookDelivery {
   body_file?: string;
   /** The runtime's public URL: the origin of the URL a provider signs (`https://hooks.example.com`). */
   public_url?: string;
+  /** Sign the body with the case's secret by the manifest's own `webhooks.verify` scheme, at the case's `now`. */
+  sign?: boolean | { secret: string };
+}
+
+/** An OAuth consent, run through the platform's real flow with every token URL pointed at the scripted server. */
+export interface OAuthConsent {
+  /** The OAuth app the consent uses (the tenant's own, so no operator host rule applies). */
+  app: { client_id: string; client_secret?: string; scopes?: string[] };
+  /** The runtime's callback URL registered with the provider; default `https://patchbay.example.com/v1/oauth/callback`. */
+  redirect_uri?: string;
+  /** Where the user comes back to; default `https://app.example.com/connected`. */
+  return_url?: string;
+  /** What the provider sends to the callback. `state` defaults to the authorize URL's own. */
+  callback?: { code?: string; state?: string; error?: string; error_description?: string; iss?: string };
+}
+
+/** The authorize URL a consent sends the user to. */
+export interface ExpectedAuthorizeUrl {
+  /** `https://host[:port]`. */
+  origin?: string;
+  path?: string;
+  /** Every query parameter (`{ present: true }` for a random one: `state`, `code_challenge`). */
+  query?: Record<string, ExpectedParam>;
+}
+
+/** How a consent ended, as the return URL says. */
+export interface ExpectedConsent {
+  status?: 'success' | 'error';
+  error?: string;
+  error_description_contains?: string;
+}
+
+/** Client-side throttling: no window of `per_ms` saw more than `requests` requests arrive. */
+export interface ExpectedThrottle {
+  requests: number;
+  per_ms: number;
 }
 
 /** A stored inbound event, as a case expects it. */
@@ -69,6 +123,8 @@ export interface CaseExpectation {
   status?: number;
   /** Webhook cases: the answer's body (JSON compared structurally, else the text). */
   response?: unknown;
+  /** Webhook cases: the answer's media type (`text/plain`; parameters such as charset ignored). */
+  content_type?: string;
   /** Webhook cases: the delivery passed verification. */
   verified?: boolean;
   /** Webhook cases: the delivery was refused for this reason (`bad_signature`, `stale_timestamp`, …). */
@@ -81,6 +137,21 @@ export interface CaseExpectation {
   deleted?: Record<string, string[]>;
   /** Webhook cases: normalized events emitted, `{ type, data }`, in order; absent means none. */
   emitted?: Array<{ type: string; data?: unknown }>;
+  /** OAuth cases: the authorize URL. */
+  authorize_url?: ExpectedAuthorizeUrl;
+  /** OAuth cases: how the callback ended. */
+  consent?: ExpectedConsent;
+  /**
+   * The connection's credentials afterwards, the keys named compared (`{ present: true }` for
+   * any value): an OAuth case's stored tokens, an operation's refreshed ones.
+   */
+  credentials?: Record<string, unknown>;
+  /** OAuth cases: settings the token response taught the connection. */
+  settings?: Record<string, unknown>;
+  /** Requests were spaced by this budget (use with `repeat` or a paginated read). */
+  throttled?: ExpectedThrottle;
+  /** No more than this many requests were awaiting their answer at once (a `concurrency` cap; use with `repeat` and `delay_ms`). */
+  max_in_flight?: number;
 }
 
 export interface ConnectionValues {
@@ -100,6 +171,10 @@ export interface TestCase extends ConnectionValues {
   limit?: number;
   /** Deliver this to the intake instead of running an operation. */
   webhook?: WebhookDelivery;
+  /** Run an OAuth consent (authorize URL, callback, code exchange) instead of an operation. */
+  oauth?: OAuthConsent;
+  /** Operation cases: run the operation this many times at once on one engine (sharing its rate limits); each run meets `expect`. */
+  repeat?: number;
   /** Webhook cases: the clock (ISO 8601), so a published example's timestamp is within tolerance. */
   now?: string;
   /** Webhook cases: connector-level secrets (`secrets:` in the manifest), as the operator sets them. */

@@ -63,6 +63,10 @@ export function checkWebhookExpectation(expect: CaseExpectation, o: WebhookOutco
   }
   if (expect.status !== undefined && expect.status !== o.status) out.push(`status: expected ${expect.status}, got ${o.status} ${show(o.body, 300)}`);
   if (expect.response !== undefined) diff(expect.response, parsedBody(o), 'response', out);
+  if (expect.content_type !== undefined) {
+    const media = o.contentType.split(';')[0].trim().toLowerCase();
+    if (media !== expect.content_type.toLowerCase()) out.push(`content_type: expected ${show(expect.content_type)}, got ${show(o.contentType)}`);
+  }
   if (expect.events !== undefined) {
     const actual = o.events.map((e, i) => project(e, expect.events![i]));
     diff(expect.events, actual, 'events', out);

@@ -20,6 +20,10 @@ import { StateRepo } from '../platform/store/state.js';
 import { RecordsRepo, type IncomingRecord, type RecordChange } from '../platform/store/records.js';
 import { externalIdOf } from '../platform/sync/keys.js';
 import { ConnectorError } from '../core/errors.js';
+import { signDelivery } from '../components/verify/registry.js';
+import { fullUrl } from '../platform/webhooks/request.js';
+import { scriptedBaseUrl } from './redirect.js';
+import type { CompiledTemplate } from '../lang/template.js';
 import type { NormalizedEvent, WebhookEvent } from '../platform/webhooks/types.js';
 import type { TestCase, TestSuite } from './types.js';
 
@@ -135,31 +139,79 @@ async function seed(platform: Platform, plan: Plan, connectionId: string, record
   return cursors;
 }
 
+function rendersNonEmpty(t: CompiledTemplate, values: object): boolean {
+  try {
+    return t.render(values) !== '';
+  } catch {
+    return false;
+  }
+}
+
+function literalTemplate(text: string): CompiledTemplate {
+  return { source: '(webhook.sign.secret)', whole: false, literal: true, render: () => text, value: () => text };
+}
+
+/**
+ * The case's headers with the signature the manifest's scheme computes from the case's own
+ * secret added: on the connector-level URL the connector-level secret, as the intake verifies it.
+ */
+function signed(plan: Plan, testCase: TestCase, raw: Buffer, url: string, values: { config: Record<string, unknown>; credentials: Record<string, unknown>; settings: Record<string, unknown> }, now: number): Record<string, string> {
+  const w = testCase.webhook!;
+  const spec = plan.webhooks?.verify;
+  if (!spec) throw new ConnectorError({ kind: 'config', origin: 'manifest', connector: plan.id, message: `webhook.sign: ${plan.id} declares no \`webhooks.verify\`` });
+  const connectorLevel = { config: {}, credentials: {}, settings: {}, ...(testCase.secrets ? { secrets: testCase.secrets } : {}), ...(testCase.app ? { app: { ...testCase.app } } : {}) };
+  // The connector-level URL verifies with the operator's secret when it is set, else with the matched connection's.
+  const levelSecret = (w.to ?? 'connection') === 'connector' ? plan.webhooks?.connection?.secret : undefined;
+  const levelSet = levelSecret !== undefined && rendersNonEmpty(levelSecret, connectorLevel);
+  const headers = Object.fromEntries(Object.entries(w.headers).map(([k, v]) => [k.toLowerCase(), v]));
+  let body: unknown;
+  try {
+    body = JSON.parse(raw.toString('utf8'));
+  } catch {
+    body = undefined;
+  }
+  const connection = {
+    ...(levelSet ? { config: {}, credentials: {}, settings: {} } : values),
+    ...(testCase.secrets ? { secrets: testCase.secrets } : {}),
+    ...(testCase.app ? { app: { client_id: testCase.app.client_id, client_secret: testCase.app.client_secret } } : {}),
+  };
+  const own = typeof w.sign === 'object' ? w.sign.secret : undefined;
+  // `sign: { secret }` signs as a sender holding another secret would (the case then expects a refusal).
+  const secret = own !== undefined ? literalTemplate(own) : levelSet ? levelSecret : spec.secret;
+  const out = signDelivery({ ...spec, secret }, { rawBody: raw, method: w.method ?? 'POST', url, headers, body, connection, now });
+  if (out.query && Object.keys(out.query).length > 0) {
+    throw new ConnectorError({ kind: 'config', origin: 'manifest', connector: plan.id, message: 'webhook.sign: this scheme sends its token in the query; put it in `webhook.query` yourself' });
+  }
+  return { ...headers, ...out.headers };
+}
+
 export async function deliverWebhook(plan: Plan, suite: TestSuite, testCase: TestCase, providerUrl: string): Promise<WebhookOutcome> {
   const w = testCase.webhook!;
   const d = suite.defaults;
+  const now = clock(testCase.now);
   const platform = await createPlatform({
     database: 'sqlite::memory:',
     connectors: [plan],
     wrapEngine: withBaseUrlOverrides,
     // A throwaway key: the store lives only as long as the case.
     secretKeys: `t1:${randomBytes(32).toString('base64')}`,
-    now: clock(testCase.now),
+    now,
     webhooks: w.public_url !== undefined ? { publicUrl: w.public_url } : {},
     warn: () => undefined,
   });
   let intake: Awaited<ReturnType<typeof listen>> | undefined;
   try {
     const settings = { ...d.settings, ...testCase.settings };
+    const values = { config: { ...d.config, ...testCase.config }, credentials: { ...d.credentials, ...testCase.credentials }, settings };
     const auth = testCase.auth ?? d.auth;
     const info = await platform.connections.create({
       tenant: TEST_TENANT,
       connector: plan.id,
       name: 'test',
       ...(auth !== undefined ? { auth } : {}),
-      config: { ...d.config, ...testCase.config },
-      credentials: { ...d.credentials, ...testCase.credentials },
-      settings: { [BASE_URL_SETTING]: providerUrl },
+      config: values.config,
+      credentials: values.credentials,
+      settings: { [BASE_URL_SETTING]: scriptedBaseUrl(plan, values, providerUrl) },
       // The case stands in for the OAuth flow or check that proves these with the provider.
       learned: settings,
       skipCheck: true,
@@ -174,7 +226,10 @@ export async function deliverWebhook(plan: Plan, suite: TestSuite, testCase: Tes
 
     intake = await listen(platform);
     const path = `/v1/webhooks/${encodeURIComponent(plan.id)}${(w.to ?? 'connection') === 'connection' ? `/${encodeURIComponent(info.id)}` : ''}`;
-    const answer = await post(`${intake.url}${path}${w.query ? `?${w.query}` : ''}`, w.method ?? 'POST', w.headers, await bodyOf(testCase));
+    const target = `${intake.url}${path}${w.query ? `?${w.query}` : ''}`;
+    const raw = await bodyOf(testCase);
+    const headers = w.sign ? signed(plan, testCase, raw, fullUrl(target, w.public_url), values, now()) : w.headers;
+    const answer = await post(target, w.method ?? 'POST', headers, raw);
     // Events retried after a failure are not due again within the case; one pass processes the rest.
     while ((await platform.webhooks.drain()) > 0) { /* until nothing is due */ }
 

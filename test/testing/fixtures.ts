@@ -10,7 +10,7 @@ name: Widgets
 auth:
   type: bearer
 http:
-  base_url: https://widgets.invalid/v1
+  base_url: https://widgets.invalid
   retry:
     max_attempts: 1
   errors:

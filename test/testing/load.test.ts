@@ -33,7 +33,7 @@ cases:
   - name: a
     check: true
     exchanges: []
-    expect: {}
+    expect: { output: {} }
   - name: b
     stream: widgets
     limit: 5
@@ -75,7 +75,7 @@ cases:
     check: true
     action: x
     exchanges: []
-    expect: {}
+    expect: { output: 1 }
   - name: a
     stream: widgets
     exchanges: []

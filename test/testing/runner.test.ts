@@ -122,7 +122,7 @@ ${READ_TWO_PAGES}`);
   - name: stops after one page
     stream: widgets
     exchanges:
-      - request: { method: GET, path: /widgets }
+      - request: { method: GET, path: /widgets, query: { sort: updated } }
         response:
           headers: { link: '<{{base_url}}/widgets?page=2>; rel="next"' }
           body: [{ id: w1, name: one, updated_at: "2024-01-01T00:00:00Z" }]
@@ -248,9 +248,9 @@ ${READ_TWO_PAGES}`);
     const r = only(await run(`
   - name: nothing to run
     exchanges: []
-    expect: {}
+    expect: { output: 1 }
 `));
-    expect(r.failures[0]).toMatch(/tests\.yaml:6:5 cases\[0\]: a case needs one of `check: true`, `action`, `stream` or `webhook`/);
+    expect(r.failures[0]).toMatch(/tests\.yaml:6:5 cases\[0\]: a case needs one of `check: true`, `action`, `stream`, `webhook` or `oauth`/);
   });
 
   it('a case that outlives its time budget fails, naming the requests seen', async () => {
@@ -267,7 +267,7 @@ ${READ_TWO_PAGES}`);
   });
 
   it('a connector manifest that does not compile fails every case with its diagnostics', async () => {
-    temp = await writeWidgets(`cases:\n  - { name: any, check: true, exchanges: [], expect: {} }\n`, 'patchbay: 1\nid: widgets\nname: Widgets\nauth: { type: bearer }\nhttp: { base_url: 7 }\n');
+    temp = await writeWidgets(`cases:\n  - { name: any, check: true, exchanges: [], expect: { output: 1 } }\n`, 'patchbay: 1\nid: widgets\nname: Widgets\nauth: { type: bearer }\nhttp: { base_url: 7 }\n');
     const r = only(await runConnectorTests(temp.dir));
     expect(r.ok).toBe(false);
     expect(r.failures[0]).toMatch(/^connector manifest did not load: error \[config\] .*connector\.yaml does not compile:\n.*connector\.yaml:5:\d+ /s);

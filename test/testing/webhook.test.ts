@@ -77,6 +77,37 @@ describe('webhook cases', () => {
     expect(r.ok).toBe(true);
   });
 
+  it('`sign: true` signs the body with the case\'s secret by the manifest\'s scheme, at the case\'s now', async () => {
+    const r = await run(`
+  - name: signed by the runner
+    webhook:
+      sign: true
+      headers: { content-type: application/json, webhook-id: msg_9 }
+      body: '${CREATED}'
+    now: "2031-01-01T00:00:00Z"
+    exchanges: []
+    expect:
+      verified: true
+      events: [ { id: evt_1, type: item.created, status: processed } ]${CREATED_OUTCOME}
+`);
+    expect(r.failures).toEqual([]);
+  });
+
+  it('`sign: { secret }` signs as a sender with another secret would, and the intake refuses it', async () => {
+    const r = await run(`
+  - name: another sender
+    webhook:
+      sign: { secret: "${OTHER}" }
+      headers: { content-type: application/json }
+      body: '${CREATED}'
+    exchanges: []
+    expect:
+      rejected: bad_signature
+      events: [ { id: evt_1, status: rejected, reason: bad_signature } ]
+`);
+    expect(r.failures).toEqual([]);
+  });
+
   it('the body is sent byte for byte from body_file', async () => {
     const body = `{\n  "id": "evt_2",\n  "type": "item.created",\n  "account": "acc-1",\n  "data": {"id": 7, "name": "Seven", "updated_at": "2024-05-01T11:59:00Z"}\n}\n`;
     const r = await run(`
@@ -150,7 +181,7 @@ describe('webhook cases', () => {
   it('a sync route calls the scripted provider, whose exchanges are checked like an operation\'s', async () => {
     const body = '{"id":"evt_6","type":"items.refresh","account":"acc-1"}';
     const exchange = (p: string) => `
-      - request: { method: GET, path: ${p}, headers: { Authorization: Bearer tok-1 } }
+      - request: { method: GET, path: ${p}, query: { limit: "10" }, headers: { Authorization: Bearer tok-1 } }
         response:
           body: { data: [ { id: 8, name: Eight, updated_at: "2024-05-01T10:00:00Z" } ], next: null }`;
     const ok = await run(`

@@ -4,6 +4,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { VerifyReason } from '../../core/webhook.js';
+import { ConnectorError } from '../../core/errors.js';
 import type { SecretEncoding, VerifyInput, VerifyPlanBase } from './protocol.js';
 
 /** Replay window when a manifest names none. */
@@ -81,4 +82,29 @@ export function checkWindow(sentMs: number, now: number, toleranceMs: number): V
   if (now - sentMs > toleranceMs) return 'stale_timestamp';
   if (sentMs - now > toleranceMs) return 'future_timestamp';
   return undefined;
+}
+
+/** The secret for signing: as `renderSecret`, but its absence is the case's mistake, said so. */
+export function requireSecret(spec: VerifyPlanBase, input: VerifyInput): string {
+  const s = renderSecret(spec, input);
+  if (s === undefined) throw new ConnectorError({ kind: 'config', origin: 'manifest', message: `the verify secret renders empty for this case; set the value \`${spec.secret?.source ?? 'secret'}\` reads` });
+  return s;
+}
+
+/**
+ * The literal text a pattern requires right before its first group (`v1=` in
+ * `(?:^|,)\s*v1=([0-9a-f]+)`), so a signer can write what the pattern reads; undefined when
+ * that text is not plain.
+ */
+export function literalBeforeGroup(pattern: RegExp): string | undefined {
+  const src = pattern.source;
+  let at = -1;
+  for (let i = 0; i < src.length; i++) {
+    if (src[i] === '\\') { i++; continue; }
+    if (src[i] === '(' && src[i + 1] !== '?') { at = i; break; }
+  }
+  if (at < 0) return undefined;
+  let j = at;
+  while (j > 0 && /[A-Za-z0-9=_:.\-]/.test(src[j - 1]) && src[j - 2] !== '\\') j--;
+  return src.slice(j, at);
 }

@@ -8,8 +8,9 @@ import type { CompiledTemplate } from '../../lang/template.js';
 import type { VerifyReason, VerifyResult } from '../../core/webhook.js';
 import { parseDuration } from '../../lang/durations.js';
 import { literal, object, pattern, schemaOf, template } from '../kit.js';
-import { allGroups, anyMatches, checkWindow, DEFAULT_TOLERANCE, decodeSignature, keyBytes, parseTimestamp, renderSecret, SIGNED_ROOTS } from './common.js';
-import { defineVerifier, type SecretEncoding, type VerifyInput, type VerifyPlanBase } from './protocol.js';
+import { allGroups, anyMatches, checkWindow, DEFAULT_TOLERANCE, decodeSignature, keyBytes, literalBeforeGroup, parseTimestamp, renderSecret, requireSecret, SIGNED_ROOTS } from './common.js';
+import { ConnectorError } from '../../core/errors.js';
+import { defineVerifier, type SecretEncoding, type SignInput, type SignOutput, type VerifyInput, type VerifyPlanBase } from './protocol.js';
 import { signedBytes } from './signed.js';
 
 export interface HmacVerify extends VerifyPlanBase {
@@ -46,6 +47,32 @@ function timestampOf(spec: HmacVerify, input: VerifyInput): { text?: string; rea
   if (text === undefined || sentMs === undefined) return { reason: 'missing_timestamp' };
   const reason = checkWindow(sentMs, input.now, ts.toleranceMs);
   return reason ? { reason } : { text };
+}
+
+/** `prefix` + value, or the text the pattern reads before its group + value. */
+function written(value: string, at: { prefix?: string; pattern?: RegExp }, what: string): string {
+  if (!at.pattern) return `${at.prefix ?? ''}${value}`;
+  const lead = literalBeforeGroup(at.pattern);
+  if (lead === undefined) throw new ConnectorError({ kind: 'config', origin: 'manifest', message: `cannot write a ${what} that /${at.pattern.source}/ reads; give the header yourself` });
+  return `${lead}${value}`;
+}
+
+function sign(spec: HmacVerify, input: SignInput): SignOutput {
+  const secret = requireSecret(spec, input);
+  const sig = spec.signature;
+  if (!sig) throw new ConnectorError({ kind: 'config', origin: 'manifest', message: 'the hmac verification names no signature header' });
+  const ts = spec.timestamp;
+  const tsText = ts ? String(Math.floor(ts.unit === 's' ? input.now / 1000 : input.now)) : undefined;
+  const digest = createHmac(spec.algorithm, keyBytes(secret, spec.secretEncoding)).update(signedBytes(spec.signed, input, tsText)).digest(sig.encoding);
+  const headers: Record<string, string> = {};
+  const sigText = written(digest, sig, 'signature');
+  if (ts && tsText !== undefined) {
+    const tsWritten = written(tsText, ts, 'timestamp');
+    // One header holding both (Stripe's `t=…,v1=…`): the timestamp first, comma-separated.
+    if (ts.header === sig.header) headers[sig.header] = `${tsWritten},${sigText}`;
+    else Object.assign(headers, { [ts.header]: tsWritten, [sig.header]: sigText });
+  } else headers[sig.header] = sigText;
+  return { headers };
 }
 
 export const hmacVerifier = defineVerifier({
@@ -127,6 +154,7 @@ export const hmacVerifier = defineVerifier({
     };
   },
   summary: (spec: HmacVerify) => ({ algorithm: spec.algorithm, signature_header: spec.signature?.header }),
+  sign,
   verify(spec: HmacVerify, input): VerifyResult {
     const secret = renderSecret(spec, input);
     if (secret === undefined) return { ok: false, reason: 'no_secret' };

@@ -1,4 +1,4 @@
 /** Webhook signature verification kinds, by name. */
-export { registerVerifier, verifierFor, verifyDelivery, verifiers } from './registry.js';
+export { registerVerifier, verifierFor, verifyDelivery, signDelivery, verifiers } from './registry.js';
 export { defineVerifier } from './protocol.js';
-export type { Verifier, VerifierKind, VerifyInput, VerifyPlanBase, SecretEncoding } from './protocol.js';
+export type { Verifier, VerifierKind, VerifyInput, SignInput, SignOutput, VerifyPlanBase, SecretEncoding } from './protocol.js';

@@ -41,6 +41,15 @@ export interface VerifyInput {
   now: number;
 }
 
+/** A delivery to sign as the provider would (tests): what `verify` would see, before the proof is added. */
+export type SignInput = VerifyInput;
+
+/** What signing adds to a delivery: headers (lower-case names), and query parameters for a kind that reads one. */
+export interface SignOutput {
+  headers: Record<string, string>;
+  query?: Record<string, string>;
+}
+
 export interface VerifierKind<C extends VerifyPlanBase = VerifyPlanBase, Fs extends FieldSpecs = FieldSpecs> extends KindSpec {
   readonly fields?: Fs;
   /**
@@ -55,6 +64,12 @@ export interface VerifierKind<C extends VerifyPlanBase = VerifyPlanBase, Fs exte
   readonly signsBody?: boolean;
   /** Must never throw: hostile input is an answer (`ok: false`), not an exception. */
   verify(spec: C, input: VerifyInput): VerifyResult;
+  /**
+   * Signs a delivery the way this kind verifies it, for test cases that sign a published
+   * example body with their own secret. Throws a `config` ConnectorError when it cannot (no
+   * secret, a layout it cannot write); absent: the kind cannot sign.
+   */
+  sign?(spec: C, input: SignInput): SignOutput;
   /** What `describe` shows of a compiled config beside its type (an algorithm, the signature header); never a secret. */
   summary?(spec: C): Record<string, unknown>;
 }

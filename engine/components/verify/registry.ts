@@ -9,7 +9,8 @@ import { Family, secret } from '../kit.js';
 import { SECRET_ROOTS } from './common.js';
 import { hmacVerifier } from './hmac.js';
 import { noneVerifier } from './none.js';
-import type { VerifierKind, VerifyInput, VerifyPlanBase } from './protocol.js';
+import type { SignInput, SignOutput, VerifierKind, VerifyInput, VerifyPlanBase } from './protocol.js';
+import { ConnectorError } from '../../core/errors.js';
 import { standardWebhooksVerifier } from './standard-webhooks.js';
 import { tokenVerifier } from './token.js';
 
@@ -55,4 +56,27 @@ export function verifyDelivery(spec: VerifyPlanBase, input: VerifyInput): Verify
   } catch {
     return { ok: false, reason: 'bad_signature' };
   }
+}
+
+/**
+ * Signs a delivery with the manifest's own scheme, then proves the result with that scheme's
+ * `verify`: a signature the connector itself would refuse is a test-setup error, not a finding.
+ */
+export function signDelivery(spec: VerifyPlanBase, input: SignInput): SignOutput {
+  const verifier = verifierFor(spec.type);
+  if (!verifier.sign) {
+    throw new ConnectorError({ kind: 'config', origin: 'manifest', message: `verify type "${spec.type}" cannot sign a delivery; give its headers yourself` });
+  }
+  const out = verifier.sign(spec, input);
+  let url = input.url;
+  if (out.query && Object.keys(out.query).length > 0) {
+    const u = new URL(url);
+    for (const [k, v] of Object.entries(out.query)) u.searchParams.set(k, v);
+    url = u.toString();
+  }
+  const check = verifyDelivery(spec, { ...input, url, headers: { ...input.headers, ...out.headers } });
+  if (!check.ok) {
+    throw new ConnectorError({ kind: 'config', origin: 'manifest', message: `verify type "${spec.type}" signed a delivery that it then refuses (${check.reason}); give its headers yourself` });
+  }
+  return out;
 }

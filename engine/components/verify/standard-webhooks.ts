@@ -3,11 +3,11 @@
  * `webhook-signature: v1,<base64> [v1,<base64> …]`, an HMAC-SHA256 over
  * `<id>.<timestamp>.<raw body>` keyed with the base64 part of a `whsec_` secret.
  */
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import type { VerifyResult } from '../../core/webhook.js';
 import { parseDuration } from '../../lang/durations.js';
 import { literal, schemaOf } from '../kit.js';
-import { anyMatches, checkWindow, DEFAULT_TOLERANCE, decodeSignature, keyBytes, parseTimestamp, renderSecret } from './common.js';
+import { anyMatches, checkWindow, DEFAULT_TOLERANCE, decodeSignature, keyBytes, parseTimestamp, renderSecret, requireSecret } from './common.js';
 import { defineVerifier, type VerifyPlanBase } from './protocol.js';
 
 export interface StandardWebhooksVerify extends VerifyPlanBase {
@@ -24,6 +24,14 @@ export const standardWebhooksVerifier = defineVerifier({
   },
   // Standard Webhooks keys are always `whsec_<base64>`.
   compile: (f) => ({ secretEncoding: 'whsec', toleranceMs: f.tolerance }),
+  sign(spec: StandardWebhooksVerify, input) {
+    const key = keyBytes(requireSecret(spec, input), spec.secretEncoding);
+    // A case's own `webhook-id` is kept (it is the event's dedupe key); else one like the spec's `msg_…`.
+    const id = input.headers['webhook-id'] ?? `msg_${randomBytes(12).toString('hex')}`;
+    const ts = String(Math.floor(input.now / 1000));
+    const sig = createHmac('sha256', key).update(`${id}.${ts}.`).update(input.rawBody).digest('base64');
+    return { headers: { 'webhook-id': id, 'webhook-timestamp': ts, 'webhook-signature': `v1,${sig}` } };
+  },
   verify(spec: StandardWebhooksVerify, input): VerifyResult {
     const secret = renderSecret(spec, input);
     if (secret === undefined) return { ok: false, reason: 'no_secret' };

@@ -8,7 +8,7 @@
 import type { CompiledTemplate } from '../../lang/template.js';
 import type { VerifyResult } from '../../core/webhook.js';
 import { literal, schemaOf, secret } from '../kit.js';
-import { SECRET_ROOTS, safeEqual } from './common.js';
+import { requireSecret, SECRET_ROOTS, safeEqual } from './common.js';
 import { defineVerifier, type VerifyInput, type VerifyPlanBase } from './protocol.js';
 
 export interface TokenVerify extends VerifyPlanBase {
@@ -100,6 +100,13 @@ export const tokenVerifier = defineVerifier({
     ...(f.accept !== undefined ? { accept: f.accept } : {}),
   }),
   summary: (spec: TokenVerify) => ({ token_in: spec.header !== undefined ? 'header' : spec.query !== undefined ? 'query' : 'body', token_name: spec.header ?? spec.query ?? spec.bodyField?.join('.') }),
+  // A body field is the sender's payload, not something signing adds: the case's body carries it.
+  sign(spec: TokenVerify, input) {
+    const token = requireSecret(spec, input);
+    if (spec.header !== undefined) return { headers: { [spec.header]: token } };
+    if (spec.query !== undefined) return { headers: {}, query: { [spec.query]: token } };
+    return { headers: {} };
+  },
   verify(spec: TokenVerify, input): VerifyResult {
     const valid = [rendered(spec.secret, input), ...Object.values(spec.accept ?? {}).map((t) => rendered(t, input))]
       .filter((s): s is string => s !== undefined)

@@ -1,0 +1,68 @@
+/**
+ * Points a plan at a case's scripted server. The connection's base URL already replaces the
+ * manifest's, but the endpoints an auth method calls itself (a token, refresh or revoke URL)
+ * are full URLs of their own: a case that refreshes a token, or a consent's code exchange,
+ * would reach the real provider with fixture secrets. Every such URL is rewritten here to the
+ * scripted server (its path kept, so the exchange can assert it), and a case can never call
+ * the real one. The authorize URL is the one left alone: a browser visits it, nothing sends it.
+ */
+import type { CompiledTemplate, TemplateContext } from '../lang/template.js';
+import type { Plan, PlanAuthMethod } from '../plan/plan.js';
+
+/** Auth-method templates the engine itself sends requests to. */
+export function isCalledUrl(name: string): boolean {
+  return name.endsWith('_url') && name !== 'authorize_url';
+}
+
+/** `https://host/p?q` → `<server>/p?q`: only the origin is the provider's. */
+export function onServer(url: string, serverUrl: string): string {
+  const m = /^[a-z][a-z\d+.-]*:\/\/[^/?#]*/i.exec(url);
+  const rest = m ? url.slice(m[0].length) : url.startsWith('/') ? url : `/${url}`;
+  return `${serverUrl}${rest}`;
+}
+
+function rewritten(t: CompiledTemplate, serverUrl: string): CompiledTemplate {
+  return {
+    source: t.source,
+    whole: t.whole,
+    literal: t.literal,
+    render: (ctx) => {
+      const url = t.render(ctx);
+      // An empty URL stays empty: the kind's own "not configured" answer is what a case tests then.
+      return url === '' ? url : onServer(url, serverUrl);
+    },
+    value: (ctx) => {
+      const v = t.value(ctx);
+      return typeof v === 'string' && v !== '' ? onServer(v, serverUrl) : v;
+    },
+  };
+}
+
+function pointMethod(method: PlanAuthMethod, serverUrl: string): PlanAuthMethod {
+  const templates = Object.fromEntries(Object.entries(method.templates).map(([name, t]) => [name, isCalledUrl(name) ? rewritten(t, serverUrl) : t]));
+  return { ...method, templates };
+}
+
+/** The plan with every URL its auth methods call on the scripted server; everything else shared. */
+export function pointAuthAt(plan: Plan, serverUrl: string): Plan {
+  if (!plan.auth) return plan;
+  const methods = Object.fromEntries(Object.entries(plan.auth.methods).map(([name, m]) => [name, pointMethod(m, serverUrl)]));
+  return { ...plan, auth: { ...plan.auth, methods } };
+}
+
+/**
+ * The scripted server as the connection's base URL, keeping the path of the manifest's own
+ * (`https://{{config.shop}}.myshopify.com/admin/api/2024-07` → `<server>/admin/api/2024-07`),
+ * so exchanges are written with the paths the provider documents.
+ */
+export function scriptedBaseUrl(plan: Plan, ctx: TemplateContext, serverUrl: string): string {
+  const t = plan.http.baseUrl;
+  if (!t) return serverUrl;
+  let path = '';
+  try {
+    path = new URL(t.render(ctx)).pathname.replace(/\/+$/, '');
+  } catch {
+    // A base URL the case's values cannot render fails the operation itself, with its own message.
+  }
+  return `${serverUrl}${path}`;
+}
