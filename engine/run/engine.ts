@@ -285,6 +285,24 @@ class EmbeddedEngine implements Engine {
   }
 }
 
+/**
+ * An engine that prepares each connection before the operation runs (a stored base URL, a
+ * test's scripted server); everything else passes through. `prepare` runs when the
+ * operation is asked for, before anything is sent.
+ */
+export function preparingConnections<E extends Engine>(engine: E, prepare: (conn: Connection) => Connection): Engine {
+  return {
+    get plans() { return engine.plans; },
+    plan: (id) => engine.plan(id),
+    get requests() { return engine.requests; },
+    check: (conn, opts) => engine.check(prepare(conn), opts),
+    call: (conn, action, input, opts) => engine.call(prepare(conn), action, input, opts),
+    read: (conn, stream, opts) => engine.read(prepare(conn), stream, opts),
+    get: (conn, stream, id, opts) => engine.get(prepare(conn), stream, id, opts),
+    close: () => engine.close(),
+  };
+}
+
 export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
   const { plans, broken } = await loadPlans(opts.connectors);
   const logger = opts.logger ?? silentLogger;

@@ -6,7 +6,7 @@
  * its engine refuses such a connection outright (`base_url_not_allowed`), because quietly
  * sending a sandbox connection's calls to the real provider is worse than failing.
  */
-import type { Engine } from '../run/engine.js';
+import { preparingConnections, type Engine } from '../run/engine.js';
 import { ConnectorError } from '../core/errors.js';
 import type { Connection } from '../core/wire.js';
 import { storedBaseUrl } from '../platform/connections/settings.js';
@@ -42,18 +42,7 @@ function withBase(conn: Connection): Connection {
 /** An engine that applies stored base URL overrides; everything else passes through. */
 export function withBaseUrlOverrides(engine: Engine): Engine {
   if (hasBaseUrlOverrides(engine)) return engine;
-  const wrapped: Engine & { [WRAPPED]: true } = {
-    [WRAPPED]: true,
-    get plans() { return engine.plans; },
-    plan: (id) => engine.plan(id),
-    get requests() { return engine.requests; },
-    check: (conn, opts) => engine.check(withBase(conn), opts),
-    call: (conn, action, input, opts) => engine.call(withBase(conn), action, input, opts),
-    read: (conn, stream, opts) => engine.read(withBase(conn), stream, opts),
-    get: (conn, stream, id, opts) => engine.get(withBase(conn), stream, id, opts),
-    close: () => engine.close(),
-  };
-  return wrapped;
+  return Object.assign(preparingConnections(engine, withBase), { [WRAPPED]: true as const });
 }
 
 /** Refuses before sending anything for a connection with a stored override. */

@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { ConnectorError } from '../core/errors.js';
 import type { OutboundRequest, InboundResponse } from '../core/wire.js';
-import type { Engine } from '../run/engine.js';
+import { preparingConnections, type Engine } from '../run/engine.js';
 import { HttpClient } from '../run/http/client.js';
 import { createPlatform } from '../platform/platform.js';
 import { OAuthApps } from '../platform/oauth/apps.js';
@@ -54,15 +54,7 @@ function onScripted(engine: Engine, plan: Plan, serverUrl: string): Engine {
     if (conn.baseUrl === undefined) conn.baseUrl = scriptedBaseUrl(plan, { config: conn.config ?? {}, credentials: conn.credentials ?? {}, settings: conn.settings ?? {} }, serverUrl);
     return conn;
   };
-  return {
-    get plans() { return engine.plans; },
-    plan: (id) => engine.plan(id),
-    get requests() { return engine.requests; },
-    check: (conn, opts) => engine.check(point(conn), opts),
-    call: (conn, action, input, opts) => engine.call(point(conn), action, input, opts),
-    read: (conn, stream, opts) => engine.read(point(conn), stream, opts),
-    close: () => engine.close(),
-  };
+  return preparingConnections(engine, point);
 }
 
 function outcomeOf(location: string): ConsentOutcome['consent'] {
