@@ -1,13 +1,12 @@
 /** Calling a connector action on a stored connection: the body is the action's input. */
 import { hash } from 'node:crypto';
-import { AUTH_ERROR_KINDS } from '../../platform/connections/service.js';
 import { isConnectorError } from '../../core/errors.js';
 import { planAction } from '../../plan/plan.js';
 import { canonicalJson } from '../../platform/store/json.js';
 import { HttpProblem, StoredProblem, toProblem, type Problem } from '../problem.js';
 import { defineRoute, type Reply, type RouteDef, type RouteRequest } from '../route.js';
 import { Id, JsonObject, Name } from '../schemas.js';
-import { planOf, requireUsable, resolveConnectionForCall } from './common.js';
+import { markingRefusals, planOf, requireUsable, resolveConnectionForCall } from './common.js';
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
 export const REPLAYED_HEADER = 'idempotent-replayed';
@@ -30,16 +29,8 @@ type Resolved = Awaited<ReturnType<typeof resolveConnectionForCall>>;
 
 async function callOnce(req: CallRequest, resolved: Resolved, idempotencyKey?: string): Promise<Reply> {
   const { services } = req;
-  const { scope, info, connection } = resolved;
-  try {
-    const output = await services.engine.call(connection, req.params.action, req.body ?? {}, { signal: req.signal, idempotencyKey });
-    return { body: { output: output ?? null } };
-  } catch (err) {
-    if (isConnectorError(err) && err.request !== undefined && AUTH_ERROR_KINDS.has(err.kind)) {
-      await services.platform.connections.markError(scope, info.id, err, connection);
-    }
-    throw err;
-  }
+  const output = await markingRefusals(services, resolved, () => services.engine.call(resolved.connection, req.params.action, req.body ?? {}, { signal: req.signal, idempotencyKey }));
+  return { body: { output: output ?? null } };
 }
 
 /**
