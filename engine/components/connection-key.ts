@@ -13,8 +13,8 @@ export function connectionKey(connection: Connection): string {
   if (connection.id) return connection.id;
   let k = keys.get(connection);
   if (!k) {
-    const { connector, tenant, auth, config, credentials, baseUrl } = connection;
-    const digest = createHash('sha256').update(JSON.stringify({ connector, tenant, auth, config, credentials, baseUrl })).digest('hex');
+    const { connector, tenant, auth, config, credentials, baseUrl, environment } = connection;
+    const digest = createHash('sha256').update(JSON.stringify({ connector, tenant, auth, config, credentials, baseUrl, environment })).digest('hex');
     k = `${connector}:${digest.slice(0, 24)}`;
     keys.set(connection, k);
   }

@@ -50,6 +50,8 @@ export interface Connection {
   settings?: Record<string, unknown>;
   /** Replaces the manifest's base_url (tests, proxies, sandboxes). */
   baseUrl?: string;
+  /** One of the connector's declared `environments`; default its default one. */
+  environment?: string;
 }
 
 /** Called when the engine obtains new credentials (a refreshed or rotated OAuth token). */

@@ -56,6 +56,8 @@ export const EXPR_SCOPES = {
   tokenError: { bindings: ['status'] },
   /** A subscribe response body. */
   subscribeResponse: { bindings: [] },
+  /** A set-up step's response body, or the candidate it chose (platform/connections/setup.ts). */
+  setupResponse: { bindings: ['status', 'headers'] },
   webhookEvents: { bindings: [], inputRoots: ['body', 'headers'] },
   webhookEvent: { bindings: [], inputRoots: ['event', 'body', 'headers'] },
   webhookRequest: { bindings: [], inputRoots: ['body', 'headers', 'query', 'method'] },
@@ -66,14 +68,15 @@ export const EXPR_SCOPES = {
 } as const satisfies Record<string, ExprScope>;
 
 export const ROOTS = {
-  http: ['config', 'settings'],
-  auth: ['config', 'credentials', 'settings'],
-  actionRequest: ['input', 'config', 'settings', 'credentials', 'page'],
-  streamRequest: ['config', 'settings', 'state', 'page'],
-  childStreamRequest: ['config', 'settings', 'state', 'parent', 'page'],
-  checkRequest: ['config', 'settings'],
+  http: ['config', 'settings', 'environment'],
+  auth: ['config', 'credentials', 'settings', 'environment'],
+  actionRequest: ['input', 'config', 'settings', 'credentials', 'page', 'environment'],
+  streamRequest: ['config', 'settings', 'state', 'page', 'environment'],
+  childStreamRequest: ['config', 'settings', 'state', 'parent', 'page', 'environment'],
+  checkRequest: ['config', 'settings', 'environment'],
   connectorSecret: ['secrets', 'app'],
-  subscribeRequest: ['config', 'settings', 'credentials', 'webhook_url', 'secret'],
+  subscribeRequest: ['config', 'settings', 'credentials', 'webhook_url', 'secret', 'environment'],
+  setupRequest: ['config', 'settings', 'credentials', 'environment'],
   cursorInitial: ['config'],
   streamGet: ['config', 'settings', 'id'],
 } as const;
@@ -244,6 +247,21 @@ export function authMethods(auth: unknown): Array<{ name: string; path: Path; me
   return [{ name: 'default', path: ['auth'], method: auth }];
 }
 
+/** `setup` and `teardown` steps: their requests and the expressions over their answers. */
+function stepFields(m: Record<string, unknown>, sink: Sink): void {
+  for (const section of ['setup', 'teardown'] as const) {
+    const list = m[section];
+    if (!Array.isArray(list)) continue;
+    list.forEach((s, i) => {
+      if (!isPlainObject(s)) return;
+      const base: Path = [section, i];
+      requestFields(s.request, [...base, 'request'], ROOTS.setupRequest, `${section} request`, sink);
+      for (const k of ['from', 'id', 'label']) expr(sink, s, base, ['choose', k], undefined, EXPR_SCOPES.setupResponse);
+      for (const block of ['settings', 'credentials'] as const) eachEntry(s[block], (k) => expr(sink, s, base, [block, k], undefined, EXPR_SCOPES.setupResponse));
+    });
+  }
+}
+
 /** All template and JSONata fields of a manifest, in document order. */
 export function collectFields(m: Record<string, unknown>): Field[] {
   const out: Field[] = [];
@@ -278,6 +296,13 @@ export function collectFields(m: Record<string, unknown>): Field[] {
       requestFields(s.get.request, [...base, 'get', 'request'], ROOTS.streamGet, 'single-record request', sink, owner);
       expr(sink, s.get, [...base, 'get'], ['record'], owner, EXPR_SCOPES.response);
     }
+  });
+  stepFields(m, sink);
+  eachEntry(m.environments, (name, e) => {
+    if (!isPlainObject(e)) return;
+    const base: Path = ['environments', name];
+    tpl(sink, e.base_url, [...base, 'base_url'], ROOTS.http, 'http');
+    if (isPlainObject(e.oauth)) for (const f of ['authorize_url', 'token_url', 'refresh_url', 'revoke_url']) tpl(sink, e.oauth[f], [...base, 'oauth', f], ROOTS.auth, 'auth method');
   });
   const w = m.webhooks;
   if (isPlainObject(w)) {

@@ -149,6 +149,7 @@ export function compileHttp(ctx: CompileContext, layers: HttpLayer[]): PlanHttp 
     retry: compileRetry(ctx, layers),
     errors: compileErrors(ctx, layers),
     pagination: compilePagination(ctx, pagination?.value, pagination?.path ?? []),
+    ...(!base || (base.path.length === 2 && base.path[0] === 'http') ? { inheritsBaseUrl: true } : {}),
   };
 }
 

@@ -11,6 +11,7 @@ import { compileHttp, layersFor } from './compile-http.js';
 import { compileAction, compileCheck, compileStream } from './compile-operations.js';
 import { compileSchema, mergeObjectSchemas } from './compile-schemas.js';
 import { compileWebhooks } from './compile-webhooks.js';
+import { compileEnvironments, compileSteps } from './compile-setup.js';
 import type { Diagnostic } from '../manifest/diagnostics.js';
 import { isPlainObject } from '../core/objects.js';
 import { deepFreeze } from './freeze.js';
@@ -33,6 +34,9 @@ function buildPlan(ctx: CompileContext, m: Obj, file: string): Plan {
   const validateConfig = compileSchema(ctx, configSchema, ['config']);
   const check = compileCheck(ctx, m);
   const webhooks = compileWebhooks(ctx, m);
+  const setup = compileSteps(ctx, m, 'setup');
+  const teardown = compileSteps(ctx, m, 'teardown');
+  const environments = compileEnvironments(ctx, m);
   const description = str(m.description);
   const docsUrl = str(m.docs_url);
   const icon = str(m.icon);
@@ -55,6 +59,9 @@ function buildPlan(ctx: CompileContext, m: Obj, file: string): Plan {
     actions,
     streams,
     ...(webhooks ? { webhooks } : {}),
+    ...(setup ? { setup } : {}),
+    ...(teardown ? { teardown } : {}),
+    ...(environments ? { environments } : {}),
     manifest: m,
   };
 }

@@ -109,6 +109,8 @@ export interface PlanHttp {
   retry: PlanRetry;
   errors: PlanErrors;
   pagination: PlanPagination;
+  /** The base URL is the connector's own (not an operation's override): an environment's replaces it. */
+  inheritsBaseUrl?: boolean;
 }
 
 /** The built-in auth types (from the auth registry); a plan method's `type` is any registered one. */
@@ -262,8 +264,53 @@ export interface Plan {
   actions: Readonly<Record<string, PlanAction>>;
   streams: Readonly<Record<string, PlanStream>>;
   webhooks?: PlanWebhooks;
+  /** Steps run when a connection is made (after consent, before its check). */
+  setup?: readonly PlanSetupStep[];
+  /** Requests run before a connection is disconnected (best effort). */
+  teardown?: readonly PlanSetupStep[];
+  /** Named environments (production, sandbox, …); absent when the manifest declares none. */
+  environments?: PlanEnvironments;
   /** The manifest after `extends` resolution, for describe/list. */
   manifest: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * One connection set-up (or teardown) step. A step captures callback parameters, or sends a
+ * request whose answer writes settings and credentials, optionally choosing one candidate of
+ * a list (`choose`).
+ */
+export interface PlanSetupStep {
+  /** The manifest's name, else `setup[<index>]`: what a failure or a pending choice names. */
+  name: string;
+  index: number;
+  /** Setting → callback query parameter (the OAuth redirect's own parameters). */
+  capture?: Readonly<Record<string, string>>;
+  request?: { request: PlanRequest; http: PlanHttp; proofHost?: ProofHost };
+  choose?: { from?: CompiledExpr; id: CompiledExpr; label?: CompiledExpr };
+  /** Setting → JSONata over the response body (or the chosen candidate). */
+  settings?: Readonly<Record<string, CompiledExpr>>;
+  /** Credential → JSONata, like `settings`; stored sealed. */
+  credentials?: Readonly<Record<string, CompiledExpr>>;
+  loc: SourceLoc;
+}
+
+/** One declared environment: where its API and OAuth endpoints are. */
+export interface PlanEnvironment {
+  name: string;
+  title?: string;
+  /** Replaces the connector's `http.base_url` wherever an operation inherits it. */
+  baseUrl?: CompiledTemplate;
+  /** The fixed host of `baseUrl`, which a check's `settings` must come from in this environment. */
+  proofHost?: ProofHost;
+  /** The connector's auth methods with this environment's OAuth URLs and hosts. */
+  methods: Readonly<Record<string, PlanAuthMethod>>;
+}
+
+export interface PlanEnvironments {
+  /** In manifest order. */
+  byName: Readonly<Record<string, PlanEnvironment>>;
+  names: readonly string[];
+  default: string;
 }
 
 /**

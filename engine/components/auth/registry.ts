@@ -28,7 +28,7 @@ export const authKinds = new Family<AuthKind>({
       description: 'JSON Schema of the secrets this method needs (merged with the top-level credentials schema). Values are sealed at rest and never shown.',
     }),
   },
-  roots: ['config', 'credentials', 'settings'],
+  roots: ['config', 'credentials', 'settings', 'environment'],
   context: 'auth',
 });
 

@@ -29,7 +29,7 @@ export const paginators = new Family<PaginatorKind<any, any>>({
     max_pages: literal({ schema: schemaOf<number>({ type: 'integer', minimum: 1 }), description: 'Safety guard: stop with an error after this many pages.', default: DEFAULT_MAX_PAGES }),
     stop_when: expression({ description: 'Stop when this is true. Evaluated with the response body as `$`, `$records` (selected raw records), `$headers`, `$status`' }),
   },
-  roots: ['config', 'settings'],
+  roots: ['config', 'settings', 'environment'],
   context: 'http',
 });
 

@@ -12,6 +12,7 @@ import { paginationStop } from './pagination.js';
 import { proofOrigin } from './proof-origin.js';
 import { regexCheck } from './regex.js';
 import { secretInQuery } from './secret-in-query.js';
+import { setupSteps } from './setup-steps.js';
 import { streamRefs } from './stream-refs.js';
 import { templateSyntax } from './template-syntax.js';
 import { templateVariablesCheck } from './template-variables.js';
@@ -34,6 +35,7 @@ export const CHECKS: readonly Check[] = [
   paginationStop,
   cursorUnused,
   secretInQuery,
+  setupSteps,
   componentChecks,
   webhookReplies,
   insecureUrl,

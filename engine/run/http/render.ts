@@ -12,6 +12,8 @@ import type { OutboundRequest } from '../../core/wire.js';
 export interface RenderOptions {
   /** Connection override of the manifest's base_url. */
   baseUrl?: string;
+  /** The connection's environment's base URL: replaces the connector's own where an operation inherits it. */
+  environmentBaseUrl?: CompiledTemplate;
 }
 
 function locationOf(loc: SourceLoc, field: string) {
@@ -73,7 +75,8 @@ function renderUrl(req: PlanRequest, http: PlanHttp, ctx: TemplateContext, opts:
     if (!req.url.whole && hasDotSegment(url.replace(/^[a-z][a-z\d+.-]*:\/\/[^/?#]*/i, ''))) throw dotSegmentError(req, 'url');
     return url;
   }
-  const base = opts.baseUrl ?? (http.baseUrl ? renderField(http.baseUrl, ctx, req.loc, 'base_url') : undefined);
+  const template = opts.environmentBaseUrl && http.inheritsBaseUrl ? opts.environmentBaseUrl : http.baseUrl;
+  const base = opts.baseUrl ?? (template ? renderField(template, ctx, req.loc, 'base_url') : undefined);
   if (!base) {
     throw new ConnectorError({ kind: 'config', origin: 'manifest', message: `${req.loc.path} has no url and the connector has no base_url`, location: locationOf(req.loc, 'path') });
   }

@@ -6,7 +6,7 @@ import type { InboundResponse } from '../../core/wire.js';
 import { planAction, type PlanAction } from '../../plan/plan.js';
 import { drivePages } from '../../components/pagination/drive.js';
 import type { ResolvedConnection } from './context.js';
-import { validateWith } from './context.js';
+import { renderOptions, validateWith } from './context.js';
 import { plain } from '../../lang/plain.js';
 import { selectRecords } from './records.js';
 import type { OperationRuntime } from './runtime.js';
@@ -35,7 +35,7 @@ export async function call(
 ): Promise<unknown> {
   const action = findAction(rc, actionName);
   validateWith(action.validateInput, input, { prefix: 'input', kind: 'validation', origin: 'caller', label: `input for action ${actionName}` });
-  const render = (page?: Record<string, unknown>) => renderRequest(action.request, action.http, { ...rc.base, input, ...(page ? { page } : {}) }, { baseUrl: rc.connection.baseUrl });
+  const render = (page?: Record<string, unknown>) => renderRequest(action.request, action.http, { ...rc.base, input, ...(page ? { page } : {}) }, renderOptions(rc));
   const request = await render(action.request.usesPage ? {} : undefined);
   const header = action.http.retry.idempotencyHeader;
   // The caller's key, so the provider dedupes the caller's retries too, not only ours (a page-following read needs none).

@@ -2,7 +2,7 @@
 import { ConnectorError } from '../../core/errors.js';
 import { renderRequest } from '../http/render.js';
 import { reachesProofHost } from '../../manifest/proof-origin.js';
-import type { ResolvedConnection } from './context.js';
+import { renderOptions, type ResolvedConnection } from './context.js';
 import { plain } from '../../lang/plain.js';
 import type { OperationRuntime } from './runtime.js';
 
@@ -30,14 +30,16 @@ function safeHost(url: string): string {
 export async function check(rt: OperationRuntime, rc: ResolvedConnection, signal?: AbortSignal): Promise<CheckResult> {
   const spec = rc.plan.check;
   if (!spec) return { ok: true };
-  const request = await renderRequest(spec.request, spec.http, { ...rc.base }, { baseUrl: rc.connection.baseUrl });
+  const request = await renderRequest(spec.request, spec.http, { ...rc.base }, renderOptions(rc));
   // A tenant's config value rendered into the host (`evil.example#`) must not move the check
   // off the provider's domain while its answer still proves an account. An operator's
   // base_url override (tests, sandboxes) is the operator's choice and is taken as given.
-  if (spec.settings && spec.proofHost && rc.connection.baseUrl === undefined && !reachesProofHost(request.url, spec.proofHost)) {
+  // In an environment the provider's host is the environment's (a sandbox proves sandbox accounts).
+  const fixed = rc.environment?.baseUrl && spec.http.inheritsBaseUrl && !spec.request.url ? rc.environment.proofHost : spec.proofHost;
+  if (spec.settings && fixed && rc.connection.baseUrl === undefined && !reachesProofHost(request.url, fixed)) {
     throw new ConnectorError({
       kind: 'config', origin: 'connection', connector: rc.plan.id,
-      message: `the check would go to ${safeHost(request.url)}, outside the provider's ${spec.proofHost.exact ?? `*${spec.proofHost.suffix}`}; check the connection's config`,
+      message: `the check would go to ${safeHost(request.url)}, outside the provider's ${fixed.exact ?? `*${fixed.suffix}`}; check the connection's config`,
     });
   }
   const res = await rt.send(rc, request, { http: spec.http, operation: 'check', signal });

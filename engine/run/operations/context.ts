@@ -8,14 +8,16 @@ import { ConnectorError, type ErrorOrigin } from '../../core/errors.js';
 import type { Connection } from '../../core/wire.js';
 import { connectionKey } from '../../components/connection-key.js';
 import type { TemplateContext } from '../http/render.js';
-import type { Plan, PlanAuthMethod } from '../../plan/plan.js';
+import type { Plan, PlanAuthMethod, PlanEnvironment } from '../../plan/plan.js';
 import { collectSecrets, SecretSet } from '../../core/redact.js';
 
 export interface ResolvedConnection {
   plan: Plan;
   connection: Connection;
   method: PlanAuthMethod;
-  /** `{ config, credentials, settings }`; operations add input, state, parent. */
+  /** The connection's environment, when the connector declares environments. */
+  environment?: PlanEnvironment;
+  /** `{ config, credentials, settings, environment }`; operations add input, state, parent. */
   base: TemplateContext;
   /** Per-connection state key (rate limits, token refresh), stable across token refreshes. */
   connectionKey: string;
@@ -89,9 +91,29 @@ export function validateWith(
   throw new ConnectorError({ kind: what.kind, origin: what.origin, message: `Invalid ${what.label}: ${summary}${details.length > 3 ? ` (and ${details.length - 3} more)` : ''}`, details });
 }
 
-export function chooseAuthMethod(plan: Plan, conn: Connection): PlanAuthMethod {
+/**
+ * The connection's environment: the one it names (which must be declared), else the
+ * connector's default; undefined for a connector without environments (which refuses a name).
+ */
+export function chooseEnvironment(plan: Plan, name: string | undefined): PlanEnvironment | undefined {
+  const envs = plan.environments;
+  if (!envs) {
+    if (name === undefined) return undefined;
+    throw new ConnectorError({ kind: 'config', origin: 'connection', connector: plan.id, message: `connector ${plan.id} declares no environments, so it has no environment "${name}"`, details: [{ path: 'environment', message: 'is not an environment of this connector' }] });
+  }
+  const picked = name ?? envs.default;
+  if (Object.hasOwn(envs.byName, picked)) return envs.byName[picked];
+  throw new ConnectorError({ kind: 'config', origin: 'connection', connector: plan.id, message: `connector ${plan.id} has no environment "${picked}"; declared: ${envs.names.join(', ')}`, details: [{ path: 'environment', message: `is not one of ${envs.names.join(', ')}` }] });
+}
+
+/** The auth methods as the environment sees them (its OAuth URLs), else the plan's own. */
+export function methodsFor(plan: Plan, environment: PlanEnvironment | undefined): Readonly<Record<string, PlanAuthMethod>> {
+  return environment?.methods ?? plan.auth.methods;
+}
+
+export function chooseAuthMethod(plan: Plan, conn: Connection, environment = chooseEnvironment(plan, conn.environment)): PlanAuthMethod {
   const name = conn.auth ?? plan.auth.defaultMethod;
-  const method = plan.auth.methods[name];
+  const method = methodsFor(plan, environment)[name];
   if (!method) {
     const known = Object.keys(plan.auth.methods);
     throw new ConnectorError({ kind: 'config', origin: 'connection', message: `Connector ${plan.id} has no auth method "${name}"; available: ${known.join(', ') || '(none)'}` });
@@ -103,7 +125,8 @@ export function resolveConnection(plan: Plan, conn: Connection): ResolvedConnect
   if (conn.connector !== plan.id) {
     throw new ConnectorError({ kind: 'internal', origin: 'internal', message: `Connection is for connector "${conn.connector}", not "${plan.id}"` });
   }
-  const method = chooseAuthMethod(plan, conn);
+  const environment = chooseEnvironment(plan, conn.environment);
+  const method = chooseAuthMethod(plan, conn, environment);
   const config = conn.config ?? {};
   const credentials = conn.credentials ?? {};
   validateWith(plan.validateConfig, config, { prefix: 'config', kind: 'config', origin: 'connection', label: 'connection config' });
@@ -112,10 +135,16 @@ export function resolveConnection(plan: Plan, conn: Connection): ResolvedConnect
     plan,
     connection: conn,
     method,
-    base: { config, credentials, settings: conn.settings ?? {} },
+    ...(environment ? { environment } : {}),
+    base: { config, credentials, settings: conn.settings ?? {}, ...(environment ? { environment: { name: environment.name } } : {}) },
     connectionKey: connectionKey(conn),
     secrets: new SecretSet(secretsFor(conn)),
   };
+}
+
+/** How the connection's requests find their base URL: the operator's override, else its environment's. */
+export function renderOptions(rc: ResolvedConnection): { baseUrl?: string; environmentBaseUrl?: PlanEnvironment['baseUrl'] } {
+  return { baseUrl: rc.connection.baseUrl, environmentBaseUrl: rc.environment?.baseUrl };
 }
 
 function secretsFor(conn: Connection): string[] {

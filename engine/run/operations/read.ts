@@ -9,7 +9,7 @@ import { planStream, type PlanStream } from '../../plan/plan.js';
 import { drivePages } from '../../components/pagination/drive.js';
 import type { Paginator } from '../../components/pagination/protocol.js';
 import { createPaginator } from '../../components/pagination/registry.js';
-import type { ResolvedConnection } from './context.js';
+import { renderOptions, type ResolvedConnection } from './context.js';
 import { CursorTracker } from './cursor-state.js';
 import { mapPage, selectRecords } from './records.js';
 import type { OperationRuntime } from './runtime.js';
@@ -195,7 +195,7 @@ class StreamReader implements ReadHandle {
   }
 
   private async *fetch(rc: ResolvedConnection, stream: PlanStream, ctx: TemplateContext): AsyncGenerator<RawPage, void, undefined> {
-    const render = (page?: Record<string, unknown>) => renderRequest(stream.request, stream.http, page ? { ...ctx, page } : ctx, { baseUrl: rc.connection.baseUrl });
+    const render = (page?: Record<string, unknown>) => renderRequest(stream.request, stream.http, page ? { ...ctx, page } : ctx, renderOptions(rc));
     const request = await render(stream.request.usesPage ? {} : undefined);
     if (stream.request.usesPage) request.page = {};
     const sendOpts = { http: stream.http, operation: `stream:${this.streamName}`, signal: this.opts.signal };
