@@ -18,6 +18,7 @@ interface ConnectOptions {
   auth?: string;
   skipCheck?: boolean;
   baseUrl?: string;
+  environment?: string;
 }
 
 export function register(program: Command): Command {
@@ -33,9 +34,11 @@ export function register(program: Command): Command {
       .option('--settings <json>', 'connection settings, JSON or @file')
       .option('--auth <method>', 'auth method name when the connector offers several')
       .option('--skip-check', 'store without running the check request')
+      .option('--environment <name>', "one of the connector's environments (production, sandbox, …); default its default one")
       .option('--base-url <url>', "replace the manifest's base URL (sandboxes, local servers); a server honours it only with --allow-base-url"),
   )
-    .addHelpText('after', '\nExit codes: 0 stored, 1 validation or check failed (nothing stored), 2 usage error.')
+    .addHelpText('after', '\nA connector whose set-up finds several accounts stores the connection in status needs_choice with its options;\n' +
+      'finish it with `patchbay choose <connection-id> <option>`.\n\nExit codes: 0 stored, 1 validation, set-up or check failed (nothing stored), 2 usage error.')
     .action(async (connector: string, opts: ConnectOptions, cmd: Command) => {
       if (opts.tenant.trim() === '' || opts.name.trim() === '') usage(cmd, '--tenant and --name must not be empty');
       const config = parseObjectOption(cmd, '--config', opts.config);
@@ -47,7 +50,7 @@ export function register(program: Command): Command {
       }
       await withPlatform(cmd, async (platform) => {
         const created = await platform.connections.create({
-          tenant: opts.tenant, connector, name: opts.name, auth: opts.auth, config, credentials, settings, skipCheck: opts.skipCheck,
+          tenant: opts.tenant, connector, name: opts.name, auth: opts.auth, config, credentials, settings, skipCheck: opts.skipCheck, environment: opts.environment,
         });
         const { presentConnection } = await import('../../engine/platform/present/index.js');
         printJson(presentConnection(created));

@@ -42,7 +42,7 @@ export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
-const STATUSES = ['active', 'error', 'disconnected'] as const;
+const STATUSES = ['active', 'error', 'disconnected', 'needs_choice'] as const;
 
 interface ConnectionsOptions extends PageOptions {
   tenant?: string;

@@ -13,6 +13,7 @@ import { register as get } from './get.js';
 import { register as test } from './test.js';
 import { register as connect } from './connect.js';
 import { register as connections } from './connections.js';
+import { register as choose } from './choose.js';
 import { register as sync } from './sync.js';
 import { register as runs } from './runs.js';
 import { register as records } from './records.js';
@@ -25,4 +26,4 @@ import { register as purge } from './purge.js';
 
 export type RegisterCommand = (program: Command) => Command;
 
-export const COMMANDS: RegisterCommand[] = [validate, list, describe, init, call, read, get, test, connect, connections, sync, runs, records, secrets, serve, keys, oauthApps, connectorSecrets, purge];
+export const COMMANDS: RegisterCommand[] = [validate, list, describe, init, call, read, get, test, connect, choose, connections, sync, runs, records, secrets, serve, keys, oauthApps, connectorSecrets, purge];

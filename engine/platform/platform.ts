@@ -104,6 +104,7 @@ function seamOf(engine: Engine): EngineSeam {
     plan: (id) => engine.plans.get(id),
     check: (conn, opts) => engine.check(conn, opts),
     read: (conn, stream, opts) => engine.read(conn, stream, opts),
+    requests: engine.requests,
   };
 }
 
@@ -132,6 +133,7 @@ export async function createPlatform(opts: PlatformOptions = {}): Promise<Platfo
     const schedulesRepo = new SchedulesRepo(store);
     const sealedValues = new SealedValuesRepo(store);
     connections = new ConnectionService(store, new ConnectionsRepo(store, vault), seam);
+    if (opts.logger) connections.logger = opts.logger;
     const owner = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
     const leaseMs = opts.leaseMs ?? DEFAULT_LEASE_MS;
     const runner = new SyncRunner({ store, engine: seam, connections, state, records: recordsRepo, runs: runsRepo, leases: new LeasesRepo(now), owner, leaseMs });

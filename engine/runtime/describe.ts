@@ -92,6 +92,26 @@ export const ConnectorSchema = component('Connector', {
         },
       },
     },
+    environments: {
+      type: 'array',
+      description: 'The environments a connection may pick (`environment` when connecting); the first marked `default` is used when none is given.',
+      items: {
+        type: 'object',
+        required: ['name', 'default'],
+        additionalProperties: false,
+        properties: { name: str, title: str, default: { type: 'boolean' }, base_url: str },
+      },
+    },
+    setup: {
+      type: 'array',
+      description: 'The set-up steps a new connection goes through (names and what they do, no requests).',
+      items: {
+        type: 'object',
+        required: ['name', 'kind'],
+        additionalProperties: false,
+        properties: { name: str, kind: { enum: ['capture', 'request', 'choose'] } },
+      },
+    },
     webhooks: {
       type: 'object',
       required: ['verification', 'handshake', 'events'],

@@ -6,7 +6,7 @@ import { ConnectorError, isConnectorError } from '../../core/errors.js';
 import type { Connection } from '../../core/wire.js';
 import type { Plan } from '../../plan/plan.js';
 import { expiresAtMs } from '../../components/auth/oauth2-token.js';
-import { freezeSnapshot, resolveConnection } from '../../run/operations/context.js';
+import { chooseEnvironment, freezeSnapshot, resolveConnection } from '../../run/operations/context.js';
 import { collectSecrets, redact } from '../../core/redact.js';
 import type { Store } from '../store/store.js';
 import type { TenantScope } from '../store/scope.js';
@@ -15,56 +15,12 @@ import { ConnectionsRepo, type ConnectionInfo, type ConnectionStatus } from '../
 import { newId } from '../store/ids.js';
 import { ConnectionRoutesRepo, type RouteSource } from '../store/connection-routes.js';
 import type { EngineSeam } from './seam.js';
+import type { ConnectionLifecycle, ConnectionRef, CreateConnectionInput, ResolvedStoredConnection, UpdateConnectionInput } from './types.js';
+import { silentLogger, type Logger } from '../../core/log.js';
+import { ENVIRONMENT_SETTING, setChoice, storedChoice, storedEnvironment } from './settings.js';
+import { runTeardown, setupInPlace, type SetupResult } from './setup.js';
 
-/** A connection id (its tenant is looked up) or an id with the tenant the caller acts for. */
-export type ConnectionRef = string | { tenant: string; id: string };
-
-export interface CreateConnectionInput {
-  tenant: string;
-  connector: string;
-  name: string;
-  auth?: string;
-  config?: Record<string, unknown>;
-  credentials?: Record<string, unknown>;
-  settings?: Record<string, unknown>;
-  /**
-   * Settings the platform learned from the provider (an OAuth token response), merged into
-   * `settings` and trusted to route connector-level webhooks. Never pass values a user typed.
-   */
-  learned?: Record<string, unknown>;
-  /** Store without running the connector's check request (validation still applies). */
-  skipCheck?: boolean;
-}
-
-export interface UpdateConnectionInput {
-  name?: string;
-  auth?: string;
-  config?: Record<string, unknown>;
-  /** Replaces the credentials; merge with `mergeCredentials` to change one field. */
-  credentials?: Record<string, unknown>;
-  mergeCredentials?: boolean;
-  settings?: Record<string, unknown>;
-  /** As on create: settings learned from the provider with these credentials. */
-  learned?: Record<string, unknown>;
-  skipCheck?: boolean;
-}
-
-/** A connection ready for the engine, with decrypted credentials. Never hand it out. */
-export interface ResolvedStoredConnection {
-  scope: TenantScope;
-  info: ConnectionInfo;
-  connection: Connection;
-}
-
-/**
- * Work that belongs to a connection's life but not to this service (registering webhooks at
- * the provider). Hook failures never undo what the user asked for: a failed subscription
- * leaves the connection in `error` with the reason, a failed unsubscribe is logged.
- */
-export interface ConnectionLifecycle {
-  afterCreate?(ref: { tenant: string; id: string }): Promise<void>;
-  beforeDisconnect?(ref: { tenant: string; id: string }): Promise<void>;
-}
+export type { ConnectionLifecycle, ConnectionRef, CreateConnectionInput, ResolvedStoredConnection, UpdateConnectionInput } from './types.js';
 
 /**
  * A credential expiring sooner than this is never served from the recent-connections cache:
@@ -89,6 +45,8 @@ export class ConnectionService {
   private readonly repo: ConnectionsRepo;
   /** Set by the platform once the services the hooks need exist. */
   lifecycle: ConnectionLifecycle = {};
+  /** Where teardown failures are reported; set by the platform. */
+  logger: Logger = silentLogger;
   /** `resolveRecent`'s cache, keyed by tenant and id; see there for its window. */
   private readonly recent = new Map<string, RecentEntry>();
   /** Bumped by every write: a read that started before a write must not fill the cache after it. */
@@ -112,6 +70,10 @@ export class ConnectionService {
     return result?.settings;
   }
 
+  private setup(plan: Plan, connection: Connection, resume?: { index: number; option: string }): Promise<SetupResult | undefined> {
+    return setupInPlace(plan, this.engine.requests, connection, resume);
+  }
+
   private plan(connector: string): Plan {
     const plan = this.engine.plan(connector);
     if (!plan) throw new ConnectorError({ kind: 'not_found', origin: 'caller', connector, message: `unknown connector "${connector}"` });
@@ -130,6 +92,7 @@ export class ConnectionService {
   async create(input: CreateConnectionInput): Promise<ConnectionInfo> {
     const plan = this.plan(input.connector);
     const id = newId('conn');
+    const environment = chooseEnvironment(plan, input.environment ?? storedEnvironment(input.settings))?.name;
     const connection: Connection = {
       connector: plan.id,
       id,
@@ -137,37 +100,46 @@ export class ConnectionService {
       auth: input.auth,
       config: input.config ?? {},
       credentials: input.credentials ?? {},
-      settings: { ...input.settings, ...input.learned },
+      settings: { ...input.settings, ...input.learned, ...(environment ? { [ENVIRONMENT_SETTING]: environment } : {}) },
+      ...(environment ? { environment } : {}),
     };
     const scope = this.store.scope(input.tenant);
     if (await this.repo.findByName(scope, plan.id, input.name)) {
       throw new ConnectorError({ kind: 'conflict', origin: 'caller', connector: plan.id, message: `tenant "${input.tenant}" already has a ${plan.id} connection named "${input.name}"` });
     }
     resolveConnection(plan, connection);
-    const checked = input.skipCheck ? undefined : await this.runCheck(connection);
+    // Set-up runs in memory before anything is stored: a failed step leaves no row behind.
+    const setup = input.setupDone ? undefined : await this.setup(plan, connection);
+    const pending = input.setupDone?.pendingChoice ?? setup?.pending;
+    setChoice(connection.settings!, pending);
+    const checked = input.skipCheck || pending ? undefined : await this.runCheck(connection);
     if (checked) connection.settings = { ...connection.settings, ...checked };
     const inserted = await this.repo.insert(scope, {
-      id,
-      connector: plan.id,
-      name: input.name,
-      auth: input.auth,
+      id, connector: plan.id, name: input.name, auth: input.auth,
       config: connection.config!,
       credentials: connection.credentials!,
       settings: connection.settings,
-      status: 'active',
+      status: pending ? 'needs_choice' : 'active',
     });
     const owner = { tenant: input.tenant, connector: plan.id, connectionId: id };
     await this.routes.merge(owner, input.learned, 'token');
+    await this.routes.merge(owner, setup?.learned, 'setup');
     await this.routes.merge(owner, checked, 'check');
-    if (!this.lifecycle.afterCreate) return inserted;
+    // A connection waiting for a choice is not finished: its webhooks are subscribed once it is.
+    return pending ? inserted : this.afterCreated(scope, id, connection, inserted);
+  }
+
+  /** The lifecycle's `afterCreate`; its failure marks the connection `error`, never undoes it. */
+  private async afterCreated(scope: TenantScope, id: string, connection: Connection, info: ConnectionInfo): Promise<ConnectionInfo> {
+    if (!this.lifecycle.afterCreate) return info;
     try {
-      await this.lifecycle.afterCreate({ tenant: input.tenant, id });
+      await this.lifecycle.afterCreate({ tenant: scope.tenant, id });
     } catch (err) {
       await this.markError(scope, id, err, connection);
     }
     // The hook may have stored what the provider returned (a webhook secret) past this service.
-    this.forget({ tenant: input.tenant, id });
-    return (await this.repo.get(scope, id)) ?? inserted;
+    this.forget({ tenant: scope.tenant, id });
+    return (await this.repo.get(scope, id)) ?? info;
   }
 
   async get(ref: ConnectionRef): Promise<ConnectionInfo | undefined> {
@@ -205,6 +177,8 @@ export class ConnectionService {
       credentials,
       settings: info.settings,
     };
+    const environment = storedEnvironment(info.settings);
+    if (environment !== undefined) connection.environment = environment;
     return { scope, info, connection };
   }
 
@@ -294,6 +268,8 @@ export class ConnectionService {
       credentials,
       settings: { ...(patch.settings ?? connection.settings), ...patch.learned },
     };
+    const pending = patch.setupDone?.pendingChoice;
+    if (patch.setupDone) setChoice(next.settings!, pending);
     resolveConnection(plan, next);
     const checked = patch.skipCheck ? undefined : await this.runCheck(next);
     if (checked) next.settings = { ...next.settings, ...checked };
@@ -305,16 +281,16 @@ export class ConnectionService {
       auth: patch.auth,
       config: patch.config,
       credentials: credentialsChanged ? next.credentials : undefined,
-      settings: patch.settings !== undefined || learned ? next.settings : undefined,
+      settings: patch.settings !== undefined || learned || patch.setupDone ? next.settings : undefined,
       // A connection that passes its check again is usable again.
-      status: info.status === 'error' && !patch.skipCheck ? 'active' : undefined,
+      status: pending ? 'needs_choice' : (info.status === 'error' || (patch.setupDone && info.status === 'needs_choice')) && !patch.skipCheck ? 'active' : undefined,
     });
     // A proof holds for the credentials it was made with: new credentials, auth or config
     // without a new check (or token) leave the connection unroutable until it proves again.
     const owner = { tenant: scope.tenant, connector: info.connector, connectionId: info.id };
     const changed = patch.credentials !== undefined || patch.auth !== undefined || patch.config !== undefined;
     if (changed) await this.routes.clear(info.id);
-    await this.routes.merge(owner, patch.learned, 'token');
+    await this.routes.merge(owner, patch.learned, patch.learnedSource ?? 'token');
     await this.routes.merge(owner, checked, 'check');
     this.forget({ tenant: scope.tenant, id: info.id });
     return updated!;
@@ -333,6 +309,7 @@ export class ConnectionService {
   /** Wipes the credentials and keeps the row (its runs and records stay attributable). */
   async disconnect(ref: ConnectionRef): Promise<ConnectionInfo> {
     const { scope, id } = await this.locate(ref);
+    await this.teardown(scope, id);
     // Best effort by design: a provider that refuses to drop the subscription must not keep
     // a user from disconnecting (the hook logs the failure).
     await this.lifecycle.beforeDisconnect?.({ tenant: scope.tenant, id }).catch(() => undefined);
@@ -341,6 +318,32 @@ export class ConnectionService {
     this.forget({ tenant: scope.tenant, id });
     if (!updated) throw notFound(id);
     return updated;
+  }
+
+  /** The connector's teardown requests, with the credentials still there; never throws. */
+  private async teardown(scope: TenantScope, id: string): Promise<void> {
+    const info = await this.repo.get(scope, id).catch(() => undefined);
+    const plan = info && info.status !== 'disconnected' ? this.engine.plan(info.connector) : undefined;
+    if (plan?.teardown && this.engine.requests) await runTeardown(plan, this.engine.requests, async () => (await this.resolve({ tenant: scope.tenant, id })).connection, this.logger);
+  }
+
+  /**
+   * Completes a connection in `needs_choice`: the step's request is sent again and the chosen
+   * candidate, the steps after it and the check run before anything is stored.
+   */
+  async choose(ref: ConnectionRef, option: string): Promise<ConnectionInfo> {
+    const { scope, info, connection } = await this.resolve(ref);
+    const choice = storedChoice(info.settings);
+    if (info.status !== 'needs_choice' || !choice) {
+      throw new ConnectorError({ kind: 'conflict', origin: 'caller', connector: info.connector, code: 'no_pending_choice', message: `connection ${info.id} is not waiting for a choice (status ${info.status})` });
+    }
+    const setup = (await this.setup(this.plan(info.connector), connection, { index: choice.index, option }))!;
+    const pending = setup.pending;
+    const updated = await this.update({ tenant: scope.tenant, id: info.id }, {
+      settings: connection.settings, credentials: connection.credentials, learned: setup.learned, learnedSource: 'setup',
+      setupDone: { pendingChoice: pending }, skipCheck: Boolean(pending),
+    });
+    return pending ? updated : this.afterCreated(scope, info.id, connection, updated);
   }
 
   /** Records a failure that says the connection itself is broken (auth, config). */

@@ -11,6 +11,11 @@
  *   keeps every other stored credential (e.g. a webhook secret).
  * - The client id and secret are copied into the connection's sealed credentials when the
  *   method's credentials schema takes them, because refreshing on use needs them.
+ * - The connector's `setup` steps run after the exchange and before anything is stored, so a
+ *   failed step (`setup_failed`) leaves no new connection and an old one untouched. Steps
+ *   waiting for a choice store the connection in `needs_choice` and skip the check until then.
+ * - The environment is fixed at `start` (its authorize URL is the first thing the user sees)
+ *   and travels in the state.
  */
 import { createPkcePair, exchangeAuthorizationCode, buildAuthorizeUrl } from '../../components/auth/oauth2-flow.js';
 import type { ConnectionService } from '../connections/service.js';
@@ -27,6 +32,10 @@ import { methodTemplate } from '../../components/auth/common.js';
 import { connectionCredentials, consentMethod, usesPkce } from './method.js';
 import { matchesReturnUrl, withOutcome } from './return-urls.js';
 import type { ConsumedState, OAuthStates } from './states.js';
+import { chooseEnvironment } from '../../run/operations/context.js';
+import { runSetup, type SetupResult } from '../connections/setup.js';
+import { ENVIRONMENT_SETTING, storedEnvironment, type PendingChoice } from '../connections/settings.js';
+import type { PlanEnvironment } from '../../plan/plan.js';
 
 export type ConsentErrorCode =
   | 'access_denied'
@@ -37,6 +46,7 @@ export type ConsentErrorCode =
   | 'exchange_failed'
   | 'oauth_host_not_allowed'
   | 'invalid_issuer'
+  | 'setup_failed'
   | 'check_failed';
 
 /** The host rule for the operator's app; a tenant's own app has none. */
@@ -45,7 +55,7 @@ export function appHostRule(connector: string, method: PlanAuthMethod, app: Reso
   return { connector, allowed: [...manifestHosts(method), ...app.hosts], source: 'operator-app', envName: `${envPrefix(connector)}_HOSTS` };
 }
 
-const templateOf = (config: Record<string, unknown>) => ({ config, credentials: {}, settings: {} });
+const templateOf = (config: Record<string, unknown>, env?: PlanEnvironment) => ({ config, credentials: {}, settings: {}, ...(env ? { environment: { name: env.name } } : {}) });
 
 /** A refusal at `start`, with the HTTP status and stable code the runtime answers with. */
 export class OAuthFlowError extends ConnectorError {
@@ -65,6 +75,8 @@ export interface StartConsentInput {
   auth?: string;
   /** Config for a new connection (a reconnect keeps the stored one unless this is given). */
   config?: Record<string, unknown>;
+  /** One of the connector's environments (a reconnect keeps the stored one unless this is given). */
+  environment?: string;
 }
 
 export interface CallbackInput {
@@ -74,15 +86,17 @@ export interface CallbackInput {
   errorDescription?: string;
   /** RFC 9207 `iss`, when the provider sends it. */
   iss?: string;
+  /** Every query parameter of the callback, for `setup` steps that capture one (QuickBooks' `realmId`). */
+  query?: Readonly<Record<string, unknown>>;
 }
 
 export type ConsentOutcome =
   /** No trustworthy return URL (unknown state): the runtime answers itself, never redirects. */
   | { kind: 'invalid_state' }
-  | { kind: 'redirect'; location: string; error?: ConsentErrorCode; connectionId?: string; tenant: string; connector: string };
+  | { kind: 'redirect'; location: string; error?: ConsentErrorCode; connectionId?: string; tenant: string; connector: string; pendingChoice?: PendingChoice };
 
 export interface OAuthFlowDeps {
-  engine: Pick<Engine, 'plans' | 'check'>;
+  engine: Pick<Engine, 'plans' | 'check' | 'requests'>;
   connections: ConnectionService;
   apps: OAuthApps;
   states: OAuthStates;
@@ -114,9 +128,16 @@ export class OAuthFlow {
 
   async start(input: StartConsentInput): Promise<{ url: string; state: string; expiresAt: number }> {
     const plan = this.plan(input.connector);
+    const existing = input.environment === undefined && plan.environments ? await this.existing(input.tenant, plan.id, input.connectionName) : undefined;
+    let env: PlanEnvironment | undefined;
+    try {
+      env = chooseEnvironment(plan, input.environment ?? storedEnvironment(existing?.settings));
+    } catch (err) {
+      throw new OAuthFlowError('invalid_environment', 422, { kind: 'validation', origin: 'caller', connector: plan.id, message: (err as Error).message, details: [{ path: 'query.environment', message: (err as ConnectorError).details?.[0]?.message ?? 'is not an environment of this connector' }] });
+    }
     let method: PlanAuthMethod;
     try {
-      method = consentMethod(plan, input.auth);
+      method = consentMethod(plan, input.auth, env);
     } catch (err) {
       throw new OAuthFlowError('not_oauth2', 422, { kind: 'validation', origin: 'caller', connector: plan.id, message: (err as Error).message, details: (err as ConnectorError).details });
     }
@@ -146,7 +167,7 @@ export class OAuthFlow {
     const rule = appHostRule(plan.id, method, app);
     if (rule) {
       try {
-        checkHosts(rule, method, templateOf(config));
+        checkHosts(rule, method, templateOf(config, env));
       } catch (err) {
         const e = err as ConnectorError;
         throw new OAuthFlowError('oauth_host_not_allowed', 422, { kind: 'config', origin: 'caller', connector: plan.id, message: e.message, details: [{ path: 'config', message: e.details?.[0]?.message ?? e.message }] });
@@ -162,6 +183,7 @@ export class OAuthFlow {
       redirectUri: input.redirectUri,
       codeVerifier: pkce?.verifier,
       config: input.config,
+      ...(env ? { environment: env.name } : {}),
     });
     const url = buildAuthorizeUrl({
       method,
@@ -170,9 +192,9 @@ export class OAuthFlow {
       state,
       codeChallenge: pkce?.challenge,
       scopes: app.scopes,
-      template: { config },
+      template: templateOf(config, env),
     });
-    this.logger.info({ tenant: input.tenant, connector: plan.id, auth: method.name, pkce: Boolean(pkce) }, 'oauth consent started');
+    this.logger.info({ tenant: input.tenant, connector: plan.id, auth: method.name, environment: env?.name, pkce: Boolean(pkce) }, 'oauth consent started');
     return { url, state, expiresAt };
   }
 
@@ -199,9 +221,11 @@ export class OAuthFlow {
     let plan: Plan;
     let method: PlanAuthMethod;
     let app: ResolvedOAuthApp | undefined;
+    let env: PlanEnvironment | undefined;
     try {
       plan = this.plan(st.connector);
-      method = consentMethod(plan, st.auth);
+      env = chooseEnvironment(plan, st.environment);
+      method = consentMethod(plan, st.auth, env);
       app = await this.deps.apps.resolve(st.tenant, plan.id);
     } catch (err) {
       return this.finish(st, { error: 'exchange_failed', description: clip((err as Error).message) });
@@ -211,7 +235,7 @@ export class OAuthFlow {
     const previous = await this.existing(st.tenant, plan.id, st.connectionName);
     const config = st.config ?? previous?.config ?? {};
     // RFC 9207: a manifest that names its issuer gets responses from that issuer only (mix-up defence).
-    const expectedIssuer = methodTemplate(method, 'issuer')?.render(templateOf(config));
+    const expectedIssuer = methodTemplate(method, 'issuer')?.render(templateOf(config, env));
     if (expectedIssuer && input.iss !== expectedIssuer) {
       const got = input.iss === undefined ? 'no iss parameter' : `iss ${JSON.stringify(clip(input.iss))}`;
       return this.finish(st, { error: 'invalid_issuer', description: `the authorization response came with ${got}, expected ${expectedIssuer}` });
@@ -219,7 +243,7 @@ export class OAuthFlow {
     const rule = appHostRule(plan.id, method, app);
     let pinned: string[] | undefined;
     try {
-      if (rule) pinned = checkHosts(rule, method, templateOf(config));
+      if (rule) pinned = checkHosts(rule, method, templateOf(config, env));
     } catch (err) {
       return this.finish(st, { error: 'oauth_host_not_allowed', description: clip((err as Error).message) });
     }
@@ -232,7 +256,7 @@ export class OAuthFlow {
         codeVerifier: st.codeVerifier,
         clientId: app.clientId,
         clientSecret: app.clientSecret,
-        ctx: { template: { config }, http: this.deps.http },
+        ctx: { template: templateOf(config, env), http: this.deps.http },
         hostRule: rule,
         connector: plan.id,
       });
@@ -241,14 +265,26 @@ export class OAuthFlow {
       return this.finish(st, { error: 'exchange_failed', description: clip(redact((err as Error).message, secrets)) });
     }
 
+    // The hosts this consent was allowed are kept, so a later config change cannot move a refresh elsewhere.
+    const tokenSettings: Record<string, unknown> = { ...exchanged.settings, [PINNED_HOSTS_SETTING]: pinned };
+    let setup: SetupResult | undefined;
+    if (plan.setup) {
+      try {
+        const credentials = connectionCredentials(method, previous ? (await this.deps.connections.resolve({ tenant: st.tenant, id: previous.id })).connection.credentials ?? {} : {}, app, exchanged.credentials);
+        const draft = { connector: plan.id, tenant: st.tenant, auth: method.name, config, credentials, settings: { ...previous?.settings, ...withoutUndefined(tokenSettings) }, ...(env ? { environment: env.name } : {}) };
+        setup = await runSetup(plan, this.deps.engine.requests, draft, { callback: input.query ?? {} });
+      } catch (err) {
+        return this.finish(st, { error: 'setup_failed', description: clip(this.safeMessage(err, exchanged.credentials, app)) });
+      }
+    }
     let id: string;
     try {
-      // The hosts this consent was allowed are kept, so a later config change cannot move a refresh elsewhere.
-      const settings: Record<string, unknown> = { ...exchanged.settings, [PINNED_HOSTS_SETTING]: pinned };
-      id = await this.store(st, method, app, config, { ...exchanged, settings }, previous?.id);
+      const learned = { ...tokenSettings, ...setup?.learned };
+      id = await this.store(st, method, app, config, { credentials: { ...exchanged.credentials, ...setup?.credentials }, settings: learned }, previous?.id, { env, setup });
     } catch (err) {
       return this.finish(st, { error: 'check_failed', description: clip(this.safeMessage(err, exchanged.credentials, app)) });
     }
+    if (setup?.pending) return this.finish(st, { connectionId: id, pendingChoice: setup.pending });
     const { scope, connection } = await this.deps.connections.resolve({ tenant: st.tenant, id });
     try {
       const checked = (await this.deps.engine.check(connection)) as { settings?: Record<string, unknown> } | undefined;
@@ -274,17 +310,22 @@ export class OAuthFlow {
     config: Record<string, unknown>,
     exchanged: { credentials: Record<string, unknown>; settings: Record<string, unknown> },
     existingId: string | undefined,
+    { env, setup }: { env?: PlanEnvironment; setup?: SetupResult },
   ): Promise<string> {
     const { connections } = this.deps;
+    const setupDone = { pendingChoice: setup?.pending };
+    // Captured callback values came through the browser: plain settings, never `learned`.
+    const captured = { ...setup?.settings, ...(env ? { [ENVIRONMENT_SETTING]: env.name } : {}) };
     const update = async (id: string) => {
       const { info, connection } = await connections.resolve({ tenant: st.tenant, id });
       await connections.update({ tenant: st.tenant, id }, {
         auth: method.name,
         config: st.config,
         credentials: connectionCredentials(method, connection.credentials ?? {}, app, exchanged.credentials),
-        settings: info.settings,
+        settings: { ...info.settings, ...captured },
         learned: withoutUndefined(exchanged.settings),
         skipCheck: true,
+        setupDone,
       });
       return id;
     };
@@ -297,8 +338,11 @@ export class OAuthFlow {
         auth: method.name,
         config,
         credentials: connectionCredentials(method, {}, app, exchanged.credentials),
+        settings: captured,
         learned: withoutUndefined(exchanged.settings),
         skipCheck: true,
+        environment: env?.name,
+        setupDone,
       });
       return info.id;
     } catch (err) {
@@ -312,10 +356,11 @@ export class OAuthFlow {
 
   private finish(
     st: { returnUrl: string; tenant: string; connector: string },
-    outcome: { error?: ConsentErrorCode; description?: string; connectionId?: string },
+    outcome: { error?: ConsentErrorCode; description?: string; connectionId?: string; pendingChoice?: PendingChoice },
   ): ConsentOutcome {
+    // `needs_choice`: the host shows the connection's pending options and posts the user's pick.
     const location = withOutcome(st.returnUrl, {
-      status: outcome.error ? 'error' : 'success',
+      status: outcome.error ? 'error' : outcome.pendingChoice ? 'needs_choice' : 'success',
       connection_id: outcome.connectionId,
       error: outcome.error,
       error_description: outcome.description,
@@ -323,6 +368,6 @@ export class OAuthFlow {
     const line = { tenant: st.tenant, connector: st.connector, connection: outcome.connectionId, error: outcome.error };
     if (outcome.error) this.logger.warn(line, 'oauth consent failed');
     else this.logger.info(line, 'oauth consent completed');
-    return { kind: 'redirect', location, error: outcome.error, connectionId: outcome.connectionId, tenant: st.tenant, connector: st.connector };
+    return { kind: 'redirect', location, error: outcome.error, connectionId: outcome.connectionId, tenant: st.tenant, connector: st.connector, ...(outcome.pendingChoice ? { pendingChoice: outcome.pendingChoice } : {}) };
   }
 }

@@ -1,6 +1,6 @@
 /** Which auth method a consent flow runs, and the credentials it stores for a connection. */
 import { ConnectorError } from '../../core/errors.js';
-import type { Plan, PlanAuthMethod } from '../../plan/plan.js';
+import type { Plan, PlanAuthMethod, PlanEnvironment } from '../../plan/plan.js';
 import type { ResolvedOAuthApp } from './apps.js';
 import { authKinds } from '../../components/auth/registry.js';
 
@@ -12,11 +12,15 @@ export function isConsentMethod(m: PlanAuthMethod): boolean {
   return authKinds.get(m.type)?.consent?.(m) === true;
 }
 
-/** The named method, else the default one when it is an authorization-code method, else the first such. */
-export function consentMethod(plan: Plan, auth?: string): PlanAuthMethod {
-  const methods = Object.values(plan.auth.methods);
+/**
+ * The named method, else the default one when it is an authorization-code method, else the
+ * first such; as the environment declares it (its OAuth URLs) when there is one.
+ */
+export function consentMethod(plan: Plan, auth?: string, environment?: PlanEnvironment): PlanAuthMethod {
+  const table = environment?.methods ?? plan.auth.methods;
+  const methods = Object.values(table);
   if (auth !== undefined) {
-    const m = plan.auth.methods[auth];
+    const m = Object.hasOwn(table, auth) ? table[auth] : undefined;
     if (!m || !isConsentMethod(m)) {
       const known = methods.filter(isConsentMethod).map((x) => x.name);
       throw new ConnectorError({
@@ -28,7 +32,7 @@ export function consentMethod(plan: Plan, auth?: string): PlanAuthMethod {
     }
     return m;
   }
-  const preferred = plan.auth.methods[plan.auth.defaultMethod];
+  const preferred = table[plan.auth.defaultMethod];
   const m = preferred && isConsentMethod(preferred) ? preferred : methods.find(isConsentMethod);
   if (!m) {
     throw new ConnectorError({ kind: 'validation', origin: 'caller', connector: plan.id, message: `connector ${plan.id} has no OAuth2 authorization-code auth method` });

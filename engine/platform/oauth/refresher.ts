@@ -87,12 +87,13 @@ export class TokenRefresher {
     return this.opts.windowMs ?? Math.max(2 * specDurationMs(method.spec.refresh_skew, 60_000), 2 * interval);
   }
 
-  private refreshMethod(connector: string, auth: string | undefined): PlanAuthMethod | undefined {
+  /** The method as the connection's environment declares it (a sandbox refreshes at the sandbox's token URL). */
+  private refreshMethod(connector: string, auth: string | undefined, environment?: string): PlanAuthMethod | undefined {
     const plan = this.opts.plans.get(connector);
     if (!plan) return undefined;
     let method: PlanAuthMethod;
     try {
-      method = chooseAuthMethod(plan, { connector, auth });
+      method = chooseAuthMethod(plan, { connector, auth, environment });
     } catch {
       return undefined;
     }
@@ -121,7 +122,7 @@ export class TokenRefresher {
         const method = this.refreshMethod(r.connector, r.auth ?? undefined);
         if (!method) continue;
         pass.checked++;
-        const outcome = await this.refreshOne(r.tenant, r.id, method);
+        const outcome = await this.refreshOne(r.tenant, r.id);
         if (outcome === 'refreshed') pass.refreshed++;
         else if (outcome === 'busy') pass.busy++;
         else if (outcome === 'failed') pass.failed++;
@@ -134,7 +135,7 @@ export class TokenRefresher {
   async refreshOne(tenant: string, id: string, method?: PlanAuthMethod): Promise<RefreshOutcome> {
     const { connections } = this.opts;
     const first = await connections.resolve({ tenant, id });
-    const m = method ?? this.refreshMethod(first.info.connector, first.info.auth);
+    const m = method ?? this.refreshMethod(first.info.connector, first.info.auth, first.connection.environment);
     if (!m) return 'skipped';
     if (first.info.status !== 'active' || !this.due(m, first.connection.credentials)) return 'fresh';
     const runId = randomBytes(9).toString('base64url');

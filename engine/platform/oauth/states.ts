@@ -24,6 +24,8 @@ export interface NewOAuthState {
   codeVerifier?: string;
   /** Config for a new connection (non-secret by definition). */
   config?: Record<string, unknown>;
+  /** The environment the consent was started for (its OAuth endpoints). */
+  environment?: string;
 }
 
 export type ConsumedState = NewOAuthState;
@@ -53,7 +55,7 @@ export class OAuthStates {
       auth: input.auth,
       redirectUri: input.redirectUri,
       codeVerifier: input.codeVerifier,
-      data: { connection_name: input.connectionName, return_url: input.returnUrl, config: input.config },
+      data: { connection_name: input.connectionName, return_url: input.returnUrl, config: input.config, ...(input.environment ? { environment: input.environment } : {}) },
       createdAt: now,
       expiresAt,
     });
@@ -81,6 +83,7 @@ export class OAuthStates {
         redirectUri: row.redirectUri,
         codeVerifier: this.repo.openVerifier(row),
         config: data.config,
+        ...(typeof data.environment === 'string' ? { environment: data.environment } : {}),
       },
     };
   }

@@ -46,6 +46,8 @@ export interface ConnectorDocument {
     name: string; title?: string; description?: string; primary_key: string[]; incremental: boolean;
     cursor_field?: string; model?: string; parent?: string; marks_deleted: boolean; pagination: string;
   }>;
+  environments?: Array<{ name: string; title?: string; default: boolean; base_url?: string }>;
+  setup?: Array<{ name: string; kind: 'capture' | 'request' | 'choose' }>;
   webhooks?: {
     verification: string; algorithm?: string; signature_header?: string; handshake: boolean;
     events: string[]; routes: Array<{ on: string[]; actions: string[] }>;
@@ -99,6 +101,17 @@ export function summarizeConnector(plan: Plan): ConnectorSummary {
   };
 }
 
+/** A literal base URL is shown (where a sandbox lives); a templated one is not (it may read a tenant's config). */
+function environments(plan: Plan): ConnectorDocument['environments'] {
+  const envs = plan.environments;
+  if (!envs) return undefined;
+  return envs.names.map((n) => {
+    const e = envs.byName[n];
+    const base = e.baseUrl?.source;
+    return compact({ name: n, title: e.title, default: n === envs.default, base_url: base && !base.includes('{{') ? base : undefined });
+  });
+}
+
 export function describeConnector(plan: Plan): ConnectorDocument {
   const w = plan.webhooks;
   return compact<Json>({
@@ -123,6 +136,8 @@ export function describeConnector(plan: Plan): ConnectorDocument {
       marks_deleted: s.markDeleted,
       pagination: s.http.pagination.type,
     })),
+    environments: environments(plan),
+    setup: plan.setup?.map((s) => ({ name: s.name, kind: s.capture ? 'capture' : s.choose ? 'choose' : 'request' })),
     webhooks: w
       ? compact({
           verification: w.verify.type,

@@ -11,7 +11,7 @@ import type { PurgeReport } from '../store/retention.js';
 import type { ConnectorSecretsInfo } from '../webhooks/connector-secrets.js';
 import type { OAuthAppInfo } from '../oauth/apps.js';
 import type { Page } from '../store/paging.js';
-import { RESERVED_SETTING_PREFIX, storedBaseUrl } from '../connections/settings.js';
+import { RESERVED_SETTING_PREFIX, storedBaseUrl, storedChoice, storedEnvironment } from '../connections/settings.js';
 
 export type Json = Record<string, unknown>;
 
@@ -33,6 +33,7 @@ export function presentPage<T>(name: string, page: Page<T>, present: (item: T) =
 export function presentConnection(c: ConnectionInfo, allowBaseUrl = true): Json {
   const settings = Object.fromEntries(Object.entries(c.settings ?? {}).filter(([k]) => !k.startsWith(RESERVED_SETTING_PREFIX)));
   const baseUrl = storedBaseUrl(c.settings);
+  const choice = storedChoice(c.settings);
   return compact({
     id: c.id,
     tenant: c.tenant,
@@ -50,6 +51,8 @@ export function presentConnection(c: ConnectionInfo, allowBaseUrl = true): Json 
     disconnected_at: c.disconnectedAt,
     base_url: baseUrl,
     base_url_status: baseUrl !== undefined ? (allowBaseUrl ? 'applied' : 'not_allowed') : undefined,
+    environment: storedEnvironment(c.settings),
+    pending_choice: choice && c.status === 'needs_choice' ? { step: choice.step, options: choice.options.map((o) => compact({ id: o.id, label: o.label })) } : undefined,
   });
 }
 

@@ -6,7 +6,7 @@
  */
 import type { Store } from './store.js';
 
-export type RouteSource = 'token' | 'check';
+export type RouteSource = 'token' | 'check' | 'setup';
 
 export interface RouteOwner {
   tenant: string;

@@ -10,7 +10,8 @@ import { fromJson, iso, toJson } from './json.js';
 import { sealContext } from './sealed.js';
 import { batchAfter, keysetPage, LIMITS, type Page, type PageKey, type PageRequest } from './paging.js';
 
-export type ConnectionStatus = 'active' | 'error' | 'disconnected';
+/** `needs_choice`: a set-up step found several accounts and waits for the caller to pick one. */
+export type ConnectionStatus = 'active' | 'error' | 'disconnected' | 'needs_choice';
 
 export interface ConnectionInfo {
   id: string;

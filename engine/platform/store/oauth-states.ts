@@ -17,7 +17,7 @@ export interface NewOAuthStateRow {
   auth: string;
   redirectUri: string;
   codeVerifier?: string;
-  data: { connection_name: string; return_url: string; config?: Record<string, unknown> };
+  data: { connection_name: string; return_url: string; config?: Record<string, unknown>; environment?: string };
   createdAt: number;
   expiresAt: number;
 }

@@ -10,7 +10,7 @@ import { generateSecret } from '../../core/secret.js';
 import { renderRequest } from '../../run/http/render.js';
 import type { Logger } from '../../core/log.js';
 import type { Plan } from '../../plan/plan.js';
-import { resolveConnection } from '../../run/operations/context.js';
+import { renderOptions, resolveConnection } from '../../run/operations/context.js';
 import { decorateError } from '../../run/operations/decorate.js';
 import { plain } from '../../lang/plain.js';
 import type { OperationRuntime } from '../../run/operations/runtime.js';
@@ -50,7 +50,7 @@ export async function subscribe(d: SubscribeDeps, ref: ConnectionRef, opts: { ur
   rc.secrets.add(generated);
   let body: unknown;
   try {
-    const req = await renderRequest(sub.request, sub.http, { ...rc.base, webhook_url: url, secret: generated }, { baseUrl: connection.baseUrl });
+    const req = await renderRequest(sub.request, sub.http, { ...rc.base, webhook_url: url, secret: generated }, renderOptions(rc));
     body = (await d.runtime.send(rc, req, { http: sub.http, operation: 'webhooks:subscribe' })).body;
   } catch (err) {
     throw decorateError(err, plan.id, 'webhooks:subscribe', rc.secrets.list());
@@ -78,7 +78,7 @@ export async function unsubscribe(d: SubscribeDeps, ref: ConnectionRef): Promise
   if (plan.webhooks?.subscribe?.id && info.settings.webhook_id === undefined) return false;
   const rc = resolveConnection(plan, connection);
   try {
-    const req = await renderRequest(unsub.request, unsub.http, { ...rc.base }, { baseUrl: connection.baseUrl });
+    const req = await renderRequest(unsub.request, unsub.http, { ...rc.base }, renderOptions(rc));
     await d.runtime.send(rc, req, { http: unsub.http, operation: 'webhooks:unsubscribe' });
   } catch (err) {
     if (!(isConnectorError(err) && err.kind === 'not_found')) throw decorateError(err, plan.id, 'webhooks:unsubscribe', rc.secrets.list());

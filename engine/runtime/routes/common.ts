@@ -82,6 +82,10 @@ export function requireActive(info: ConnectionInfo): void {
   if (info.status === 'disconnected') {
     throw new HttpProblem(409, 'connection_disconnected', `connection ${info.id} is disconnected; update it with new credentials to use it again`);
   }
+  // Its set-up has not finished: requests would go out without the account it is for.
+  if (info.status === 'needs_choice') {
+    throw new HttpProblem(409, 'connection_needs_choice', `connection ${info.id} waits for a choice; POST one of its pending_choice options to /v1/connections/${info.id}/choice`);
+  }
 }
 
 export function planOf(services: RuntimeServices, connector: string): Plan {

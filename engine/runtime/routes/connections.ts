@@ -37,7 +37,15 @@ const CreateBody = {
     credentials,
     skip_check: { type: 'boolean', default: false, description: "Store without running the connector's check request." },
     base_url: baseUrl,
+    environment: { ...Name, description: "One of the connector's environments (see GET /v1/connectors/{id}); default its default one." },
   },
+} as const;
+
+const ChoiceBody = {
+  type: 'object',
+  required: ['option'],
+  additionalProperties: false,
+  properties: { option: { type: 'string', minLength: 1, maxLength: 500, description: 'The id of one of `pending_choice.options`.' } },
 } as const;
 
 const UpdateBody = {
@@ -78,7 +86,7 @@ function assertBaseUrlAllowed(services: RuntimeServices, value: unknown): void {
 
 interface CreateInput {
   connector: string; name: string; auth?: string; config?: Record<string, unknown>;
-  credentials?: Record<string, unknown>; skip_check?: boolean; base_url?: string;
+  credentials?: Record<string, unknown>; skip_check?: boolean; base_url?: string; environment?: string;
 }
 
 async function create(req: RouteRequest<Record<string, string>, Record<string, unknown>, CreateInput>) {
@@ -97,6 +105,7 @@ async function create(req: RouteRequest<Record<string, string>, Record<string, u
     credentials: body.credentials,
     settings: body.base_url ? { [BASE_URL_SETTING]: body.base_url } : undefined,
     skipCheck: body.skip_check,
+    environment: body.environment,
   });
   return { status: 201, body: presentConnection(info, services.policy.allowBaseUrlOverride), headers: { location: `/v1/connections/${info.id}` } };
 }
@@ -174,7 +183,7 @@ export const routes: RouteDef[] = [
     summary: "The tenant's connections",
     tags: ['connections'],
     description: 'Oldest first.',
-    query: pageQuery(LIMITS.connections, { connector: Name, status: { enum: ['active', 'error', 'disconnected'] } }),
+    query: pageQuery(LIMITS.connections, { connector: Name, status: { enum: ['active', 'error', 'disconnected', 'needs_choice'] } }),
     responses: { 200: { description: 'A page of connections', schema: pageOf('connections', ConnectionSchema) } },
     problems: [400],
     handler: async (req) => {
@@ -220,6 +229,23 @@ export const routes: RouteDef[] = [
     handler: async (req) => {
       const info = await requireConnection(req);
       return { body: presentConnection(await req.services.platform.connections.disconnect({ tenant: req.tenant, id: info.id }), req.services.policy.allowBaseUrlOverride) };
+    },
+  }),
+  defineRoute({
+    id: 'chooseConnectionOption',
+    method: 'POST',
+    path: '/v1/connections/:id/choice',
+    summary: 'Complete a connection waiting in `needs_choice` with one of its options',
+    description: "The set-up step's request is sent again, the chosen candidate's settings and credentials are stored, the remaining steps and the check run. A failure changes nothing (the connection keeps waiting).",
+    tags: ['connections'],
+    params: ConnectionParams,
+    body: ChoiceBody,
+    responses: { 200: { description: 'The connection, active (or waiting for a later choice)', schema: ConnectionSchema } },
+    problems: [404, 409, 422, 424, 502],
+    handler: async (req: RouteRequest<{ id: string }, Record<string, unknown>, { option: string }>) => {
+      const info = await requireConnection(req);
+      const done = await req.services.platform.connections.choose({ tenant: req.tenant, id: info.id }, req.body.option);
+      return { body: presentConnection(done, req.services.policy.allowBaseUrlOverride) };
     },
   }),
   defineRoute({

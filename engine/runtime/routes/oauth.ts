@@ -30,6 +30,7 @@ const AuthorizeQuery = {
     return_url: { type: 'string', minLength: 1, maxLength: 2000, description: "Where the user is sent back; must match one of the OAuth app's registered return URLs." },
     auth: { ...Name, description: "The connector's OAuth2 auth method; default its default method, else its first OAuth2 one." },
     config: { type: 'string', maxLength: 8000, description: 'Connection config as a JSON object (a new connection; a reconnect keeps the stored config unless given).' },
+    environment: { ...Name, description: "One of the connector's environments (its OAuth endpoints and API host); default the connector's default, or the stored one on a reconnect." },
     redirect: { type: 'boolean', default: true, description: 'false: answer 200 with the URL as JSON instead of a 302.' },
   },
 } as const;
@@ -71,7 +72,7 @@ function redirectTo(ctx: Context, url: string): undefined {
   return undefined;
 }
 
-type AuthorizeRequest = RouteRequest<{ connector: string }, { connection_name: string; return_url: string; auth?: string; config?: string; redirect: boolean }>;
+type AuthorizeRequest = RouteRequest<{ connector: string }, { connection_name: string; return_url: string; auth?: string; config?: string; environment?: string; redirect: boolean }>;
 type CallbackRequest = RouteRequest<Record<string, string>, { state?: string; code?: string; error?: string; error_description?: string; iss?: string }>;
 
 export const routes: RouteDef[] = [
@@ -111,6 +112,7 @@ export const routes: RouteDef[] = [
           redirectUri: rt.callbackUrl(ctx.req.socket),
           auth: req.query.auth,
           config: parseConfig(req.query.config),
+          environment: req.query.environment,
         });
       } catch (err) {
         if (err instanceof OAuthFlowError) throw new HttpProblem(err.httpStatus, err.code, err.message, err.details);
@@ -130,7 +132,8 @@ export const routes: RouteDef[] = [
     summary: 'OAuth2 redirect URI: finish the consent and send the user back',
     description:
       'Consumes the state, exchanges the code, stores the sealed tokens in the connection, runs its check, and redirects to the return URL with ' +
-      '`status=success&connection_id=…` or `status=error&error=access_denied|authorization_failed|state_reused|state_expired|exchange_failed|check_failed&error_description=…`. ' +
+      '`status=success&connection_id=…`, `status=needs_choice&connection_id=…` (a set-up step found several accounts: GET the connection for its `pending_choice`, then POST its choice) ' +
+      'or `status=error&error=access_denied|authorization_failed|state_reused|state_expired|exchange_failed|setup_failed|check_failed&error_description=…`. ' +
       'An unknown state is a 400 (`invalid_state`): without it there is no trustworthy return URL.',
     tags: ['oauth'],
     access: 'public',
@@ -144,6 +147,7 @@ export const routes: RouteDef[] = [
         error: req.query.error,
         errorDescription: req.query.error_description,
         iss: req.query.iss,
+        query: req.query,
       });
       if (outcome.kind === 'invalid_state') {
         ctx.set('cache-control', 'no-store');
