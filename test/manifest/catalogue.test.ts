@@ -35,9 +35,23 @@ http:
   rate_limit: { bucket: { size: 40, refill: 2 }, remaining: '$number($headers.\`x-left\`)' }
   errors: { when: ok = false, message: error, code: code }
   pagination: { type: cursor, next: next, stop_when: done, param: { name: c } }
+environments:
+  production: { title: Production }
+  sandbox:
+    base_url: https://sandbox.acme.test
+    oauth: { authorize_url: https://sandbox.acme.test/authorize, token_url: https://sandbox.acme.test/token, refresh_url: https://sandbox.acme.test/refresh, revoke_url: https://sandbox.acme.test/revoke }
 check:
   request: { path: /me }
   output: login
+setup:
+  - { name: realm, capture: { realm: realmId } }
+  - name: tenant
+    request: { path: /connections }
+    choose: { from: items, id: id, label: name }
+    settings: { tenant: id }
+    credentials: { token: token }
+teardown:
+  - request: { method: DELETE, path: "/connections/{{settings.tenant}}" }
 actions:
   search:
     request: { method: POST, url: "https://search.acme.test/{{input.q}}", body_expr: "{ 'q': input.q }" }
@@ -125,7 +139,15 @@ const WHERE: Record<string, string[]> = {
   'page_offset.stop_when': ['streams.b.http.pagination.stop_when'],
   'page_number.stop_when': ['streams.c.http.pagination.stop_when'],
   'page_link_header.stop_when': ['streams.d.http.pagination.stop_when'],
-  'request.path': ['check.request.path', 'streams.a.request.path', 'streams.a.get.request.path', 'webhooks.subscribe.request.path'],
+  'request.path': ['check.request.path', 'streams.a.request.path', 'streams.a.get.request.path', 'webhooks.subscribe.request.path', 'setup.1.request.path', 'teardown.0.request.path'],
+  'environment.base_url': ['environments.sandbox.base_url'],
+  'environment.oauth.authorize_url': ['environments.sandbox.oauth.authorize_url'],
+  'environment.oauth.token_url': ['environments.sandbox.oauth.token_url'],
+  'environment.oauth.refresh_url': ['environments.sandbox.oauth.refresh_url'],
+  'environment.oauth.revoke_url': ['environments.sandbox.oauth.revoke_url'],
+  'setup_step.choose.from': ['setup.1.choose.from'],
+  'setup_step.choose.id': ['setup.1.choose.id'],
+  'setup_step.choose.label': ['setup.1.choose.label'],
   'request.url': ['actions.search.request.url'],
   'request.body_expr': ['actions.search.request.body_expr'],
   'check.output': ['check.output'],

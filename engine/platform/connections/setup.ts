@@ -54,7 +54,8 @@ function stepError(plan: Plan, step: PlanSetupStep, err: unknown, secrets: reado
     providerCode: init.providerCode, providerMessage: init.providerMessage, request: init.request, location: init.location,
     connector: plan.id, operation,
     code: init.code ?? `${section}_failed`,
-    message: `${section} step "${step.name}" of connector ${plan.id} failed: ${init.message}`,
+    // The engine's own "<connector> <operation> failed:" prefix would say it twice.
+    message: `${section} step "${step.name}" of connector ${plan.id} failed: ${init.message.replace(`${plan.id} ${operation} failed: `, '')}`,
     details: init.details ?? [{ path: `${section}.${step.name}`, message: init.message }],
     cause: err,
   });
