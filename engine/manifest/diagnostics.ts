@@ -65,6 +65,7 @@ export const DIAGNOSTIC_CODES: Record<string, string> = {
   'timestamp-undeclared': 'An HMAC signed payload uses `timestamp` but the verification does not say where the timestamp is.',
   'timestamp-unsigned': 'An HMAC verification checks a timestamp that is not part of the signed payload, so a replay can carry a fresh one.',
   'prefix-ignored': 'An HMAC signature declares both `prefix` and `pattern`; the pattern wins and the prefix is ignored.',
+  'setup-step': 'A `setup` step that both captures and sends a request (or neither), reads a response without a request, or a step name or default environment given twice.',
   'compile-error': 'The manifest validated but could not be compiled (an engine bug or a limit).',
 };
 
