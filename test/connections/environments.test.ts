@@ -13,6 +13,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine } from '../../engine/run/engine.js';
+import { createHttpClient } from '../../engine/run/http/client.js';
+import { TokenRefresher } from '../../engine/platform/oauth/refresher.js';
 import { isConnectorError } from '../../engine/core/errors.js';
 import { compile } from '../engine/helpers.js';
 import { LOCAL_OUTBOUND } from '../outbound/helpers.js';
@@ -235,6 +237,31 @@ describe('OAuth endpoints and host rules per environment', () => {
     const res = await authorize('sf-unknown', { environment: 'staging' });
     expect(res.status).toBe(422);
     expect(res.body.code).toBe('invalid_environment');
+  });
+});
+
+describe('background refresh', () => {
+  it("refreshes a sandbox connection at the sandbox's token URL", async () => {
+    const platform = rt.running.platform;
+    const made = await platform.connections.create({
+      tenant: 'sf-refresh', connector: 'salesforce_env', name: 'org', environment: 'sandbox', skipCheck: true,
+      credentials: { access_token: 'old-access', refresh_token: 'old-refresh', expires_at: Date.now() + 5_000, client_id: 'c', client_secret: 's' },
+      settings: { instance_url: test.url },
+    });
+    const client = createHttpClient({});
+    try {
+      const refresher = new TokenRefresher({ store: platform.store, connections: platform.connections, plans: platform.engine.plans, http: client });
+      const l = login.received.length;
+      const t = test.received.length;
+      expect(await refresher.refreshOne('sf-refresh', made.id)).toBe('refreshed');
+      const sent = test.received.slice(t).find((r) => r.path === '/services/oauth2/token');
+      expect(new URLSearchParams(sent?.body).get('grant_type')).toBe('refresh_token');
+      expect(new URLSearchParams(sent?.body).get('refresh_token')).toBe('old-refresh');
+      expect(login.received.length).toBe(l);
+      expect((await platform.connections.resolve(made.id)).connection.credentials?.access_token).toBe('00Dxx!sf-access');
+    } finally {
+      client.close();
+    }
   });
 });
 
