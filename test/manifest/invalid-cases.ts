@@ -108,6 +108,7 @@ export const cases: Case[] = [
   c('catastrophic JSON Schema pattern', S('    owner: { type: string }', '    owner: { type: string, pattern: "^([a-z]+_?)+$" }'), 'unsafe-regex', 'pattern:', {
     col: '"^([a-z]+_?)+$"', message: /pattern \/\^\(\[a-z\]\+_\?\)\+\$\/u repeats a group/, only: true,
   }),
+  c('a set-up step that captures and sends', S('http:\n  base_url: https://api.acme.test/v1', 'setup:\n  - capture: { realm_id: realmId }\n    request: { path: /x }\nhttp:\n  base_url: https://api.acme.test/v1'), 'setup-step', '  - capture:', { column: 5, message: /either captures callback parameters or sends a request/, only: true }),
   c('$eval in an expression', S(`    output: "{ 'id': $string(id) }"`, `    output: "{ 'id': $eval('id') }"`), 'forbidden-function', '$eval(', { col: '$eval(', only: true }),
   c('a handshake answering every POST', S(VERIFY, VERIFY + '\n  handshake:\n    when: "true"\n    response: { body: "{}" }'), 'handshake-catches-all', 'when: "true"', { only: true }),
   c('a verified GET handshake under hmac', S(VERIFY, VERIFY + '\n  handshake:\n    methods: [GET]\n    when: "$exists(query.challenge)"\n    response: { content_type: text/plain, body: query.challenge }'), 'handshake-get-signed', 'methods: [GET]', { severity: 'warning', only: true }),

@@ -13,6 +13,7 @@ const BODIES: Record<string, unknown> = {
   updateConnection: { name: 'stolen', credentials: { api_key: 'sk_test_attacker1' } },
   callAction: { id: 'cus_0001' },
   putSchedule: { every: '1h' },
+  chooseConnectionOption: { option: 'tenant-1' },
 };
 
 async function snapshot(rt: TestRuntime): Promise<Record<string, unknown[]>> {
