@@ -78,7 +78,7 @@ export const ROOTS = {
   subscribeRequest: ['config', 'settings', 'credentials', 'webhook_url', 'secret', 'environment'],
   setupRequest: ['config', 'settings', 'credentials', 'environment'],
   cursorInitial: ['config'],
-  streamGet: ['config', 'settings', 'id'],
+  streamGet: ['config', 'settings', 'id', 'environment'],
 } as const;
 
 export const HTTP_EXPRS: Path[] = [['errors', 'when'], ['errors', 'message'], ['errors', 'code'], ['retry', 'when'], ['rate_limit', 'remaining']];

@@ -32,6 +32,7 @@ function intuitApi(env: string) {
     if (r.headers.authorization !== 'Bearer qbo-token') return { status: 401, body: { fault: { error: [{ message: 'AuthenticationFailed' }], type: 'AUTHENTICATION' } } };
     if (/^\/v3\/company\/\d+\/companyinfo\/\d+$/.test(r.path)) return { body: { CompanyInfo: { CompanyName: `${env} company`, Id: '1' } } };
     if (r.path.endsWith('/query')) return { body: { QueryResponse: { env, echoed: r.query.get('env') } } };
+    if (/\/customer\/\d+$/.test(r.path)) return { body: { Customer: { id: r.path.split('/').pop(), env, echoed: r.query.get('env') } } };
     return { body: { env } };
   };
 }
@@ -77,6 +78,14 @@ actions:
     request: { path: /elsewhere }
     http: { base_url: ${other.url} }
     output: env
+streams:
+  customers:
+    request: { path: '/v3/company/{{config.realm_id}}/query' }
+    records: QueryResponse.Customer
+    primary_key: id
+    get:
+      request: { path: '/v3/company/{{config.realm_id}}/customer/{{id}}', query: { env: '{{environment.name}}' } }
+      record: Customer
 `;
 
 const salesforce = () => `
@@ -274,6 +283,8 @@ describe('the embedded engine', () => {
       const out = await engine.call(conn, 'query', {});
       expect(out).toEqual({ env: 'sandbox', echoed: 'sandbox' });
       expect(sandbox.received.length).toBe(s + 1);
+      // A stream's single-record request goes to the environment too.
+      expect(await engine.get(conn, 'customers', '58')).toEqual({ id: '58', env: 'sandbox', echoed: 'sandbox' });
       const err = (await engine.call({ ...conn, environment: 'Sandbox' }, 'query', {}).catch((e: unknown) => e)) as Error;
       expect(isConnectorError(err) && err.kind).toBe('config');
       expect(err.message).toContain('declared: production, sandbox');

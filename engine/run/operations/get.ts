@@ -6,7 +6,7 @@
 import { ConnectorError } from '../../core/errors.js';
 import { plain } from '../../lang/plain.js';
 import { renderRequest } from '../http/render.js';
-import type { ResolvedConnection } from './context.js';
+import { renderOptions, type ResolvedConnection } from './context.js';
 import { findStream } from './read.js';
 import { mapPage, selectRecords } from './records.js';
 import type { OperationRuntime } from './runtime.js';
@@ -21,7 +21,7 @@ export async function getRecord(rt: OperationRuntime, rc: ResolvedConnection, st
     });
   }
   if (id === '') throw new ConnectorError({ kind: 'validation', origin: 'caller', message: 'a record id is needed' });
-  const req = await renderRequest(get.request, get.http, { ...rc.base, id }, { baseUrl: rc.connection.baseUrl });
+  const req = await renderRequest(get.request, get.http, { ...rc.base, id }, renderOptions(rc));
   const res = await rt.send(rc, req, { http: get.http, operation: `stream:${streamName}:get`, signal: opts.signal });
   const [raw] = await selectRecords(get.record, res);
   if (raw === undefined) {
