@@ -13,6 +13,7 @@ import { liveContext, liveCredential, putToken, specDurationMs } from './common.
 import { clientOf, credentialsFromToken, expiresAtMs, requestToken, type TokenResult } from './oauth2-token.js';
 import { defineAuth, type AuthContext } from './types.js';
 import { OAUTH2_FIELDS } from './oauth2-fields.js';
+import { revokeToken } from './oauth2-revoke.js';
 
 export { buildAuthorizeUrl, createPkcePair, exchangeAuthorizationCode } from './oauth2-flow.js';
 export type { AuthorizeUrlOptions, ExchangeOptions, ExchangeResult, PkcePair } from './oauth2-flow.js';
@@ -171,6 +172,8 @@ export const oauth2Strategy = defineAuth({
     await refresh(ctx);
     return true;
   },
+
+  revoke: (ctx) => revokeToken(ctx),
 });
 
 /** Forget cached client-credentials tokens (all, or one connection's), e.g. when credentials change. */

@@ -35,6 +35,11 @@ export interface AuthStrategy {
    * renewed and the call should be tried once more.
    */
   onUnauthorized?(ctx: AuthContext, req: OutboundRequest): Promise<boolean>;
+  /**
+   * Tells the provider the connection's credentials are no longer wanted (on disconnect).
+   * False when the method declares nothing to revoke; throws when the provider refuses.
+   */
+  revoke?(ctx: AuthContext): Promise<boolean>;
 }
 
 /**
