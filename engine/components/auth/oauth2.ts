@@ -137,6 +137,7 @@ export const oauth2Strategy = defineAuth({
   fields: OAUTH2_FIELDS,
   consent: (m) => (m.spec.grant ?? 'authorization_code') === 'authorization_code',
   refreshable: (m) => m.spec.grant !== 'client_credentials' && m.spec.refresh !== false,
+  revocable: (m) => Object.hasOwn(m.templates, 'revoke_url'),
   summary: (m) => ({
     grant: typeof m.spec.grant === 'string' ? m.spec.grant : 'authorization_code',
     scopes: Array.isArray(m.spec.scopes) ? m.spec.scopes.filter((s: unknown) => typeof s === 'string') : undefined,

@@ -54,6 +54,8 @@ export interface AuthKind<Fs extends FieldSpecs = FieldSpecs> extends AuthStrate
   consent?(method: PlanAuthMethod): boolean;
   /** The platform's background refresher renews this method's credentials before they expire. */
   refreshable?(method: PlanAuthMethod): boolean;
+  /** A disconnect owes the provider a `revoke` of this method's credentials (it declares where). */
+  revocable?(method: PlanAuthMethod): boolean;
   /** What `describe` shows of the method beside its type: where a credential goes, never its value. */
   summary?(method: PlanAuthMethod): Record<string, unknown>;
 }

@@ -11,6 +11,7 @@ import { ConnectorError, isConnectorError } from '../../core/errors.js';
 import { generateSecret } from '../../core/secret.js';
 import type { Connection } from '../../core/wire.js';
 import { expiresAtMs } from '../../components/auth/oauth2-token.js';
+import { authKinds } from '../../components/auth/registry.js';
 import { plain } from '../../lang/plain.js';
 import type { CompiledExpr } from '../../lang/expr.js';
 import type { Plan, PlanSubscription } from '../../plan/plan.js';
@@ -155,9 +156,11 @@ function safeResolve(plan: Plan, connection: Connection): ResolvedConnection | u
   }
 }
 
+/** The method declares a revocation and the connection holds something to revoke. */
 function declaresRevoke(rc: ResolvedConnection): boolean {
-  const token = rc.connection.credentials?.refresh_token ?? rc.connection.credentials?.access_token;
-  return Object.hasOwn(rc.method.templates, 'revoke_url') && typeof token === 'string' && token !== '';
+  const creds = rc.connection.credentials ?? {};
+  const holds = Object.values(creds).some((v) => typeof v === 'string' && v !== '');
+  return authKinds.get(rc.method.type)?.revocable?.(rc.method) === true && holds;
 }
 
 /** One claimed row's work: renew it, unsubscribe it, or revoke the tokens; the outcome is settled on the row. */
