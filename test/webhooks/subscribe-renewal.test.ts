@@ -97,16 +97,38 @@ for (const kind of databaseKinds()) {
       [chat, mail] = await rows(conn.id);
       expect(mail).toMatchObject({ status: 'active', attempts: 1, nextAttemptAt: new Date(outage + MIN).toISOString() });
       expect(mail.lastError).toMatch(/503/);
-      // Its last attempt: it had expired before the outage, so the job gives it up.
-      expect(chat).toMatchObject({ status: 'failed', attempts: 1 });
+      // It had expired before the outage: the job tried to subscribe it again, and will retry that.
+      expect(chat).toMatchObject({ status: 'active', attempts: 1, nextAttemptAt: new Date(outage + MIN).toISOString() });
+      const oldChat = chat.providerId;
 
       graph.down = false;
       clock = outage + MIN;
-      expect(await platform.webhooks.subscriptions.drain()).toBe(1);
-      [, mail] = await rows(conn.id);
+      const backAt = graph.seen.length;
+      expect(await platform.webhooks.subscriptions.drain()).toBe(2);
+      [chat, mail] = await rows(conn.id);
       expect(mail).toMatchObject({ status: 'active', attempts: 0, expiresAt: new Date(clock + 4200 * MIN).toISOString() });
       expect(mail.lastError).toBeUndefined();
       expect(graph.subscriptions.get(mail.providerId!)!.expirationDateTime).toBe(mail.expiresAt);
+      // The expired chat subscription is a new one at Graph: a POST, not a PATCH of the dead id.
+      expect(graph.seen.slice(backAt).filter((r) => r.method === 'POST').map((r) => (r.body as { resource: string }).resource)).toEqual([CHAT]);
+      expect(chat).toMatchObject({ status: 'active', attempts: 0, expiresAt: new Date(clock + 55 * MIN).toISOString() });
+      expect(chat.providerId).not.toBe(oldChat);
+      expect(graph.subscriptions.get(chat.providerId!)!.resource).toBe(CHAT);
+    });
+
+    it('a subscription Graph removed on its own (404 on renew) is subscribed again', async () => {
+      const conn = await connect('vanished', { mail_resources: ['me/contacts'] });
+      const [before] = await rows(conn.id);
+      graph.subscriptions.delete(before.providerId!);
+      clock = Date.parse(before.nextAttemptAt!) + 1000;
+      const from = graph.seen.length;
+      expect(await platform.webhooks.subscriptions.drain()).toBeGreaterThanOrEqual(1);
+      const mine = graph.seen.slice(from).filter((r) => r.path === `/v1.0/subscriptions/${before.providerId}` || (r.method === 'POST' && (r.body as { resource: string }).resource === 'me/contacts'));
+      expect(mine.map((r) => r.method)).toEqual(['PATCH', 'POST']);
+      const [after] = await rows(conn.id);
+      expect(after).toMatchObject({ status: 'active', attempts: 0, expiresAt: new Date(clock + 4200 * MIN).toISOString() });
+      expect(after.providerId).not.toBe(before.providerId);
+      expect(graph.subscriptions.get(after.providerId!)).toMatchObject({ resource: 'me/contacts', expirationDateTime: after.expiresAt });
     });
 
     it('two workers racing over the same due renewals renew each once', async () => {
@@ -114,13 +136,16 @@ for (const kind of databaseKinds()) {
       const conn = await connect('racing', { mail_resources: resources });
       clock = Date.parse((await rows(conn.id))[0].nextAttemptAt!) + 1000;
       const before = patches().length;
+      const postsBefore = graph.seen.filter((r) => r.method === 'POST').length;
       const a = createWebhooks({ platform, publicUrl: PUBLIC, registrations: { concurrency: 2 } });
       const b = createWebhooks({ platform, publicUrl: PUBLIC, registrations: { concurrency: 2 } });
       try {
         const [na, nb] = await Promise.all([a.subscriptions.drain(), b.subscriptions.drain()]);
-        // Every row due now, the earlier tests' too, is worked by one of the two and sent once.
+        // Every row due now, the earlier tests' too, is worked by one of the two and sent once
+        // (renewed, or subscribed again if it had expired meanwhile).
         const sent = patches().slice(before).map((r) => r.path);
-        expect(na + nb).toBe(sent.length);
+        const again = graph.seen.filter((r) => r.method === 'POST').length - postsBefore;
+        expect(na + nb).toBe(sent.length + again);
         expect(new Set(sent).size).toBe(sent.length);
         const mine = (await rows(conn.id)).map((s) => `/v1.0/subscriptions/${s.providerId}`);
         expect(mine).toHaveLength(resources.length);

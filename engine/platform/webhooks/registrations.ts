@@ -215,10 +215,31 @@ async function attempt(d: RegistrationDeps, row: ClaimedProviderSubscription): P
   }
   if (stored.info.status === 'disconnected') return { ...DONE, forgetCredentials: false };
   if (!entry?.renew) return { nextAttemptAt: null, attempts: 0, lastError: null };
-  const body = await send(d, rc, entry, entry.renew.request, ctx, connection, `webhooks:renew:${entry.name}`);
+  // Past its expiry the provider has dropped it: only a new subscription brings the events back.
+  if (row.expiresAtMs !== undefined && row.expiresAtMs <= now) return resubscribe(d, rc, entry, row, ctx, connection);
+  let body: unknown;
+  try {
+    body = await send(d, rc, entry, entry.renew.request, ctx, connection, `webhooks:renew:${entry.name}`);
+  } catch (err) {
+    // The provider no longer has it (Graph removes subscriptions on its own, e.g. after a password change).
+    if (isConnectorError(err) && err.kind === 'not_found') return resubscribe(d, rc, entry, row, ctx, connection);
+    throw err;
+  }
   const expiresAt = expiresAtMs(await evaluate(entry.renew.expiresAt ?? entry.expiresAt, body)) ?? asked;
   d.logger.info({ connector: plan.id, connection: row.connectionId, subscription: entry.name, key: row.key, expiresAt: isoOf(expiresAt) }, 'subscription renewed at the provider');
   return { status: 'active', expiresAt: expiresAt ?? null, nextAttemptAt: renewAt(entry, expiresAt, now) ?? null, attempts: 0, lastError: null };
+}
+
+/** The entry's subscribe request again for the row's item; the row takes the new id and expiry. */
+async function resubscribe(d: RegistrationDeps, rc: ResolvedConnection, entry: PlanSubscription, row: ClaimedProviderSubscription, ctx: TemplateContext, connection: Connection): Promise<Settlement> {
+  if (ctx.webhook_url === undefined) throw new ConnectorError({ kind: 'config', origin: 'caller', connector: rc.plan.id, message: 'subscribing again needs the public URL of this runtime (the `publicUrl` option)' });
+  const now = d.now();
+  const body = await send(d, rc, entry, entry.request, ctx, connection, `webhooks:subscribe:${entry.name}`);
+  const providerId = text(await evaluate(entry.id, body));
+  const asked = entry.lifetimeMs === undefined ? undefined : now + entry.lifetimeMs;
+  const expiresAt = expiresAtMs(await evaluate(entry.expiresAt, body)) ?? asked;
+  d.logger.info({ connector: rc.plan.id, connection: row.connectionId, subscription: entry.name, key: row.key, providerId }, 'subscribed again at the provider: the old subscription was gone');
+  return { status: 'active', ...(providerId !== undefined ? { providerId } : {}), expiresAt: expiresAt ?? null, nextAttemptAt: renewAt(entry, expiresAt, now) ?? null, attempts: 0, lastError: null };
 }
 
 /** Worth trying again: the provider was unreachable or failing, not refusing. */
@@ -231,14 +252,12 @@ function afterFailure(d: RegistrationDeps, row: ClaimedProviderSubscription, err
   const attempts = row.attempts + 1;
   const lastError = (err instanceof Error ? err.message : String(err)).slice(0, 2000);
   const now = d.now();
-  const renewing = row.status === 'active';
-  // A renewal past the expiry is moot: the provider has dropped the subscription by then.
-  const expired = renewing && row.expiresAtMs !== undefined && row.expiresAtMs <= now;
-  if (!transient(err) || attempts >= MAX_ATTEMPTS || expired) {
+  if (!transient(err) || attempts >= MAX_ATTEMPTS) {
     return { status: 'failed', nextAttemptAt: null, attempts, lastError, forgetCredentials: true };
   }
   let next = now + backoffMs(attempts);
-  // The last retry of a renewal still lands before the expiry.
-  if (renewing && row.expiresAtMs !== undefined) next = Math.max(now + 1000, Math.min(next, row.expiresAtMs - 1000));
+  // A renewal retried before the expiry keeps the subscription; once it has passed, the job subscribes again.
+  const live = row.status === 'active' && row.expiresAtMs !== undefined && row.expiresAtMs > now;
+  if (live) next = Math.max(now + 1000, Math.min(next, row.expiresAtMs! - 1000));
   return { nextAttemptAt: next, attempts, lastError };
 }
