@@ -148,6 +148,9 @@ export class LeaseLoop<T, R = void> {
   }
 
   private sleep(ms: number): Promise<void> {
+    // A kick or a stop that came while the delay was being worked out (nextDueInMs queries
+    // the database) found no sleep to cut short: honour it now, not a poll later.
+    if (this.kicked || !this.running) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(t);
