@@ -58,6 +58,9 @@ export const EXPR_SCOPES = {
   subscribeResponse: { bindings: [] },
   /** A set-up step's response body, or the candidate it chose (platform/connections/setup.ts). */
   setupResponse: { bindings: ['status', 'headers'] },
+  /** `webhooks.subscriptions[].for_each` (platform/webhooks/registrations.ts builds the input). */
+  subscriptionItems: { bindings: [], inputRoots: ['config', 'settings', 'credentials'] },
+  subscriptionKey: { bindings: [], inputRoots: ['item'] },
   webhookEvents: { bindings: [], inputRoots: ['body', 'headers'] },
   webhookEvent: { bindings: [], inputRoots: ['event', 'body', 'headers'] },
   webhookRequest: { bindings: [], inputRoots: ['body', 'headers', 'query', 'method'] },
@@ -77,6 +80,8 @@ export const ROOTS = {
   connectorSecret: ['secrets', 'app'],
   subscribeRequest: ['config', 'settings', 'credentials', 'webhook_url', 'secret', 'environment'],
   setupRequest: ['config', 'settings', 'credentials', 'environment'],
+  subscriptionRequest: ['config', 'settings', 'credentials', 'webhook_url', 'secret', 'item', 'key', 'expires_at', 'environment'],
+  subscriptionFollowUp: ['config', 'settings', 'credentials', 'webhook_url', 'secret', 'item', 'key', 'expires_at', 'subscription', 'environment'],
   cursorInitial: ['config'],
   streamGet: ['config', 'settings', 'id', 'environment'],
 } as const;
@@ -152,6 +157,19 @@ export function httpFields(http: unknown, base: Path, sink: Sink, owner?: Field[
   eachEntry(http.query, (k, v) => tpl(sink, v, [...base, 'query', k], ROOTS.http, 'http', owner));
   for (const rel of HTTP_EXPRS) expr(sink, http, base, rel, owner, HTTP_SCOPE);
   componentFields(paginators, http.pagination, [...base, 'pagination'], sink, owner, () => EXPR_SCOPES.page);
+}
+
+/** One `webhooks.subscriptions` entry: its requests, and the expressions over its items and responses. */
+function subscriptionFields(s: unknown, base: Path, sink: Sink): void {
+  if (!isPlainObject(s)) return;
+  expr(sink, s, base, ['for_each'], undefined, EXPR_SCOPES.subscriptionItems);
+  expr(sink, s, base, ['key'], undefined, EXPR_SCOPES.subscriptionKey);
+  for (const rel of [['id'], ['expires_at'], ['renew', 'expires_at']]) expr(sink, s, base, rel, undefined, EXPR_SCOPES.subscribeResponse);
+  requestFields(s.request, [...base, 'request'], ROOTS.subscriptionRequest, 'subscription request', sink);
+  for (const op of ['renew', 'unsubscribe'] as const) {
+    const block = s[op];
+    if (isPlainObject(block)) requestFields(block.request, [...base, op, 'request'], ROOTS.subscriptionFollowUp, `subscription ${op} request`, sink);
+  }
 }
 
 /** A component block's templates and expressions, by its kind's declarations (every kind's when the type is unknown). */
@@ -318,6 +336,7 @@ export function collectFields(m: Record<string, unknown>): Field[] {
       const block = w[op];
       if (isPlainObject(block)) requestFields(block.request, [...base, op, 'request'], ROOTS.subscribeRequest, `${op} request`, sink);
     }
+    if (Array.isArray(w.subscriptions)) w.subscriptions.forEach((s, i) => subscriptionFields(s, [...base, 'subscriptions', i], sink));
   }
   return out;
 }

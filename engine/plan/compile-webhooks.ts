@@ -9,7 +9,8 @@ import { resolveFields } from '../components/kit.js';
 import { routeActionOrder, routeActions } from '../components/actions/registry.js';
 import { verifiers } from '../components/verify/registry.js';
 import { isPlainObject } from '../core/objects.js';
-import type { PlanRoute, PlanRouteAction, PlanVerify, PlanWebhooks } from './plan.js';
+import type { PlanHttp, PlanRoute, PlanRouteAction, PlanSubscription, PlanVerify, PlanWebhooks } from './plan.js';
+import { parseDuration } from '../lang/durations.js';
 import { wildcard, type WildcardMatcher } from '../core/wildcard.js';
 
 export const DEFAULT_TOLERANCE_MS = 5 * 60_000;
@@ -88,5 +89,35 @@ export function compileWebhooks(ctx: CompileContext, manifest: Obj): PlanWebhook
       },
     } : {}),
     ...(unsub ? { unsubscribe: { request: compileRequest(ctx, unsub.request as Obj, [...base, 'unsubscribe', 'request']), http: connectorHttp() } } : {}),
+    subscriptions: Array.isArray(w.subscriptions) ? w.subscriptions.map((s, i) => compileSubscription(ctx, obj(s), [...base, 'subscriptions', i], connectorHttp())) : [],
+  };
+}
+
+function compileSubscription(ctx: CompileContext, s: Obj, path: Path, http: PlanHttp): PlanSubscription {
+  const optExpr = (rel: Path, v: unknown) => (typeof v === 'string' ? ctx.expr([...path, ...rel], v) : undefined);
+  const renew = isPlainObject(s.renew) && isPlainObject(s.renew.request) ? s.renew : undefined;
+  const unsub = isPlainObject(s.unsubscribe) && isPlainObject(s.unsubscribe.request) ? s.unsubscribe : undefined;
+  const lifetime = s.lifetime === undefined ? undefined : parseDuration(s.lifetime);
+  const renewExpires = renew ? optExpr(['renew', 'expires_at'], renew.expires_at) : undefined;
+  const parts = {
+    forEach: optExpr(['for_each'], s.for_each),
+    key: optExpr(['key'], s.key),
+    id: optExpr(['id'], s.id),
+    expiresAt: optExpr(['expires_at'], s.expires_at),
+  };
+  return {
+    name: String(s.name),
+    ...Object.fromEntries(Object.entries(parts).filter(([, v]) => v !== undefined)),
+    request: compileRequest(ctx, s.request as Obj, [...path, 'request']),
+    http,
+    ...(lifetime !== undefined ? { lifetimeMs: lifetime } : {}),
+    ...(renew ? {
+      renew: {
+        request: compileRequest(ctx, renew.request as Obj, [...path, 'renew', 'request']),
+        beforeMs: parseDuration(renew.before),
+        ...(renewExpires ? { expiresAt: renewExpires } : {}),
+      },
+    } : {}),
+    ...(unsub ? { unsubscribe: { request: compileRequest(ctx, unsub.request as Obj, [...path, 'unsubscribe', 'request']) } } : {}),
   };
 }

@@ -241,6 +241,24 @@ export interface PlanWebhooks {
   routes: PlanRoute[];
   subscribe?: { request: PlanRequest; http: PlanHttp; id?: CompiledExpr; secret?: CompiledExpr };
   unsubscribe?: { request: PlanRequest; http: PlanHttp };
+  /** `webhooks.subscriptions`: kept per connection in the store, renewed by the platform's job. Empty when none are declared. */
+  subscriptions: PlanSubscription[];
+}
+
+/** One entry of `webhooks.subscriptions`. */
+export interface PlanSubscription {
+  name: string;
+  /** Over `{config, settings, credentials}`; absent: one subscription keyed by the name. */
+  forEach?: CompiledExpr;
+  /** Over `{item}`; absent: the item as text. */
+  key?: CompiledExpr;
+  request: PlanRequest;
+  http: PlanHttp;
+  id?: CompiledExpr;
+  expiresAt?: CompiledExpr;
+  lifetimeMs?: number;
+  renew?: { request: PlanRequest; beforeMs: number; expiresAt?: CompiledExpr };
+  unsubscribe?: { request: PlanRequest };
 }
 
 export interface Plan {

@@ -198,25 +198,37 @@ function keyReloadReporter(opts: PlatformOptions): (r: KeyRingReload) => void {
 
 /**
  * Registers this runtime's webhook URL at the provider when a connection is created, and
- * removes it before a disconnect, for manifests with `webhooks.subscribe`. Without a public
- * URL there is nothing a provider could call, so subscribing is skipped (and logged).
+ * removes it before a disconnect, for manifests with `webhooks.subscribe` or
+ * `webhooks.subscriptions`; a disconnect also owes the token revocation where the auth
+ * method declares `revoke_url`. Without a public URL there is nothing a provider could call,
+ * so subscribing is skipped (and logged).
  */
 function webhookLifecycle(platform: Platform, opts: PlatformOptions): ConnectionLifecycle {
-  const subscribes = async (ref: { tenant: string; id: string }) => {
+  const webhooksOf = async (ref: { tenant: string; id: string }) => {
     const info = await platform.connections.get(ref);
-    return Boolean(info && platform.engine.plans.get(info.connector)?.webhooks?.subscribe);
+    return info ? platform.engine.plans.get(info.connector)?.webhooks : undefined;
   };
   return {
     async afterCreate(ref) {
-      if (!(await subscribes(ref))) return;
-      if (!opts.webhooks?.publicUrl) {
-        opts.logger?.info({ connection: ref.id }, 'webhook subscription skipped: no public URL configured (PATCHBAY_PUBLIC_URL)');
+      const w = await webhooksOf(ref);
+      if (!w?.subscribe && w?.subscriptions.length === 0) return;
+      if (!w || !opts.webhooks?.publicUrl) {
+        if (w) opts.logger?.info({ connection: ref.id }, 'webhook subscription skipped: no public URL configured (PATCHBAY_PUBLIC_URL)');
         return;
       }
-      await platform.webhooks.subscribe(ref);
+      if (w.subscribe) await platform.webhooks.subscribe(ref);
+      if (w.subscriptions.length > 0) await platform.webhooks.subscriptions.subscribe(ref);
     },
     async beforeDisconnect(ref) {
-      if (!(await subscribes(ref))) return;
+      // Recorded, not sent: the job unsubscribes and revokes, retrying while the provider is
+      // down, so the disconnect neither waits for the provider nor fails because of it.
+      try {
+        await platform.webhooks.subscriptions.teardown(ref);
+      } catch (err) {
+        opts.logger?.warn({ connection: ref.id, err: (err as Error).message }, 'recording the unsubscribe and token revocation failed; disconnecting anyway');
+      }
+      const w = await webhooksOf(ref);
+      if (!w?.subscribe) return;
       try {
         await platform.webhooks.unsubscribe(ref);
       } catch (err) {

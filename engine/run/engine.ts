@@ -294,12 +294,25 @@ export function preparingConnections<E extends Engine>(engine: E, prepare: (conn
   return {
     get plans() { return engine.plans; },
     plan: (id) => engine.plan(id),
-    get requests() { return engine.requests; },
+    // Requests the platform renders itself (webhook subscriptions) are prepared the same way.
+    requests: preparingRequests(engine.requests, prepare),
     check: (conn, opts) => engine.check(prepare(conn), opts),
     call: (conn, action, input, opts) => engine.call(prepare(conn), action, input, opts),
     read: (conn, stream, opts) => engine.read(prepare(conn), stream, opts),
     get: (conn, stream, id, opts) => engine.get(prepare(conn), stream, id, opts),
     close: () => engine.close(),
+  };
+}
+
+/** The engine's request runtime with `prepare` applied first, then whatever the runtime prepares itself. */
+export function preparingRequests(inner: OperationRuntime, prepare: (conn: Connection) => Connection): OperationRuntime {
+  return {
+    send: (rc, req, o) => inner.send(rc, req, o),
+    ...(inner.revoke ? { revoke: (rc: Parameters<NonNullable<OperationRuntime['revoke']>>[0]) => inner.revoke!(rc) } : {}),
+    prepare: (conn) => {
+      const prepared = prepare(conn);
+      return inner.prepare ? inner.prepare(prepared) : prepared;
+    },
   };
 }
 

@@ -6,7 +6,7 @@
  * its engine refuses such a connection outright (`base_url_not_allowed`), because quietly
  * sending a sandbox connection's calls to the real provider is worse than failing.
  */
-import { preparingConnections, type Engine } from '../run/engine.js';
+import { preparingConnections, preparingRequests, type Engine } from '../run/engine.js';
 import { ConnectorError } from '../core/errors.js';
 import type { Connection } from '../core/wire.js';
 import { storedBaseUrl } from '../platform/connections/settings.js';
@@ -61,7 +61,7 @@ export function refusingBaseUrlOverrides(engine: Engine): Engine {
     [REFUSING]: true,
     get plans() { return engine.plans; },
     plan: (id) => engine.plan(id),
-    get requests() { return engine.requests; },
+    requests: preparingRequests(engine.requests, refuse),
     check: async (conn, opts) => engine.check(refuse(conn), opts),
     call: async (conn, action, input, opts) => engine.call(refuse(conn), action, input, opts),
     get: async (conn, stream, id, opts) => engine.get(refuse(conn), stream, id, opts),

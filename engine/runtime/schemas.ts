@@ -83,6 +83,27 @@ export const ConnectionSchema = component('Connection', {
       enum: ['applied', 'not_allowed'],
       description: '`not_allowed`: this server was started without base URL overrides, so every check, action and sync of this connection fails with `base_url_not_allowed` until the override is removed (`base_url: null`).',
     },
+    subscriptions: {
+      type: 'array',
+      description: "Only on `GET /v1/connections/:id` and the disconnect's answer, when there are any: the subscriptions the connection holds at its provider (`webhooks.subscriptions`), and the unsubscribes and token revocation a disconnect left for the background job, with their attempts and last error.",
+      items: {
+        type: 'object',
+        required: ['kind', 'name', 'status', 'attempts', 'updated_at'],
+        additionalProperties: false,
+        properties: {
+          kind: { enum: ['subscription', 'revocation'] },
+          name: { type: 'string', description: 'The manifest entry; for a revocation, the auth method.' },
+          key: { type: 'string', description: 'The item (topic, resource) it was subscribed for.' },
+          provider_id: { type: 'string', description: "The provider's id of the subscription." },
+          status: { enum: ['active', 'unsubscribing', 'revoking', 'removed', 'failed'] },
+          expires_at: dateTime,
+          attempts: { type: 'integer', description: 'Failed attempts of the work now owed.' },
+          next_attempt_at: dateTime,
+          last_error: str,
+          updated_at: dateTime,
+        },
+      },
+    },
   },
 });
 

@@ -106,6 +106,20 @@ webhooks:
     request: { method: POST, path: /hooks, body: { url: "{{webhook_url}}" } }
     id: id
     secret: secret
+  subscriptions:
+    - name: topics
+      for_each: config.topics
+      key: item.topic
+      request: { method: POST, path: /subs, body: { topic: "{{key}}", until: "{{expires_at}}" } }
+      id: sub.id
+      expires_at: sub.until
+      lifetime: 1h
+      renew:
+        before: 10m
+        request: { method: PATCH, path: "/subs/{{subscription.id}}" }
+        expires_at: until
+      unsubscribe:
+        request: { method: DELETE, path: "/subs/{{subscription.id}}" }
 `;
 
 /** Schema location of a marked property → where the kitchen sink sets it. */
@@ -139,7 +153,11 @@ const WHERE: Record<string, string[]> = {
   'page_offset.stop_when': ['streams.b.http.pagination.stop_when'],
   'page_number.stop_when': ['streams.c.http.pagination.stop_when'],
   'page_link_header.stop_when': ['streams.d.http.pagination.stop_when'],
-  'request.path': ['check.request.path', 'streams.a.request.path', 'streams.a.get.request.path', 'webhooks.subscribe.request.path', 'setup.1.request.path', 'teardown.0.request.path'],
+  'request.path': [
+    'check.request.path', 'streams.a.request.path', 'streams.a.get.request.path', 'webhooks.subscribe.request.path',
+    'webhooks.subscriptions.0.request.path', 'webhooks.subscriptions.0.renew.request.path', 'webhooks.subscriptions.0.unsubscribe.request.path',
+    'setup.1.request.path', 'teardown.0.request.path',
+  ],
   'environment.base_url': ['environments.sandbox.base_url'],
   'environment.oauth.authorize_url': ['environments.sandbox.oauth.authorize_url'],
   'environment.oauth.token_url': ['environments.sandbox.oauth.token_url'],
@@ -168,6 +186,11 @@ const WHERE: Record<string, string[]> = {
   'webhooks.connection.secret': ['webhooks.connection.secret'],
   'webhooks.subscribe.id': ['webhooks.subscribe.id'],
   'webhooks.subscribe.secret': ['webhooks.subscribe.secret'],
+  'webhook_subscription.for_each': ['webhooks.subscriptions.0.for_each'],
+  'webhook_subscription.key': ['webhooks.subscriptions.0.key'],
+  'webhook_subscription.id': ['webhooks.subscriptions.0.id'],
+  'webhook_subscription.expires_at': ['webhooks.subscriptions.0.expires_at'],
+  'webhook_subscription.renew.expires_at': ['webhooks.subscriptions.0.renew.expires_at'],
   'verify_hmac.secret': ['webhooks.verify.secret'],
   'verify_hmac.signed': ['webhooks.verify.signed'],
   // The catalogue reads `verify.secret` whatever the verification type.

@@ -72,6 +72,26 @@ describe('LeaseLoop', () => {
     expect(q.log.done).toEqual([7]);
   });
 
+  it('a stop that comes while the next due time is being asked for does not wait out the poll', async () => {
+    let asked: () => void = () => undefined;
+    const asking = new Promise<void>((r) => (asked = r));
+    let answer: (ms: number | undefined) => void = () => undefined;
+    const q = queue([], {
+      pollMs: 60_000,
+      nextDueInMs: () => new Promise<number | undefined>((r) => {
+        answer = r;
+        asked();
+      }),
+    });
+    q.loop.start();
+    await asking;
+    const stopped = q.loop.stop();
+    answer(undefined);
+    const started = Date.now();
+    await stopped;
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
   it('stop waits for the items in flight and claims nothing more', async () => {
     const q = queue([1, 2, 3]);
     q.loop.start();

@@ -17,7 +17,7 @@ export const OAUTH2_FIELDS = {
   authorize_url: template({ description: 'Authorization endpoint (authorization_code only)' }),
   token_url: template({ description: 'Token endpoint', required: true }),
   refresh_url: template({ description: 'Refresh endpoint when it differs from token_url' }),
-  revoke_url: template({ description: 'Token revocation endpoint, called on disconnect' }),
+  revoke_url: template({ description: 'Token revocation endpoint (RFC 7009): on disconnect the refresh token (else the access token) is revoked there, retried in the background while the server is down' }),
   hosts: literal({
     schema: schemaOf<string[]>({ type: 'array', items: { type: 'string', pattern: HOST } }),
     description: "Hosts the operator's OAuth app may be sent to when the OAuth URLs depend on config (`example.com`, `*.example.com`: `*` is one DNS label, `:port` optional). Default: the hosts the URLs give with an empty config. Other hosts need the tenant's own OAuth app or the operator's `PATCHBAY_OAUTH_<CONNECTOR>_HOSTS`.",

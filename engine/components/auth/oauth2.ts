@@ -13,6 +13,7 @@ import { liveContext, liveCredential, putToken, specDurationMs } from './common.
 import { clientOf, credentialsFromToken, expiresAtMs, requestToken, type TokenResult } from './oauth2-token.js';
 import { defineAuth, type AuthContext } from './types.js';
 import { OAUTH2_FIELDS } from './oauth2-fields.js';
+import { revokeToken } from './oauth2-revoke.js';
 
 export { buildAuthorizeUrl, createPkcePair, exchangeAuthorizationCode } from './oauth2-flow.js';
 export type { AuthorizeUrlOptions, ExchangeOptions, ExchangeResult, PkcePair } from './oauth2-flow.js';
@@ -136,6 +137,7 @@ export const oauth2Strategy = defineAuth({
   fields: OAUTH2_FIELDS,
   consent: (m) => (m.spec.grant ?? 'authorization_code') === 'authorization_code',
   refreshable: (m) => m.spec.grant !== 'client_credentials' && m.spec.refresh !== false,
+  revocable: (m) => Object.hasOwn(m.templates, 'revoke_url'),
   summary: (m) => ({
     grant: typeof m.spec.grant === 'string' ? m.spec.grant : 'authorization_code',
     scopes: Array.isArray(m.spec.scopes) ? m.spec.scopes.filter((s: unknown) => typeof s === 'string') : undefined,
@@ -171,6 +173,8 @@ export const oauth2Strategy = defineAuth({
     await refresh(ctx);
     return true;
   },
+
+  revoke: (ctx) => revokeToken(ctx),
 });
 
 /** Forget cached client-credentials tokens (all, or one connection's), e.g. when credentials change. */

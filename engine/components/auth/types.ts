@@ -35,6 +35,11 @@ export interface AuthStrategy {
    * renewed and the call should be tried once more.
    */
   onUnauthorized?(ctx: AuthContext, req: OutboundRequest): Promise<boolean>;
+  /**
+   * Tells the provider the connection's credentials are no longer wanted (on disconnect).
+   * False when the method declares nothing to revoke; throws when the provider refuses.
+   */
+  revoke?(ctx: AuthContext): Promise<boolean>;
 }
 
 /**
@@ -49,6 +54,8 @@ export interface AuthKind<Fs extends FieldSpecs = FieldSpecs> extends AuthStrate
   consent?(method: PlanAuthMethod): boolean;
   /** The platform's background refresher renews this method's credentials before they expire. */
   refreshable?(method: PlanAuthMethod): boolean;
+  /** A disconnect owes the provider a `revoke` of this method's credentials (it declares where). */
+  revocable?(method: PlanAuthMethod): boolean;
   /** What `describe` shows of the method beside its type: where a credential goes, never its value. */
   summary?(method: PlanAuthMethod): Record<string, unknown>;
 }

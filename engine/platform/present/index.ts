@@ -4,7 +4,7 @@
  * without loading the runtime.
  */
 export {
-  compact, presentPage, presentConnection, presentRun, presentSchedule, presentRecord, presentChange,
+  compact, presentPage, presentConnection, presentProviderSubscription, presentRun, presentSchedule, presentRecord, presentChange,
   presentKey, presentCreatedKey, presentConnectorSecrets, presentOAuthApp, presentPurgeReport,
   type Json, type KeyView,
 } from './resources.js';

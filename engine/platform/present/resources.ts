@@ -4,6 +4,7 @@
  * `_patchbay_*` settings), and the base URL override lifted out of the settings it is kept in.
  */
 import type { ConnectionInfo } from '../store/connections.js';
+import type { ProviderSubscription } from '../store/provider-subscriptions.js';
 import type { SyncRun } from '../store/runs.js';
 import type { Schedule } from '../store/schedules.js';
 import type { RecordChange, StoredRecord } from '../store/records.js';
@@ -29,8 +30,12 @@ export function presentPage<T>(name: string, page: Page<T>, present: (item: T) =
   return { [name]: page.items.map(present), next_cursor: page.nextCursor, has_more: page.hasMore };
 }
 
-/** `allowBaseUrl`: whether the caller applies a stored override (a server without the option refuses the connection). */
-export function presentConnection(c: ConnectionInfo, allowBaseUrl = true): Json {
+/**
+ * `allowBaseUrl`: whether the caller applies a stored override (a server without the option
+ * refuses the connection). `subscriptions`: what the connection holds at its provider
+ * (`webhooks.subscriptions`) and owes it after a disconnect, shown when there are any.
+ */
+export function presentConnection(c: ConnectionInfo, allowBaseUrl = true, subscriptions?: readonly ProviderSubscription[]): Json {
   const settings = Object.fromEntries(Object.entries(c.settings ?? {}).filter(([k]) => !k.startsWith(RESERVED_SETTING_PREFIX)));
   const baseUrl = storedBaseUrl(c.settings);
   const choice = storedChoice(c.settings);
@@ -53,6 +58,23 @@ export function presentConnection(c: ConnectionInfo, allowBaseUrl = true): Json 
     base_url_status: baseUrl !== undefined ? (allowBaseUrl ? 'applied' : 'not_allowed') : undefined,
     environment: storedEnvironment(c.settings),
     pending_choice: choice && c.status === 'needs_choice' ? { step: choice.step, options: choice.options.map((o) => compact({ id: o.id, label: o.label })) } : undefined,
+    subscriptions: subscriptions && subscriptions.length > 0 ? subscriptions.map(presentProviderSubscription) : undefined,
+  });
+}
+
+/** One provider subscription, or (`kind: revocation`) the token revocation a disconnect owes. */
+export function presentProviderSubscription(s: ProviderSubscription): Json {
+  return compact({
+    kind: s.kind,
+    name: s.name,
+    key: s.kind === 'revocation' ? undefined : s.key,
+    provider_id: s.providerId,
+    status: s.status,
+    expires_at: s.expiresAt,
+    attempts: s.attempts,
+    next_attempt_at: s.nextAttemptAt,
+    last_error: s.lastError,
+    updated_at: s.updatedAt,
   });
 }
 

@@ -14,6 +14,7 @@ export const SEALED_COLUMNS: readonly SealedColumn[] = [
   { table: 'oauth_apps', column: 'client_secret' },
   { table: 'subscriptions', column: 'secret' },
   { table: 'connector_secrets', column: 'secrets' },
+  { table: 'provider_subscriptions', column: 'credentials' },
 ];
 
 export function sealContext(table: string, column: string, id: string): string {

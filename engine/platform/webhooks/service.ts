@@ -34,6 +34,9 @@ import { ConnectorSecretsRepo } from '../store/connector-secrets.js';
 import { OAuthAppsRepo } from '../store/oauth-apps.js';
 import { OAuthApps } from '../oauth/apps.js';
 import { subscribe, unsubscribe, type SubscribeDeps, type SubscribeResult } from './subscribe.js';
+import { recordTeardown, subscribeAll, type RegistrationDeps } from './registrations.js';
+import { RegistrationWorker, type RegistrationWorkerOptions } from './registrations-worker.js';
+import { ProviderSubscriptionsRepo, type ProviderSubscription } from '../store/provider-subscriptions.js';
 import type { EventPage, EventPublisher, ListEventsFilter, NormalizedEvent, WebhookEvent, WebhookRequest, WebhookResponse } from './types.js';
 import { WebhookWorker, type WorkerOptions } from './worker.js';
 
@@ -59,6 +62,8 @@ export interface WebhooksOptions {
   /** Largest body accepted; default 1 MiB. */
   maxBodyBytes?: number;
   worker?: WorkerOptions;
+  /** The job that renews `webhooks.subscriptions` and finishes their teardown (started with `start()`). */
+  registrations?: RegistrationWorkerOptions;
   /** The outbound deliveries service, when there is one (also settable later). */
   publisher?: EventPublisher;
   /** Sends subscribe/unsubscribe requests; default the engine's (its limiters, retries and outbound guard). */
@@ -70,9 +75,9 @@ export interface WebhooksOptions {
 export interface WebhooksService {
   /** Intake of one delivery: the answer to send back (2xx only after the events are committed). */
   receive(req: WebhookRequest): Promise<WebhookResponse>;
-  /** Starts the background worker that processes stored events. */
+  /** Starts the background workers: stored events, and provider subscriptions' renewals and teardowns. */
   start(): void;
-  /** Stops the worker, waiting for events in flight. */
+  /** Stops the workers, waiting for the work in flight. */
   stop(): Promise<void>;
   /** Processes every event due now (without the background worker); returns how many. */
   drain(): Promise<number>;
@@ -89,6 +94,17 @@ export interface WebhooksService {
   setPublisher(publisher: EventPublisher | undefined): void;
   subscribe(ref: ConnectionRef, opts?: { url?: string }): Promise<SubscribeResult | undefined>;
   unsubscribe(ref: ConnectionRef): Promise<boolean>;
+  /** `webhooks.subscriptions` of a connection at its provider and the work owed on them (renewals, unsubscribes, revocation). */
+  readonly subscriptions: {
+    /** Sends every subscription request and records what the provider confirms; undefined without `webhooks.subscriptions`. */
+    subscribe(ref: ConnectionRef, opts?: { url?: string }): Promise<ProviderSubscription[] | undefined>;
+    list(ref: ConnectionRef): Promise<ProviderSubscription[]>;
+    /** Records the unsubscribes and the token revocation a disconnect owes (sent by the job); how many. */
+    teardown(ref: ConnectionRef): Promise<number>;
+    /** Works every due renewal and teardown now, without the background job; how many. */
+    drain(): Promise<number>;
+    readonly worker: RegistrationWorker;
+  };
   /** The intake URL of a connector (connector-level) or of one connection. */
   webhookUrl(connector: string, connectionId?: string): string;
   /** Stops the worker and releases the subscribe client. */
@@ -168,6 +184,10 @@ export function createWebhooks(opts: WebhooksOptions): WebhooksService {
     logger,
   });
 
+  const subs = new ProviderSubscriptionsRepo(store, platform.vault);
+  const registrationDeps = (): RegistrationDeps => ({ ...subscribeDeps(), subs, now: () => store.now() });
+  const registrations = new RegistrationWorker({ ...registrationDeps(), owner, logger }, opts.registrations);
+
   async function scopeOf(id: string, tenant?: string) {
     const t = tenant ?? (await repo.tenantOf(id));
     return t ? store.scope(t) : undefined;
@@ -175,8 +195,14 @@ export function createWebhooks(opts: WebhooksOptions): WebhooksService {
 
   return {
     receive: (req) => pipeline.receive(req),
-    start: () => worker.start(),
-    stop: () => worker.stop(),
+    start: () => {
+      worker.start();
+      registrations.start();
+    },
+    async stop() {
+      await worker.stop();
+      await registrations.stop();
+    },
     drain: () => worker.drain(),
     async replay(id, o = {}) {
       const scope = await scopeOf(id, o.tenant);
@@ -208,12 +234,28 @@ export function createWebhooks(opts: WebhooksOptions): WebhooksService {
     },
     subscribe: (ref, o) => subscribe(subscribeDeps(), ref, o),
     unsubscribe: (ref) => unsubscribe(subscribeDeps(), ref),
+    subscriptions: {
+      subscribe: (ref, o) => subscribeAll(registrationDeps(), ref, o),
+      async list(ref) {
+        const info = await platform.connections.get(ref);
+        if (!info) throw new ConnectorError({ kind: 'not_found', origin: 'caller', message: `no connection "${typeof ref === 'string' ? ref : ref.id}"` });
+        return subs.list(store.scope(info.tenant), info.id);
+      },
+      async teardown(ref) {
+        const owed = await recordTeardown(registrationDeps(), ref);
+        if (owed > 0) registrations.kick();
+        return owed;
+      },
+      drain: () => registrations.drain(),
+      worker: registrations,
+    },
     webhookUrl(connector, connectionId) {
       if (!opts.publicUrl) throw new ConnectorError({ kind: 'config', origin: 'caller', message: 'webhook URLs need the public URL of this runtime (the `publicUrl` option)' });
       return webhookUrl(opts.publicUrl, connector, connectionId);
     },
     async close() {
       await worker.stop();
+      await registrations.stop();
     },
   };
 }

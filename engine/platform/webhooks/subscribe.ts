@@ -39,7 +39,10 @@ const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v : typeof v =
 
 /** Runs the subscribe request; undefined when the manifest has none. */
 export async function subscribe(d: SubscribeDeps, ref: ConnectionRef, opts: { url?: string } = {}): Promise<SubscribeResult | undefined> {
-  const { scope, info, connection } = await d.connections.resolve(ref);
+  const resolved = await d.connections.resolve(ref);
+  const { scope, info } = resolved;
+  // As the engine sends the connection's own calls: its base URL override applied (or refused).
+  const connection = d.runtime.prepare?.(resolved.connection) ?? resolved.connection;
   const plan = d.plan(info.connector);
   const sub = plan?.webhooks?.subscribe;
   if (!plan?.webhooks || !sub) return undefined;
@@ -71,7 +74,9 @@ export async function subscribe(d: SubscribeDeps, ref: ConnectionRef, opts: { ur
  * manifest has no unsubscribe request or nothing was subscribed.
  */
 export async function unsubscribe(d: SubscribeDeps, ref: ConnectionRef): Promise<boolean> {
-  const { scope, info, connection } = await d.connections.resolve(ref);
+  const resolved = await d.connections.resolve(ref);
+  const { scope, info } = resolved;
+  const connection = d.runtime.prepare?.(resolved.connection) ?? resolved.connection;
   const plan = d.plan(info.connector);
   const unsub = plan?.webhooks?.unsubscribe;
   if (!plan || !unsub || info.status === 'disconnected') return false;

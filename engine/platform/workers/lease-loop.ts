@@ -1,8 +1,8 @@
 /**
  * The one claim loop behind every background worker (webhook events, outbound deliveries,
- * scheduled syncs). Work is claimed from the database with a lease, so any number of
- * processes can run the same worker: what a dead process held comes back when its lease
- * expires. The loop keeps at most `concurrency` items in flight, heartbeats the lease of each
+ * scheduled syncs, provider subscriptions' renewals and teardowns). Work is claimed from the
+ * database with a lease, so any number of processes can run the same worker: what a dead
+ * process held comes back when its lease expires. The loop keeps at most `concurrency` items in flight, heartbeats the lease of each
  * while it runs, claims again as soon as a slot frees or new work is announced (`kick`), and
  * otherwise polls, sooner when the claimer knows when the next item falls due.
  */
@@ -148,6 +148,9 @@ export class LeaseLoop<T, R = void> {
   }
 
   private sleep(ms: number): Promise<void> {
+    // A kick or a stop that came while the delay was being worked out (nextDueInMs queries
+    // the database) found no sleep to cut short: honour it now, not a poll later.
+    if (this.kicked || !this.running) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(t);

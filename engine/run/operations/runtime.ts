@@ -5,7 +5,7 @@
 import { authStrategyFor } from '../../components/auth/registry.js';
 import type { HttpClient } from '../http/client.js';
 import { limiterKeyFor } from '../../components/connection-key.js';
-import type { CredentialsListener, InboundResponse, OutboundRequest } from '../../core/wire.js';
+import type { Connection, CredentialsListener, InboundResponse, OutboundRequest } from '../../core/wire.js';
 import type { Logger } from '../../core/log.js';
 import type { PlanHttp } from '../../plan/plan.js';
 import type { ResolvedConnection } from './context.js';
@@ -19,6 +19,14 @@ export interface SendOptions {
 
 export interface OperationRuntime {
   send(rc: ResolvedConnection, req: OutboundRequest, opts: SendOptions): Promise<InboundResponse>;
+  /** Revokes the connection's credentials where its auth method can (RFC 7009 for oauth2); false when it declares nothing to revoke. */
+  revoke?(rc: ResolvedConnection): Promise<boolean>;
+  /**
+   * The connection as this engine sends it: an engine applying stored base URL overrides
+   * sets `baseUrl`, one refusing them throws. Requests the platform renders itself
+   * (webhook subscriptions) go through it, so they land where the connection's calls do.
+   */
+  prepare?(conn: Connection): Connection;
 }
 
 /**
@@ -28,6 +36,11 @@ export interface OperationRuntime {
  */
 export function sendingRuntime(client: HttpClient, logger: Logger, onCredentials?: CredentialsListener): OperationRuntime {
   return {
+    revoke: async (rc) => {
+      const strategy = authStrategyFor(rc.method);
+      if (!strategy.revoke) return false;
+      return strategy.revoke({ method: rc.method, connection: rc.connection, template: rc.base, http: client, onCredentials, logger, addSecret: (v) => rc.secrets.add(v) });
+    },
     send: (rc, req, o) =>
       client.execute(req, {
         http: o.http,

@@ -203,7 +203,11 @@ export const routes: RouteDef[] = [
     params: ConnectionParams,
     responses: { 200: { description: 'The connection', schema: ConnectionSchema } },
     problems: [404],
-    handler: async (req) => ({ body: presentConnection(await requireConnection(req), req.services.policy.allowBaseUrlOverride) }),
+    handler: async (req) => {
+      const info = await requireConnection(req);
+      const subscriptions = await req.services.platform.webhooks.subscriptions.list({ tenant: req.tenant, id: info.id });
+      return { body: presentConnection(info, req.services.policy.allowBaseUrlOverride, subscriptions) };
+    },
   }),
   defineRoute({
     id: 'updateConnection',
@@ -228,7 +232,10 @@ export const routes: RouteDef[] = [
     problems: [404],
     handler: async (req) => {
       const info = await requireConnection(req);
-      return { body: presentConnection(await req.services.platform.connections.disconnect({ tenant: req.tenant, id: info.id }), req.services.policy.allowBaseUrlOverride) };
+      const ref = { tenant: req.tenant, id: info.id };
+      const disconnected = await req.services.platform.connections.disconnect(ref);
+      // What the disconnect left owed to the provider (unsubscribes, token revocation) shows here, pending.
+      return { body: presentConnection(disconnected, req.services.policy.allowBaseUrlOverride, await req.services.platform.webhooks.subscriptions.list(ref)) };
     },
   }),
   defineRoute({
