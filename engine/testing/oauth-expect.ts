@@ -28,6 +28,7 @@ export function checkConsentExpectation(expect: CaseExpectation, o: ConsentOutco
   if (c) {
     if (c.status !== undefined && c.status !== o.consent.status) out.push(`consent.status: expected ${show(c.status)}, got ${show(o.consent.status)} (${describeConsentOutcome(o)})`);
     if (c.error !== undefined) diff(c.error, o.consent.error, 'consent.error', out);
+    if (c.options !== undefined) diff(c.options, o.consent.options ?? [], 'consent.options', out);
     if (c.error_description_contains !== undefined && !(o.consent.error_description ?? '').includes(c.error_description_contains)) {
       out.push(`consent.error_description: expected to contain ${show(c.error_description_contains)}, got ${show(o.consent.error_description)}`);
     }

@@ -19,6 +19,7 @@ import { OAuthAppsRepo } from '../platform/store/oauth-apps.js';
 import { OAuthStatesRepo } from '../platform/store/oauth-states.js';
 import type { Plan } from '../plan/plan.js';
 import { scriptedBaseUrl } from './redirect.js';
+import { RESERVED_SETTING_PREFIX, storedChoice } from '../platform/connections/settings.js';
 import type { TestCase, TestSuite } from './types.js';
 import { TEST_TENANT } from './webhook.js';
 
@@ -29,7 +30,7 @@ export interface ConsentOutcome {
   /** The authorize URL, or undefined when `start` refused. */
   authorizeUrl?: string;
   /** `status`, `error`, `error_description` of the return URL; a refused `start` as `error`. */
-  consent: { status: 'success' | 'error'; error?: string; error_description?: string };
+  consent: { status: 'success' | 'error' | 'needs_choice'; error?: string; error_description?: string; options?: Array<{ id: string; label?: string }> };
   credentials?: Record<string, unknown>;
   settings?: Record<string, unknown>;
 }
@@ -51,7 +52,7 @@ class ScriptedOnlyClient extends HttpClient {
 /** Connections the flow creates have no base URL setting: the engine is told the scripted server's. */
 function onScripted(engine: Engine, plan: Plan, serverUrl: string): Engine {
   const point = <C extends Parameters<Engine['check']>[0]>(conn: C): C => {
-    if (conn.baseUrl === undefined) conn.baseUrl = scriptedBaseUrl(plan, { config: conn.config ?? {}, credentials: conn.credentials ?? {}, settings: conn.settings ?? {} }, serverUrl);
+    if (conn.baseUrl === undefined) conn.baseUrl = scriptedBaseUrl(plan, { config: conn.config ?? {}, credentials: conn.credentials ?? {}, settings: conn.settings ?? {} }, serverUrl, conn.environment);
     return conn;
   };
   return preparingConnections(engine, point);
@@ -60,7 +61,7 @@ function onScripted(engine: Engine, plan: Plan, serverUrl: string): Engine {
 function outcomeOf(location: string): ConsentOutcome['consent'] {
   const q = new URL(location).searchParams;
   return {
-    status: q.get('status') === 'success' ? 'success' : 'error',
+    status: q.get('status') === 'success' ? 'success' : q.get('status') === 'needs_choice' ? 'needs_choice' : 'error',
     ...(q.get('error') !== null ? { error: q.get('error')! } : {}),
     ...(q.get('error_description') !== null ? { error_description: q.get('error_description')! } : {}),
   };
@@ -99,6 +100,7 @@ export async function runConsent(plan: Plan, suite: TestSuite, testCase: TestCas
         returnUrl,
         redirectUri: o.redirect_uri ?? DEFAULT_REDIRECT_URI,
         ...(auth !== undefined ? { auth } : {}),
+        ...((testCase.environment ?? d.environment) !== undefined ? { environment: testCase.environment ?? d.environment } : {}),
         config: { ...d.config, ...testCase.config },
       });
     } catch (err) {
@@ -113,13 +115,18 @@ export async function runConsent(plan: Plan, suite: TestSuite, testCase: TestCas
       ...(cb.error !== undefined ? { error: cb.error } : {}),
       ...(cb.error_description !== undefined ? { errorDescription: cb.error_description } : {}),
       ...(cb.iss !== undefined ? { iss: cb.iss } : {}),
+      // What a browser brings back: the code and state beside whatever else the provider adds.
+      query: { ...cb.query, ...(cb.code !== undefined ? { code: cb.code } : {}), state: cb.state ?? started.state },
     });
     if (done.kind === 'invalid_state') return { authorizeUrl: started.url, consent: { status: 'error', error: 'invalid_state' } };
     const out: ConsentOutcome = { authorizeUrl: started.url, consent: outcomeOf(done.location) };
     if (done.connectionId) {
       const { info, connection } = await platform.connections.resolve({ tenant: TEST_TENANT, id: done.connectionId });
       out.credentials = connection.credentials ?? {};
-      out.settings = info.settings ?? {};
+      // The platform's own bookkeeping (a pending choice, the environment) is not the provider's.
+      out.settings = Object.fromEntries(Object.entries(info.settings ?? {}).filter(([k]) => !k.startsWith(RESERVED_SETTING_PREFIX)));
+      const choice = storedChoice(info.settings);
+      if (choice) out.consent = { ...out.consent, options: choice.options.map((o) => ({ id: o.id, ...(o.label !== undefined ? { label: o.label } : {}) })) };
     }
     return out;
   } finally {

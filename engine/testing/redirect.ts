@@ -46,8 +46,14 @@ function pointMethod(method: PlanAuthMethod, serverUrl: string): PlanAuthMethod 
 /** The plan with every URL its auth methods call on the scripted server; everything else shared. */
 export function pointAuthAt(plan: Plan, serverUrl: string): Plan {
   if (!plan.auth) return plan;
-  const methods = Object.fromEntries(Object.entries(plan.auth.methods).map(([name, m]) => [name, pointMethod(m, serverUrl)]));
-  return { ...plan, auth: { ...plan.auth, methods } };
+  const point = (ms: Readonly<Record<string, PlanAuthMethod>>) => Object.fromEntries(Object.entries(ms).map(([name, m]) => [name, pointMethod(m, serverUrl)]));
+  const envs = plan.environments;
+  return {
+    ...plan,
+    auth: { ...plan.auth, methods: point(plan.auth.methods) },
+    // Each environment carries its own copy of the methods (its OAuth hosts): those too.
+    ...(envs ? { environments: { ...envs, byName: Object.fromEntries(Object.entries(envs.byName).map(([n, e]) => [n, { ...e, methods: point(e.methods) }])) } } : {}),
+  };
 }
 
 /**
@@ -55,12 +61,16 @@ export function pointAuthAt(plan: Plan, serverUrl: string): Plan {
  * (`https://{{config.shop}}.myshopify.com/admin/api/2024-07` → `<server>/admin/api/2024-07`),
  * so exchanges are written with the paths the provider documents.
  */
-export function scriptedBaseUrl(plan: Plan, ctx: TemplateContext, serverUrl: string): string {
-  const t = plan.http.baseUrl;
+export function scriptedBaseUrl(plan: Plan, ctx: TemplateContext, serverUrl: string, environment?: string): string {
+  const envs = plan.environments;
+  const name = environment ?? envs?.default;
+  // An undeclared name fails the operation itself, with the engine's own message.
+  const env = envs && name !== undefined && Object.hasOwn(envs.byName, name) ? envs.byName[name] : undefined;
+  const t = env?.baseUrl ?? plan.http.baseUrl;
   if (!t) return serverUrl;
   let path = '';
   try {
-    path = new URL(t.render(ctx)).pathname.replace(/\/+$/, '');
+    path = new URL(t.render(env ? { ...ctx, environment: { name: env.name } } : ctx)).pathname.replace(/\/+$/, '');
   } catch {
     // A base URL the case's values cannot render fails the operation itself, with its own message.
   }

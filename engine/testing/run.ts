@@ -94,10 +94,12 @@ function connectionFor(suite: TestSuite, testCase: TestCase, plan: Plan, serverU
     // between cases. The runs of a `repeat` share it, like concurrent callers of one account.
     id: `test:${suite.connector}:${testCase.name}`,
     ...values,
-    baseUrl: scriptedBaseUrl(plan, values, serverUrl),
+    baseUrl: scriptedBaseUrl(plan, values, serverUrl, testCase.environment ?? d.environment),
   };
   const auth = testCase.auth ?? d.auth;
   if (auth !== undefined) conn.auth = auth;
+  const environment = testCase.environment ?? d.environment;
+  if (environment !== undefined) conn.environment = environment;
   return conn;
 }
 

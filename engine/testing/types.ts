@@ -79,7 +79,7 @@ export interface OAuthConsent {
   /** Where the user comes back to; default `https://app.example.com/connected`. */
   return_url?: string;
   /** What the provider sends to the callback. `state` defaults to the authorize URL's own. */
-  callback?: { code?: string; state?: string; error?: string; error_description?: string; iss?: string };
+  callback?: { code?: string; state?: string; error?: string; error_description?: string; iss?: string; query?: Record<string, string> };
 }
 
 /** The authorize URL a consent sends the user to. */
@@ -93,7 +93,10 @@ export interface ExpectedAuthorizeUrl {
 
 /** How a consent ended, as the return URL says. */
 export interface ExpectedConsent {
-  status?: 'success' | 'error';
+  /** `needs_choice`: a set-up step found several candidates and waits for the user's pick. */
+  status?: 'success' | 'error' | 'needs_choice';
+  /** With `needs_choice`: the options offered, `{ id, label }`. */
+  options?: Array<{ id: string; label?: string }>;
   error?: string;
   error_description_contains?: string;
 }
@@ -159,6 +162,8 @@ export interface ConnectionValues {
   credentials?: Record<string, unknown>;
   settings?: Record<string, unknown>;
   auth?: string;
+  /** The connector environment the connection picks. */
+  environment?: string;
 }
 
 export interface TestCase extends ConnectionValues {

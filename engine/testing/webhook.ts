@@ -204,14 +204,16 @@ export async function deliverWebhook(plan: Plan, suite: TestSuite, testCase: Tes
     const settings = { ...d.settings, ...testCase.settings };
     const values = { config: { ...d.config, ...testCase.config }, credentials: { ...d.credentials, ...testCase.credentials }, settings };
     const auth = testCase.auth ?? d.auth;
+    const environment = testCase.environment ?? d.environment;
     const info = await platform.connections.create({
       tenant: TEST_TENANT,
       connector: plan.id,
       name: 'test',
       ...(auth !== undefined ? { auth } : {}),
+      ...(environment !== undefined ? { environment } : {}),
       config: values.config,
       credentials: values.credentials,
-      settings: { [BASE_URL_SETTING]: scriptedBaseUrl(plan, values, providerUrl) },
+      settings: { [BASE_URL_SETTING]: scriptedBaseUrl(plan, values, providerUrl, environment) },
       // The case stands in for the OAuth flow or check that proves these with the provider.
       learned: settings,
       skipCheck: true,

@@ -122,7 +122,9 @@ export async function runSetup(plan: Plan, runtime: OperationRuntime, connection
         continue;
       }
       if (!step.request) continue;
-      const rc = resolveConnection(plan, current);
+      // As every platform-rendered request: the engine's wrappers (a base URL override, a test's
+      // scripted server) prepare the connection first, or refuse it.
+      const rc = resolveConnection(plan, runtime.prepare?.(current) ?? current);
       const { res, proven } = await send(plan, runtime, rc, step, 'setup');
       const vars = { status: res.status, headers: res.headers };
       let target: unknown = res.body;
@@ -174,7 +176,7 @@ export async function runTeardown(plan: Plan, runtime: OperationRuntime, load: (
   }
   for (const step of plan.teardown ?? []) {
     try {
-      const rc = resolveConnection(plan, connection);
+      const rc = resolveConnection(plan, runtime.prepare?.(connection) ?? connection);
       await send(plan, runtime, rc, step, 'teardown');
       logger.info({ connector: plan.id, connection: connection.id, step: step.name }, 'teardown step done');
     } catch (err) {
