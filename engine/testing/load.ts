@@ -118,7 +118,8 @@ function webhookChecks(c: any, i: number): Problem[] {
   const out: Problem[] = [];
   if (c.webhook === undefined) {
     for (const k of WEBHOOK_ONLY_EXPECT) if (c.expect?.[k] !== undefined) out.push({ parts: ['cases', i, 'expect', k], message: `\`${k}\` can only be expected from a \`webhook\` delivery` });
-    for (const k of WEBHOOK_ONLY_CASE) if (c[k] !== undefined) out.push({ parts: ['cases', i, k], message: `\`${k}\` only applies to a \`webhook\` case` });
+    // A subscribe case runs on a clock too (renewals fall due from it).
+    for (const k of WEBHOOK_ONLY_CASE) if (c[k] !== undefined && !(k === 'now' && c.subscribe !== undefined)) out.push({ parts: ['cases', i, k], message: `\`${k}\` only applies to a \`webhook\` case` });
     return out;
   }
   for (const k of [...OPERATION_EXPECT, 'credentials']) {
@@ -144,21 +145,38 @@ function oauthChecks(c: any, i: number): Problem[] {
   return out;
 }
 
+/** A subscribe case expects the subscriptions it left, nothing an operation returns. */
+function subscribeChecks(c: any, i: number): Problem[] {
+  const out: Problem[] = [];
+  if (c.subscribe === undefined) {
+    if (c.expect?.subscriptions !== undefined) out.push({ parts: ['cases', i, 'expect', 'subscriptions'], message: '`subscriptions` can only be expected from a `subscribe` case' });
+    return out;
+  }
+  for (const k of Object.keys(c.expect ?? {})) {
+    if (k !== 'subscriptions') out.push({ parts: ['cases', i, 'expect', k], message: `a \`subscribe\` case does not expect \`${k}\`; expect \`subscriptions\` (and the exchanges it sends)` });
+  }
+  if (c.expect?.subscriptions === undefined) out.push({ parts: ['cases', i, 'expect'], message: 'a `subscribe` case expects `subscriptions`, the provider subscriptions the connection holds afterwards' });
+  if (c.subscribe.renew_after !== undefined && !/^[0-9]+(\.[0-9]+)?(ms|s|m|h|d)$/.test(String(c.subscribe.renew_after))) {
+    out.push({ parts: ['cases', i, 'subscribe', 'renew_after'], message: `"${c.subscribe.renew_after}" is not a duration (e.g. 50m, 2h, 3d)` });
+  }
+  return out;
+}
+
 /** Checks the schema cannot express: each case runs exactly one operation, names are unique, an expectation says something. */
 function semanticChecks(data: any): Problem[] {
   const out: Problem[] = [];
   const seen = new Map<string, number>();
   (data.cases as any[]).forEach((c, i) => {
-    const ops = ['check', 'action', 'stream', 'webhook', 'oauth'].filter((k) => (k === 'check' ? c.check === true : c[k] !== undefined));
+    const ops = ['check', 'action', 'stream', 'webhook', 'oauth', 'subscribe'].filter((k) => (k === 'check' ? c.check === true : c[k] !== undefined));
     if (ops.length !== 1) {
-      out.push({ parts: ['cases', i], message: ops.length === 0 ? 'a case needs one of `check: true`, `action`, `stream`, `webhook` or `oauth`' : `a case runs one operation, found ${ops.join(' and ')}` });
+      out.push({ parts: ['cases', i], message: ops.length === 0 ? 'a case needs one of `check: true`, `action`, `stream`, `webhook`, `oauth` or `subscribe`' : `a case runs one operation, found ${ops.join(' and ')}` });
     }
     // An empty expectation passes whatever happens, so it proves nothing.
     if (c.expect && Object.keys(c.expect).length === 0) {
       out.push({ parts: ['cases', i, 'expect'], message: `\`expect: {}\` checks nothing: say what case "${c.name}" must produce (\`output\`, \`records\`, \`error\`, \`status\`, …)` });
     }
-    out.push(...webhookChecks(c, i), ...oauthChecks(c, i));
-    if (c.repeat !== undefined && (c.webhook !== undefined || c.oauth !== undefined)) {
+    out.push(...webhookChecks(c, i), ...oauthChecks(c, i), ...subscribeChecks(c, i));
+    if (c.repeat !== undefined && (c.webhook !== undefined || c.oauth !== undefined || c.subscribe !== undefined)) {
       out.push({ parts: ['cases', i, 'repeat'], message: '`repeat` runs an operation (`check`, `action`, `stream`) several times; a delivery or consent happens once' });
     }
     if (c.stream === undefined && (c.expect?.records !== undefined || c.expect?.record_count !== undefined || c.expect?.state !== undefined)) {

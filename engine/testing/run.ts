@@ -22,6 +22,7 @@ import { pointAuthAt, scriptedBaseUrl } from './redirect.js';
 import { diffNamed } from './compare.js';
 import { checkInFlight, checkThrottle } from './throttle.js';
 import { runConsent } from './oauth.js';
+import { checkSubscribeExpectation, runSubscribe } from './subscribe.js';
 import { checkConsentExpectation, describeConsentOutcome } from './oauth-expect.js';
 
 export interface RunOptions {
@@ -207,6 +208,13 @@ export async function runCase(suite: TestSuite, testCase: TestCase, opts: CaseOp
       else if ('error' in delivered) failures.push(...server.failures, `the webhook case could not run: ${describeError(delivered.error)}`);
       else if (server.failures.length > 0) failures.push(...server.failures, `the delivery then ${describeWebhookOutcome(delivered)}`);
       else failures.push(...checkWebhookExpectation(testCase.expect, delivered), ...throttle(), ...server.unused());
+      return finish();
+    }
+    if (testCase.subscribe) {
+      const subscribed = await withTimeout(runSubscribe(plan, suite, testCase, server.url).catch((error: unknown) => ({ error })), timeoutMs);
+      if (subscribed === 'timeout') failures.push(...server.failures, timedOut(timeoutMs));
+      else if ('error' in subscribed) failures.push(...server.failures, `the subscribe case could not run: ${describeError(subscribed.error)}`);
+      else failures.push(...server.failures, ...checkSubscribeExpectation(testCase.expect.subscriptions, subscribed), ...server.unused());
       return finish();
     }
     if (testCase.oauth) {

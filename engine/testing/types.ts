@@ -138,6 +138,8 @@ export interface CaseExpectation {
   upserted?: Record<string, unknown[]>;
   /** Webhook cases: record ids soft-deleted per stream; absent means none. */
   deleted?: Record<string, string[]>;
+  /** Subscribe cases: the connection's provider subscriptions afterwards, oldest first, the fields named compared. */
+  subscriptions?: Array<Record<string, unknown>>;
   /** Webhook cases: normalized events emitted, `{ type, data }`, in order; absent means none. */
   emitted?: Array<{ type: string; data?: unknown }>;
   /** OAuth cases: the authorize URL. */
@@ -174,6 +176,8 @@ export interface TestCase extends ConnectionValues {
   input?: Record<string, unknown>;
   state?: Record<string, unknown>;
   limit?: number;
+  /** Make the connection on a platform, which subscribes it at the provider; then optionally renew and disconnect. */
+  subscribe?: { public_url?: string; renew_after?: string; disconnect?: boolean };
   /** Deliver this to the intake instead of running an operation. */
   webhook?: WebhookDelivery;
   /** Run an OAuth consent (authorize URL, callback, code exchange) instead of an operation. */
