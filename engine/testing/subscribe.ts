@@ -4,17 +4,14 @@
  * moved on so the renewals fall due, and the connection disconnected so its unsubscribes and
  * token revocation are sent. What the store holds afterwards is what the case expects.
  */
-import { randomBytes } from 'node:crypto';
 import { ConnectorError } from '../core/errors.js';
 import { parseDuration } from '../lang/durations.js';
 import type { Plan } from '../plan/plan.js';
-import { createPlatform } from '../platform/platform.js';
+import type { Platform } from '../platform/platform.js';
 import { presentProviderSubscription } from '../platform/present/index.js';
-import { BASE_URL_SETTING, withBaseUrlOverrides } from '../runtime/base-url.js';
 import { diffNamed } from './compare.js';
-import { scriptedBaseUrl } from './redirect.js';
 import type { TestCase, TestSuite } from './types.js';
-import { TEST_TENANT } from './webhook.js';
+import { caseConnection, casePlatform, TEST_TENANT } from './webhook.js';
 
 export const DEFAULT_PUBLIC_URL = 'https://hooks.example.com';
 
@@ -24,7 +21,7 @@ export interface SubscribeOutcome {
 }
 
 /** Works what is due until nothing is; a retry backs off into the future, so this ends. */
-async function drainAll(platform: Awaited<ReturnType<typeof createPlatform>>): Promise<void> {
+async function drainAll(platform: Platform): Promise<void> {
   for (let i = 0; i < 20 && (await platform.webhooks.subscriptions.drain()) > 0; i++) { /* next batch */ }
 }
 
@@ -46,33 +43,10 @@ export async function runSubscribe(plan: Plan, suite: TestSuite, testCase: TestC
   let offset = 0;
   const origin = performance.now();
   const now = () => Math.floor(start + (performance.now() - origin)) + offset;
-  const d = suite.defaults;
-  const platform = await createPlatform({
-    database: 'sqlite::memory:',
-    connectors: [plan],
-    wrapEngine: withBaseUrlOverrides,
-    secretKeys: `t1:${randomBytes(32).toString('base64')}`,
-    now,
-    webhooks: { publicUrl: s.public_url ?? DEFAULT_PUBLIC_URL },
-    warn: () => undefined,
-  });
+  const platform = await casePlatform(plan, now, s.public_url ?? DEFAULT_PUBLIC_URL);
   try {
-    const values = { config: { ...d.config, ...testCase.config }, credentials: { ...d.credentials, ...testCase.credentials }, settings: { ...d.settings, ...testCase.settings } };
-    const auth = testCase.auth ?? d.auth;
-    const environment = testCase.environment ?? d.environment;
     // Creating the connection subscribes it (the platform's own lifecycle, as in production).
-    const info = await platform.connections.create({
-      tenant: TEST_TENANT,
-      connector: plan.id,
-      name: 'test',
-      ...(auth !== undefined ? { auth } : {}),
-      ...(environment !== undefined ? { environment } : {}),
-      config: values.config,
-      credentials: values.credentials,
-      settings: { [BASE_URL_SETTING]: scriptedBaseUrl(plan, values, serverUrl, environment) },
-      learned: values.settings,
-      skipCheck: true,
-    });
+    const { info } = await caseConnection(platform, plan, suite, testCase, serverUrl);
     const ref = { tenant: TEST_TENANT, id: info.id };
     if (s.renew_after !== undefined) {
       offset += parseDuration(s.renew_after);

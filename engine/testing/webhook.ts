@@ -185,39 +185,50 @@ function signed(plan: Plan, testCase: TestCase, raw: Buffer, url: string, values
   return { ...headers, ...out.headers };
 }
 
-export async function deliverWebhook(plan: Plan, suite: TestSuite, testCase: TestCase, providerUrl: string): Promise<WebhookOutcome> {
-  const w = testCase.webhook!;
-  const d = suite.defaults;
-  const now = clock(testCase.now);
-  const platform = await createPlatform({
+/** A platform over an in-memory store for one case, on the case's clock. */
+export function casePlatform(plan: Plan, now: () => number, publicUrl: string | undefined): Promise<Platform> {
+  return createPlatform({
     database: 'sqlite::memory:',
     connectors: [plan],
     wrapEngine: withBaseUrlOverrides,
     // A throwaway key: the store lives only as long as the case.
     secretKeys: `t1:${randomBytes(32).toString('base64')}`,
     now,
-    webhooks: w.public_url !== undefined ? { publicUrl: w.public_url } : {},
+    webhooks: publicUrl !== undefined ? { publicUrl } : {},
     warn: () => undefined,
   });
+}
+
+/** The case's connection, stored on `platform`, its base URL on the scripted server. */
+export async function caseConnection(platform: Platform, plan: Plan, suite: TestSuite, testCase: TestCase, providerUrl: string) {
+  const d = suite.defaults;
+  const settings = { ...d.settings, ...testCase.settings };
+  const values = { config: { ...d.config, ...testCase.config }, credentials: { ...d.credentials, ...testCase.credentials }, settings };
+  const auth = testCase.auth ?? d.auth;
+  const environment = testCase.environment ?? d.environment;
+  const info = await platform.connections.create({
+    tenant: TEST_TENANT,
+    connector: plan.id,
+    name: 'test',
+    ...(auth !== undefined ? { auth } : {}),
+    ...(environment !== undefined ? { environment } : {}),
+    config: values.config,
+    credentials: values.credentials,
+    settings: { [BASE_URL_SETTING]: scriptedBaseUrl(plan, values, providerUrl, environment) },
+    // The case stands in for the OAuth flow or check that proves these with the provider.
+    learned: settings,
+    skipCheck: true,
+  });
+  return { info, values };
+}
+
+export async function deliverWebhook(plan: Plan, suite: TestSuite, testCase: TestCase, providerUrl: string): Promise<WebhookOutcome> {
+  const w = testCase.webhook!;
+  const now = clock(testCase.now);
+  const platform = await casePlatform(plan, now, w.public_url);
   let intake: Awaited<ReturnType<typeof listen>> | undefined;
   try {
-    const settings = { ...d.settings, ...testCase.settings };
-    const values = { config: { ...d.config, ...testCase.config }, credentials: { ...d.credentials, ...testCase.credentials }, settings };
-    const auth = testCase.auth ?? d.auth;
-    const environment = testCase.environment ?? d.environment;
-    const info = await platform.connections.create({
-      tenant: TEST_TENANT,
-      connector: plan.id,
-      name: 'test',
-      ...(auth !== undefined ? { auth } : {}),
-      ...(environment !== undefined ? { environment } : {}),
-      config: values.config,
-      credentials: values.credentials,
-      settings: { [BASE_URL_SETTING]: scriptedBaseUrl(plan, values, providerUrl, environment) },
-      // The case stands in for the OAuth flow or check that proves these with the provider.
-      learned: settings,
-      skipCheck: true,
-    });
+    const { info, values } = await caseConnection(platform, plan, suite, testCase, providerUrl);
     if (testCase.secrets) await platform.webhooks.connectorSecrets.set(plan, testCase.secrets);
     if (testCase.app) await new OAuthApps(new OAuthAppsRepo(platform.store, platform.vault)).set(plan.id, { clientId: testCase.app.client_id, clientSecret: testCase.app.client_secret });
     const since = await seed(platform, plan, info.id, testCase.records_before);
