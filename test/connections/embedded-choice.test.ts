@@ -109,6 +109,10 @@ for (const kind of databaseKinds()) {
       expect(JSON.stringify(waiting.settings)).not.toContain('page-token');
       const held = await platform.connections.resolve({ tenant: 'acme', id: waiting.id });
       expect(held.connection.credentials?.access_token).toBe('long-user-token');
+      // Nothing runs for it until the pick: a sync is refused before any request.
+      const before = graph.received.length;
+      await expect(platform.sync({ tenant: 'acme', id: waiting.id }, 'posts')).rejects.toMatchObject({ kind: 'conflict', code: 'connection_needs_choice' });
+      expect(graph.received.length).toBe(before);
 
       const done = await platform.connections.choose({ tenant: 'acme', id: waiting.id }, '202');
       expect(done.status).toBe('active');

@@ -84,12 +84,16 @@ export class SyncRunner {
   /**
    * Runs one sync and resolves with its run record, whatever the outcome (a failed run is
    * history, not an exception). Throws only when no run could start: unknown connection or
-   * stream, a disconnected connection, or another run of the same stream holding the lease.
+   * stream, a disconnected connection or one waiting for a set-up choice, or another run of the same stream holding the lease.
    */
   async sync(ref: ConnectionRef, streamName: string, opts: SyncOptions = {}): Promise<SyncRun> {
     const { scope, info, connection } = await this.d.connections.resolve(ref);
     if (info.status === 'disconnected') {
       throw new ConnectorError({ kind: 'config', origin: 'connection', connector: info.connector, message: `connection ${info.id} is disconnected` });
+    }
+    // Its set-up has not finished (a tenant or page to pick): a read would go out for no account.
+    if (info.status === 'needs_choice') {
+      throw new ConnectorError({ kind: 'conflict', origin: 'connection', connector: info.connector, code: 'connection_needs_choice', message: `connection ${info.id} waits for a choice of its set-up; choose one of its pending_choice options first` });
     }
     const plan = this.d.engine.plan(info.connector);
     const stream = plan ? planStream(plan, streamName) : undefined;
