@@ -3,7 +3,7 @@
  * so the answer they come from must be the provider's: a check whose origin a tenant chooses
  * (`base_url: "{{config.api_url}}"`) would let any tenant "prove" any account id with a
  * server of their own. An origin is fixed when its scheme and host are literal, or when only
- * host labels left of a literal domain are templated (`https://{{config.shop}}.myshopify.com`:
+ * host labels left of a literal domain are templated (`https://{{config.shop}}.shops.example.com`:
  * the shop is the tenant's, the domain is the provider's).
  */
 export interface ProofHost {
@@ -26,7 +26,7 @@ export function proofHost(source: string): ProofHost | undefined {
     }
   }
   const tail = host.slice(host.lastIndexOf('}}') + 2).toLowerCase();
-  // At least two literal labels after the templated ones: `.myshopify.com`, not `.com`.
+  // At least two literal labels after the templated ones: `.example.com`, not `.com`.
   return /^(\.[a-z0-9-]+){2,}(:\d+)?$/.test(tail) ? { suffix: tail } : undefined;
 }
 

@@ -73,7 +73,7 @@ export interface PlanRetry {
   waitHeaders: string[];
   maxWaitMs: number;
   idempotencyHeader?: string;
-  /** Query parameter carrying the per-call key (Intuit's `requestid`). */
+  /** Query parameter carrying the per-call key (a `requestid` in the URL). */
   idempotencyQuery?: string;
   /** The request has no side effects though its method is unsafe (a search sent as POST). */
   repeatable?: boolean;

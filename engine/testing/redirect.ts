@@ -58,7 +58,7 @@ export function pointAuthAt(plan: Plan, serverUrl: string): Plan {
 
 /**
  * The scripted server as the connection's base URL, keeping the path of the manifest's own
- * (`https://{{config.shop}}.myshopify.com/admin/api/2024-07` → `<server>/admin/api/2024-07`),
+ * (`https://{{config.shop}}.shops.example.com/admin/api/2024-07` → `<server>/admin/api/2024-07`),
  * so exchanges are written with the paths the provider documents.
  */
 export function scriptedBaseUrl(plan: Plan, ctx: TemplateContext, serverUrl: string, environment?: string): string {

@@ -68,7 +68,7 @@ function sign(spec: HmacVerify, input: SignInput): SignOutput {
   const sigText = written(digest, sig, 'signature');
   if (ts && tsText !== undefined) {
     const tsWritten = written(tsText, ts, 'timestamp');
-    // One header holding both (Stripe's `t=…,v1=…`): the timestamp first, comma-separated.
+    // One header holding both (`t=…,v1=…`): the timestamp first, comma-separated.
     if (ts.header === sig.header) headers[sig.header] = `${tsWritten},${sigText}`;
     else Object.assign(headers, { [ts.header]: tsWritten, [sig.header]: sigText });
   } else headers[sig.header] = sigText;
@@ -93,7 +93,7 @@ export const hmacVerifier = defineVerifier({
       fields: {
         header: literal({ schema: schemaOf<string>({ type: 'string' }), description: 'Header holding the signature.', required: true, normalize: lower }),
         prefix: literal({ schema: schemaOf<string>({ type: 'string' }), description: 'Text before the signature, e.g. `sha256=` or `v0=`.' }),
-        pattern: pattern({ description: 'Regular expression whose first group is a signature; every match counts, so any of several signatures may match (Stripe `v1=`).', example: 'v1=([0-9a-f]+)' }),
+        pattern: pattern({ description: 'Regular expression whose first group is a signature; every match counts, so any of several signatures may match (`v1=` repeated while a secret rolls).', example: 'v1=([0-9a-f]+)' }),
         encoding: literal({ schema: schemaOf<'hex' | 'base64'>({ enum: ['hex', 'base64'] }), description: 'Encoding of the signature; default hex.', default: 'hex' }),
       },
     }),

@@ -1,7 +1,7 @@
 /**
  * A shared token instead of a signature: the sender puts the secret itself in a header
- * (GitLab `X-Gitlab-Token`), a query parameter, or a body field (Microsoft Graph's
- * `clientState` on every notification of a batch). Compared in constant time against the
+ * (`X-…-Token`), a query parameter, or a body field (a client state the subscriber chose,
+ * on every notification of a batch). Compared in constant time against the
  * secret and any `accept` alternates, so a token can be rotated without refusing deliveries
  * signed with the old one while senders move over.
  */
@@ -70,7 +70,7 @@ export const tokenVerifier = defineVerifier({
   description: 'The secret itself, sent in a header, a query parameter or a body field; compared in constant time. Set exactly one of `header`, `query`, `body_field`.',
   requires: ['secret'],
   fields: {
-    header: literal({ schema: schemaOf<string>({ type: 'string' }), description: 'Header carrying the token, e.g. `X-Gitlab-Token`.', normalize: (v) => String(v).toLowerCase() }),
+    header: literal({ schema: schemaOf<string>({ type: 'string' }), description: 'Header carrying the token, e.g. `X-Webhook-Token`.', normalize: (v) => String(v).toLowerCase() }),
     query: literal({ schema: schemaOf<string>({ type: 'string' }), description: 'Query parameter carrying the token.' }),
     body_field: literal({
       schema: schemaOf<string>({ type: 'string', pattern: '^[A-Za-z0-9_$-]+(\\.[A-Za-z0-9_$-]+)*$' }),

@@ -86,7 +86,7 @@ export interface CallbackInput {
   errorDescription?: string;
   /** RFC 9207 `iss`, when the provider sends it. */
   iss?: string;
-  /** Every query parameter of the callback, for `setup` steps that capture one (QuickBooks' `realmId`). */
+  /** Every query parameter of the callback, for `setup` steps that capture one (an account id the provider adds to the redirect). */
   query?: Readonly<Record<string, unknown>>;
 }
 

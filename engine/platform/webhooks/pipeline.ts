@@ -2,7 +2,7 @@
  * Intake of one delivery, each step driven by the manifest: handshake → parse → split into
  * events → find each event's connection → verify → identify → dedupe and store durably →
  * answer (the declared acknowledgement, else a JSON receipt). A handshake comes before the
- * body must be JSON (Graph's validation is an empty POST, Facebook's a GET) and is verified
+ * body must be JSON (a validation may be an empty POST, or a GET) and is verified
  * first unless it says otherwise; it never stores anything. GET reaches only handshakes. Verification applies to the delivery as a whole; the connection is found per
  * event, so a batch carrying several accounts is split across their connections, and an
  * event whose connection is unknown is refused while the others are stored. The answer is

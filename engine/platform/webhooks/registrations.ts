@@ -1,6 +1,6 @@
 /**
  * `webhooks.subscriptions`: subscriptions a connection holds at its provider, one request
- * per item (a Shopify topic, a Graph resource), each recorded in provider_subscriptions with
+ * per item (a topic, a resource), each recorded in provider_subscriptions with
  * the provider's id and expiry. What they need later is work on those rows, done by the
  * durable job (registrations-worker.ts): renewal before expiry, and after a disconnect the
  * unsubscribe requests and the token revocation, retried with backoff while the provider is
@@ -91,7 +91,7 @@ export async function subscribeAll(d: RegistrationDeps, ref: ConnectionRef, opts
   if (!plan?.webhooks || entries.length === 0) return undefined;
   const url = opts.url ?? (d.publicUrl ? webhookUrl(d.publicUrl, plan.id, info.id) : undefined);
   if (!url) throw new ConnectorError({ kind: 'config', origin: 'caller', connector: plan.id, message: 'subscribing needs the public URL of this runtime (the `publicUrl` option)' });
-  // One secret per connection, shared by its subscriptions (Graph's clientState) and kept across re-subscribes.
+  // One secret per connection, shared by its subscriptions (a client state they all echo) and kept across re-subscribes.
   let secret = text(connection.credentials?.webhook_secret);
   if (!secret) {
     secret = generateSecret(plan.webhooks.verify.secretEncoding);
@@ -222,7 +222,7 @@ async function attempt(d: RegistrationDeps, row: ClaimedProviderSubscription): P
   try {
     body = await send(d, rc, entry, entry.renew.request, ctx, connection, `webhooks:renew:${entry.name}`);
   } catch (err) {
-    // The provider no longer has it (Graph removes subscriptions on its own, e.g. after a password change).
+    // The provider no longer has it (some providers remove subscriptions on their own, e.g. after a password change).
     if (isConnectorError(err) && err.kind === 'not_found') return resubscribe(d, rc, entry, row, ctx, connection);
     throw err;
   }

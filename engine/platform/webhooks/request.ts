@@ -99,7 +99,7 @@ export function webhookUrl(publicUrl: string, connector: string, connectionId?: 
 
 /**
  * What a handshake sees as `body`: the parsed body when it parses, else the raw text (a
- * handshake may precede any JSON, e.g. Graph's empty POST), or null when there is none.
+ * handshake may precede any JSON, e.g. a validation POST with an empty body), or null when there is none.
  */
 export function handshakeBody(raw: Buffer, parsed: ParsedBody): unknown {
   if (raw.length === 0) return null;

@@ -76,7 +76,7 @@ export function backoffMs(backoff: PlanRetry['backoff'], retryIndex: number, ran
 /**
  * Whether a failed response is tried again. `retry.when` answering true retries even an
  * unsafe method: the manifest states, from the provider's docs, that this answer means the
- * call did not take effect (Stripe's `Stripe-Should-Retry: true`). False never retries;
+ * call did not take effect (a `Should-Retry: true` header). False never retries;
  * anything else defers to the status table, and then only safe or keyed methods repeat.
  */
 export async function retryVerdict(retry: PlanRetry, res: InboundResponse, method: HttpMethod): Promise<boolean> {

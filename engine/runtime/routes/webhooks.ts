@@ -6,7 +6,7 @@
  * sender got wrong, as problem+json like every other route (a handshake's reply is the
  * connector's own). Nothing a sender can put in a request turns into a 500.
  *
- * GET is mounted on the same URLs for handshakes (Facebook's `hub.challenge`): the pipeline
+ * GET is mounted on the same URLs for handshakes (a challenge sent as a GET query): the pipeline
  * answers a GET only with a handshake the manifest declares, else 405; it never stores one.
  *
  * Before the body is read, the intake budget (per source address, per connection) is
@@ -58,7 +58,7 @@ async function receive(req: RouteRequest<{ connector: string; connection?: strin
   if (answer.status >= 500) ctx.set('retry-after', '5');
   for (const [k, v] of Object.entries(answer.headers)) ctx.set(k, v);
   // Body before status: koa turns a null body into 204 whatever status was set, and an empty
-  // 200 is what Xero's intent to receive requires.
+  // 200 with an empty body: what providers that test the URL with a signed probe require.
   ctx.body = answer.body === '' ? null : answer.body;
   ctx.status = answer.status;
   return undefined;
@@ -129,7 +129,7 @@ export const routes: RouteDef[] = [
     id: 'answerWebhookHandshake',
     path: '/v1/webhooks/:connector/:connection',
     summary: "Answer a provider's GET handshake for one connection",
-    description: 'A verification request sent as GET (e.g. Facebook\'s `hub.mode=subscribe`), answered as the connector\'s manifest declares; 405 when no handshake of the connector answers GET. Nothing is stored.',
+    description: 'A verification request sent as GET (e.g. `?hub.mode=subscribe&hub.challenge=…`), answered as the connector\'s manifest declares; 405 when no handshake of the connector answers GET. Nothing is stored.',
     params: CONNECTION_PARAMS,
     handler: (req, ctx) => receive(req, ctx),
   }),
