@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { Connection } from '../engine/index.js';
-import type { Plan } from '../engine/index.js';
+import type { Engine, Plan } from '../engine/index.js';
 import { connectorsDir, isDirectory } from './context.js';
 import { EXIT, fail, usage } from './exit.js';
 import { formatDiagnostic, plural, sortDiagnostics } from './format.js';
@@ -171,4 +171,21 @@ export async function runOperation(work: () => Promise<void>): Promise<void> {
     reportError(err);
     process.exitCode = EXIT.failed;
   }
+}
+
+/**
+ * A stateless engine over one connector's plan for a one-off command (`call`, `get`),
+ * closed afterwards whatever happens; failures are reported as `runOperation` does.
+ */
+export async function withLocalEngine(cmd: Command, connector: string, work: (engine: Engine) => Promise<void>): Promise<void> {
+  await runOperation(async () => {
+    const plan = await loadConnectorPlan(cmd, connector);
+    const { createEngine } = await import('../engine/index.js');
+    const engine = await createEngine({ connectors: [plan] });
+    try {
+      await work(engine);
+    } finally {
+      await engine.close();
+    }
+  });
 }

@@ -3,7 +3,7 @@
  * Exit codes: 0 ok, 1 the connector failed, 2 usage (unknown connector, bad JSON in an option).
  */
 import type { Command } from 'commander';
-import { buildConnection, loadConnectorPlan, parseJsonOption, runOperation, withConnectionOptions, type ConnectionOptions } from '../operation.js';
+import { buildConnection, parseJsonOption, withConnectionOptions, withLocalEngine, type ConnectionOptions } from '../operation.js';
 
 interface CallOptions extends ConnectionOptions {
   input?: string;
@@ -22,16 +22,9 @@ export function register(program: Command): Command {
     .action(async (connector: string, action: string, opts: CallOptions, cmd: Command) => {
       const input = parseJsonOption(cmd, '--input', opts.input) ?? {};
       const conn = buildConnection(cmd, connector, opts);
-      await runOperation(async () => {
-        const plan = await loadConnectorPlan(cmd, connector);
-        const { createEngine } = await import('../../engine/index.js');
-        const engine = await createEngine({ connectors: [plan] });
-        try {
-          const output = await engine.call(conn, action, input);
-          process.stdout.write(`${JSON.stringify(output ?? null, null, 2)}\n`);
-        } finally {
-          await engine.close();
-        }
+      await withLocalEngine(cmd, connector, async (engine) => {
+        const output = await engine.call(conn, action, input);
+        process.stdout.write(`${JSON.stringify(output ?? null, null, 2)}\n`);
       });
     });
 }

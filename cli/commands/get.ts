@@ -5,7 +5,7 @@
  * Exit codes: 0 ok, 1 the connector failed (a missing record is kind `not_found`), 2 usage.
  */
 import type { Command } from 'commander';
-import { buildConnection, loadConnectorPlan, runOperation, withConnectionOptions, type ConnectionOptions } from '../operation.js';
+import { buildConnection, withConnectionOptions, withLocalEngine, type ConnectionOptions } from '../operation.js';
 
 interface GetOptions extends ConnectionOptions {
   raw?: boolean;
@@ -24,16 +24,9 @@ export function register(program: Command): Command {
     .addHelpText('after', '\nExit codes: 0 ok, 1 the connector returned an error (a missing record is not_found), 2 usage error.')
     .action(async (connector: string, stream: string, id: string, opts: GetOptions, cmd: Command) => {
       const conn = buildConnection(cmd, connector, opts);
-      await runOperation(async () => {
-        const plan = await loadConnectorPlan(cmd, connector);
-        const { createEngine } = await import('../../engine/index.js');
-        const engine = await createEngine({ connectors: [plan] });
-        try {
-          const record = await engine.get(conn, stream, id, { raw: opts.raw === true });
-          process.stdout.write(`${JSON.stringify(record ?? null, null, 2)}\n`);
-        } finally {
-          await engine.close();
-        }
+      await withLocalEngine(cmd, connector, async (engine) => {
+        const record = await engine.get(conn, stream, id, { raw: opts.raw === true });
+        process.stdout.write(`${JSON.stringify(record ?? null, null, 2)}\n`);
       });
     });
 }

@@ -353,6 +353,19 @@ export class ConnectionService {
     this.forget({ tenant: scope.tenant, id });
   }
 
+  /**
+   * Runs a provider call for a stored connection; a credential the provider refuses puts the
+   * connection in `error` (as a sync would) before the failure goes on to the caller.
+   */
+  async markingRefusals<T>(scope: TenantScope, id: string, connection: Connection, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (isConnectorError(err) && err.request !== undefined && AUTH_ERROR_KINDS.has(err.kind)) await this.markError(scope, id, err, connection);
+      throw err;
+    }
+  }
+
   async markActive(scope: TenantScope, id: string): Promise<void> {
     await this.repo.update(scope, id, { status: 'active' });
     this.forget({ tenant: scope.tenant, id });

@@ -5,8 +5,8 @@
  */
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { ConnectorError, isConnectorError } from '../../core/errors.js';
-import { AUTH_ERROR_KINDS, type ConnectionRef, type ConnectionService } from '../connections/service.js';
+import { ConnectorError } from '../../core/errors.js';
+import type { ConnectionRef, ConnectionService } from '../connections/service.js';
 import type { Connection, CredentialsListener } from '../../core/wire.js';
 import type { Store } from '../store/store.js';
 import type { SyncRun } from '../store/runs.js';
@@ -125,17 +125,8 @@ export function createWebhooks(opts: WebhooksOptions): WebhooksService {
   const state = new StateRepo(() => store.now());
   const owner = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
 
-  // As for an API call or a sync: a credential the provider refuses shows on the connection.
-  const marked = async <T>(ref: { tenant: string; id: string }, connection: Connection, fn: () => Promise<T>): Promise<T> => {
-    try {
-      return await fn();
-    } catch (err) {
-      if (isConnectorError(err) && err.request !== undefined && AUTH_ERROR_KINDS.has(err.kind)) {
-        await platform.connections.markError(store.scope(ref.tenant), ref.id, err, connection);
-      }
-      throw err;
-    }
-  };
+  const marked = <T>(ref: { tenant: string; id: string }, connection: Connection, fn: () => Promise<T>): Promise<T> =>
+    platform.connections.markingRefusals(store.scope(ref.tenant), ref.id, connection, fn);
   const routeDeps: RouteServiceDeps = {
     store,
     records: new RecordsRepo(state, () => store.now()),

@@ -8,6 +8,7 @@ import type { AuthContext, AuthStrategy } from '../../components/auth/types.js';
 import { ConnectorError, isConnectorError } from '../../core/errors.js';
 import { secretSafe, type Logger } from '../../core/log.js';
 import type { PlanHttp } from '../../plan/plan.js';
+import type { CompiledExpr } from '../../lang/expr.js';
 import { collectSecrets, describeRequest, redact, SecretSet } from '../../core/redact.js';
 import { classifyResponse } from './classify.js';
 import type { RateLimiterRegistry } from './rate-limiter.js';
@@ -56,9 +57,7 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /** The manifest's `rate_limit.remaining` over a response; undefined when absent or not a number. */
-async function remainingOf(http: PlanHttp, res: InboundResponse): Promise<number | undefined> {
-  const expr = http.rateLimit?.remaining;
-  if (!expr) return undefined;
+async function remainingOf(expr: CompiledExpr, res: InboundResponse): Promise<number | undefined> {
   try {
     const v = await expr.evaluate(res.body, { status: res.status, headers: res.headers });
     return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
@@ -151,7 +150,8 @@ export async function executeRequest(req: OutboundRequest, opts: ExecuteOptions)
     let failure: ConnectorError | undefined;
     try {
       res = await client.send(attemptReq, { timeoutMs: http.timeoutMs, signal });
-      if (limiter) limiter.observe(res.headers, Date.now(), await remainingOf(http, res));
+      // The expression runs only for manifests that declare one: most calls pay nothing here.
+      if (limiter) limiter.observe(res.headers, Date.now(), http.rateLimit?.remaining ? await remainingOf(http.rateLimit.remaining, res) : undefined);
     } catch (err) {
       failure = asConnectorError(err);
     } finally {

@@ -3,7 +3,6 @@
  * (another tenant's id is a 404 worded exactly like a missing one), and the path schemas.
  */
 import { isConnectorError } from '../../core/errors.js';
-import { AUTH_ERROR_KINDS } from '../../platform/connections/service.js';
 import { planStream, type Plan, type PlanStream } from '../../plan/plan.js';
 import type { ResolvedStoredConnection } from '../../platform/connections/service.js';
 import type { ConnectionInfo } from '../../platform/store/connections.js';
@@ -100,17 +99,7 @@ export function requireStream(services: RuntimeServices, info: ConnectionInfo, s
   return s;
 }
 
-/**
- * Runs a provider call for a stored connection; a credential the provider refuses puts the
- * connection in `error`, as a sync would, before the failure is answered.
- */
-export async function markingRefusals<T>(services: RuntimeServices, resolved: ResolvedStoredConnection, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (isConnectorError(err) && err.request !== undefined && AUTH_ERROR_KINDS.has(err.kind)) {
-      await services.platform.connections.markError(resolved.scope, resolved.info.id, err, resolved.connection);
-    }
-    throw err;
-  }
+/** A provider call for a stored connection, through the platform's refusal bookkeeping. */
+export function markingRefusals<T>(services: RuntimeServices, resolved: ResolvedStoredConnection, fn: () => Promise<T>): Promise<T> {
+  return services.platform.connections.markingRefusals(resolved.scope, resolved.info.id, resolved.connection, fn);
 }
