@@ -63,7 +63,7 @@ describe('patchbay get', () => {
     writeFileSync(path.join(dir, 'connectors', 'qbget', 'connector.yaml'), MANIFEST);
     server = http.createServer((req, res) => {
       seen.push(req.url ?? '');
-      const ok = req.headers.authorization === 'Bearer tok' && req.url === '/v3/company/9130/customer/58?minorversion=75';
+      const ok = req.headers.authorization === 'Bearer tok-5ecret-7f3a' && req.url === '/v3/company/9130/customer/58?minorversion=75';
       res.writeHead(ok ? 200 : 400, { 'content-type': 'application/json' });
       res.end(JSON.stringify(ok
         ? { Customer: { Id: '58', DisplayName: 'Bill’s Windsurf Shop', SyncToken: '3' }, time: '2026-12-03T10:00:00.000-08:00' }
@@ -77,7 +77,7 @@ describe('patchbay get', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  const args = (id: string, ...more: string[]) => ['get', 'qbget', 'customers', id, '--config', '{"realm_id":"9130"}', '--credentials', '{"token":"tok"}', '--base-url', url, ...more];
+  const args = (id: string, ...more: string[]) => ['get', 'qbget', 'customers', id, '--config', '{"realm_id":"9130"}', '--credentials', '{"token":"tok-5ecret-7f3a"}', '--base-url', url, ...more];
 
   it('prints the mapped record, or with --raw the provider\'s', async () => {
     const mapped = await run(args('58'), dir);
@@ -93,6 +93,6 @@ describe('patchbay get', () => {
     expect(gone.stdout).toBe('');
     expect(gone.stderr).toMatch(/not_found/);
     expect(gone.stderr).toMatch(/Object Not Found/);
-    expect(gone.stderr).not.toContain('tok"');
+    expect(gone.stderr + gone.stdout).not.toContain('tok-5ecret-7f3a');
   });
 });
