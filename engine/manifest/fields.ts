@@ -50,6 +50,8 @@ export const EXPR_SCOPES = {
   actionOutput: { bindings: ['input', 'headers', 'status'] },
   /** `$r` is the page wrapper's own parameter (lang/mapping.ts); it works, so it is not reported. */
   mapping: { bindings: ['r'] },
+  /** A stream's `deleted` test, over one raw record (read.ts). */
+  rawRecord: { bindings: [] },
   childMapping: { bindings: ['r', 'parent'] },
   /** A token endpoint's answer; `error_when` also sees `$status`. */
   tokenResponse: { bindings: [] },
@@ -83,6 +85,8 @@ export const ROOTS = {
   subscriptionRequest: ['config', 'settings', 'credentials', 'webhook_url', 'secret', 'item', 'key', 'expires_at', 'environment'],
   subscriptionFollowUp: ['config', 'settings', 'credentials', 'webhook_url', 'secret', 'item', 'key', 'expires_at', 'subscription', 'environment'],
   cursorInitial: ['config'],
+  streamResume: ['config', 'settings', 'state', 'environment'],
+  childStreamResume: ['config', 'settings', 'state', 'parent', 'environment'],
   streamGet: ['config', 'settings', 'id', 'environment'],
 } as const;
 
@@ -310,6 +314,11 @@ export function collectFields(m: Record<string, unknown>): Field[] {
     const mapping = child ? EXPR_SCOPES.childMapping : EXPR_SCOPES.mapping;
     for (const k of STREAM_EXPRS) expr(sink, s, base, [k], owner, k === 'mapping' ? mapping : EXPR_SCOPES.records);
     if (isPlainObject(s.cursor)) tpl(sink, s.cursor.initial, [...base, 'cursor', 'initial'], ROOTS.cursorInitial, 'cursor.initial', owner);
+    expr(sink, s, base, ['deleted'], owner, EXPR_SCOPES.rawRecord);
+    if (isPlainObject(s.state)) {
+      eachEntry(s.state.keep, (k) => expr(sink, s, base, ['state', 'keep', k], owner, EXPR_SCOPES.page));
+      tpl(sink, s.state.resume, [...base, 'state', 'resume'], child ? ROOTS.childStreamResume : ROOTS.streamResume, 'state.resume', owner);
+    }
     if (isPlainObject(s.get)) {
       requestFields(s.get.request, [...base, 'get', 'request'], ROOTS.streamGet, 'single-record request', sink, owner);
       expr(sink, s.get, [...base, 'get'], ['record'], owner, EXPR_SCOPES.response);

@@ -6,7 +6,7 @@ import { compileRequest } from './compile-request.js';
 import { compileSchema } from './compile-schemas.js';
 import { isPlainObject } from '../core/objects.js';
 import { pageMapper, wrapMapping } from '../lang/mapping.js';
-import type { PlanAction, PlanCheck, PlanHttp, PlanStream } from './plan.js';
+import type { PlanAction, PlanCheck, PlanHttp, PlanStream, PlanStreamState } from './plan.js';
 import { proofHost } from '../manifest/proof-origin.js';
 
 type Obj = Record<string, unknown>;
@@ -61,6 +61,19 @@ function compileGet(ctx: CompileContext, m: Obj, s: Obj, path: Path): PlanStream
   };
 }
 
+function compileStreamState(ctx: CompileContext, s: Obj, path: Path): PlanStreamState | undefined {
+  const st = s.state;
+  if (!isPlainObject(st)) return undefined;
+  const keep = isPlainObject(st.keep)
+    ? Object.entries(st.keep).map(([name, src]) => ({ name, expr: ctx.expr([...path, 'state', 'keep', name], String(src)) }))
+    : [];
+  return {
+    keep,
+    ...opt('resume', ctx.optTemplate([...path, 'state', 'resume'], st.resume)),
+    resetOn: Array.isArray(st.reset_on) ? st.reset_on.map(Number) : [],
+  };
+}
+
 export function compileStream(ctx: CompileContext, m: Obj, name: string, s: Obj): PlanStream {
   const path: Path = ['streams', name];
   const cursor = isPlainObject(s.cursor) ? s.cursor : undefined;
@@ -78,6 +91,8 @@ export function compileStream(ctx: CompileContext, m: Obj, name: string, s: Obj)
     ...opt('mapPage', mapping === undefined ? undefined : pageMapper(ctx.expr([...path, 'mapping'], wrapMapping(mapping)))),
     ...opt('parent', isPlainObject(s.parent) ? str(s.parent.stream) : undefined),
     markDeleted: isPlainObject(s.full_refresh) && s.full_refresh.mark_deleted === true,
+    ...opt('deleted', ctx.optExpr([...path, 'deleted'], s.deleted)),
+    ...opt('state', compileStreamState(ctx, s, path)),
     ...opt('get', compileGet(ctx, m, s, path)),
     loc: ctx.loc(path, 'key'),
   };

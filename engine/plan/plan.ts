@@ -184,9 +184,22 @@ export interface PlanStream {
   mapPage?: CompiledExpr;
   parent?: string;
   markDeleted: boolean;
+  /** True for a raw record that reports a deletion (a change feed's tombstone). */
+  deleted?: CompiledExpr;
+  /** State taken from responses besides the cursor (`state:`). */
+  state?: PlanStreamState;
   /** The single-record request (`get:`), with the stream's http minus pagination. */
   get?: { request: PlanRequest; http: PlanHttp; record?: CompiledExpr };
   loc: SourceLoc;
+}
+
+export interface PlanStreamState {
+  /** Values taken from each page's response, in manifest order. */
+  keep: Array<{ name: string; expr: CompiledExpr }>;
+  /** The whole URL of a run's first request when it renders non-empty. */
+  resume?: CompiledTemplate;
+  /** Statuses that invalidate the stored state: clear it and read from the beginning, once. */
+  resetOn: number[];
 }
 
 /** A compiled route action: one of the built-in actions' configs (a host's action compiles to its own). */

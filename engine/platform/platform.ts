@@ -25,7 +25,7 @@ import { ConnectionService, type ConnectionLifecycle, type ConnectionRef } from 
 import type { EngineSeam } from './connections/seam.js';
 import { SyncRunner, type SyncOptions } from './sync/runner.js';
 import { Scheduler, type SchedulerOptions } from './sync/scheduler.js';
-import { recordsApi, runsApi, schedulesApi, type RecordsApi, type RunsApi, type SchedulesApi } from './sync/api.js';
+import { recordsApi, runsApi, schedulesApi, stateApi, type RecordsApi, type RunsApi, type SchedulesApi, type StateApi } from './sync/api.js';
 import { createWebhooks, type WebhooksOptions, type WebhooksService } from './webhooks/service.js';
 import { createDeliveries, type Deliveries, type DeliveriesOptions } from './deliveries/service.js';
 import { createRetention, type Retention, type RetentionOptions } from './retention/service.js';
@@ -74,6 +74,8 @@ export interface Platform {
   /** Runs one sync of a stream and resolves with its run (failed runs resolve too). */
   sync(connection: ConnectionRef, stream: string, opts?: SyncOptions): Promise<SyncRun>;
   readonly records: RecordsApi;
+  /** What each stream resumes from: the cursor and the values kept from responses. */
+  readonly state: StateApi;
   readonly runs: RunsApi;
   readonly schedules: SchedulesApi;
   readonly scheduler: Scheduler;
@@ -150,6 +152,7 @@ export async function createPlatform(opts: PlatformOptions = {}): Promise<Platfo
       connections,
       sync: (ref, stream, o) => runner.sync(ref, stream, o),
       records: recordsApi(connections, recordsRepo),
+      state: stateApi(connections, state),
       runs: runsApi(store, connections, runsRepo),
       schedules: schedulesApi(store, connections, seam, schedulesRepo, opts.scheduler?.random),
       scheduler,

@@ -18,7 +18,7 @@ import { OAuthApps } from '../platform/oauth/apps.js';
 import { OAuthAppsRepo } from '../platform/store/oauth-apps.js';
 import { StateRepo } from '../platform/store/state.js';
 import { RecordsRepo, type IncomingRecord, type RecordChange } from '../platform/store/records.js';
-import { externalIdOf } from '../platform/sync/keys.js';
+import { externalIdOf } from '../run/operations/keys.js';
 import { ConnectorError } from '../core/errors.js';
 import { signDelivery } from '../components/verify/registry.js';
 import { fullUrl } from '../platform/webhooks/request.js';

@@ -68,8 +68,10 @@ streams:
     http: { pagination: { type: next_url, next: links.next, stop_when: done } }
     get: { request: { path: "/a/{{id}}" }, record: item }
   b:
-    request: { path: "/b?since={{state.cursor}}" }
+    request: { path: "/b?since={{state.sync_token}}" }
     primary_key: id
+    deleted: removed
+    state: { keep: { sync_token: meta.token, next: meta.next_url }, resume: "{{state.next}}", reset_on: [410] }
     http: { pagination: { type: offset, size: 10, stop_when: done } }
   c:
     request: { path: /c }
@@ -175,6 +177,8 @@ const WHERE: Record<string, string[]> = {
   'stream.mapping': ['streams.a.mapping'],
   'stream.cursor.initial': ['streams.a.cursor.initial'],
   'stream.get.record': ['streams.a.get.record'],
+  'stream.deleted': ['streams.b.deleted'],
+  'stream.state.resume': ['streams.b.state.resume'],
   'webhooks.events': ['webhooks.events'],
   'webhooks.id': ['webhooks.id'],
   'webhooks.type': ['webhooks.type'],

@@ -101,6 +101,9 @@ export const cases: Case[] = [
   c('plain http base_url', S('https://api.acme.test/v1', 'http://api.acme.test/v1'), 'insecure-url', 'base_url', { severity: 'warning', col: 'http://', only: true }),
   c('verification turned off', S('    type: hmac\n    secret: "{{credentials.webhook_secret}}"\n    signature: { header: X-Acme-Signature, prefix: "sha256=" }', '    type: "none"'), 'verify-none', '"none"', { severity: 'warning', only: true }),
   c('cursor never used by the request', S('      query:\n        since: "{{state.cursor}}"\n', ''), 'cursor-unused', 'cursor: {', { severity: 'warning', column: 5, only: true }),
+  c('state read by a name the stream never stores', S('        since: "{{state.cursor}}"', '        since: "{{state.cursr}}"'), 'state-unknown', 'state.cursr', { severity: 'warning', only: true, message: /reads `state.cursr`, which it never stores/, hint: /state: \{ keep: \{ cursr/ }),
+  c('a kept value nobody reads', S('    cursor: { field: updated_at, initial: "2020-01-01T00:00:00Z" }', '    cursor: { field: updated_at, initial: "2020-01-01T00:00:00Z" }\n    state:\n      keep: { sync_token: meta.sync_token }'), 'state-unused', 'sync_token:', { severity: 'warning', col: 'sync_token:', only: true }),
+  c('a kept value named like the cursor', S('    cursor: { field: updated_at, initial: "2020-01-01T00:00:00Z" }', '    cursor: { field: updated_at, initial: "2020-01-01T00:00:00Z" }\n    state:\n      keep: { cursor: meta.next }'), 'state-reserved', 'keep: { cursor', { col: 'cursor: meta', message: /a name the engine uses for the cursor/, only: true }),
   c('catastrophic regex in a mapping', S("'title': title,", "'title': title, 'spam': $contains(title, /^(a+)+$/),"), 'unsafe-regex', 'mapping:', {
     col: '(a+)+$/)', message: /\/\^\(a\+\)\+\$\/ repeats a group that itself repeats/, only: true,
   }),

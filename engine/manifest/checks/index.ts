@@ -14,6 +14,7 @@ import { regexCheck } from './regex.js';
 import { secretInQuery } from './secret-in-query.js';
 import { setupSteps } from './setup-steps.js';
 import { streamRefs } from './stream-refs.js';
+import { streamState } from './stream-state.js';
 import { templateSyntax } from './template-syntax.js';
 import { templateVariablesCheck } from './template-variables.js';
 import type { Check } from './types.js';
@@ -34,6 +35,7 @@ export const CHECKS: readonly Check[] = [
   authDefault,
   paginationStop,
   cursorUnused,
+  streamState,
   secretInQuery,
   setupSteps,
   componentChecks,

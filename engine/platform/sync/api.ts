@@ -9,6 +9,7 @@ import type { EngineSeam } from '../connections/seam.js';
 import type { Store } from '../store/store.js';
 import type { TenantScope } from '../store/scope.js';
 import type { RecordsRepo, ChangePage, StoredRecord } from '../store/records.js';
+import type { StateRepo } from '../store/state.js';
 import type { Page, PageRequest } from '../store/paging.js';
 import type { RunsRepo, SyncRun, SyncStatus } from '../store/runs.js';
 import type { SchedulesRepo, Schedule } from '../store/schedules.js';
@@ -48,6 +49,21 @@ export function recordsApi(connections: ConnectionService, repo: RecordsRepo): R
     get: byConnection(connections, repo.get.bind(repo)),
     count: byConnection(connections, repo.count.bind(repo)),
     changes: byConnection(connections, repo.changes.bind(repo)),
+  };
+}
+
+/** What each stream of a connection resumes from (docs/storage.md "Stream state"). */
+export interface StateApi {
+  /** The stream's stored state; undefined when it has none (never synced, or nothing to resume from). */
+  get(ref: ConnectionRef, stream: string): Promise<Record<string, unknown> | undefined>;
+  /** Every stream of the connection that has a state row, by name. */
+  list(ref: ConnectionRef): Promise<Array<{ stream: string; state: Record<string, unknown>; updatedAt: number }>>;
+}
+
+export function stateApi(connections: ConnectionService, repo: StateRepo): StateApi {
+  return {
+    get: byConnection(connections, repo.get.bind(repo)),
+    list: byConnection(connections, repo.list.bind(repo)),
   };
 }
 

@@ -18,7 +18,8 @@ import type { ConnectionService, ConnectionRef } from '../connections/service.js
 import { AUTH_ERROR_KINDS } from '../connections/service.js';
 import type { EngineSeam } from '../connections/seam.js';
 import type { ReadPage } from '../../run/operations/read.js';
-import { externalIdOf } from './keys.js';
+import { resumesFrom } from '../../run/operations/stream-state.js';
+import { externalIdOf } from '../../run/operations/keys.js';
 import { prefetch } from './prefetch.js';
 
 export interface SyncOptions {
@@ -52,6 +53,10 @@ export interface SyncDeps {
 
 interface PreparedPage {
   rows: PreparedRecord[];
+  /** Ids the provider reported deleted on this page. */
+  deleted: string[];
+  /** The read started over (its stored state was refused): a full read follows. */
+  reset: boolean;
   state: ReadPage['state'];
   read: number;
   /** Records without a primary key value: counted, not stored. */
@@ -68,8 +73,19 @@ async function* prepared(pages: AsyncIterable<ReadPage>, stream: PlanStream): As
       if (externalId === undefined) failed++;
       else incoming.push({ externalId, data: record });
     }
-    yield { rows: prepareRecords(incoming), state: page.state, read: page.records.length, failed };
+    const deleted: string[] = [];
+    for (const record of page.deleted ?? []) {
+      const externalId = externalIdOf(stream, record);
+      if (externalId === undefined) failed++;
+      else deleted.push(externalId);
+    }
+    yield { rows: prepareRecords(incoming), deleted, reset: page.reset === true, state: page.state, read: page.records.length, failed };
   }
+}
+
+/** The ids a full read has seen, for marking the rest deleted; undefined while the read is incremental. */
+interface Seen {
+  ids?: Set<string>;
 }
 
 class LeaseLost extends ConnectorError {
@@ -162,9 +178,12 @@ export class SyncRunner {
     const { scope, info, stream, runId, key, counts } = ctx;
     const state = ctx.opts.reset ? undefined : await this.d.state.get(scope, info.id, stream.name);
     // Only a run that reads the whole stream, from its very beginning, may conclude that
-    // unseen records are gone; an incremental read sees only what changed.
-    const fromStart = state?.cursor === undefined;
-    const seen = stream.markDeleted && fromStart ? new Set<string>() : undefined;
+    // unseen records are gone; an incremental read sees only what changed. A stream whose
+    // stored state the provider can refuse (`state.reset_on`) is resynced in full from an
+    // empty state, so such a run also marks what it did not see: whether it starts empty
+    // (first run, reset, a crash during a resync) or its state is refused mid-run.
+    const fullRead = stream.markDeleted || (stream.state?.resetOn.length ?? 0) > 0;
+    const seen: Seen = { ids: fullRead && !resumesFrom(state) ? new Set<string>() : undefined };
     const target = { connectionId: info.id, stream: stream.name, model: stream.model };
 
     const stopReading = new AbortController();
@@ -179,10 +198,10 @@ export class SyncRunner {
       ctx.signal.removeEventListener('abort', onAbort);
     }
 
-    if (seen && handle.complete) {
+    if (seen.ids && handle.complete) {
       await scope.transaction(async (tx) => {
         if (!(await this.d.leases.renew(tx, key, runId, this.d.leaseMs))) throw new LeaseLost(stream.name);
-        counts.deleted += await this.d.records.markUnseenDeleted(tx, info.id, stream.name, seen);
+        counts.deleted += await this.d.records.markUnseenDeleted(tx, info.id, stream.name, seen.ids!);
         await this.d.runs.progress(tx, runId, counts);
       });
     }
@@ -191,16 +210,18 @@ export class SyncRunner {
   private async commitPages(
     ctx: { scope: TenantScope; info: { id: string }; stream: PlanStream; runId: string; key: string; counts: RunCounts; opts: SyncOptions },
     pages: AsyncIterable<PreparedPage>,
-    seen: Set<string> | undefined,
+    seen: Seen,
     target: WriteTarget,
   ): Promise<void> {
     const { scope, info, stream, runId, key, counts } = ctx;
     for await (const page of pages) {
-      if (seen) for (const r of page.rows) seen.add(r.externalId);
+      if (page.reset) seen.ids = new Set<string>();
+      if (seen.ids) for (const r of page.rows) seen.ids.add(r.externalId);
       await scope.transaction(async (tx) => {
         // The fence goes first: it is also the write that takes SQLite's lock up front.
         if (!(await this.d.leases.renew(tx, key, runId, this.d.leaseMs))) throw new LeaseLost(stream.name);
         const res = await this.d.records.writePrepared(tx, target, page.rows);
+        const deleted = page.deleted.length ? await this.d.records.markDeleted(tx, info.id, stream.name, page.deleted) : 0;
         await this.d.state.save(tx, info.id, stream.name, page.state);
         const next: RunCounts = {
           ...counts,
@@ -208,6 +229,7 @@ export class SyncRunner {
           written: counts.written + res.written,
           unchanged: counts.unchanged + res.unchanged,
           failed: counts.failed + page.failed,
+          deleted: counts.deleted + deleted,
           pages: counts.pages + 1,
         };
         await this.d.runs.progress(tx, runId, next, this.d.store.now() + this.d.leaseMs);

@@ -11,7 +11,7 @@ import { mapPage } from '../../run/operations/records.js';
 import type { RecordsRepo } from '../store/records.js';
 import type { StateRepo } from '../store/state.js';
 import type { Store } from '../store/store.js';
-import { externalIdOf } from '../sync/keys.js';
+import { externalIdOf } from '../../run/operations/keys.js';
 
 export interface RouteServiceDeps {
   store: Store;

@@ -1,26 +1,38 @@
 /**
  * Reading a stream: pages are fetched lazily, records selected and mapped a page at a time,
  * and handed out either one by one or per page with the state to resume from. Nothing but
- * the current page and the cursor's running maximum is held, whatever the stream's size.
+ * the current page and the state (stream-state.ts) is held, whatever the stream's size.
  */
 import { ConnectorError } from '../../core/errors.js';
 import { renderRequest, type TemplateContext } from '../http/render.js';
+import type { OutboundRequest } from '../../core/wire.js';
 import { planStream, type PlanStream } from '../../plan/plan.js';
 import { drivePages } from '../../components/pagination/drive.js';
 import type { Paginator } from '../../components/pagination/protocol.js';
 import { createPaginator } from '../../components/pagination/registry.js';
 import { renderOptions, type ResolvedConnection } from './context.js';
-import { CursorTracker } from './cursor-state.js';
+import type { Page } from '../../components/pagination/protocol.js';
+import { followUrl } from '../../components/pagination/params.js';
+import { truthy } from '../../lang/truthy.js';
+import { externalIdOf } from './keys.js';
 import { mapPage, selectRecords } from './records.js';
+import { ParentSlots, refusalOf, resumesFrom, resumeUrl, Slot, StateRefused, type StreamState } from './stream-state.js';
 import type { OperationRuntime } from './runtime.js';
 import { unknownName } from './suggest.js';
 
-export type StreamState = Record<string, unknown> & { cursor?: string | number };
+export type { StreamState };
 
 export interface ReadPage {
   records: Array<Record<string, unknown>>;
   /** Exactly what a later read needs to resume after this page. */
   state: StreamState;
+  /** Records the provider reported deleted on this page (`deleted:`), mapped; absent for streams without it. */
+  deleted?: Array<Record<string, unknown>>;
+  /**
+   * The provider refused the stored state (`state.reset_on`): this page carries the cleared
+   * state, and the read starts over from the beginning, so what follows is a full read.
+   */
+  reset?: true;
 }
 
 export interface ReadOptions {
@@ -47,7 +59,47 @@ const MAX_PARENT_DEPTH = 8;
 
 interface RawPage {
   raw: unknown[];
-  parent?: unknown;
+  page: Page;
+}
+
+async function splitDeleted(stream: PlanStream, raw: unknown[]): Promise<{ live: unknown[]; dead: unknown[] }> {
+  const test = stream.deleted;
+  if (!test) return { live: raw, dead: [] };
+  const live: unknown[] = [];
+  const dead: unknown[] = [];
+  for (const r of raw) (truthy(await test.evaluate(r)) ? dead : live).push(r);
+  return { live, dead };
+}
+
+/** Each raw record's identity under the stream's primary key (undefined where it has none). */
+async function keysOf(stream: PlanStream, raw: unknown[], bindings: Record<string, unknown>): Promise<Array<string | undefined>> {
+  const mapped = await mapPage(stream, raw, bindings);
+  // A mapping may drop a record ($map leaves out undefined), so the page can come back
+  // shorter; then each record is mapped on its own to keep keys beside their records.
+  if (mapped.length === raw.length) return mapped.map((r) => externalIdOf(stream, r));
+  const out: Array<string | undefined> = [];
+  for (const r of raw) {
+    const [one] = await mapPage(stream, [r], bindings);
+    out.push(one ? externalIdOf(stream, one) : undefined);
+  }
+  return out;
+}
+
+const sameState = (a: StreamState, b: StreamState) => JSON.stringify(a) === JSON.stringify(b);
+
+/** The first request of a resumed read: the stored URL, on the API's own origin only. */
+function resumeAt(stream: PlanStream, request: OutboundRequest, url: string): OutboundRequest {
+  let target: URL;
+  try {
+    target = new URL(url);
+  } catch {
+    throw new ConnectorError({ kind: 'client', origin: 'provider', message: `Stream ${stream.name}: state.resume is not an absolute URL: ${JSON.stringify(url).slice(0, 200)}`, location: stream.loc });
+  }
+  const api = new URL(request.url);
+  if (target.origin !== api.origin) {
+    throw new ConnectorError({ kind: 'client', origin: 'provider', message: `Stream ${stream.name}: the stored resume URL leaves the API origin (${api.origin} → ${target.origin}); refusing to send credentials there`, location: stream.loc });
+  }
+  return followUrl(request, url, false);
 }
 
 export function findStream(rc: ResolvedConnection, name: string): PlanStream {
@@ -56,20 +108,12 @@ export function findStream(rc: ResolvedConnection, name: string): PlanStream {
   return stream;
 }
 
-function initialCursor(stream: PlanStream, ctx: TemplateContext, state: StreamState | undefined): string | number | undefined {
-  const given = state?.cursor;
-  if (given !== undefined && given !== null && given !== '') return given;
-  const t = stream.cursor?.initial;
-  if (!t) return undefined;
-  const v = t.whole ? t.value(ctx) : t.render(ctx);
-  return typeof v === 'number' || (typeof v === 'string' && v !== '') ? v : undefined;
-}
-
 class StreamReader implements ReadHandle {
   pages = 0;
   records = 0;
   complete = false;
   private committed: StreamState;
+  private remaining: number;
   private started = false;
   /** Paginators are stateless, so a child stream reuses one across all its parent records. */
   private readonly paginators = new Map<string, Paginator>();
@@ -81,6 +125,7 @@ class StreamReader implements ReadHandle {
     private readonly opts: ReadOptions,
   ) {
     this.committed = { ...opts.state };
+    this.remaining = opts.limit ?? Infinity;
   }
 
   get state(): StreamState {
@@ -141,31 +186,84 @@ class StreamReader implements ReadHandle {
     this.started = true;
     const rc = this.resolve();
     const stream = findStream(rc, this.streamName);
-    const given = this.opts.state ?? {};
-    const cursor0 = initialCursor(stream, { ...rc.base, state: given }, given);
-    const tracker = stream.cursor ? new CursorTracker(stream.cursor.field, cursor0) : undefined;
-    const stateWith = (cursor: string | number | undefined): StreamState => (cursor === undefined ? { ...given } : { ...given, cursor });
-    this.committed = stateWith(cursor0);
-    let remaining = this.opts.limit ?? Infinity;
-    if (remaining <= 0) return;
-
-    for await (const page of this.rawPages(rc, stream, { ...rc.base, state: stateWith(cursor0) }, 0)) {
-      let mapped = await mapPage(stream, page.raw, page.parent === undefined ? {} : { parent: page.parent });
-      if (mapped.length > remaining) mapped = mapped.slice(0, remaining);
-      remaining -= mapped.length;
-      tracker?.observe(mapped);
-      this.records += mapped.length;
-      const out: ReadPage = { records: mapped, state: stateWith(tracker?.checkpoint()) };
+    if ((this.opts.limit ?? Infinity) <= 0) {
+      this.committed = { ...this.opts.state };
+      return;
+    }
+    try {
+      yield* this.readFrom(rc, stream, this.opts.state ?? {});
+    } catch (err) {
+      if (!(err instanceof StateRefused)) throw err;
+      // Pages read before the refusal stay read (a later full read upserts them again); the
+      // cleared state is committed first, so a crash from here on also starts from scratch.
+      const out: ReadPage = { records: [], state: {}, reset: true, ...(stream.deleted ? { deleted: [] } : {}) };
       yield out;
       this.committed = out.state;
       await this.opts.onPage?.(out);
-      if (remaining <= 0) return;
+      try {
+        yield* this.readFrom(rc, stream, {});
+      } catch (again) {
+        // Refused with no state at all: that is the provider's answer, not a stale token.
+        throw again instanceof StateRefused ? again.error : again;
+      }
     }
+  }
+
+  /** One read from `given`: a stream's pages, or a child stream's pages for every parent record. */
+  private async *readFrom(rc: ResolvedConnection, stream: PlanStream, given: StreamState): AsyncGenerator<ReadPage, void, undefined> {
+    if (!stream.parent) {
+      const slot = new Slot(stream, rc.base, given);
+      this.committed = slot.start;
+      for await (const page of this.fetch(rc, stream, { ...rc.base, state: slot.start }, resumesFrom(given))) {
+        const out = await this.take(stream, slot, page, {}, () => slot.checkpoint());
+        yield out;
+        this.committed = out.state;
+        await this.opts.onPage?.(out);
+        if (this.remaining <= 0) return;
+      }
+      yield* this.finish(slot.final());
+      return;
+    }
+    const slots = new ParentSlots(given);
+    this.committed = slots.with(undefined, undefined);
+    for await (const { record, key } of this.parentRecords(rc, findStream(rc, stream.parent), 1)) {
+      const from = key === undefined ? {} : slots.startFor(key);
+      const slot = new Slot(stream, rc.base, from);
+      const ctx = { ...rc.base, parent: record, state: slot.start };
+      for await (const page of this.fetch(rc, stream, ctx, resumesFrom(from))) {
+        const out = await this.take(stream, slot, page, { parent: record }, () => slots.with(key, slot.checkpoint()));
+        yield out;
+        this.committed = out.state;
+        await this.opts.onPage?.(out);
+        if (this.remaining <= 0) return;
+      }
+      if (key !== undefined) slots.finish(key, slot.final());
+    }
+    yield* this.finish(slots.final());
+  }
+
+  /** The records of one fetched page, within `limit`, with the state after it. */
+  private async take(stream: PlanStream, slot: Slot, page: RawPage, bindings: Record<string, unknown>, stateAfter: () => StreamState): Promise<ReadPage> {
+    const { live, dead } = await splitDeleted(stream, page.raw);
+    let mapped = await mapPage(stream, live, bindings);
+    // A page cut short by `limit` was not read to its end: a token it carries would skip the rest.
+    const whole = mapped.length <= this.remaining;
+    if (!whole) mapped = mapped.slice(0, this.remaining);
+    this.remaining -= mapped.length;
+    await slot.observe(whole ? page.page : undefined, mapped);
+    this.records += mapped.length;
+    const out: ReadPage = { records: mapped, state: stateAfter() };
+    if (stream.deleted) out.deleted = dead.length === 0 ? [] : await mapPage(stream, dead, bindings);
+    return out;
+  }
+
+  /**
+   * The read went to its end. A stream that arrived out of order could not checkpoint its
+   * maximum mid-read; now that every record is in, one empty page carries the final state.
+   */
+  private async *finish(final: StreamState): AsyncGenerator<ReadPage, void, undefined> {
     this.complete = true;
-    const final = stateWith(tracker?.final());
-    // A stream that arrived out of order could not checkpoint its maximum mid-read; now that
-    // every record is in, one empty page carries the final state to page consumers.
-    if (final.cursor !== this.committed.cursor) {
+    if (!sameState(final, this.committed)) {
       const out: ReadPage = { records: [], state: final };
       yield out;
       await this.opts.onPage?.(out);
@@ -173,43 +271,55 @@ class StreamReader implements ReadHandle {
     this.committed = final;
   }
 
-  /** Raw pages of `stream`; for a child stream, its pages for every raw record of the parent. */
-  private async *rawPages(rc: ResolvedConnection, stream: PlanStream, ctx: TemplateContext, depth: number): AsyncGenerator<RawPage, void, undefined> {
-    if (!stream.parent) {
-      yield* this.fetch(rc, stream, ctx);
-      return;
-    }
+  /**
+   * Every raw record of a parent stream with its identity (the parent's primary key over its
+   * mapped record), which keys the child's state. The parent is read in full every time: its
+   * own state belongs to its own reads.
+   */
+  private async *parentRecords(rc: ResolvedConnection, parent: PlanStream, depth: number): AsyncGenerator<{ record: unknown; key?: string }, void, undefined> {
     if (depth >= MAX_PARENT_DEPTH) {
-      throw new ConnectorError({ kind: 'config', origin: 'manifest', message: `Stream ${stream.name}: parent chain deeper than ${MAX_PARENT_DEPTH} (a cycle?)`, location: stream.loc });
+      throw new ConnectorError({ kind: 'config', origin: 'manifest', message: `Stream ${parent.name}: parent chain deeper than ${MAX_PARENT_DEPTH} (a cycle?)`, location: parent.loc });
     }
-    const parent = findStream(rc, stream.parent);
-    // The parent is read in full every time: its own state belongs to its own reads.
-    const parentState: StreamState = {};
-    const pc = initialCursor(parent, { ...rc.base, state: parentState }, parentState);
-    if (pc !== undefined) parentState.cursor = pc;
-    for await (const pp of this.rawPages(rc, parent, { ...rc.base, state: parentState }, depth + 1)) {
-      for (const record of pp.raw) {
-        for await (const child of this.fetch(rc, stream, { ...ctx, parent: record })) yield { raw: child.raw, parent: record };
-      }
+    const pages: AsyncIterable<{ raw: unknown[]; bindings: Record<string, unknown> }> = parent.parent
+      ? this.grouped(this.parentRecords(rc, findStream(rc, parent.parent), depth + 1), rc, parent)
+      : this.mapFetched(this.fetch(rc, parent, { ...rc.base, state: new Slot(parent, rc.base, {}).start }, false));
+    for await (const { raw, bindings } of pages) {
+      const keys = await keysOf(parent, raw, bindings);
+      for (let i = 0; i < raw.length; i++) yield { record: raw[i], key: keys[i] };
     }
   }
 
-  private async *fetch(rc: ResolvedConnection, stream: PlanStream, ctx: TemplateContext): AsyncGenerator<RawPage, void, undefined> {
+  private async *mapFetched(pages: AsyncIterable<RawPage>): AsyncGenerator<{ raw: unknown[]; bindings: Record<string, unknown> }, void, undefined> {
+    for await (const p of pages) yield { raw: p.raw, bindings: {} };
+  }
+
+  /** A middle stream of a chain: its raw records for each of its own parent records. */
+  private async *grouped(parents: AsyncIterable<{ record: unknown }>, rc: ResolvedConnection, stream: PlanStream): AsyncGenerator<{ raw: unknown[]; bindings: Record<string, unknown> }, void, undefined> {
+    for await (const { record } of parents) {
+      for await (const p of this.fetch(rc, stream, { ...rc.base, parent: record, state: new Slot(stream, rc.base, {}).start }, false)) yield { raw: p.raw, bindings: { parent: record } };
+    }
+  }
+
+  private async *fetch(rc: ResolvedConnection, stream: PlanStream, ctx: TemplateContext, resuming: boolean): AsyncGenerator<RawPage, void, undefined> {
     const render = (page?: Record<string, unknown>) => renderRequest(stream.request, stream.http, page ? { ...ctx, page } : ctx, renderOptions(rc));
-    const request = await render(stream.request.usesPage ? {} : undefined);
+    let request = await render(stream.request.usesPage ? {} : undefined);
     if (stream.request.usesPage) request.page = {};
+    const resume = resumeUrl(stream, ctx);
+    if (resume !== undefined) request = resumeAt(stream, request, resume);
     const sendOpts = { http: stream.http, operation: `stream:${this.streamName}`, signal: this.opts.signal };
     for await (const page of drivePages({
       pagination: stream.http.pagination,
       paginator: this.paginatorFor(stream),
       request,
       render,
-      send: (req) => this.rt.send(rc, req, sendOpts),
+      send: (req) => this.rt.send(rc, req, sendOpts).catch((err: unknown) => {
+        throw refusalOf(stream, resuming, err);
+      }),
       select: (res) => selectRecords(stream.records, res),
       signal: this.opts.signal,
     })) {
       this.pages++;
-      yield { raw: page.records };
+      yield { raw: page.records, page };
     }
   }
 

@@ -98,6 +98,37 @@ export const routes: RouteDef[] = [
     },
   }),
   defineRoute({
+    id: 'getStreamState',
+    method: 'GET',
+    path: '/v1/connections/:id/streams/:stream/state',
+    summary: 'What the next sync of a stream resumes from',
+    description: 'The stored state: `cursor` (a stream with a `cursor`), the values `state.keep` takes from responses (sync tokens, delta links), and for a child stream `parents`, one such state per parent record. Empty before the first sync and after a reset. A sync with `full=true` ignores it.',
+    tags: ['syncs'],
+    params: StreamParams,
+    responses: {
+      200: {
+        description: 'The state',
+        schema: {
+          type: 'object',
+          required: ['stream', 'state'],
+          properties: {
+            stream: { type: 'string' },
+            state: { type: 'object', additionalProperties: true },
+            updated_at: { type: ['string', 'null'], format: 'date-time' },
+          },
+        },
+      },
+    },
+    problems: [404],
+    handler: async (req) => {
+      const info = await requireConnection(req);
+      requireStream(req.services, info, req.params.stream);
+      const rows = await req.services.platform.state.list({ tenant: req.tenant, id: info.id });
+      const row = rows.find((r) => r.stream === req.params.stream);
+      return { body: { stream: req.params.stream, state: row?.state ?? {}, updated_at: row ? new Date(row.updatedAt).toISOString() : null } };
+    },
+  }),
+  defineRoute({
     id: 'getRun',
     method: 'GET',
     path: '/v1/runs/:id',
