@@ -41,8 +41,9 @@ export interface EngineOptions {
 export interface CallOptions {
   signal?: AbortSignal;
   /**
-   * The caller's idempotency key: sent as the provider's idempotency header when the action
-   * declares one (`retry.idempotency_header`), instead of a key generated for this call.
+   * The caller's idempotency key: sent as the provider's idempotency header or query
+   * parameter when the action declares one (`retry.idempotency_header`, `idempotency_query`),
+   * instead of a key generated for this call.
    */
   idempotencyKey?: string;
   /**

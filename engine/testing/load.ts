@@ -162,28 +162,39 @@ function subscribeChecks(c: any, i: number): Problem[] {
   return out;
 }
 
+/** A `get` reads one record: it has an output or an error, and none of a read's or an action's inputs. */
+function getChecks(c: any, i: number): Problem[] {
+  if (c.get === undefined) return [];
+  return ['input', 'state', 'limit']
+    .filter((k) => c[k] !== undefined)
+    .map((k) => ({ parts: ['cases', i, k], message: `\`${k}\` means nothing to a \`get\` case; it reads the record \`get.id\` names` }));
+}
+
 /** Checks the schema cannot express: each case runs exactly one operation, names are unique, an expectation says something. */
 function semanticChecks(data: any): Problem[] {
   const out: Problem[] = [];
   const seen = new Map<string, number>();
   (data.cases as any[]).forEach((c, i) => {
-    const ops = ['check', 'action', 'stream', 'webhook', 'oauth', 'subscribe'].filter((k) => (k === 'check' ? c.check === true : c[k] !== undefined));
+    const ops = ['check', 'action', 'stream', 'get', 'webhook', 'oauth', 'subscribe'].filter((k) => (k === 'check' ? c.check === true : c[k] !== undefined));
     if (ops.length !== 1) {
-      out.push({ parts: ['cases', i], message: ops.length === 0 ? 'a case needs one of `check: true`, `action`, `stream`, `webhook`, `oauth` or `subscribe`' : `a case runs one operation, found ${ops.join(' and ')}` });
+      out.push({ parts: ['cases', i], message: ops.length === 0 ? 'a case needs one of `check: true`, `action`, `stream`, `get`, `webhook`, `oauth` or `subscribe`' : `a case runs one operation, found ${ops.join(' and ')}` });
     }
     // An empty expectation passes whatever happens, so it proves nothing.
     if (c.expect && Object.keys(c.expect).length === 0) {
       out.push({ parts: ['cases', i, 'expect'], message: `\`expect: {}\` checks nothing: say what case "${c.name}" must produce (\`output\`, \`records\`, \`error\`, \`status\`, …)` });
     }
-    out.push(...webhookChecks(c, i), ...oauthChecks(c, i), ...subscribeChecks(c, i));
+    out.push(...webhookChecks(c, i), ...oauthChecks(c, i), ...subscribeChecks(c, i), ...getChecks(c, i));
     if (c.repeat !== undefined && (c.webhook !== undefined || c.oauth !== undefined || c.subscribe !== undefined)) {
-      out.push({ parts: ['cases', i, 'repeat'], message: '`repeat` runs an operation (`check`, `action`, `stream`) several times; a delivery or consent happens once' });
+      out.push({ parts: ['cases', i, 'repeat'], message: '`repeat` runs an operation (`check`, `action`, `stream`, `get`) several times; a delivery or consent happens once' });
     }
     if (c.stream === undefined && (c.expect?.records !== undefined || c.expect?.record_count !== undefined || c.expect?.state !== undefined)) {
       out.push({ parts: ['cases', i, 'expect'], message: '`records`, `record_count` and `state` can only be expected from a `stream` read' });
     }
     if (c.stream !== undefined && c.expect && 'output' in c.expect) {
       out.push({ parts: ['cases', i, 'expect', 'output'], message: 'a `stream` read has no output; expect `records`, `record_count` or `state`' });
+    }
+    if (c.idempotency_key !== undefined && c.action === undefined) {
+      out.push({ parts: ['cases', i, 'idempotency_key'], message: '`idempotency_key` is the key a caller gives an `action` call' });
     }
     if (seen.has(c.name)) out.push({ parts: ['cases', i, 'name'], message: `duplicate case name "${c.name}" (also case ${seen.get(c.name)})` });
     else seen.set(c.name, i);

@@ -5,7 +5,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { diff, show } from './compare.js';
-import type { ExpectedParam, ExpectedRequest, HeaderPresence } from './types.js';
+import type { ExpectedParam, ExpectedQueryParam, ExpectedRequest, HeaderPresence } from './types.js';
 
 export interface ActualRequest {
   method: string;
@@ -81,8 +81,8 @@ function parseBody(req: ActualRequest): { ok: true; value: unknown } | { ok: fal
 }
 
 /**
- * Values of `same_across_retries` headers seen so far in one case (lower-case name → value):
- * the first exchange that names one fixes it for the rest.
+ * Values of `same_across_retries` headers (lower-case name) and query parameters (`?name`)
+ * seen so far in one case: the first exchange that names one fixes it for the rest.
  */
 export type StickyHeaders = Map<string, string>;
 
@@ -104,6 +104,31 @@ function checkPresence(name: string, want: HeaderPresence, got: string | undefin
   else if (before !== got) out.push(`${field}: expected the same value on every attempt, ${show(before)} before, now ${show(got)}`);
 }
 
+const isSticky = (v: ExpectedQueryParam): v is { same_across_retries: true } => isPresence(v) && 'same_across_retries' in v;
+
+/** Query parameters, with a `same_across_retries` one held to the value it first had in the case. */
+function compareQuery(expected: Record<string, ExpectedQueryParam>, actual: Record<string, string | string[]>, sticky: StickyHeaders | undefined, out: string[]): void {
+  const plain: Record<string, ExpectedParam> = {};
+  for (const [name, want] of Object.entries(expected)) {
+    if (!isSticky(want)) {
+      plain[name] = want;
+      continue;
+    }
+    // Presence is compareParams' job; only a single value can be held to the first one.
+    plain[name] = { present: true };
+    const got = actual[name];
+    if (Array.isArray(got)) {
+      out.push(`query.${name}: expected one value (a key), got ${show(got)}`);
+      continue;
+    }
+    if (got === undefined || got === '' || !sticky) continue;
+    const before = sticky.get(`?${name}`);
+    if (before === undefined) sticky.set(`?${name}`, got);
+    else if (before !== got) out.push(`query.${name}: expected the same value on every attempt, ${show(before)} before, now ${show(got)}`);
+  }
+  out.push(...compareParams(plain, actual, 'query'));
+}
+
 /**
  * Every way `actual` differs from `expected`, one readable line per field; empty when it
  * matches. An omitted `query` means no query string: a parameter nobody expected is a bug.
@@ -112,7 +137,7 @@ export function matchRequest(expected: ExpectedRequest, actual: ActualRequest, s
   const out: string[] = [];
   if (expected.method.toUpperCase() !== actual.method.toUpperCase()) out.push(`method: expected ${expected.method}, got ${actual.method}`);
   if (expected.path !== actual.path) out.push(`path: expected ${show(expected.path)}, got ${show(actual.path)}`);
-  out.push(...compareParams(expected.query ?? {}, flatPairs(actual.rawQuery), 'query'));
+  compareQuery(expected.query ?? {}, flatPairs(actual.rawQuery), sticky, out);
   for (const [name, value] of Object.entries(expected.headers ?? {})) {
     const got = actual.headers[name.toLowerCase()];
     const gotText = Array.isArray(got) ? got.join(', ') : got;

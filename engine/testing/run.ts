@@ -107,7 +107,11 @@ function connectionFor(suite: TestSuite, testCase: TestCase, plan: Plan, serverU
 async function once(engine: Awaited<ReturnType<typeof createEngine>>, conn: Connection, testCase: TestCase): Promise<Outcome> {
   try {
     if (testCase.check) return { type: 'output', output: (await engine.check(conn)).output };
-    if (testCase.action !== undefined) return { type: 'output', output: await engine.call(conn, testCase.action, testCase.input ?? {}) };
+    if (testCase.action !== undefined) {
+      const opts = testCase.idempotency_key !== undefined ? { idempotencyKey: testCase.idempotency_key } : {};
+      return { type: 'output', output: await engine.call(conn, testCase.action, testCase.input ?? {}, opts) };
+    }
+    if (testCase.get !== undefined) return { type: 'output', output: await engine.get(conn, testCase.get.stream, testCase.get.id, { raw: testCase.get.raw === true }) };
     const reader = engine.read(conn, testCase.stream as string, { state: testCase.state, limit: testCase.limit });
     const records: unknown[] = [];
     for await (const record of reader) records.push(record);

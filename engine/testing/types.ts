@@ -16,11 +16,17 @@ export interface HeaderPresence {
 /** A value a query parameter must have: exact text (a list for a repeated name), or any value. */
 export type ExpectedParam = string | string[] | { present: true };
 
+/**
+ * A query parameter may also be an idempotency key (`retry.idempotency_query`): present, and
+ * the same on every exchange of the case that says so, like a header's `same_across_retries`.
+ */
+export type ExpectedQueryParam = ExpectedParam | { same_across_retries: true };
+
 export interface ExpectedRequest {
   method: string;
   path: string;
   /** All query parameters; absent means no query string at all. */
-  query?: Record<string, ExpectedParam>;
+  query?: Record<string, ExpectedQueryParam>;
   headers?: Record<string, string | null | HeaderPresence>;
   body?: unknown;
   form?: Record<string, ExpectedParam>;
@@ -176,6 +182,10 @@ export interface TestCase extends ConnectionValues {
   input?: Record<string, unknown>;
   state?: Record<string, unknown>;
   limit?: number;
+  /** Action cases: the caller's idempotency key, sent instead of a generated one (`retry.idempotency_header` or `idempotency_query`). */
+  idempotency_key?: string;
+  /** Read one record by id through the stream's single-record request (`get:`); expect its `output` (mapped, or as sent with `raw`) or `error`. */
+  get?: { stream: string; id: string; raw?: boolean };
   /** Make the connection on a platform, which subscribes it at the provider; then optionally renew and disconnect. */
   subscribe?: { public_url?: string; renew_after?: string; disconnect?: boolean };
   /** Deliver this to the intake instead of running an operation. */

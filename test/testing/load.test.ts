@@ -86,4 +86,45 @@ cases:
       '10:23 cases[1].expect.output: a `stream` read has no output; expect `records`, `record_count` or `state`',
     ]);
   });
+
+  it('a `get` case names a stream and an id', async () => {
+    const suite = await load(`cases:
+  - name: one widget
+    get: { stream: widgets, id: "42" }
+    exchanges: []
+    expect: { output: { id: "42" } }
+`);
+    expect(suite.cases[0].get).toEqual({ stream: 'widgets', id: '42' });
+    expect(await problems(`cases:
+  - name: a
+    get: { stream: widgets }
+    exchanges: []
+    expect: { output: 1 }
+`)).toEqual(['3:10 cases[0].get: missing required key "id"']);
+  });
+
+  it('a `get` case expects an output or an error and takes no input; a caller key belongs to an action', async () => {
+    expect(await problems(`cases:
+  - name: b
+    get: { stream: widgets, id: "1" }
+    input: { id: "1" }
+    exchanges: []
+    expect: { records: [] }
+  - name: c
+    get: { stream: widgets, id: "1" }
+    action: x
+    exchanges: []
+    expect: { output: 1 }
+  - name: d
+    stream: widgets
+    idempotency_key: k-1
+    exchanges: []
+    expect: { record_count: 0 }
+`)).toEqual([
+      '4:12 cases[0].input: `input` means nothing to a `get` case; it reads the record `get.id` names',
+      '6:13 cases[0].expect: `records`, `record_count` and `state` can only be expected from a `stream` read',
+      '7:5 cases[1]: a case runs one operation, found action and get',
+      '14:22 cases[2].idempotency_key: `idempotency_key` is the key a caller gives an `action` call',
+    ]);
+  });
 });

@@ -59,6 +59,20 @@ describe('headers asserted present, absent, or the same on every attempt', () =>
     expect(matchRequest(expected, req('k-2'), sticky)).toEqual(['headers.Idempotency-Key: expected the same value on every attempt, "k-1" before, now "k-2"']);
   });
 
+  it('a query parameter `same_across_retries` is held the same way, and must be a single value', () => {
+    const sticky = new Map<string, string>();
+    const req = (rawQuery: string) => ({ method: 'POST', path: '/customer', rawQuery, headers: {}, body: '' });
+    const expected = { method: 'POST', path: '/customer', query: { minorversion: '75', requestid: { same_across_retries: true as const } } };
+    expect(matchRequest(expected, req('minorversion=75&requestid=r-1'), sticky)).toEqual([]);
+    expect(matchRequest(expected, req('requestid=r-1&minorversion=75'), sticky)).toEqual([]);
+    expect(matchRequest(expected, req('minorversion=75&requestid=r-2'), sticky)).toEqual(['query.requestid: expected the same value on every attempt, "r-1" before, now "r-2"']);
+    expect(matchRequest(expected, req('minorversion=75'), sticky)).toEqual(['query.requestid: expected a value, got (absent)']);
+    expect(matchRequest(expected, req('minorversion=75&requestid=r-1&requestid=r-1'), sticky)).toEqual(['query.requestid: expected one value (a key), got ["r-1","r-1"]']);
+    // A header and a query parameter of one name are different keys.
+    const both = { method: 'POST', path: '/customer', query: { key: { same_across_retries: true as const } }, headers: { key: { same_across_retries: true } } };
+    expect(matchRequest(both, { ...req('key=q'), headers: { key: 'h' } }, new Map())).toEqual([]);
+  });
+
   it('a retried POST keeps its idempotency key on every attempt', async () => {
     const manifest = withHttp('  retry:\n    max_attempts: 2\n    backoff: { initial: 10ms, max: 10ms }\n    idempotency_header: Idempotency-Key\n');
     const exchange = (status: number) => `
