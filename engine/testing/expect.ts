@@ -7,7 +7,7 @@ import type { CaseExpectation, ExpectedError } from './types.js';
 
 export type Outcome =
   | { type: 'output'; output: unknown }
-  | { type: 'read'; records: unknown[]; state: unknown }
+  | { type: 'read'; stream: string; records: unknown[]; state: unknown; deleted: string[] }
   | { type: 'error'; error: unknown };
 
 export function describeError(err: unknown): string {
@@ -63,6 +63,8 @@ export function checkExpectation(expect: CaseExpectation, outcome: Outcome): str
       out.push(`record_count: expected ${expect.record_count}, got ${outcome.records.length}`);
     }
     if (expect.state !== undefined) diff(expect.state, outcome.state, 'state', out);
+    // Deletions are part of what a read reports: ones the case did not name fail it.
+    diff(expect.deleted ?? {}, outcome.deleted.length ? { [outcome.stream]: outcome.deleted } : {}, 'deleted', out);
   }
   return out;
 }

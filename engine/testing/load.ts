@@ -117,7 +117,11 @@ type Problem = { parts: Array<string | number>; message: string };
 function webhookChecks(c: any, i: number): Problem[] {
   const out: Problem[] = [];
   if (c.webhook === undefined) {
-    for (const k of WEBHOOK_ONLY_EXPECT) if (c.expect?.[k] !== undefined) out.push({ parts: ['cases', i, 'expect', k], message: `\`${k}\` can only be expected from a \`webhook\` delivery` });
+    for (const k of WEBHOOK_ONLY_EXPECT) {
+      // A stream read reports deletions too (a change feed's `deleted:`).
+      if (k === 'deleted' && c.stream !== undefined) continue;
+      if (c.expect?.[k] !== undefined) out.push({ parts: ['cases', i, 'expect', k], message: `\`${k}\` can only be expected from a \`webhook\` delivery or, for \`deleted\`, a \`stream\` read` });
+    }
     // A subscribe case runs on a clock too (renewals fall due from it).
     for (const k of WEBHOOK_ONLY_CASE) if (c[k] !== undefined && !(k === 'now' && c.subscribe !== undefined)) out.push({ parts: ['cases', i, k], message: `\`${k}\` only applies to a \`webhook\` case` });
     return out;

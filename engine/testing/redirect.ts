@@ -76,3 +76,16 @@ export function scriptedBaseUrl(plan: Plan, ctx: TemplateContext, serverUrl: str
   }
   return `${serverUrl}${path}`;
 }
+
+/**
+ * Every string in `value` that starts with origin `from` starts with `to` instead. A stream's
+ * state can hold a whole URL (a delta link): a case writes it as `{{base_url}}/…`, as its
+ * scripted responses do, the read runs against the scripted server, and the state it ends
+ * with is compared in the same terms.
+ */
+export function swapOrigin(value: unknown, from: string, to: string): unknown {
+  if (typeof value === 'string') return value === from || value.startsWith(`${from}/`) || value.startsWith(`${from}?`) ? `${to}${value.slice(from.length)}` : value;
+  if (Array.isArray(value)) return value.map((v) => swapOrigin(v, from, to));
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, swapOrigin(v, from, to)]));
+  return value;
+}

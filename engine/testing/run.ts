@@ -10,7 +10,8 @@ import { ConnectorError, isConnectorError } from '../core/errors.js';
 import { createEngine } from '../run/engine.js';
 import { replaceSecret } from '../core/redact.js';
 import { loadPlan } from '../plan/index.js';
-import type { Plan } from '../plan/plan.js';
+import { planStream, type Plan } from '../plan/plan.js';
+import { externalIdOf } from '../run/operations/keys.js';
 import type { Connection } from '../core/wire.js';
 import { loadTestSuite } from './load.js';
 import { startScriptedServer, UNEXPECTED_STATUS } from './server.js';
@@ -18,7 +19,7 @@ import { checkExpectation, describeError, describeOutcome, type Outcome } from '
 import type { CaseResult, TestCase, TestSuite } from './types.js';
 import { deliverWebhook } from './webhook.js';
 import { checkWebhookExpectation, describeWebhookOutcome } from './webhook-expect.js';
-import { pointAuthAt, scriptedBaseUrl } from './redirect.js';
+import { pointAuthAt, scriptedBaseUrl, swapOrigin } from './redirect.js';
 import { diffNamed } from './compare.js';
 import { checkInFlight, checkThrottle } from './throttle.js';
 import { runConsent } from './oauth.js';
@@ -104,7 +105,10 @@ function connectionFor(suite: TestSuite, testCase: TestCase, plan: Plan, serverU
   return conn;
 }
 
-async function once(engine: Awaited<ReturnType<typeof createEngine>>, conn: Connection, testCase: TestCase): Promise<Outcome> {
+/** The scripted server's origin, which `{{base_url}}` stands for in a case's state. */
+type Origins = { placeholder: string; server: string } | undefined;
+
+async function once(engine: Awaited<ReturnType<typeof createEngine>>, conn: Connection, testCase: TestCase, origins: Origins): Promise<Outcome> {
   try {
     if (testCase.check) return { type: 'output', output: (await engine.check(conn)).output };
     if (testCase.action !== undefined) {
@@ -112,10 +116,19 @@ async function once(engine: Awaited<ReturnType<typeof createEngine>>, conn: Conn
       return { type: 'output', output: await engine.call(conn, testCase.action, testCase.input ?? {}, opts) };
     }
     if (testCase.get !== undefined) return { type: 'output', output: await engine.get(conn, testCase.get.stream, testCase.get.id, { raw: testCase.get.raw === true }) };
-    const reader = engine.read(conn, testCase.stream as string, { state: testCase.state, limit: testCase.limit });
+    const stream = testCase.stream as string;
+    const given = testCase.state && origins ? (swapOrigin(testCase.state, origins.placeholder, origins.server) as Record<string, unknown>) : testCase.state;
+    const reader = engine.read(conn, stream, { state: given, limit: testCase.limit });
+    const plan = engine.plans.get(conn.connector);
+    const keyed = plan ? planStream(plan, stream) : undefined;
     const records: unknown[] = [];
-    for await (const record of reader) records.push(record);
-    return { type: 'read', records, state: reader.state };
+    const deleted: string[] = [];
+    for await (const page of reader.pagesIterable()) {
+      records.push(...page.records);
+      for (const r of page.deleted ?? []) deleted.push((keyed && externalIdOf(keyed, r)) ?? JSON.stringify(r));
+    }
+    const state = origins ? swapOrigin(reader.state, origins.server, origins.placeholder) : reader.state;
+    return { type: 'read', stream, records, state, deleted };
   } catch (error) {
     return { type: 'error', error };
   }
@@ -127,7 +140,7 @@ interface Executed {
   credentials: Array<Record<string, unknown> | undefined>;
 }
 
-async function execute(plan: Plan, conns: Connection[], testCase: TestCase): Promise<Executed> {
+async function execute(plan: Plan, conns: Connection[], testCase: TestCase, origins: Origins): Promise<Executed> {
   const credentials: Executed['credentials'] = conns.map(() => undefined);
   // A fresh engine per case: no rate-limit budget, token or socket carries over between cases.
   const engine = await createEngine({
@@ -140,7 +153,7 @@ async function execute(plan: Plan, conns: Connection[], testCase: TestCase): Pro
     },
   });
   try {
-    return { outcomes: await Promise.all(conns.map((c) => once(engine, c, testCase))), credentials };
+    return { outcomes: await Promise.all(conns.map((c) => once(engine, c, testCase, origins))), credentials };
   } finally {
     await engine.close();
   }
@@ -230,7 +243,8 @@ export async function runCase(suite: TestSuite, testCase: TestCase, opts: CaseOp
       return finish();
     }
     const conns = Array.from({ length: testCase.repeat ?? 1 }, () => connectionFor(suite, testCase, plan, server.url));
-    const executed = await withTimeout(execute(plan, conns, testCase), timeoutMs);
+    const origins = { placeholder: '{{base_url}}', server: server.url };
+    const executed = await withTimeout(execute(plan, conns, testCase, origins), timeoutMs);
     if (executed === 'timeout') {
       failures.push(...server.failures, timedOut(timeoutMs));
       return finish();

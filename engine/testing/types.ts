@@ -142,7 +142,7 @@ export interface CaseExpectation {
   events?: ExpectedWebhookEvent[];
   /** Webhook cases: records written per stream (mapped), in change order; absent means none. */
   upserted?: Record<string, unknown[]>;
-  /** Webhook cases: record ids soft-deleted per stream; absent means none. */
+  /** Webhook cases: record ids soft-deleted per stream. Stream cases: ids the read reported deleted (`deleted:`), under the stream's name. Absent means none. */
   deleted?: Record<string, string[]>;
   /** Subscribe cases: the connection's provider subscriptions afterwards, oldest first, the fields named compared. */
   subscriptions?: Array<Record<string, unknown>>;

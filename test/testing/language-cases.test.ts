@@ -1,8 +1,10 @@
 /**
- * tests.yaml examples for issue 13 items 3 and 5, on the connectors in fixtures-language/
- * (QuickBooks-, Shopify- and Xero-shaped): request defaults, the idempotency key in the
- * query, `retry.when` retrying a POST, a daily budget, a leaky bucket kept in step with the
- * provider's header, and `get` cases reading one record by id. Each mutation takes one of
+ * tests.yaml examples for issue 13 items 1, 3 and 5, on the connectors in fixtures-language/
+ * (QuickBooks-, Shopify-, Xero-, Graph- and Calendar-shaped): request defaults, the
+ * idempotency key in the query, `retry.when` retrying a POST, a daily budget, a leaky bucket
+ * kept in step with the provider's header, `get` cases reading one record by id, and stream
+ * state kept from responses (a delta link as the next URL, a sync token, deletions, a 410
+ * starting over). Each mutation takes one of
  * those out of a copy of the manifest and must make the case that proves it fail, for the
  * reason it proves. (Item 2's page variables are proven by fixtures-setup/ledger.)
  */
@@ -38,6 +40,15 @@ const BURST = "41 calls at once burst to the bucket's 40, and the 41st waits for
 const WHEN = "a POST retried by retry.when after Xero's minute limit refused it";
 const DAY = "a read that would pass the day's budget fails at once as rate_limited instead of waiting a day";
 
+const RUN1 = 'run 1 - the initial round pages by nextLink and ends with a delta link, kept as the state';
+const RUN2 = 'run 2 - the delta link is the whole first request; a change and a removal come back';
+const RUN3 = 'run 3 - nothing changed; an empty page and a new delta link';
+const EXPIRED = 'an expired delta link (410) starts over with a full round';
+const FULL_LIST = "a full list pages by pageToken and keeps the last page's nextSyncToken";
+const CHANGES = 'the sync token asks for changes only, and a cancelled event is a deletion';
+const RESET = 'Google sync token 410 reset - the state is cleared and the calendar listed in full';
+const NO_TOKEN = "a 410 to a run with no token is the run's error, not a loop";
+
 const NO_MINOR = /query\.minorversion: expected "75", got \(absent\)/;
 const NO_GET = /has no single-record request \(`get:` in the manifest\)|error\.kind: expected "not_found", got "config"/;
 
@@ -58,6 +69,16 @@ const MUTATIONS: Mutation[] = [
   { connector: 'shop-lite', remove: ['http', 'rate_limit', 'remaining'], fails: { [CALL_LIMIT]: /request #3 .* came \d+ ms after the previous response; expected a wait of at least 500 ms/ } },
   { connector: 'shop-lite', remove: ['http', 'rate_limit', 'bucket'], fails: { [BURST]: /throttled: request #41 arrived \d+ ms after the operation started; a budget of 40 per 500 ms/ } },
   { connector: 'books-lite', remove: ['http', 'rate_limit', 'budgets'], fails: { [DAY]: /unexpected request #4 GET \/api\.xro\/2\.0\/Contacts\?.*page=4/ } },
+  {
+    connector: 'delta-lite', remove: ['streams', 'contacts', 'state', 'resume'],
+    fails: { [RUN2]: /\$select/, [RUN3]: /\$select/, [EXPIRED]: /\$select/ },
+  },
+  { connector: 'delta-lite', remove: ['streams', 'contacts', 'state', 'keep'], also: ['streams', 'contacts', 'state', 'resume'], fails: { [RUN1]: /state\.delta_link/, [RUN2]: /\$select/, [RUN3]: /\$select/, [EXPIRED]: /\$select/ } },
+  { connector: 'delta-lite', remove: ['streams', 'contacts', 'deleted'], fails: { [RUN2]: /deleted/ } },
+  { connector: 'delta-lite', remove: ['streams', 'contacts', 'state', 'reset_on'], fails: { [EXPIRED]: /410/ } },
+  { connector: 'calsync-lite', remove: ['streams', 'events', 'state', 'keep'], fails: { [FULL_LIST]: /state\.sync_token/, [CHANGES]: /state\.sync_token/, [RESET]: /state\.sync_token/ } },
+  { connector: 'calsync-lite', remove: ['streams', 'events', 'deleted'], fails: { [CHANGES]: /deleted/ } },
+  { connector: 'calsync-lite', remove: ['streams', 'events', 'state', 'reset_on'], fails: { [RESET]: /410/ } },
   { connector: 'books-lite', remove: ['http', 'retry', 'when'], fails: { [WHEN]: /unexpected error \[rate_limited\].*HTTP 429.*\n.*never requested: #2 POST/ } },
 ];
 
@@ -83,7 +104,7 @@ async function without(connector: string, ...remove: string[][]): Promise<string
 
 describe('issue 13 language examples', () => {
   it('each example manifest validates without an error or a warning', async () => {
-    for (const id of ['qbo-lite', 'shop-lite', 'books-lite']) {
+    for (const id of ['qbo-lite', 'shop-lite', 'books-lite', 'delta-lite', 'calsync-lite']) {
       const { diagnostics } = await loadPlan(path.join(FIXTURES, id, 'connector.yaml'));
       expect(diagnostics.map((d) => `${id} ${d.severity} ${d.code} ${d.path}`)).toEqual([]);
     }
@@ -92,7 +113,7 @@ describe('issue 13 language examples', () => {
   it('every example case passes as written', async () => {
     const results = await runConnectorTests(FIXTURES);
     expect(results.filter((r) => !r.ok).map((r) => [r.connector, r.case, r.failures])).toEqual([]);
-    expect(results.map((r) => r.case).sort()).toEqual([RETRIED_POST, CALLER_KEY, GET, GET_RAW, GET_MISSING, WEBHOOK_FETCH, CALL_LIMIT, BURST, WHEN, DAY].sort());
+    expect(results.map((r) => r.case).sort()).toEqual([RETRIED_POST, CALLER_KEY, GET, GET_RAW, GET_MISSING, WEBHOOK_FETCH, CALL_LIMIT, BURST, WHEN, DAY, RUN1, RUN2, RUN3, EXPIRED, FULL_LIST, CHANGES, RESET, NO_TOKEN].sort());
   }, 60_000);
 
   describe.concurrent('taking a feature out fails the case that proves it', () => {
