@@ -163,6 +163,28 @@ for (const kind of databaseKinds()) {
       expect(await hooks.get(id)).toMatchObject({ status: 'failed', attempts: 3 });
     });
 
+    it('holds the events of a connection waiting for a set-up choice, and runs them once it is chosen', async () => {
+      provider.items = [{ id: 31, name: 'thirty-one', updated_at: '2024-02-10T00:00:00Z' }];
+      const seenBefore = provider.requests.length;
+      await platform.store.knex('connections').where({ id: conns.hooktest.id }).update({ status: 'needs_choice' });
+      try {
+        await hooktest({ id: 'r-choice', type: 'items.refresh', account: 'acc-1' });
+        const id = (await stored('r-choice')).id;
+        expect(await hooks.drain()).toBe(1);
+        const held = (await hooks.get(id))!;
+        expect(held).toMatchObject({ status: 'pending', attempts: 1 });
+        expect(held.error).toContain('waits for a choice of its set-up');
+        // Nothing was asked of the provider for an account nobody picked.
+        expect(provider.requests.length).toBe(seenBefore);
+      } finally {
+        await platform.store.knex('connections').where({ id: conns.hooktest.id }).update({ status: 'active' });
+      }
+      clock += 500;
+      expect(await hooks.drain()).toBe(1);
+      expect(await stored('r-choice')).toMatchObject({ status: 'processed', attempts: 2 });
+      expect(await platform.records.get(conns.hooktest.id, 'items', '31')).toBeDefined();
+    });
+
     it('replays a failed event once its cause is fixed', async () => {
       provider.failItems = 500;
       await hooktest({ id: 'r-fix', type: 'items.refresh', account: 'acc-1' });

@@ -32,6 +32,14 @@ export async function processEvent(d: ProcessDeps, ev: ClaimedEvent): Promise<{ 
   if (!info || info.status === 'disconnected') {
     throw new PermanentFailure({ kind: 'not_found', origin: 'connection', connector: ev.connector, message: `connection ${ev.connectionId} is ${info ? 'disconnected' : 'gone'}` });
   }
+  if (info.status === 'needs_choice') {
+    // Its set-up waits for a pick (a tenant, a page): a route would act for no account. Not a
+    // permanent failure: retried with backoff, the events sent meanwhile run once it is chosen.
+    throw new ConnectorError({
+      kind: 'conflict', origin: 'connection', connector: ev.connector, code: 'connection_needs_choice', retryable: true,
+      message: `connection ${info.id} waits for a choice of its set-up; the event is retried once it is made`,
+    });
+  }
   const type = ev.type;
   if (type === undefined) return { routes: 0 };
   const services = d.services(ev.tenant, info.id);
