@@ -226,7 +226,9 @@ class StreamReader implements ReadHandle {
     }
     const slots = new ParentSlots(given);
     this.committed = slots.with(undefined, undefined);
-    for await (const { record, key } of this.parentRecords(rc, findStream(rc, stream.parent), 1)) {
+    // Only a child that keeps something per parent needs to know which parent a record is.
+    const keyed = stream.cursor !== undefined || (stream.state?.keep.length ?? 0) > 0;
+    for await (const { record, key } of this.parentRecords(rc, findStream(rc, stream.parent), 1, keyed)) {
       const from = key === undefined ? {} : slots.startFor(key);
       const slot = new Slot(stream, rc.base, from);
       const ctx = { ...rc.base, parent: record, state: slot.start };
@@ -276,7 +278,7 @@ class StreamReader implements ReadHandle {
    * mapped record), which keys the child's state. The parent is read in full every time: its
    * own state belongs to its own reads.
    */
-  private async *parentRecords(rc: ResolvedConnection, parent: PlanStream, depth: number): AsyncGenerator<{ record: unknown; key?: string }, void, undefined> {
+  private async *parentRecords(rc: ResolvedConnection, parent: PlanStream, depth: number, keyed = false): AsyncGenerator<{ record: unknown; key?: string }, void, undefined> {
     if (depth >= MAX_PARENT_DEPTH) {
       throw new ConnectorError({ kind: 'config', origin: 'manifest', message: `Stream ${parent.name}: parent chain deeper than ${MAX_PARENT_DEPTH} (a cycle?)`, location: parent.loc });
     }
@@ -284,7 +286,7 @@ class StreamReader implements ReadHandle {
       ? this.grouped(this.parentRecords(rc, findStream(rc, parent.parent), depth + 1), rc, parent)
       : this.mapFetched(this.fetch(rc, parent, { ...rc.base, state: new Slot(parent, rc.base, {}).start }, false));
     for await (const { raw, bindings } of pages) {
-      const keys = await keysOf(parent, raw, bindings);
+      const keys = keyed ? await keysOf(parent, raw, bindings) : [];
       for (let i = 0; i < raw.length; i++) yield { record: raw[i], key: keys[i] };
     }
   }

@@ -70,6 +70,10 @@ export class Slot {
   }
 }
 
+/** A child stream that keeps nothing per parent has no `parents` to show. */
+const withParents = (rest: StreamState, parents: Record<string, StreamState>): StreamState =>
+  (Object.keys(parents).length === 0 ? rest : { ...rest, parents });
+
 /**
  * The state a read hands out: a slot's own for a stream, or for a child stream the slots of
  * every parent so far (finished ones at their final value, the current one at its checkpoint).
@@ -103,13 +107,13 @@ export class ParentSlots {
     const { cursor: _legacy, parents: _p, ...rest } = this.given;
     const parents: Record<string, StreamState> = {};
     for (const k of this.seen) parents[k] = this.done[k];
-    return { ...rest, parents };
+    return withParents(rest, parents);
   }
 
   with(key: string | undefined, current: StreamState | undefined): StreamState {
     const { cursor: _legacy, parents: _p, ...rest } = this.given;
     const parents = key === undefined || current === undefined ? { ...this.done } : { ...this.done, [key]: current };
-    return { ...rest, parents };
+    return withParents(rest, parents);
   }
 }
 
