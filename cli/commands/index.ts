@@ -17,6 +17,7 @@ import { register as choose } from './choose.js';
 import { register as sync } from './sync.js';
 import { register as runs } from './runs.js';
 import { register as records } from './records.js';
+import { register as state } from './state.js';
 import { register as secrets } from './secrets.js';
 import { register as serve } from './serve.js';
 import { register as keys } from './keys.js';
@@ -26,4 +27,4 @@ import { register as purge } from './purge.js';
 
 export type RegisterCommand = (program: Command) => Command;
 
-export const COMMANDS: RegisterCommand[] = [validate, list, describe, init, call, read, get, test, connect, choose, connections, sync, runs, records, secrets, serve, keys, oauthApps, connectorSecrets, purge];
+export const COMMANDS: RegisterCommand[] = [validate, list, describe, init, call, read, get, test, connect, choose, connections, sync, runs, records, state, secrets, serve, keys, oauthApps, connectorSecrets, purge];

@@ -80,6 +80,12 @@ for (const kind of databaseKinds()) {
 
       const runs = await cli(['runs', '--connection', conn.id], env, cwd);
       expect(runs.stdout).toMatch(new RegExp(`${run.id}\\s+${conn.id}\\s+items\\s+manual\\s+success`));
+      // What the next sync resumes from, as GET …/streams/items/state answers it.
+      const state = JSON.parse((await cli(['state', conn.id, 'items'], env, cwd)).stdout);
+      expect(state).toEqual({ stream: 'items', state: { cursor: api.items.at(-1)!.updated_at }, updated_at: expect.any(String) });
+      const unknownStream = await cli(['state', conn.id, 'itemz'], env, cwd);
+      expect(unknownStream.code).toBe(1);
+      expect(unknownStream.stderr).toMatch(/connector fakeapi has no stream "itemz" \(streams: items, users\)/);
       const recs = JSON.parse((await cli(['records', conn.id, 'items', '--limit', '2'], env, cwd)).stdout);
       expect(recs.records.map((r: { id: string }) => r.id)).toEqual(['1', '2']);
       // The deprecated --since still takes a plain change sequence; the cursor it hands back is opaque.

@@ -5,7 +5,7 @@
  */
 export {
   compact, presentPage, presentConnection, presentProviderSubscription, presentRun, presentSchedule, presentRecord, presentChange,
-  presentKey, presentCreatedKey, presentConnectorSecrets, presentOAuthApp, presentPurgeReport,
+  presentKey, presentCreatedKey, presentConnectorSecrets, presentOAuthApp, presentPurgeReport, presentStreamState,
   type Json, type KeyView,
 } from './resources.js';
 export { presentWebhookEvent, presentRejection, presentSubscription, presentDelivery } from './webhooks.js';

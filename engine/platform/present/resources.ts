@@ -164,3 +164,8 @@ export function presentOAuthApp(a: OAuthAppInfo): Json {
 export function presentPurgeReport(r: PurgeReport): Json {
   return { dry_run: r.dryRun, deleted: { ...r.deleted }, total: r.total };
 }
+
+/** What a stream's next sync resumes from (docs/storage.md "Stream state"); `updated_at` null when never saved. */
+export function presentStreamState(stream: string, row: { state: Record<string, unknown>; updatedAt: number } | undefined): Json {
+  return { stream, state: row?.state ?? {}, updated_at: row ? new Date(row.updatedAt).toISOString() : null };
+}

@@ -5,7 +5,7 @@
  */
 import type { SyncRun } from '../../platform/store/runs.js';
 import { notFound } from '../problem.js';
-import { presentPage, presentRun } from '../present.js';
+import { presentPage, presentRun, presentStreamState } from '../present.js';
 import { LIMITS } from '../../platform/store/paging.js';
 import { defineRoute, type RouteDef, type RouteRequest } from '../route.js';
 import { Id, pageOf, pageQuery, RunSchema } from '../schemas.js';
@@ -124,8 +124,7 @@ export const routes: RouteDef[] = [
       const info = await requireConnection(req);
       requireStream(req.services, info, req.params.stream);
       const rows = await req.services.platform.state.list({ tenant: req.tenant, id: info.id });
-      const row = rows.find((r) => r.stream === req.params.stream);
-      return { body: { stream: req.params.stream, state: row?.state ?? {}, updated_at: row ? new Date(row.updatedAt).toISOString() : null } };
+      return { body: presentStreamState(req.params.stream, rows.find((r) => r.stream === req.params.stream)) };
     },
   }),
   defineRoute({
