@@ -77,6 +77,39 @@ export function scriptedBaseUrl(plan: Plan, ctx: TemplateContext, serverUrl: str
   return `${serverUrl}${path}`;
 }
 
+const isPlain = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null);
+
+/** A compiled request (action, stream, check, set-up step, subscription…): a method, query and headers lists and a source location. */
+function isRequest(v: Record<string, unknown>): boolean {
+  return typeof v.method === 'string' && Array.isArray(v.query) && Array.isArray(v.headers) && isPlain(v.loc);
+}
+
+/**
+ * The plan with every request that names its own absolute `url` (a second API host, a
+ * `{{settings.next_url}}`) sent to the scripted server instead, its path kept: a case then
+ * never reaches a real host with fixture credentials, whatever the manifest's URLs say.
+ * Plain objects and arrays are copied where a request changes; compiled templates and
+ * expressions are left as they are.
+ */
+export function pointRequestsAt<T>(value: T, serverUrl: string): T {
+  const walk = (v: unknown): unknown => {
+    if (Array.isArray(v)) {
+      const out = v.map(walk);
+      return out.some((x, i) => x !== v[i]) ? out : v;
+    }
+    if (!isPlain(v)) return v;
+    let changed = false;
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) {
+      const y = k === 'url' && isRequest(v) && x ? rewritten(x as CompiledTemplate, serverUrl) : walk(x);
+      if (y !== x) changed = true;
+      out[k] = y;
+    }
+    return changed ? out : v;
+  };
+  return walk(value) as T;
+}
+
 /**
  * Every string in `value` that starts with origin `from` starts with `to` instead. A stream's
  * state can hold a whole URL (a delta link): a case writes it as `{{base_url}}/…`, as its

@@ -19,7 +19,7 @@ import { checkExpectation, describeError, describeOutcome, type Outcome } from '
 import type { CaseResult, TestCase, TestSuite } from './types.js';
 import { deliverWebhook } from './webhook.js';
 import { checkWebhookExpectation, describeWebhookOutcome } from './webhook-expect.js';
-import { pointAuthAt, scriptedBaseUrl, swapOrigin } from './redirect.js';
+import { pointAuthAt, pointRequestsAt, scriptedBaseUrl, swapOrigin } from './redirect.js';
 import { diffNamed } from './compare.js';
 import { checkInFlight, checkThrottle } from './throttle.js';
 import { runConsent } from './oauth.js';
@@ -216,8 +216,8 @@ export async function runCase(suite: TestSuite, testCase: TestCase, opts: CaseOp
   const timedOut = (ms: number) => `timed out after ${ms} ms (requests received: ${server.received.join(', ') || 'none'})`;
   try {
     const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    // Whatever the case does, an auth method's token URL is the scripted server.
-    plan = pointAuthAt(plan, server.url);
+    // Whatever the case does, an auth method's token URL and any request's own absolute URL are the scripted server.
+    plan = pointRequestsAt(pointAuthAt(plan, server.url), server.url);
     startedAt = performance.now();
     if (testCase.webhook) {
       const delivered = await withTimeout(deliverWebhook(plan, suite, testCase, server.url).catch((error: unknown) => ({ error })), timeoutMs);

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { runConnectorTests } from '../../engine/testing/index.js';
 import type { CaseResult } from '../../engine/testing/index.js';
-import { DEFAULTS, writeWidgets, type TempConnectors } from './fixtures.js';
+import { DEFAULTS, WIDGETS_MANIFEST, writeWidgets, type TempConnectors } from './fixtures.js';
 
 let temp: TempConnectors | undefined;
 afterEach(async () => {
@@ -93,6 +93,37 @@ ${READ_TWO_PAGES}`);
     expect(r.ok).toBe(false);
     expect(r.failures[0]).toContain('request #2 GET /widgets?page=2 does not match exchange #2');
     expect(r.failures[0]).toContain('query.page: expected "3", got "2"');
+  });
+
+  it("a request's own absolute url goes to the scripted server, never to the host it names", async () => {
+    const manifest = WIDGETS_MANIFEST.replace('actions:\n', `actions:
+  export_widgets:
+    request:
+      # A second API host of the provider (and a template-made one): both are the case's server.
+      url: "https://exports.widgets.example/v2/exports"
+    output: "{ 'ok': ok }"
+  follow_link:
+    input: { type: object, properties: { next: { type: string } } }
+    request: { url: "{{input.next}}" }
+    output: "{ 'ok': ok }"
+`);
+    temp = await writeWidgets(`${DEFAULTS}cases:
+  - name: the second host
+    action: export_widgets
+    exchanges:
+      - request: { method: GET, path: /v2/exports }
+        response: { body: { ok: true } }
+    expect: { output: { ok: true } }
+  - name: a whole-value url
+    action: follow_link
+    input: { next: "https://links.widgets.example/v1/next?page=2" }
+    exchanges:
+      - request: { method: GET, path: /v1/next, query: { page: "2" } }
+        response: { body: { ok: true } }
+    expect: { output: { ok: true } }
+`, manifest);
+    const results = await runConnectorTests(temp.dir);
+    expect(results.map((r) => [r.case, r.ok, r.failures])).toEqual([['the second host', true, []], ['a whole-value url', true, []]]);
   });
 
   it('a wrong query fails with a diff naming the field', async () => {
