@@ -45,6 +45,7 @@ export const DIAGNOSTIC_CODES: Record<string, string> = {
   'stream-without-get': 'A route\'s `fetch` names a stream that has no single-record request (`get:`).',
   'unknown-model': 'A stream names a model with no `schemas/models/<model>.schema.json`.',
   'parent-cycle': 'Child streams form a cycle through `parent`.',
+  'dynamic-parent': 'The stream template of a `dynamic_streams` family has a `parent`; a discovered stream is read on its own.',
   'unknown-auth-method': '`auth.default` names a method that is not under `auth.methods`.',
   'id-mismatch': 'The connector id differs from the name of the folder holding connector.yaml.',
   'duplicate-id': 'Two manifests declare the same connector id.',

@@ -25,7 +25,7 @@ export interface Field {
   /** Human name of the context, for hints. */
   context?: string;
   /** The action or stream the field belongs to, for `input.X` checks and `state` use. */
-  owner?: { section: 'actions' | 'streams'; name: string };
+  owner?: { section: 'actions' | 'streams' | 'dynamic_streams'; name: string };
   /** JSONata only: the `$name` variables the engine binds when it evaluates this expression; absent when unknown (not checked). */
   bindings?: readonly string[];
   /**
@@ -60,6 +60,8 @@ export const EXPR_SCOPES = {
   subscribeResponse: { bindings: [] },
   /** A set-up step's response body, or the candidate it chose (platform/connections/setup.ts). */
   setupResponse: { bindings: ['status', 'headers'] },
+  /** A dynamic family's `key`, `title`, `primary_key`: over one discovered item (operations/discover.ts). */
+  discoveredItem: { bindings: [] },
   /** `webhooks.subscriptions[].for_each` (platform/webhooks/registrations.ts builds the input). */
   subscriptionItems: { bindings: [], inputRoots: ['config', 'settings', 'credentials'] },
   subscriptionKey: { bindings: [], inputRoots: ['item'] },
@@ -78,6 +80,9 @@ export const ROOTS = {
   actionRequest: ['input', 'config', 'settings', 'credentials', 'page', 'environment'],
   streamRequest: ['config', 'settings', 'state', 'page', 'environment'],
   childStreamRequest: ['config', 'settings', 'state', 'parent', 'page', 'environment'],
+  /** A dynamic family's stream template: a stream's, plus the discovered item. */
+  dynamicStreamRequest: ['config', 'settings', 'state', 'item', 'page', 'environment'],
+  dynamicCursorInitial: ['config', 'item'],
   checkRequest: ['config', 'settings', 'environment'],
   connectorSecret: ['secrets', 'app'],
   subscribeRequest: ['config', 'settings', 'credentials', 'webhook_url', 'secret', 'environment'],
@@ -87,6 +92,7 @@ export const ROOTS = {
   cursorInitial: ['config'],
   streamResume: ['config', 'settings', 'state', 'environment'],
   childStreamResume: ['config', 'settings', 'state', 'parent', 'environment'],
+  dynamicStreamResume: ['config', 'settings', 'state', 'item', 'environment'],
   streamGet: ['config', 'settings', 'id', 'environment'],
 } as const;
 
@@ -284,6 +290,27 @@ function stepFields(m: Record<string, unknown>, sink: Sink): void {
   }
 }
 
+/** A stream's fields; `dynamic`: a family's template, whose templates also see `item`. */
+function streamFields(s: unknown, base: Path, owner: NonNullable<Field['owner']>, sink: Sink, dynamic = false): void {
+  if (!isPlainObject(s)) return;
+  const child = s.parent !== undefined && !dynamic;
+  const roots = dynamic ? ROOTS.dynamicStreamRequest : child ? ROOTS.childStreamRequest : ROOTS.streamRequest;
+  requestFields(s.request, [...base, 'request'], roots, dynamic ? 'dynamic stream request' : child ? 'child stream request' : 'stream request', sink, owner);
+  httpFields(s.http, [...base, 'http'], sink, owner);
+  const mapping = child ? EXPR_SCOPES.childMapping : EXPR_SCOPES.mapping;
+  for (const k of STREAM_EXPRS) expr(sink, s, base, [k], owner, k === 'mapping' ? mapping : EXPR_SCOPES.records);
+  if (isPlainObject(s.cursor)) tpl(sink, s.cursor.initial, [...base, 'cursor', 'initial'], dynamic ? ROOTS.dynamicCursorInitial : ROOTS.cursorInitial, 'cursor.initial', owner);
+  expr(sink, s, base, ['deleted'], owner, EXPR_SCOPES.rawRecord);
+  if (isPlainObject(s.state)) {
+    eachEntry(s.state.keep, (k) => expr(sink, s, base, ['state', 'keep', k], owner, EXPR_SCOPES.page));
+    tpl(sink, s.state.resume, [...base, 'state', 'resume'], dynamic ? ROOTS.dynamicStreamResume : child ? ROOTS.childStreamResume : ROOTS.streamResume, 'state.resume', owner);
+  }
+  if (isPlainObject(s.get)) {
+    requestFields(s.get.request, [...base, 'get', 'request'], ROOTS.streamGet, 'single-record request', sink, owner);
+    expr(sink, s.get, [...base, 'get'], ['record'], owner, EXPR_SCOPES.response);
+  }
+}
+
 /** All template and JSONata fields of a manifest, in document order. */
 export function collectFields(m: Record<string, unknown>): Field[] {
   const out: Field[] = [];
@@ -304,25 +331,19 @@ export function collectFields(m: Record<string, unknown>): Field[] {
     httpFields(a.http, [...base, 'http'], sink, owner);
     for (const k of ACTION_EXPRS) expr(sink, a, base, [k], owner, k === 'output' ? EXPR_SCOPES.actionOutput : EXPR_SCOPES.records);
   });
-  eachEntry(m.streams, (name, s) => {
-    if (!isPlainObject(s)) return;
-    const owner = { section: 'streams' as const, name };
-    const base: Path = ['streams', name];
-    const child = s.parent !== undefined;
-    requestFields(s.request, [...base, 'request'], child ? ROOTS.childStreamRequest : ROOTS.streamRequest, child ? 'child stream request' : 'stream request', sink, owner);
-    httpFields(s.http, [...base, 'http'], sink, owner);
-    const mapping = child ? EXPR_SCOPES.childMapping : EXPR_SCOPES.mapping;
-    for (const k of STREAM_EXPRS) expr(sink, s, base, [k], owner, k === 'mapping' ? mapping : EXPR_SCOPES.records);
-    if (isPlainObject(s.cursor)) tpl(sink, s.cursor.initial, [...base, 'cursor', 'initial'], ROOTS.cursorInitial, 'cursor.initial', owner);
-    expr(sink, s, base, ['deleted'], owner, EXPR_SCOPES.rawRecord);
-    if (isPlainObject(s.state)) {
-      eachEntry(s.state.keep, (k) => expr(sink, s, base, ['state', 'keep', k], owner, EXPR_SCOPES.page));
-      tpl(sink, s.state.resume, [...base, 'state', 'resume'], child ? ROOTS.childStreamResume : ROOTS.streamResume, 'state.resume', owner);
+  eachEntry(m.streams, (name, s) => streamFields(s, ['streams', name], { section: 'streams', name }, sink));
+  eachEntry(m.dynamic_streams, (name, f) => {
+    if (!isPlainObject(f)) return;
+    const base: Path = ['dynamic_streams', name];
+    const owner = { section: 'dynamic_streams' as const, name };
+    if (isPlainObject(f.discover)) {
+      const d = f.discover;
+      requestFields(d.request, [...base, 'discover', 'request'], ROOTS.checkRequest, 'discovery request', sink, owner);
+      httpFields(d.http, [...base, 'discover', 'http'], sink, owner);
+      expr(sink, d, [...base, 'discover'], ['items'], owner, EXPR_SCOPES.records);
+      for (const k of ['key', 'title', 'primary_key']) expr(sink, d, [...base, 'discover'], [k], owner, EXPR_SCOPES.discoveredItem);
     }
-    if (isPlainObject(s.get)) {
-      requestFields(s.get.request, [...base, 'get', 'request'], ROOTS.streamGet, 'single-record request', sink, owner);
-      expr(sink, s.get, [...base, 'get'], ['record'], owner, EXPR_SCOPES.response);
-    }
+    streamFields(f.stream, [...base, 'stream'], owner, sink, true);
   });
   stepFields(m, sink);
   eachEntry(m.environments, (name, e) => {

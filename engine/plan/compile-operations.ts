@@ -74,8 +74,8 @@ function compileStreamState(ctx: CompileContext, s: Obj, path: Path): PlanStream
   };
 }
 
-export function compileStream(ctx: CompileContext, m: Obj, name: string, s: Obj): PlanStream {
-  const path: Path = ['streams', name];
+/** `path`: where the stream sits (a dynamic family's template is under `dynamic_streams`). */
+export function compileStream(ctx: CompileContext, m: Obj, name: string, s: Obj, path: Path = ['streams', name]): PlanStream {
   const cursor = isPlainObject(s.cursor) ? s.cursor : undefined;
   const mapping = str(s.mapping);
   return {

@@ -11,6 +11,7 @@ import { compileHttp, layersFor } from './compile-http.js';
 import { compileAction, compileCheck, compileStream } from './compile-operations.js';
 import { compileSchema, mergeObjectSchemas } from './compile-schemas.js';
 import { compileWebhooks } from './compile-webhooks.js';
+import { compileDynamicStreams } from './compile-dynamic.js';
 import { compileEnvironments, compileSteps } from './compile-setup.js';
 import type { Diagnostic } from '../manifest/diagnostics.js';
 import { isPlainObject } from '../core/objects.js';
@@ -58,6 +59,7 @@ function buildPlan(ctx: CompileContext, m: Obj, file: string): Plan {
     ...(check ? { check } : {}),
     actions,
     streams,
+    dynamicStreams: compileDynamicStreams(ctx, m),
     ...(webhooks ? { webhooks } : {}),
     ...(setup ? { setup } : {}),
     ...(teardown ? { teardown } : {}),

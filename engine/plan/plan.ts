@@ -14,6 +14,9 @@ import type { BuiltinVerify } from '../components/verify/registry.js';
 import type { BuiltinRouteAction } from '../components/actions/registry.js';
 import type { BuiltinAuthType } from '../components/auth/registry.js';
 import type { PageCommon, PaginationPlanBase } from '../components/pagination/protocol.js';
+import type { PlanDynamicFamily } from './dynamic.js';
+export type { PlanDynamicFamily };
+export { DYNAMIC_KEY, dynamicName, planFamily } from './dynamic.js';
 
 /** Where a manifest node came from, for errors that point at the line. */
 export interface SourceLoc {
@@ -294,6 +297,8 @@ export interface Plan {
   check?: PlanCheck;
   actions: Readonly<Record<string, PlanAction>>;
   streams: Readonly<Record<string, PlanStream>>;
+  /** Families of discovered streams (`dynamic_streams`); empty when none are declared. */
+  dynamicStreams?: Readonly<Record<string, PlanDynamicFamily>>;
   webhooks?: PlanWebhooks;
   /** Steps run when a connection is made (after consent, before its check). */
   setup?: readonly PlanSetupStep[];
@@ -357,3 +362,4 @@ export function planAction(plan: Pick<Plan, 'actions'>, name: string): PlanActio
 export function planStream(plan: Pick<Plan, 'streams'>, name: string): PlanStream | undefined {
   return Object.hasOwn(plan.streams, name) ? plan.streams[name] : undefined;
 }
+

@@ -10,10 +10,12 @@ import { createHttpClient, type HttpClient } from './http/client.js';
 import type { Connection, CredentialsListener } from '../core/wire.js';
 import { secretSafe, silentLogger, type Logger } from '../core/log.js';
 import { loadConnectors } from '../plan/index.js';
-import type { Plan } from '../plan/plan.js';
+import { dynamicName, type Plan } from '../plan/plan.js';
 import { call as runCall } from './operations/call.js';
 import { check as runCheck, type CheckResult } from './operations/check.js';
-import { resolveConnection, type ResolvedConnection } from './operations/context.js';
+import { resolveConnection, withDiscovered, type ResolvedConnection } from './operations/context.js';
+import { discover as runDiscover, discoveredTarget, type DiscoveredStream, type DiscoverResult, type SkippedItem } from './operations/discover.js';
+import { deferredIterator } from './operations/deferred.js';
 import { decorateError } from './operations/decorate.js';
 import { read as runRead, type ReadHandle, type ReadOptions, type ReadPage, type StreamState } from './operations/read.js';
 import { sendingRuntime, type OperationRuntime } from './operations/runtime.js';
@@ -21,7 +23,15 @@ import { unknownName } from './operations/suggest.js';
 import { collectSecrets } from '../core/redact.js';
 import { createOutboundGuard, type OutboundPolicy } from './http/outbound-guard.js';
 
-export type { CheckResult, ReadHandle, ReadOptions, ReadPage, StreamState };
+export type { CheckResult, DiscoveredStream, DiscoverResult, ReadHandle, ReadOptions, ReadPage, SkippedItem, StreamState };
+
+export interface EngineReadOptions extends ReadOptions {
+  /**
+   * A discovered stream's item (from an earlier `discover`), so the read sends no discovery
+   * request; without it a discovered stream's family is discovered first.
+   */
+  item?: unknown;
+}
 
 export interface EngineOptions {
   /** A connectors directory (`<dir>/<id>/connector.yaml`), or plans already compiled. */
@@ -60,8 +70,10 @@ export interface Engine {
   plan(id: string): Plan;
   check(conn: Connection, opts?: CallOptions): Promise<CheckResult>;
   call(conn: Connection, action: string, input?: unknown, opts?: CallOptions): Promise<unknown>;
-  /** Lazy: nothing is sent (and nothing fails) until the result is iterated. */
-  read(conn: Connection, stream: string, opts?: ReadOptions): ReadHandle;
+  /** Lazy: nothing is sent (and nothing fails) until the result is iterated. A discovered stream is named `<family>.<key>`. */
+  read(conn: Connection, stream: string, opts?: EngineReadOptions): ReadHandle;
+  /** The streams of the connector's `dynamic_streams` families (or of the one named) as the provider lists them now. */
+  discover(conn: Connection, family?: string, opts?: CallOptions): Promise<DiscoverResult>;
   /**
    * One record by id through the stream's single-record request (`get:`), mapped like a read
    * (`raw`: as the provider sent it). A missing record fails with kind `not_found`.
@@ -264,12 +276,28 @@ class EmbeddedEngine implements Engine {
     });
   }
 
-  read(conn: Connection, stream: string, opts: ReadOptions = {}): ReadHandle {
+  discover(conn: Connection, family?: string, opts: CallOptions = {}): Promise<DiscoverResult> {
+    return this.run(conn, family === undefined ? 'discover' : `discover:${family}`, (rc, stats) => runDiscover(this.requests, rc, family, stats, opts.signal));
+  }
+
+  read(conn: Connection, stream: string, opts: EngineReadOptions = {}): ReadHandle {
     let rc: ResolvedConnection | undefined;
-    const inner = runRead(this.requests, () => (rc = this.resolve(conn)), stream, opts);
+    // A discovered stream's template and item, found before its read resolves the connection.
+    let target: { stream: Plan['streams'][string]; item: unknown } | undefined;
+    const resolve = () => (rc = target ? withDiscovered(this.resolve(conn), target.stream, target.item) : this.resolve(conn));
+    const inner = runRead(this.requests, resolve, stream, opts);
     const operation = `stream:${stream}`;
+    const dynamic = () => {
+      const plan = this.plans.get(conn.connector);
+      return plan ? dynamicName(plan, stream) : undefined;
+    };
+    const prepare = async () => {
+      const d = dynamic()!;
+      target = await discoveredTarget(this.requests, (rc = this.resolve(conn)), d.family, d.key, opts.item, opts.signal);
+    };
+    const opened = <T>(open: () => AsyncIterator<T>) => () => (dynamic() ? deferredIterator(prepare, open) : open());
     const guarded = <T>(open: () => AsyncIterator<T>) =>
-      guardIterator(open, (started, err, outcome) => this.finish(conn, operation, started, inner, rc, err, outcome));
+      guardIterator(opened(open), (started, err, outcome) => this.finish(conn, operation, started, inner, rc, err, outcome));
     return {
       get state() { return inner.state; },
       get pages() { return inner.pages; },
@@ -300,6 +328,7 @@ export function preparingConnections<E extends Engine>(engine: E, prepare: (conn
     check: (conn, opts) => engine.check(prepare(conn), opts),
     call: (conn, action, input, opts) => engine.call(prepare(conn), action, input, opts),
     read: (conn, stream, opts) => engine.read(prepare(conn), stream, opts),
+    discover: (conn, family, opts) => engine.discover(prepare(conn), family, opts),
     get: (conn, stream, id, opts) => engine.get(prepare(conn), stream, id, opts),
     close: () => engine.close(),
   };

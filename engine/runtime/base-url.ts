@@ -65,6 +65,7 @@ export function refusingBaseUrlOverrides(engine: Engine): Engine {
     check: async (conn, opts) => engine.check(refuse(conn), opts),
     call: async (conn, action, input, opts) => engine.call(refuse(conn), action, input, opts),
     get: async (conn, stream, id, opts) => engine.get(refuse(conn), stream, id, opts),
+    discover: async (conn, family, opts) => engine.discover(refuse(conn), family, opts),
     read: (conn, stream, opts) => {
       const handle = engine.read(conn, stream, opts);
       if (conn.baseUrl !== undefined || storedBaseUrl(conn.settings) === undefined) return handle;

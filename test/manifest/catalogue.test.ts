@@ -81,6 +81,18 @@ streams:
     request: { path: /d }
     primary_key: id
     http: { pagination: { type: link_header, stop_when: done } }
+dynamic_streams:
+  tables:
+    discover:
+      request: { path: /rest/v1/ }
+      items: "$each(definitions, function($v, $k) { { 'name': $k } })"
+      key: name
+      title: name
+      primary_key: "'id'"
+    stream:
+      request: { path: "/rest/v1/{{item.name}}", query: { since: "{{state.cursor}}" } }
+      primary_key: id
+      cursor: { field: updated_at }
 webhooks:
   handshake: { when: body.challenge, response: { body: "{ 'challenge': body.challenge }" } }
   ack: [{ when: $exists(body.command), body: "{ 'text': 'ok' }" }]
@@ -156,7 +168,7 @@ const WHERE: Record<string, string[]> = {
   'page_number.stop_when': ['streams.c.http.pagination.stop_when'],
   'page_link_header.stop_when': ['streams.d.http.pagination.stop_when'],
   'request.path': [
-    'check.request.path', 'streams.a.request.path', 'streams.a.get.request.path', 'webhooks.subscribe.request.path',
+    'check.request.path', 'streams.a.request.path', 'dynamic_streams.tables.discover.request.path', 'dynamic_streams.tables.stream.request.path', 'streams.a.get.request.path', 'webhooks.subscribe.request.path',
     'webhooks.subscriptions.0.request.path', 'webhooks.subscriptions.0.renew.request.path', 'webhooks.subscriptions.0.unsubscribe.request.path',
     'setup.1.request.path', 'teardown.0.request.path',
   ],
@@ -179,6 +191,10 @@ const WHERE: Record<string, string[]> = {
   'stream.get.record': ['streams.a.get.record'],
   'stream.deleted': ['streams.b.deleted'],
   'stream.state.resume': ['streams.b.state.resume'],
+  'dynamic_stream.discover.items': ['dynamic_streams.tables.discover.items'],
+  'dynamic_stream.discover.key': ['dynamic_streams.tables.discover.key'],
+  'dynamic_stream.discover.title': ['dynamic_streams.tables.discover.title'],
+  'dynamic_stream.discover.primary_key': ['dynamic_streams.tables.discover.primary_key'],
   'webhooks.events': ['webhooks.events'],
   'webhooks.id': ['webhooks.id'],
   'webhooks.type': ['webhooks.type'],

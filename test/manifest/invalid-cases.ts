@@ -26,6 +26,18 @@ function c(name: string, src: string, code: string, marker: string, extra: Parti
 }
 
 const S = (from: string, to: string) => edit(BASE, from, to);
+/** A dynamic family inserted before `webhooks:`; `template` extra lines go into its stream template. */
+const DYN = (discoverPath: string, template = '') => S('webhooks:\n', `dynamic_streams:
+  tables:
+    discover:
+      request: { path: "${discoverPath}" }
+      items: definitions
+      key: name
+    stream:
+      request: { path: "/rest/v1/{{item.name}}", query: { since: "{{state.cursor}}" } }
+      primary_key: id
+${template}webhooks:
+`);
 const VERIFY = '    signature: { header: X-Acme-Signature, prefix: "sha256=" }';
 
 export const cases: Case[] = [
@@ -145,4 +157,10 @@ export const cases: Case[] = [
     severity: 'warning', col: ["'key': credentials.api_key", 7], message: /field of the data/, only: true,
   }),
   c('signature pattern is not a regex', S('prefix: "sha256=" }', 'pattern: "v1=([a-f" }'), 'invalid-format', 'pattern', { message: /regular expression/, only: true }),
+  c('dynamic stream template with a parent', DYN('/rest/v1/', '      parent: { stream: issues }\n'), 'dynamic-parent', 'parent: { stream: issues }\nwebhooks', {
+    column: 7, message: /dynamic family `tables` has a `parent`/, only: true,
+  }),
+  c('discovery request reads the item it has not discovered yet', DYN('/rest/v1/{{item.name}}'), 'template-variable', 'path: "/rest/v1/{{item', {
+    message: /reads `item`, which is not available in a discovery request/, only: true,
+  }),
 ];

@@ -12,5 +12,12 @@ export function httpBlocks(m: Record<string, unknown>): Array<{ path: Path; http
     if (!isPlainObject(items)) continue;
     for (const [name, item] of Object.entries(items)) if (isPlainObject(item)) add([section, name, 'http'], item.http);
   }
+  if (isPlainObject(m.dynamic_streams)) {
+    for (const [name, f] of Object.entries(m.dynamic_streams)) {
+      if (!isPlainObject(f)) continue;
+      if (isPlainObject(f.discover)) add(['dynamic_streams', name, 'discover', 'http'], f.discover.http);
+      if (isPlainObject(f.stream)) add(['dynamic_streams', name, 'stream', 'http'], f.stream.http);
+    }
+  }
   return out;
 }

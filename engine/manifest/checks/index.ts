@@ -2,6 +2,7 @@
 import { authDefault } from './auth-default.js';
 import { componentChecks } from './component-checks.js';
 import { cursorUnused } from './cursor-unused.js';
+import { dynamicStreams } from './dynamic-streams.js';
 import { expressionNames } from './expression-names.js';
 import { idMismatch } from './id-mismatch.js';
 import { insecureUrl } from './insecure-url.js';
@@ -31,6 +32,7 @@ export const CHECKS: readonly Check[] = [
   templateVariablesCheck,
   jsonSchemas,
   streamRefs,
+  dynamicStreams,
   modelsCheck,
   authDefault,
   paginationStop,

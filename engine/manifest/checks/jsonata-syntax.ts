@@ -5,7 +5,8 @@ import { innerPosition } from './inner.js';
 import { exprError } from './syntax-cache.js';
 import type { Check } from './types.js';
 
-const isStreamMapping = (p: Path) => p.length === 3 && p[0] === 'streams' && p[2] === 'mapping';
+const isStreamMapping = (p: Path) =>
+  (p.length === 3 && p[0] === 'streams' && p[2] === 'mapping') || (p.length === 4 && p[0] === 'dynamic_streams' && p[2] === 'stream' && p[3] === 'mapping');
 
 /** JSONata reports where it stopped, just past the offending token; point at the token's start. */
 export function exprErrorOffset(err: ExprSyntaxError): number | undefined {

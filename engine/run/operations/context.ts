@@ -8,7 +8,7 @@ import { ConnectorError, type ErrorOrigin } from '../../core/errors.js';
 import type { Connection } from '../../core/wire.js';
 import { connectionKey } from '../../components/connection-key.js';
 import type { TemplateContext } from '../http/render.js';
-import type { Plan, PlanAuthMethod, PlanEnvironment } from '../../plan/plan.js';
+import type { Plan, PlanAuthMethod, PlanEnvironment, PlanStream } from '../../plan/plan.js';
 import { collectSecrets, SecretSet } from '../../core/redact.js';
 
 export interface ResolvedConnection {
@@ -23,6 +23,13 @@ export interface ResolvedConnection {
   connectionKey: string;
   /** Every form of every credential value, plus tokens obtained during the operation, for redaction. */
   secrets: SecretSet;
+  /** A discovered stream this operation reads (`dynamic_streams`); its item is in `base`. */
+  discovered?: PlanStream;
+}
+
+/** The connection as a discovered stream's read sees it: the stream found by name, its item in every template's context. */
+export function withDiscovered(rc: ResolvedConnection, stream: PlanStream, item: unknown): ResolvedConnection {
+  return { ...rc, discovered: stream, base: { ...rc.base, item } };
 }
 
 function pathOf(prefix: string, e: ErrorObject): string {

@@ -102,8 +102,9 @@ function resumeAt(stream: PlanStream, request: OutboundRequest, url: string): Ou
   return followUrl(request, url, false);
 }
 
+/** A stream of the plan, or the discovered one the connection was resolved for (context.ts withDiscovered). */
 export function findStream(rc: ResolvedConnection, name: string): PlanStream {
-  const stream = planStream(rc.plan, name);
+  const stream = rc.discovered?.name === name ? rc.discovered : planStream(rc.plan, name);
   if (!stream) throw new ConnectorError({ kind: 'config', origin: 'caller', message: `Connector ${rc.plan.id}: ${unknownName('stream', name, Object.keys(rc.plan.streams))}` });
   return stream;
 }
