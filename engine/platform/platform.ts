@@ -24,6 +24,9 @@ import { rotateSecrets, type RotateOptions, type RotateReport } from './secrets/
 import { ConnectionService, type ConnectionLifecycle, type ConnectionRef } from './connections/service.js';
 import type { EngineSeam } from './connections/seam.js';
 import { SyncRunner, type SyncOptions } from './sync/runner.js';
+import { DiscoveredStreams, type DiscoveredStreamsApi } from './sync/discovered.js';
+import { DiscoveredStreamsRepo } from './store/discovered-streams.js';
+import type { DiscoverResult } from '../run/operations/discover.js';
 import { Scheduler, type SchedulerOptions } from './sync/scheduler.js';
 import { recordsApi, runsApi, schedulesApi, stateApi, type RecordsApi, type RunsApi, type SchedulesApi, type StateApi } from './sync/api.js';
 import { createWebhooks, type WebhooksOptions, type WebhooksService } from './webhooks/service.js';
@@ -73,6 +76,13 @@ export interface Platform {
   readonly connections: ConnectionService;
   /** Runs one sync of a stream and resolves with its run (failed runs resolve too). */
   sync(connection: ConnectionRef, stream: string, opts?: SyncOptions): Promise<SyncRun>;
+  /**
+   * Asks the provider for the connection's dynamic streams now (every family's, or the one
+   * named) and keeps the list; a stream no longer listed leaves it, its records and state stay.
+   */
+  discover(connection: ConnectionRef, family?: string, opts?: { signal?: AbortSignal }): Promise<DiscoverResult>;
+  /** The discovered streams as the last discovery stored them. */
+  readonly discovered: Pick<DiscoveredStreamsApi, 'list'>;
   readonly records: RecordsApi;
   /** What each stream resumes from: the cursor and the values kept from responses. */
   readonly state: StateApi;
@@ -106,6 +116,7 @@ function seamOf(engine: Engine): EngineSeam {
     plan: (id) => engine.plans.get(id),
     check: (conn, opts) => engine.check(conn, opts),
     read: (conn, stream, opts) => engine.read(conn, stream, opts),
+    discover: (conn, family, opts) => engine.discover(conn, family, opts),
     requests: engine.requests,
   };
 }
@@ -138,7 +149,8 @@ export async function createPlatform(opts: PlatformOptions = {}): Promise<Platfo
     if (opts.logger) connections.logger = opts.logger;
     const owner = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
     const leaseMs = opts.leaseMs ?? DEFAULT_LEASE_MS;
-    const runner = new SyncRunner({ store, engine: seam, connections, state, records: recordsRepo, runs: runsRepo, leases: new LeasesRepo(now), owner, leaseMs });
+    const discovered = new DiscoveredStreams(connections, seam, new DiscoveredStreamsRepo(now));
+    const runner = new SyncRunner({ store, engine: seam, connections, state, records: recordsRepo, runs: runsRepo, leases: new LeasesRepo(now), streams: discovered, owner, leaseMs });
     const retention = createRetention(store, opts.retention, opts.logger);
     const scheduler = new Scheduler({ store, schedules: schedulesRepo, runs: runsRepo, runner, owner, leaseMs, logger: opts.logger }, opts.scheduler);
 
@@ -151,10 +163,12 @@ export async function createPlatform(opts: PlatformOptions = {}): Promise<Platfo
       vault,
       connections,
       sync: (ref, stream, o) => runner.sync(ref, stream, o),
+      discover: (ref, family, o) => discovered.discover(ref, family, o),
+      discovered: { list: (ref, family) => discovered.list(ref, family) },
       records: recordsApi(connections, recordsRepo),
       state: stateApi(connections, state),
       runs: runsApi(store, connections, runsRepo),
-      schedules: schedulesApi(store, connections, seam, schedulesRepo, opts.scheduler?.random),
+      schedules: schedulesApi(store, connections, discovered, seam, schedulesRepo, opts.scheduler?.random),
       scheduler,
       secrets: { rotate: (o) => rotateSecrets(sealedValues, vault, o), reload: (cause) => ring.reload(cause) },
       onCredentials,

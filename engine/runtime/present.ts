@@ -4,5 +4,5 @@
  */
 export {
   presentPage, presentConnection, presentRun, presentSchedule, presentRecord, presentChange, presentKey, presentCreatedKey,
-  presentConnectorSecrets, presentStreamState, presentWebhookEvent, presentRejection, presentSubscription, presentDelivery,
+  presentConnectorSecrets, presentDiscovery, presentDiscoveredStream, presentStreamState, presentWebhookEvent, presentRejection, presentSubscription, presentDelivery,
 } from '../platform/present/index.js';

@@ -84,6 +84,8 @@ const CODED: Record<string, number> = {
   base_url_not_allowed: 422,
   invalid_cursor: 400,
   insecure_url: 422,
+  // A discovered stream the provider does not list (any more).
+  stream_not_found: 404,
 };
 
 /** The mapping as documentation rows (OpenAPI description). */

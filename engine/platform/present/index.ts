@@ -8,6 +8,7 @@ export {
   presentKey, presentCreatedKey, presentConnectorSecrets, presentOAuthApp, presentPurgeReport, presentStreamState,
   type Json, type KeyView,
 } from './resources.js';
+export { presentDiscoveredStream, presentDiscovery, presentSkipped } from './discovered.js';
 export { presentWebhookEvent, presentRejection, presentSubscription, presentDelivery } from './webhooks.js';
 export { LIMITS, arrayPage, type LimitRange } from '../store/paging.js';
 export { describeConnector, summarizeConnector, type ConnectorDocument, type ConnectorSummary, type AuthMethodDocument, type SchemaObject } from './connector.js';

@@ -6,6 +6,7 @@ export { contentHash, canonicalJson } from './json.js';
 export { newId } from './ids.js';
 export { ConnectionsRepo, type ConnectionInfo, type ConnectionStatus, type ConnectionPatch, type NewConnectionRow } from './connections.js';
 export { StateRepo, type StreamState } from './state.js';
+export { DiscoveredStreamsRepo, type StoredDiscoveredStream, type NewDiscoveredStream } from './discovered-streams.js';
 export { LeasesRepo, syncLeaseKey } from './leases.js';
 export { RecordsRepo, type IncomingRecord, type StoredRecord, type RecordChange, type ChangePage, type ChangeAction, type PageWriteResult } from './records.js';
 export { RunsRepo, LEASE_EXPIRED_MESSAGE, type SyncRun, type SyncStatus, type SyncTrigger, type RunCounts } from './runs.js';

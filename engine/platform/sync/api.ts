@@ -15,7 +15,7 @@ import type { RunsRepo, SyncRun, SyncStatus } from '../store/runs.js';
 import type { SchedulesRepo, Schedule } from '../store/schedules.js';
 import { newId } from '../store/ids.js';
 import { firstRun, normaliseSchedule, type ScheduleInput } from './timing.js';
-import { planStream } from '../../plan/plan.js';
+import type { DiscoveredStreams } from './discovered.js';
 
 /**
  * Turns a repo method taking (scope, connection id, …) into one taking a connection
@@ -99,9 +99,15 @@ export interface SchedulesApi {
   list(filter: { connection?: ConnectionRef; tenant?: string }): Promise<Schedule[]>;
 }
 
+async function knownStream(streams: DiscoveredStreams, info: { tenant: string; id: string; connector: string }, plan: NonNullable<ReturnType<EngineSeam['plan']>>, name: string): Promise<boolean> {
+  if (Object.hasOwn(plan.streams, name)) return true;
+  return (await streams.targetOf({ tenant: info.tenant, id: info.id }, plan, name)) !== undefined;
+}
+
 export function schedulesApi(
   store: Store,
   connections: ConnectionService,
+  streams: DiscoveredStreams,
   engine: EngineSeam,
   repo: SchedulesRepo,
   random: () => number = Math.random,
@@ -111,7 +117,9 @@ export function schedulesApi(
       const info = await connections.get(ref);
       if (!info) throw new ConnectorError({ kind: 'not_found', origin: 'connection', message: `no connection with id "${typeof ref === 'string' ? ref : ref.id}"` });
       const plan = engine.plan(info.connector);
-      if (!plan || !planStream(plan, stream)) {
+      // A discovered stream is scheduled by its name like any other (discovered now if not yet stored).
+      const known = plan && (await knownStream(streams, info, plan, stream));
+      if (!known) {
         throw new ConnectorError({ kind: 'not_found', origin: 'caller', connector: info.connector, message: `connector ${info.connector} has no stream "${stream}"` });
       }
       const spec = normaliseSchedule(input);

@@ -5,7 +5,7 @@
  * run resumes exactly there; upserts by primary key make a re-read page harmless.
  */
 import { ConnectorError, isConnectorError } from '../../core/errors.js';
-import { planStream, type PlanStream } from '../../plan/plan.js';
+import type { PlanStream } from '../../plan/plan.js';
 import { collectSecrets, redact } from '../../core/redact.js';
 import type { Store } from '../store/store.js';
 import type { TenantScope } from '../store/scope.js';
@@ -21,6 +21,7 @@ import type { ReadPage } from '../../run/operations/read.js';
 import { resumesFrom } from '../../run/operations/stream-state.js';
 import { externalIdOf } from '../../run/operations/keys.js';
 import { prefetch } from './prefetch.js';
+import type { DiscoveredStreams } from './discovered.js';
 
 export interface SyncOptions {
   trigger?: SyncTrigger;
@@ -46,6 +47,8 @@ export interface SyncDeps {
   records: RecordsRepo;
   runs: RunsRepo;
   leases: LeasesRepo;
+  /** Finds a stream by name, discovered ones included. */
+  streams: DiscoveredStreams;
   /** Identifies this process in leases (host:pid:random). */
   owner: string;
   leaseMs: number;
@@ -112,7 +115,8 @@ export class SyncRunner {
       throw new ConnectorError({ kind: 'conflict', origin: 'connection', connector: info.connector, code: 'connection_needs_choice', message: `connection ${info.id} waits for a choice of its set-up; choose one of its pending_choice options first` });
     }
     const plan = this.d.engine.plan(info.connector);
-    const stream = plan ? planStream(plan, streamName) : undefined;
+    const target = plan ? await this.d.streams.target(scope, info, connection, plan, streamName) : undefined;
+    const stream = target?.stream;
     if (!stream) {
       throw new ConnectorError({ kind: 'not_found', origin: 'caller', connector: info.connector, message: `connector ${info.connector} has no stream "${streamName}"` });
     }
@@ -147,7 +151,7 @@ export class SyncRunner {
     const counts: RunCounts = { read: 0, written: 0, unchanged: 0, failed: 0, deleted: 0, pages: 0 };
     let error: unknown;
     try {
-      await this.readAll({ scope, info, connection, stream, runId, key, counts, signal: abort.signal, opts });
+      await this.readAll({ scope, info, connection, stream, item: target?.item, runId, key, counts, signal: abort.signal, opts });
     } catch (err) {
       error = abort.signal.aborted && abort.signal.reason instanceof LeaseLost ? abort.signal.reason : err;
     } finally {
@@ -169,6 +173,8 @@ export class SyncRunner {
     info: { id: string; connector: string };
     connection: Parameters<EngineSeam['read']>[0];
     stream: PlanStream;
+    /** A discovered stream's item. */
+    item?: unknown;
     runId: string;
     key: string;
     counts: RunCounts;
@@ -189,7 +195,7 @@ export class SyncRunner {
     const stopReading = new AbortController();
     const onAbort = () => stopReading.abort(ctx.signal.reason);
     ctx.signal.addEventListener('abort', onAbort, { once: true });
-    const handle = this.d.engine.read(ctx.connection, stream.name, { state, signal: stopReading.signal });
+    const handle = this.d.engine.read(ctx.connection, stream.name, { state, signal: stopReading.signal, ...(ctx.item !== undefined ? { item: ctx.item } : {}) });
     const pages = prefetch(prepared(handle.pagesIterable(), stream), () => stopReading.abort(new Error('sync stopped')));
 
     try {

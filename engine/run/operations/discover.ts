@@ -124,7 +124,7 @@ export async function discoveredTarget(
   const found = await discover(rt, rc, family.name, { pages: 0 }, signal);
   const d = found.streams.find((s) => s.key === key);
   if (!d) {
-    throw new ConnectorError({ kind: 'not_found', origin: 'caller', connector: rc.plan.id, message: `Connector ${rc.plan.id}: ${unknownName(`stream of family ${family.name}`, key, found.streams.map((s) => s.key))}` });
+    throw new ConnectorError({ kind: 'not_found', origin: 'caller', code: 'stream_not_found', connector: rc.plan.id, message: `Connector ${rc.plan.id}: ${unknownName(`stream of family ${family.name}`, key, found.streams.map((s) => s.key))}` });
   }
   return { stream: discoveredPlanStream(family, d), item: d.item };
 }

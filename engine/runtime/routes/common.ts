@@ -6,6 +6,7 @@ import { isConnectorError } from '../../core/errors.js';
 import { planStream, type Plan, type PlanStream } from '../../plan/plan.js';
 import type { ResolvedStoredConnection } from '../../platform/connections/service.js';
 import type { ConnectionInfo } from '../../platform/store/connections.js';
+import { isStreamName } from '../../platform/sync/discovered.js';
 import { baseUrlNotAllowed, storedBaseUrl } from '../base-url.js';
 import { HttpProblem, notFound } from '../problem.js';
 import type { RouteRequest } from '../route.js';
@@ -21,7 +22,7 @@ export const ConnectionParams = {
 export const StreamParams = {
   type: 'object',
   required: ['id', 'stream'],
-  properties: { id: { ...Id, description: 'Connection id.' }, stream: { ...Name, description: 'Stream name from the connector manifest.' } },
+  properties: { id: { ...Id, description: 'Connection id.' }, stream: { ...Name, description: 'Stream name from the connector manifest, or `<family>.<key>` of a discovered stream.' } },
 } as const;
 
 export type TenantRequest<P = { id: string }, Q = Record<string, unknown>, B = unknown> = RouteRequest<P, Q, B>;
@@ -97,6 +98,16 @@ export function requireStream(services: RuntimeServices, info: ConnectionInfo, s
   const s = planStream(planOf(services, info.connector), stream);
   if (!s) throw new HttpProblem(404, 'stream_not_found', `connector ${info.connector} has no stream "${stream}"`);
   return s;
+}
+
+/**
+ * A name a stream of the connector can have: a declared stream, or `<family>.<key>` of a
+ * declared dynamic family, whose records, runs and schedule are kept under that name (the
+ * platform answers not_found when a sync or schedule names a key the provider does not list).
+ */
+export function requireStreamName(services: RuntimeServices, info: ConnectionInfo, stream: string): void {
+  if (isStreamName(planOf(services, info.connector), stream)) return;
+  throw new HttpProblem(404, 'stream_not_found', `connector ${info.connector} has no stream "${stream}"`);
 }
 
 /** A provider call for a stored connection, through the platform's refusal bookkeeping. */

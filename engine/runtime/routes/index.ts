@@ -10,6 +10,7 @@ import { routes as actions } from './actions.js';
 import { routes as records } from './records.js';
 import { routes as recordFetch } from './record-fetch.js';
 import { routes as syncs } from './syncs.js';
+import { routes as discover } from './discover.js';
 import { routes as schedules } from './schedules.js';
 import { routes as keys } from './keys.js';
 import { routes as oauth } from './oauth.js';
@@ -17,7 +18,7 @@ import { routes as webhooks } from './webhooks.js';
 import { routes as webhookEvents } from './webhook-events.js';
 import { routes as subscriptions } from './subscriptions.js';
 
-export const ROUTE_MODULES: ReadonlyArray<readonly RouteDef[]> = [system, connectors, connections, actions, records, recordFetch, syncs, schedules, keys, oauth, webhooks, webhookEvents, subscriptions];
+export const ROUTE_MODULES: ReadonlyArray<readonly RouteDef[]> = [system, connectors, connections, actions, records, recordFetch, syncs, discover, schedules, keys, oauth, webhooks, webhookEvents, subscriptions];
 
 export function builtinRoutes(): RouteDef[] {
   return ROUTE_MODULES.flat();

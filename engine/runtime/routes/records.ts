@@ -3,7 +3,7 @@ import { LIMITS } from '../../platform/store/paging.js';
 import { presentChange, presentPage, presentRecord } from '../present.js';
 import { defineRoute, type RouteDef } from '../route.js';
 import { ChangeSchema, pageOf, pageQuery, RecordSchema } from '../schemas.js';
-import { requireConnection, requireStream, StreamParams } from './common.js';
+import { requireConnection, requireStreamName, StreamParams } from './common.js';
 
 export const routes: RouteDef[] = [
   defineRoute({
@@ -18,7 +18,7 @@ export const routes: RouteDef[] = [
     problems: [400, 404],
     handler: async (req) => {
       const info = await requireConnection(req);
-      requireStream(req.services, info, req.params.stream);
+      requireStreamName(req.services, info, req.params.stream);
       const page = await req.services.platform.records.list({ tenant: req.tenant, id: info.id }, req.params.stream, {
         limit: req.query.limit as number, cursor: req.query.cursor as string | undefined, includeDeleted: req.query.include_deleted as boolean, param: 'query.cursor',
       });
@@ -42,7 +42,7 @@ export const routes: RouteDef[] = [
     problems: [400, 404],
     handler: async (req) => {
       const info = await requireConnection(req);
-      requireStream(req.services, info, req.params.stream);
+      requireStreamName(req.services, info, req.params.stream);
       const page = await req.services.platform.records.changes({ tenant: req.tenant, id: info.id }, req.params.stream, {
         cursor: req.query.cursor as string | undefined, since: req.query.since as string | undefined, limit: req.query.limit as number,
         param: 'query.cursor', sinceParam: 'query.since',

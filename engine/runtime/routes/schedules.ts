@@ -5,7 +5,7 @@ import { HttpProblem, notFound } from '../problem.js';
 import { presentSchedule } from '../present.js';
 import { defineRoute, type RouteDef } from '../route.js';
 import { ScheduleSchema } from '../schemas.js';
-import { requireConnection, requireStream, StreamParams } from './common.js';
+import { requireConnection, requireStreamName, StreamParams } from './common.js';
 
 const duration = {
   anyOf: [{ type: 'string', pattern: '^[0-9]+(ms|s|m|h|d)?$' }, { type: 'integer', minimum: 0 }],
@@ -39,7 +39,7 @@ export const routes: RouteDef[] = [
     problems: [404, 422],
     handler: async (req) => {
       const info = await requireConnection(req);
-      requireStream(req.services, info, req.params.stream);
+      requireStreamName(req.services, info, req.params.stream);
       try {
         const schedule = await req.services.platform.schedules.set({ tenant: req.tenant, id: info.id }, req.params.stream, req.body as ScheduleInput);
         return { body: presentSchedule(schedule) };
@@ -62,7 +62,7 @@ export const routes: RouteDef[] = [
     problems: [404],
     handler: async (req) => {
       const info = await requireConnection(req);
-      requireStream(req.services, info, req.params.stream);
+      requireStreamName(req.services, info, req.params.stream);
       const schedule = await req.services.platform.schedules.get({ tenant: req.tenant, id: info.id }, req.params.stream);
       if (!schedule) throw notFound('schedule', 'schedule_not_found');
       return { body: presentSchedule(schedule) };
@@ -79,7 +79,7 @@ export const routes: RouteDef[] = [
     problems: [404],
     handler: async (req) => {
       const info = await requireConnection(req);
-      requireStream(req.services, info, req.params.stream);
+      requireStreamName(req.services, info, req.params.stream);
       const removed = await req.services.platform.schedules.remove({ tenant: req.tenant, id: info.id }, req.params.stream);
       if (!removed) throw notFound('schedule', 'schedule_not_found');
       return { status: 204 };

@@ -10,7 +10,7 @@ import { LIMITS } from '../../platform/store/paging.js';
 import { defineRoute, type RouteDef, type RouteRequest } from '../route.js';
 import { Id, pageOf, pageQuery, RunSchema } from '../schemas.js';
 import type { RuntimeServices } from '../services.js';
-import { ConnectionParams, requireConnection, requireStream, requireUsable, StreamParams } from './common.js';
+import { ConnectionParams, requireConnection, requireStreamName, requireUsable, StreamParams } from './common.js';
 
 const POLL_MS = 5;
 const MAX_WAIT_FOR_RUN_MS = 5000;
@@ -39,7 +39,7 @@ async function startSync(req: RouteRequest<{ id: string; stream: string }, { wai
   const { services } = req;
   const info = await requireConnection(req);
   requireUsable(services, info);
-  requireStream(services, info, req.params.stream);
+  requireStreamName(services, info, req.params.stream);
   const ref = { tenant: req.tenant, id: info.id };
   const since = Date.now();
   const done = services.background.track(

@@ -15,6 +15,7 @@ import * as m009 from './009_webhook_tenancy.js';
 import * as m010 from './010_retention.js';
 import * as m011 from './011_idempotency.js';
 import * as m012 from './012_provider_subscriptions.js';
+import * as m013 from './013_discovered_streams.js';
 
 interface MigrationModule {
   name: string;
@@ -22,7 +23,7 @@ interface MigrationModule {
   down(knex: Knex): Promise<void>;
 }
 
-export const MIGRATIONS: readonly MigrationModule[] = [m001, m002, m003, m004, m005, m006, m007, m008, m009, m010, m011, m012];
+export const MIGRATIONS: readonly MigrationModule[] = [m001, m002, m003, m004, m005, m006, m007, m008, m009, m010, m011, m012, m013];
 
 export const migrationSource: Knex.MigrationSource<MigrationModule> = {
   getMigrations: async () => [...MIGRATIONS],
