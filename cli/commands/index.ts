@@ -10,6 +10,7 @@ import { register as init } from './init.js';
 import { register as call } from './call.js';
 import { register as read } from './read.js';
 import { register as get } from './get.js';
+import { register as discover } from './discover.js';
 import { register as test } from './test.js';
 import { register as connect } from './connect.js';
 import { register as connections } from './connections.js';
@@ -27,4 +28,4 @@ import { register as purge } from './purge.js';
 
 export type RegisterCommand = (program: Command) => Command;
 
-export const COMMANDS: RegisterCommand[] = [validate, list, describe, init, call, read, get, test, connect, choose, connections, sync, runs, records, state, secrets, serve, keys, oauthApps, connectorSecrets, purge];
+export const COMMANDS: RegisterCommand[] = [validate, list, describe, init, call, read, discover, get, test, connect, choose, connections, sync, runs, records, state, secrets, serve, keys, oauthApps, connectorSecrets, purge];
