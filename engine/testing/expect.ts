@@ -4,11 +4,22 @@
 import { isConnectorError } from '../core/errors.js';
 import { diff, show } from './compare.js';
 import type { CaseExpectation, ExpectedError } from './types.js';
+import type { DiscoverResult } from '../run/operations/discover.js';
 
 export type Outcome =
   | { type: 'output'; output: unknown }
   | { type: 'read'; stream: string; records: unknown[]; state: unknown; deleted: string[] }
+  | { type: 'discovered'; result: DiscoverResult }
   | { type: 'error'; error: unknown };
+
+/** Each actual entry cut to the fields its expected counterpart names (extra entries kept whole, so a longer list shows). */
+function projected(expected: Array<Record<string, unknown>>, actual: Array<Record<string, unknown>>): unknown[] {
+  return actual.map((a, i) => {
+    const want = expected[i];
+    if (!want) return a;
+    return Object.fromEntries(Object.keys(want).map((k) => [k, a[k]]));
+  });
+}
 
 export function describeError(err: unknown): string {
   if (isConnectorError(err)) {
@@ -27,6 +38,7 @@ export function describeOutcome(outcome: Outcome): string {
   switch (outcome.type) {
     case 'output': return `succeeded with output ${show(outcome.output)}`;
     case 'read': return `read ${outcome.records.length} record(s), state ${show(outcome.state)}`;
+    case 'discovered': return `discovered ${outcome.result.streams.map((d) => d.name).join(', ') || 'no streams'}${outcome.result.skipped.length ? ` (skipped ${outcome.result.skipped.length})` : ''}`;
     case 'error': return `failed with ${describeError(outcome.error)}`;
   }
 }
@@ -65,6 +77,11 @@ export function checkExpectation(expect: CaseExpectation, outcome: Outcome): str
     if (expect.state !== undefined) diff(expect.state, outcome.state, 'state', out);
     // Deletions are part of what a read reports: ones the case did not name fail it.
     diff(expect.deleted ?? {}, outcome.deleted.length ? { [outcome.stream]: outcome.deleted } : {}, 'deleted', out);
+  }
+  if (outcome.type === 'discovered') {
+    const found = outcome.result.streams.map((d) => ({ name: d.name, key: d.key, title: d.title, primary_key: d.primaryKey }));
+    if (expect.streams !== undefined) diff(expect.streams, projected(expect.streams, found), 'streams', out);
+    if (expect.skipped !== undefined) diff(expect.skipped, projected(expect.skipped, outcome.result.skipped.map((x) => ({ ...x }))), 'skipped', out);
   }
   return out;
 }

@@ -174,15 +174,27 @@ function getChecks(c: any, i: number): Problem[] {
     .map((k) => ({ parts: ['cases', i, k], message: `\`${k}\` means nothing to a \`get\` case; it reads the record \`get.id\` names` }));
 }
 
+/** `streams` and `skipped` belong to a discovery, and a discovery expects what it found. */
+function discoverChecks(c: any, i: number): Problem[] {
+  const out: Problem[] = [];
+  const listed = c.expect?.streams !== undefined || c.expect?.skipped !== undefined;
+  if (c.discover === undefined && listed) out.push({ parts: ['cases', i, 'expect'], message: '`streams` and `skipped` can only be expected from a `discover` case' });
+  if (c.discover !== undefined && c.expect && Object.keys(c.expect).some((k) => ['output', 'records', 'record_count', 'state'].includes(k))) {
+    out.push({ parts: ['cases', i, 'expect'], message: 'a `discover` case finds streams; expect `streams`, `skipped` or `error`' });
+  }
+  return out;
+}
+
 /** Checks the schema cannot express: each case runs exactly one operation, names are unique, an expectation says something. */
 function semanticChecks(data: any): Problem[] {
   const out: Problem[] = [];
   const seen = new Map<string, number>();
   (data.cases as any[]).forEach((c, i) => {
-    const ops = ['check', 'action', 'stream', 'get', 'webhook', 'oauth', 'subscribe'].filter((k) => (k === 'check' ? c.check === true : c[k] !== undefined));
+    const ops = ['check', 'action', 'stream', 'get', 'discover', 'webhook', 'oauth', 'subscribe'].filter((k) => (k === 'check' ? c.check === true : c[k] !== undefined));
     if (ops.length !== 1) {
-      out.push({ parts: ['cases', i], message: ops.length === 0 ? 'a case needs one of `check: true`, `action`, `stream`, `get`, `webhook`, `oauth` or `subscribe`' : `a case runs one operation, found ${ops.join(' and ')}` });
+      out.push({ parts: ['cases', i], message: ops.length === 0 ? 'a case needs one of `check: true`, `action`, `stream`, `get`, `discover`, `webhook`, `oauth` or `subscribe`' : `a case runs one operation, found ${ops.join(' and ')}` });
     }
+    out.push(...discoverChecks(c, i));
     // An empty expectation passes whatever happens, so it proves nothing.
     if (c.expect && Object.keys(c.expect).length === 0) {
       out.push({ parts: ['cases', i, 'expect'], message: `\`expect: {}\` checks nothing: say what case "${c.name}" must produce (\`output\`, \`records\`, \`error\`, \`status\`, …)` });

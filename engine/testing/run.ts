@@ -115,6 +115,7 @@ async function once(engine: Awaited<ReturnType<typeof createEngine>>, conn: Conn
       const opts = testCase.idempotency_key !== undefined ? { idempotencyKey: testCase.idempotency_key } : {};
       return { type: 'output', output: await engine.call(conn, testCase.action, testCase.input ?? {}, opts) };
     }
+    if (testCase.discover !== undefined) return { type: 'discovered', result: await engine.discover(conn, testCase.discover) };
     if (testCase.get !== undefined) return { type: 'output', output: await engine.get(conn, testCase.get.stream, testCase.get.id, { raw: testCase.get.raw === true }) };
     const stream = testCase.stream as string;
     const given = testCase.state && origins ? (swapOrigin(testCase.state, origins.placeholder, origins.server) as Record<string, unknown>) : testCase.state;

@@ -127,6 +127,10 @@ export interface CaseExpectation {
   records?: unknown[];
   record_count?: number;
   state?: Record<string, unknown>;
+  /** Discover cases: the discovered streams in order, each compared on the fields it names. */
+  streams?: Array<{ name: string; key?: string; title?: string; primary_key?: string[] }>;
+  /** Discover cases: the skipped items in order, each compared on the fields it names. */
+  skipped?: Array<{ key?: string; reason?: string }>;
   error?: ExpectedError;
   /** Webhook cases: HTTP status of the intake's answer. */
   status?: number;
@@ -179,6 +183,8 @@ export interface TestCase extends ConnectionValues {
   check?: boolean;
   action?: string;
   stream?: string;
+  /** Discover the streams of this `dynamic_streams` family. */
+  discover?: string;
   input?: Record<string, unknown>;
   state?: Record<string, unknown>;
   limit?: number;

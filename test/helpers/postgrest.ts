@@ -6,7 +6,9 @@
  * `<column>=gte.<value>` filters and `limit`/`offset` paging, with `Content-Range` as
  * PostgREST sends it. Requests need the project's `apikey` header and `Authorization: Bearer`.
  */
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 
 export type Row = Record<string, unknown>;
@@ -133,48 +135,5 @@ export async function startPostgrest(tables: Record<string, Table>, keys = { ano
   return state;
 }
 
-/** The example manifest: one stream per table, incremental on `updated_at`, keyed by the table's primary key. */
-export const TABLEBASE_MANIFEST = `patchbay: 1
-id: tablebase
-name: Tablebase
-description: A hosted Postgres project's tables over its REST interface
-config:
-  type: object
-  properties:
-    project_url: { type: string, description: "https://<project>.supabase.co" }
-    anon_key: { type: string, description: The project's public (anon) key }
-  required: [project_url, anon_key]
-credentials:
-  type: object
-  properties:
-    service_key: { type: string }
-  required: [service_key]
-auth:
-  type: bearer
-  token: "{{credentials.service_key}}"
-http:
-  base_url: "{{config.project_url}}"
-  headers:
-    apikey: "{{config.anon_key}}"
-dynamic_streams:
-  tables:
-    title: Tables
-    description: One stream per table the project exposes
-    discover:
-      request: { path: /rest/v1/ }
-      items: '$each(definitions, function($v, $k) { { "name": $k, "definition": $v } })'
-      key: name
-      title: name
-      primary_key: '( $p := definition.properties; $keys($p)[$contains($string($lookup($p, $).description), "<pk/>")] )'
-    stream:
-      request:
-        path: "/rest/v1/{{item.name}}"
-        query:
-          select: "*"
-          order: updated_at.asc
-          updated_at: "gte.{{state.cursor}}"
-      primary_key: id
-      cursor: { field: updated_at, initial: "1970-01-01T00:00:00Z" }
-      http:
-        pagination: { type: offset, size: 2, size_param: limit }
-`;
+/** The example connector (test/testing/fixtures-dynamic/tablebase): one stream per table, incremental on `updated_at`, keyed by the table's primary key. */
+export const TABLEBASE_MANIFEST = readFileSync(fileURLToPath(new URL('../testing/fixtures-dynamic/tablebase/connector.yaml', import.meta.url)), 'utf8');

@@ -281,7 +281,7 @@ ${READ_TWO_PAGES}`);
     exchanges: []
     expect: { output: 1 }
 `));
-    expect(r.failures[0]).toMatch(/tests\.yaml:6:5 cases\[0\]: a case needs one of `check: true`, `action`, `stream`, `get`, `webhook`, `oauth` or `subscribe`/);
+    expect(r.failures[0]).toMatch(/tests\.yaml:6:5 cases\[0\]: a case needs one of `check: true`, `action`, `stream`, `get`, `discover`, `webhook`, `oauth` or `subscribe`/);
   });
 
   it('a case that outlives its time budget fails, naming the requests seen', async () => {
