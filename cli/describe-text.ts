@@ -55,6 +55,16 @@ export function renderDescription(d: ConnectorDocument, file?: string): string {
     out.push(`    ${facts.join(' · ')}`);
   }
 
+  if (d.dynamic_streams?.length) {
+    out.push('', `Dynamic streams (${d.dynamic_streams.length} ${d.dynamic_streams.length === 1 ? 'family' : 'families'}; list them with patchbay discover)`);
+    for (const f of d.dynamic_streams) {
+      out.push(`  ${f.family}.<key>`);
+      const about = f.title ?? f.description;
+      if (about) out.push(`    ${about}`);
+      out.push(`    primary key: ${f.primary_key.join(', ')} (or the discovered one) · cursor: ${f.cursor_field ?? '— (full refresh)'} · pagination: ${f.pagination}`);
+    }
+  }
+
   out.push('', 'Webhooks');
   if (!d.webhooks) {
     out.push('  none');

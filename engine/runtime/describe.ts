@@ -92,6 +92,24 @@ export const ConnectorSchema = component('Connector', {
         },
       },
     },
+    dynamic_streams: {
+      type: 'array',
+      description: 'Families of streams discovered from the provider (POST /v1/connections/{id}/discover); each discovered stream is named `<family>.<key>`.',
+      items: {
+        type: 'object',
+        required: ['family', 'primary_key', 'incremental'],
+        additionalProperties: false,
+        properties: {
+          family: str,
+          title: str,
+          description: str,
+          primary_key: { type: 'array', items: str, description: "The template's; a discovered stream's may come from its item." },
+          incremental: { type: 'boolean' },
+          cursor_field: str,
+          pagination: str,
+        },
+      },
+    },
     environments: {
       type: 'array',
       description: 'The environments a connection may pick (`environment` when connecting); the first marked `default` is used when none is given.',

@@ -44,6 +44,12 @@ describe('patchbay discover', () => {
     expect(body).toMatchObject({ skipped: [{ family: 'tables', key: 'bad/name' }], next_cursor: null, has_more: false });
   });
 
+  it('describe shows the dynamic family', async () => {
+    const out = await runCli(['describe', 'tablebase'], dir);
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stdout).toMatch(/Dynamic streams \(1 family; list them with patchbay discover\)\n  tables\.<key>\n    Tables\n    primary key: id \(or the discovered one\) · cursor: updated_at · pagination: offset/);
+  });
+
   it('an unknown family exits 1 with a suggestion', async () => {
     const out = await runCli(['discover', 'tablebase', 'tabels', ...conn()], dir);
     expect(out.code).toBe(1);

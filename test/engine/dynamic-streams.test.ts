@@ -77,6 +77,22 @@ describe('dynamic streams through the engine', () => {
     expect(again.records).toBe(2);
   });
 
+  it('an item whose key repeats an earlier one is skipped and reported, the first one kept', async () => {
+    const lowered = compile(TABLEBASE_MANIFEST.replace('      key: name\n', '      key: $lowercase(name)\n'), '/virtual/connectors/tablebase/connector.yaml');
+    const other = await createEngine({ connectors: [lowered] });
+    pg.tables.Todos = { columns: { id: { type: 'integer', pk: true } }, rows: [] };
+    try {
+      const found = await other.discover(conn());
+      expect(found.streams.map((s) => [s.name, (s.item as { name: string }).name])).toEqual([['tables.todos', 'todos'], ['tables.projects', 'projects']]);
+      expect(found.skipped).toEqual([
+        { family: 'tables', key: 'order items', reason: expect.stringMatching(/does not match/) },
+        { family: 'tables', key: 'todos', reason: 'an earlier item has the same key' },
+      ]);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('a key the provider does not list is not_found, naming the keys it does', async () => {
     const handle = engine.read(conn(), 'tables.todoz');
     await expect(handle[Symbol.asyncIterator]().next()).rejects.toMatchObject({

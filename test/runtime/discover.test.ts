@@ -61,6 +61,13 @@ describe('discovered streams over HTTP', () => {
     expect(schedule.body).toMatchObject({ stream: 'tables.tags', every_ms: 3_600_000 });
   });
 
+  it('the connector document lists its dynamic families', async () => {
+    const doc = await rt.call('GET', '/v1/connectors/tablebase', { key });
+    expect(doc.status, doc.text).toBe(200);
+    expect(doc.body.streams).toEqual([]);
+    expect(doc.body.dynamic_streams).toEqual([{ family: 'tables', title: 'Tables', description: 'One stream per table the project exposes', primary_key: ['id'], incremental: true, cursor_field: 'updated_at', pagination: 'offset' }]);
+  });
+
   it('an unknown discovered stream or family is a 404 saying which', async () => {
     const sync = await rt.call('POST', `/v1/connections/${conn}/streams/tables.nope/sync?wait=true`, { key });
     expect(sync.status).toBe(404);

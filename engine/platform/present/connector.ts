@@ -46,6 +46,7 @@ export interface ConnectorDocument {
     name: string; title?: string; description?: string; primary_key: string[]; incremental: boolean;
     cursor_field?: string; model?: string; parent?: string; marks_deleted: boolean; pagination: string;
   }>;
+  dynamic_streams?: Array<{ family: string; title?: string; description?: string; primary_key: string[]; incremental: boolean; cursor_field?: string; pagination: string }>;
   environments?: Array<{ name: string; title?: string; default: boolean; base_url?: string }>;
   setup?: Array<{ name: string; kind: 'capture' | 'request' | 'choose' }>;
   webhooks?: {
@@ -66,6 +67,20 @@ export interface ConnectorSummary {
 }
 
 const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+
+function dynamicFamilies(plan: Plan): ConnectorDocument['dynamic_streams'] {
+  const families = Object.values(plan.dynamicStreams ?? {});
+  if (families.length === 0) return undefined;
+  return families.map((f) => compact({
+    family: f.name,
+    title: f.title,
+    description: f.description,
+    primary_key: [...f.template.primaryKey],
+    incremental: f.template.cursor !== undefined,
+    cursor_field: f.template.cursor?.field,
+    pagination: f.template.http.pagination.type,
+  }));
+}
 
 function identity(plan: Plan) {
   return compact({ id: plan.id, name: plan.name, description: plan.description, categories: [...plan.categories] });
@@ -136,6 +151,7 @@ export function describeConnector(plan: Plan): ConnectorDocument {
       marks_deleted: s.markDeleted,
       pagination: s.http.pagination.type,
     })),
+    dynamic_streams: dynamicFamilies(plan),
     environments: environments(plan),
     setup: plan.setup?.map((s) => ({ name: s.name, kind: s.capture ? 'capture' : s.choose ? 'choose' : 'request' })),
     webhooks: w

@@ -39,6 +39,10 @@ export class DiscoveredStreams implements DiscoveredStreamsApi {
     if (info.status === 'disconnected') {
       throw new ConnectorError({ kind: 'config', origin: 'connection', connector: info.connector, message: `connection ${info.id} is disconnected` });
     }
+    // As for a sync: until its set-up is chosen, a request would go out for no account.
+    if (info.status === 'needs_choice') {
+      throw new ConnectorError({ kind: 'conflict', origin: 'connection', connector: info.connector, code: 'connection_needs_choice', message: `connection ${info.id} waits for a choice of its set-up; choose one of its pending_choice options first` });
+    }
     return this.discoverFor(scope, info, connection, family, opts.signal);
   }
 
