@@ -53,6 +53,9 @@ export const EXPR_SCOPES = {
   /** A stream's `deleted` test, over one raw record (read.ts). */
   rawRecord: { bindings: [] },
   childMapping: { bindings: ['r', 'parent'] },
+  /** A dynamic family's template: its `records` and `mapping` also see the discovered item (operations/discover.ts). */
+  dynamicRecords: { bindings: ['headers', 'status', 'item'] },
+  dynamicMapping: { bindings: ['r', 'item'] },
   /** A token endpoint's answer; `error_when` also sees `$status`. */
   tokenResponse: { bindings: [] },
   tokenError: { bindings: ['status'] },
@@ -297,8 +300,8 @@ function streamFields(s: unknown, base: Path, owner: NonNullable<Field['owner']>
   const roots = dynamic ? ROOTS.dynamicStreamRequest : child ? ROOTS.childStreamRequest : ROOTS.streamRequest;
   requestFields(s.request, [...base, 'request'], roots, dynamic ? 'dynamic stream request' : child ? 'child stream request' : 'stream request', sink, owner);
   httpFields(s.http, [...base, 'http'], sink, owner);
-  const mapping = child ? EXPR_SCOPES.childMapping : EXPR_SCOPES.mapping;
-  for (const k of STREAM_EXPRS) expr(sink, s, base, [k], owner, k === 'mapping' ? mapping : EXPR_SCOPES.records);
+  const mapping = dynamic ? EXPR_SCOPES.dynamicMapping : child ? EXPR_SCOPES.childMapping : EXPR_SCOPES.mapping;
+  for (const k of STREAM_EXPRS) expr(sink, s, base, [k], owner, k === 'mapping' ? mapping : dynamic ? EXPR_SCOPES.dynamicRecords : EXPR_SCOPES.records);
   if (isPlainObject(s.cursor)) tpl(sink, s.cursor.initial, [...base, 'cursor', 'initial'], dynamic ? ROOTS.dynamicCursorInitial : ROOTS.cursorInitial, 'cursor.initial', owner);
   expr(sink, s, base, ['deleted'], owner, EXPR_SCOPES.rawRecord);
   if (isPlainObject(s.state)) {

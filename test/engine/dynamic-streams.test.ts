@@ -93,6 +93,19 @@ describe('dynamic streams through the engine', () => {
     }
   });
 
+  it("the template's mapping and records see the item as $item", async () => {
+    const withItem = TABLEBASE_MANIFEST.replace('      primary_key: id\n      cursor:', "      records: \"$[$exists($item.name)]\"\n      mapping: \"{ 'table': $item.name, 'id': $string(id), 'updated_at': updated_at }\"\n      primary_key: id\n      cursor:");
+    expect(withItem).not.toBe(TABLEBASE_MANIFEST);
+    const other = await createEngine({ connectors: [compile(withItem, '/virtual/connectors/tablebase/connector.yaml')] });
+    try {
+      const rows = [];
+      for await (const r of other.read(conn(), 'tables.todos')) rows.push(r);
+      expect(rows).toEqual([1, 2, 3].map((i) => ({ table: 'todos', id: String(i), updated_at: `2024-01-0${i}T00:00:00Z` })));
+    } finally {
+      await other.close();
+    }
+  });
+
   it('a key the provider does not list is not_found, naming the keys it does', async () => {
     const handle = engine.read(conn(), 'tables.todoz');
     await expect(handle[Symbol.asyncIterator]().next()).rejects.toMatchObject({

@@ -5,6 +5,7 @@
  * caller would otherwise wonder where a table went.
  */
 import { ConnectorError } from '../../core/errors.js';
+import type { CompiledExpr } from '../../lang/expr.js';
 import { plain } from '../../lang/plain.js';
 import { DYNAMIC_KEY, planFamily, type PlanDynamicFamily, type PlanStream } from '../../plan/plan.js';
 import { renderRequest } from '../http/render.js';
@@ -36,10 +37,32 @@ export interface DiscoverResult {
   skipped: SkippedItem[];
 }
 
-/** The stream a discovered one is read as: the family's template under the discovered name. */
-export function discoveredPlanStream(family: PlanDynamicFamily, d: Pick<DiscoveredStream, 'name' | 'title' | 'primaryKey'>): PlanStream {
-  const title = d.title ?? family.template.title;
-  return { ...family.template, name: d.name, ...(title !== undefined ? { title } : {}), primaryKey: d.primaryKey };
+/** `expr` with `$<name>` bound to `value` on every evaluation. */
+function withBinding(expr: CompiledExpr, name: string, value: unknown): CompiledExpr {
+  return {
+    source: expr.source,
+    ...(expr.location ? { location: expr.location } : {}),
+    fast: expr.fast,
+    evaluate: (input, bindings) => expr.evaluate(input, { ...bindings, [name]: value }),
+  };
+}
+
+/**
+ * The stream a discovered one is read as: the family's template under the discovered name,
+ * its `records` and `mapping` seeing the item as `$item` (so the read path stays the
+ * template's: nothing there needs to know the stream was discovered).
+ */
+export function discoveredPlanStream(family: PlanDynamicFamily, d: Pick<DiscoveredStream, 'name' | 'title' | 'primaryKey' | 'item'>): PlanStream {
+  const t = family.template;
+  const title = d.title ?? t.title;
+  return {
+    ...t,
+    name: d.name,
+    ...(title !== undefined ? { title } : {}),
+    primaryKey: d.primaryKey,
+    ...(t.records ? { records: withBinding(t.records, 'item', d.item) } : {}),
+    ...(t.mapPage ? { mapPage: withBinding(t.mapPage, 'item', d.item) } : {}),
+  };
 }
 
 export function familiesOf(rc: ResolvedConnection, name?: string): PlanDynamicFamily[] {
@@ -119,7 +142,7 @@ export async function discoveredTarget(
     const spec = family.discover;
     const title = spec.title ? plain(await spec.title.evaluate(item)) : undefined;
     const primaryKey = primaryKeyOf(spec.primaryKey ? plain(await spec.primaryKey.evaluate(item)) : undefined, family.template.primaryKey);
-    return { stream: discoveredPlanStream(family, { name, primaryKey, ...(typeof title === 'string' && title !== '' ? { title } : {}) }), item };
+    return { stream: discoveredPlanStream(family, { name, primaryKey, item, ...(typeof title === 'string' && title !== '' ? { title } : {}) }), item };
   }
   const found = await discover(rt, rc, family.name, { pages: 0 }, signal);
   const d = found.streams.find((s) => s.key === key);
