@@ -162,6 +162,8 @@ for (const kind of databaseKinds()) {
       expect((await platform.sync(conn.id, 'tables.projects')).records).toMatchObject({ read: 1, written: 0, unchanged: 1 });
       expect(sinceFilters(pg, 'todos')).toEqual(['gte.1970-01-01T00:00:00Z', 'gte.2024-01-03T00:00:00Z']);
       expect(sinceFilters(pg, 'projects')).toEqual(['gte.1970-01-01T00:00:00Z', 'gte.2024-03-05T00:00:00Z']);
+      expect(await platform.state.get(conn.id, 'tables.todos')).toEqual({ cursor: '2024-02-01T00:00:00Z' });
+      expect(await platform.state.get(conn.id, 'tables.projects')).toEqual({ cursor: '2024-03-05T00:00:00Z' });
 
       // Each has its own schedule, run by the scheduler under the stream's name.
       await platform.schedules.set(conn.id, 'tables.todos', { every: '1h' });
@@ -182,6 +184,7 @@ for (const kind of databaseKinds()) {
       expect(later.streams.map((s) => s.name)).toEqual(['tables.todos']);
       expect((await platform.discovered.list(conn.id)).map((s) => s.name)).toEqual(['tables.todos']);
       expect(await platform.records.count(conn.id, 'tables.projects')).toBe(2);
+      expect(await platform.state.get(conn.id, 'tables.projects')).toEqual({ cursor: '2024-03-05T00:00:00Z' });
       await expect(platform.sync(conn.id, 'tables.projects')).rejects.toMatchObject({
         kind: 'not_found', code: 'stream_not_found', message: expect.stringMatching(/known: todos/),
       });

@@ -56,6 +56,8 @@ describe('discovered streams over HTTP', () => {
     expect(run.body).toMatchObject({ stream: 'tables.todos', status: 'success', records: { read: 2, written: 2 } });
     const records = await rt.call('GET', `/v1/connections/${conn}/streams/tables.todos/records`, { key });
     expect(records.body.records.map((r: any) => r.id)).toEqual(['1', '2']);
+    const state = await rt.call('GET', `/v1/connections/${conn}/streams/tables.todos/state`, { key });
+    expect(state.body).toMatchObject({ stream: 'tables.todos', state: { cursor: '2024-01-02T00:00:00Z' } });
     const schedule = await rt.call('PUT', `/v1/connections/${conn}/streams/tables.tags/schedule`, { key, body: { every: '1h' } });
     expect(schedule.status, schedule.text).toBe(200);
     expect(schedule.body).toMatchObject({ stream: 'tables.tags', every_ms: 3_600_000 });

@@ -122,7 +122,7 @@ export const routes: RouteDef[] = [
     problems: [404],
     handler: async (req) => {
       const info = await requireConnection(req);
-      requireStream(req.services, info, req.params.stream);
+      requireStreamName(req.services, info, req.params.stream);
       const rows = await req.services.platform.state.list({ tenant: req.tenant, id: info.id });
       return { body: presentStreamState(req.params.stream, rows.find((r) => r.stream === req.params.stream)) };
     },
