@@ -11,6 +11,7 @@ import { createEngine } from '../run/engine.js';
 import { replaceSecret } from '../core/redact.js';
 import { loadPlan } from '../plan/index.js';
 import { planStream, type Plan } from '../plan/plan.js';
+import { dynamicName } from '../plan/dynamic.js';
 import { externalIdOf } from '../run/operations/keys.js';
 import type { Connection } from '../core/wire.js';
 import { loadTestSuite } from './load.js';
@@ -121,7 +122,8 @@ async function once(engine: Awaited<ReturnType<typeof createEngine>>, conn: Conn
     const given = testCase.state && origins ? (swapOrigin(testCase.state, origins.placeholder, origins.server) as Record<string, unknown>) : testCase.state;
     const reader = engine.read(conn, stream, { state: given, limit: testCase.limit });
     const plan = engine.plans.get(conn.connector);
-    const keyed = plan ? planStream(plan, stream) : undefined;
+    // A discovered stream is keyed as its family's template says (an item's own primary key aside).
+    const keyed = plan ? (planStream(plan, stream) ?? dynamicName(plan, stream)?.family.template) : undefined;
     const records: unknown[] = [];
     const deleted: string[] = [];
     for await (const page of reader.pagesIterable()) {

@@ -36,6 +36,7 @@ const DYN = (discoverPath: string, template = '') => S('webhooks:\n', `dynamic_s
     stream:
       request: { path: "/rest/v1/{{item.name}}", query: { since: "{{state.cursor}}" } }
       primary_key: id
+      cursor: { field: updated_at }
 ${template}webhooks:
 `);
 const VERIFY = '    signature: { header: X-Acme-Signature, prefix: "sha256=" }';
@@ -114,6 +115,9 @@ export const cases: Case[] = [
   c('verification turned off', S('    type: hmac\n    secret: "{{credentials.webhook_secret}}"\n    signature: { header: X-Acme-Signature, prefix: "sha256=" }', '    type: "none"'), 'verify-none', '"none"', { severity: 'warning', only: true }),
   c('cursor never used by the request', S('      query:\n        since: "{{state.cursor}}"\n', ''), 'cursor-unused', 'cursor: {', { severity: 'warning', column: 5, only: true }),
   c('state read by a name the stream never stores', S('        since: "{{state.cursor}}"', '        since: "{{state.cursr}}"'), 'state-unknown', 'state.cursr', { severity: 'warning', only: true, message: /reads `state.cursr`, which it never stores/, hint: /state: \{ keep: \{ cursr/ }),
+  c('a dynamic template reading state it never stores', S('webhooks:\n', 'dynamic_streams:\n  tables:\n    discover: { request: { path: /tables }, items: data, key: name }\n    stream:\n      request: { path: "/t/{{item.name}}", query: { since: "{{state.token}}" } }\n      primary_key: id\nwebhooks:\n'), 'state-unknown', 'state.token', {
+    severity: 'warning', only: true, message: /the stream template of dynamic family `tables` reads `state.token`/,
+  }),
   c('a kept value nobody reads', S('    cursor: { field: updated_at, initial: "2020-01-01T00:00:00Z" }', '    cursor: { field: updated_at, initial: "2020-01-01T00:00:00Z" }\n    state:\n      keep: { sync_token: meta.sync_token }'), 'state-unused', 'sync_token:', { severity: 'warning', col: 'sync_token:', only: true }),
   c('a kept value named like the cursor', S('    cursor: { field: updated_at, initial: "2020-01-01T00:00:00Z" }', '    cursor: { field: updated_at, initial: "2020-01-01T00:00:00Z" }\n    state:\n      keep: { cursor: meta.next }'), 'state-reserved', 'keep: { cursor', { col: 'cursor: meta', message: /a name the engine uses for the cursor/, only: true }),
   c('catastrophic regex in a mapping', S("'title': title,", "'title': title, 'spam': $contains(title, /^(a+)+$/),"), 'unsafe-regex', 'mapping:', {
