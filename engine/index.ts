@@ -35,6 +35,7 @@ export type * from './plan/plan.js';
 // The stateless engine
 export { createEngine, type Engine, type EngineOptions, type CallOptions, type CheckResult, type ReadHandle, type ReadOptions, type ReadPage, type StreamState } from './run/engine.js';
 export type { Connection, CredentialsListener, OutboundRequest, InboundResponse } from './core/wire.js';
+export type { RateSlotSource, RateSlotsOption, SlotBudget, SlotWindow, SlotGrant } from './run/http/rate-slots.js';
 export { ConnectorError, isConnectorError, ERROR_KINDS, ERROR_ORIGINS, type ErrorKind, type ErrorOrigin, type ConnectorErrorInit } from './core/errors.js';
 export { createLogger, silentLogger, type Logger, type LoggerOptions } from './core/log.js';
 export { nearest, didYouMean } from './manifest/suggest.js';

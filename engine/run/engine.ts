@@ -22,6 +22,7 @@ import { sendingRuntime, type OperationRuntime } from './operations/runtime.js';
 import { unknownName } from './operations/suggest.js';
 import { collectSecrets } from '../core/redact.js';
 import { createOutboundGuard, type OutboundPolicy } from './http/outbound-guard.js';
+import type { RateSlotsOption } from './http/rate-slots.js';
 
 export type { CheckResult, DiscoveredStream, DiscoverResult, ReadHandle, ReadOptions, ReadPage, SkippedItem, StreamState };
 
@@ -46,6 +47,12 @@ export interface EngineOptions {
    * host decides for itself.
    */
   outbound?: OutboundPolicy;
+  /**
+   * Request slots shared with other processes, so a manifest's `rate_limit` windows hold
+   * across all of them (the platform gives its PostgreSQL source). A getter is resolved when
+   * a key's limiter is first made. Without it, each engine counts its own calls only.
+   */
+  rateSlots?: RateSlotsOption;
 }
 
 export interface CallOptions {
@@ -350,6 +357,6 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
   const { plans, broken } = await loadPlans(opts.connectors);
   const logger = opts.logger ?? silentLogger;
   const guard = opts.outbound ? createOutboundGuard(opts.outbound) : undefined;
-  const client = createHttpClient({ logger, userAgent: opts.userAgent, wrapAgent: guard && ((agent) => guard.guardAgent(agent)) });
+  const client = createHttpClient({ logger, userAgent: opts.userAgent, wrapAgent: guard && ((agent) => guard.guardAgent(agent)), rateSlots: opts.rateSlots });
   return new EmbeddedEngine(plans, broken, client, logger, opts.onCredentials);
 }

@@ -8,6 +8,7 @@ import { got as baseGot, type Got, type NormalizedOptions, type PlainResponse } 
 import { silentLogger, type Logger } from '../../core/log.js';
 import { executeRequest, type ExecuteOptions } from './execute.js';
 import { RateLimiterRegistry } from './rate-limiter.js';
+import type { RateSlotsOption } from './rate-slots.js';
 import { ATTEMPT_DEFAULTS, send, type SendOptions } from './send.js';
 import type { InboundResponse, OutboundRequest } from '../../core/wire.js';
 
@@ -21,6 +22,8 @@ export interface HttpClientOptions {
    * (engine/run/http/outbound-guard.ts), which checks every address when a socket connects.
    */
   wrapAgent?: <A extends http.Agent>(agent: A) => A;
+  /** Request slots shared with other processes (see rate-slots.ts); without it each limiter counts this process only. */
+  rateSlots?: RateSlotsOption;
 }
 
 export const DEFAULT_USER_AGENT = 'patchbay/0.1';
@@ -35,12 +38,13 @@ function dropCredentialsAcrossOrigins(next: NormalizedOptions, response: PlainRe
 
 export class HttpClient {
   readonly logger: Logger;
-  readonly limiters = new RateLimiterRegistry();
+  readonly limiters: RateLimiterRegistry;
   private readonly agents: { http: http.Agent; https: https.Agent };
   private readonly got: Got;
 
   constructor(opts: HttpClientOptions = {}) {
     this.logger = opts.logger ?? silentLogger;
+    this.limiters = new RateLimiterRegistry(opts.rateSlots);
     const agentOpts = { keepAlive: true, maxSockets: opts.maxSockets ?? 50 };
     const wrap = opts.wrapAgent ?? (<A extends http.Agent>(agent: A) => agent);
     this.agents = { http: wrap(new http.Agent(agentOpts)), https: wrap(new https.Agent(agentOpts)) };

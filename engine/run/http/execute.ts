@@ -27,6 +27,8 @@ export interface ExecuteOptions {
   auth: { strategy: AuthStrategy; ctx: AuthContext };
   /** Rate-limit key (see `limiterKeyFor`). */
   limiterKey: string;
+  /** The tenant whose budget `limiterKey` is (a connection's), for limits shared across processes. */
+  limiterTenant?: string;
   connector: string;
   operation: string;
   logger?: Logger;
@@ -102,7 +104,7 @@ export async function executeRequest(req: OutboundRequest, opts: ExecuteOptions)
   if (retry.idempotencyQuery && !isIdempotent(req.method) && !base.query.some(([k]) => k === retry.idempotencyQuery)) {
     base.query.push([retry.idempotencyQuery, randomUUID()]);
   }
-  const limiter = http.rateLimit ? client.limiters.get(opts.limiterKey, http.rateLimit) : undefined;
+  const limiter = http.rateLimit ? client.limiters.get(opts.limiterKey, http.rateLimit, opts.limiterTenant) : undefined;
 
   let attemptReq = cloneRequest(base);
   const fail = (err: ConnectorError, retryAfterMs?: number): ConnectorError => {

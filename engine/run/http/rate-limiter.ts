@@ -6,6 +6,7 @@
 import { ConnectorError } from '../../core/errors.js';
 import type { PlanRateLimit } from '../../plan/plan.js';
 import type { InboundResponse } from '../../core/wire.js';
+import { resolveSlots, SlotCache, type RateSlotsOption, type RateSlotSource, type SlotBudget } from './rate-slots.js';
 
 export type Release = () => void;
 
@@ -41,11 +42,20 @@ function formatWindow(ms: number): string {
   return `${ms}ms`;
 }
 
-/** A sliding window: the start times of the calls it still counts. */
+/** A sliding window: the start times of the calls it still counts; with a shared source, the slots held of it. */
 interface Window {
   requests: number;
   perMs: number;
   starts: number[];
+  slots?: SlotCache;
+}
+
+function sharedFailure(err: unknown): ConnectorError {
+  return new ConnectorError({
+    kind: 'internal', origin: 'internal',
+    message: `the shared request budget could not be read: ${err instanceof Error ? err.message : String(err)}`,
+    retryable: true,
+  });
 }
 
 function pauseError(waitMs: number): ConnectorError {
@@ -67,13 +77,16 @@ export class RateLimiter {
   private readonly queue: Waiter[] = [];
   private timer?: NodeJS.Timeout;
   private timerAt = 0;
+  private readonly shared: boolean;
 
-  constructor(readonly config: PlanRateLimit) {
+  /** `shared`: the other processes' counts too, for every window (see rate-slots.ts). */
+  constructor(readonly config: PlanRateLimit, shared?: { source: RateSlotSource; budget: SlotBudget }) {
     const { requests, perMs } = config;
     this.windows = [
       ...(requests !== undefined && perMs !== undefined ? [{ requests, perMs }] : []),
       ...(config.budgets ?? []),
-    ].map((w) => ({ ...w, starts: [] }));
+    ].map((w) => ({ ...w, starts: [], ...(shared ? { slots: new SlotCache(shared.source, shared.budget, w) } : {}) }));
+    this.shared = shared !== undefined && this.windows.length > 0;
     if (config.bucket) {
       this.tokens = config.bucket.size;
       this.tokensAt = Date.now();
@@ -197,6 +210,11 @@ export class RateLimiter {
         }
         return this.wakeAt(full.freeAt);
       }
+      if (this.shared) {
+        const gate = this.sharedGate(now);
+        if (gate === 'stop') return;
+        if (gate === 'again') continue;
+      }
       const w = this.queue.shift()!;
       w.cleanup?.();
       this.inFlight++;
@@ -212,6 +230,54 @@ export class RateLimiter {
     }
   }
 
+  /**
+   * The shared windows' say, once the local checks passed: go (a slot of each taken), stop
+   * (a batch is on its way or the window is spent; a fill or the timer pumps again), or
+   * again (the head was failed; look at the next).
+   */
+  private sharedGate(now: number): 'go' | 'stop' | 'again' {
+    const head = this.queue[0];
+    for (const w of this.windows) {
+      const c = w.slots!;
+      const s = c.state(now);
+      if (s.kind === 'ready') continue;
+      if (s.kind === 'filling') return 'stop';
+      if (s.kind === 'failed') {
+        // Fail closed: sending without the shared count could overrun the provider's budget.
+        c.clearError();
+        this.reject(sharedFailure(s.error));
+        return 'again';
+      }
+      if (s.kind === 'spent') {
+        if (head.maxWaitMs !== undefined && s.until - now > head.maxWaitMs) {
+          this.reject(budgetError(s.until - now, w));
+          return 'again';
+        }
+        this.wakeAt(s.until);
+        return 'stop';
+      }
+      c.fill(this.queue.length, this.room(now), () => this.pump());
+      return 'stop';
+    }
+    for (const w of this.windows) w.slots!.consume();
+    return 'go';
+  }
+
+  /** Calls that could start now by the local windows, the bucket and the concurrency cap: no use taking more slots than this. */
+  private room(now: number): number {
+    let room = Infinity;
+    for (const w of this.windows) room = Math.min(room, w.requests - w.starts.length);
+    if (this.config.concurrency !== undefined) room = Math.min(room, this.config.concurrency - this.inFlight);
+    if (this.config.bucket) room = Math.min(room, Math.floor(this.level(now)));
+    return Math.max(1, room);
+  }
+
+  private reject(err: ConnectorError): void {
+    const head = this.queue.shift()!;
+    head.cleanup?.();
+    head.reject(err);
+  }
+
   private wakeAt(at: number): void {
     if (this.timer && this.timerAt <= at) return;
     if (this.timer) clearTimeout(this.timer);
@@ -223,14 +289,21 @@ export class RateLimiter {
   }
 }
 
-/** One limiter per key, created on first use with the first config seen for that key. */
+/**
+ * One limiter per key, created on first use with the first config seen for that key. With a
+ * shared slot source, each limiter's windows count the other processes' calls too.
+ */
 export class RateLimiterRegistry {
   private readonly limiters = new Map<string, RateLimiter>();
 
-  get(key: string, config: PlanRateLimit): RateLimiter {
+  constructor(private readonly slots?: RateSlotsOption) {}
+
+  /** `tenant`: whose budget a connection's key is, for the shared source (none for a connector-wide key). */
+  get(key: string, config: PlanRateLimit, tenant?: string): RateLimiter {
     let l = this.limiters.get(key);
     if (!l) {
-      l = new RateLimiter(config);
+      const source = resolveSlots(this.slots);
+      l = new RateLimiter(config, source ? { source, budget: { key, ...(tenant !== undefined ? { tenant } : {}) } } : undefined);
       this.limiters.set(key, l);
     }
     return l;

@@ -50,6 +50,8 @@ export function sendingRuntime(client: HttpClient, logger: Logger, onCredentials
         },
         secrets: rc.secrets,
         limiterKey: limiterKeyFor(rc.connection, o.http.rateLimit),
+        // A connector-wide budget is no one tenant's.
+        ...(o.http.rateLimit?.scope !== 'connector' && rc.connection.tenant !== undefined ? { limiterTenant: rc.connection.tenant } : {}),
         connector: rc.plan.id,
         operation: o.operation,
         logger,
