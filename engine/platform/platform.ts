@@ -32,6 +32,8 @@ import { recordsApi, runsApi, schedulesApi, stateApi, type RecordsApi, type Runs
 import { createWebhooks, type WebhooksOptions, type WebhooksService } from './webhooks/service.js';
 import { createDeliveries, type Deliveries, type DeliveriesOptions } from './deliveries/service.js';
 import { createRetention, type Retention, type RetentionOptions } from './retention/service.js';
+import { sharedRateSlots } from './limits/shared-slots.js';
+import type { RateSlotSource } from '../run/http/rate-slots.js';
 
 export interface PlatformOptions {
   /**
@@ -40,6 +42,8 @@ export interface PlatformOptions {
    * and the platform creates (and closes) an engine wired that way.
    */
   engine?: Engine;
+  /** Share `rate_limit` windows with the other processes on this PostgreSQL database (see `Platform.rateSlots`); default true. */
+  sharedRateLimits?: boolean;
   connectors?: EngineOptions['connectors'];
   /** Wraps the engine the platform creates from `connectors` (e.g. withBaseUrlOverrides for the operator's CLI). */
   wrapEngine?: (engine: Engine) => Engine;
@@ -73,6 +77,12 @@ export interface Platform {
   readonly engine: Engine;
   readonly store: Store;
   readonly vault: Vault;
+  /**
+   * On PostgreSQL, the request slots every process on the database shares: an engine the
+   * platform creates uses it; give it to `createEngine({ rateSlots })` when you create the
+   * engine yourself. Undefined on SQLite (one process: its limiter sees every call).
+   */
+  readonly rateSlots?: RateSlotSource;
   readonly connections: ConnectionService;
   /** Runs one sync of a stream and resolves with its run (failed runs resolve too). */
   sync(connection: ConnectionRef, stream: string, opts?: SyncOptions): Promise<SyncRun>;
@@ -132,8 +142,9 @@ export async function createPlatform(opts: PlatformOptions = {}): Promise<Platfo
     let connections: ConnectionService | undefined;
     const onCredentials: CredentialsListener = (conn: Connection, credentials, settings) =>
       connections?.persistCredentials(conn, credentials, settings);
+    const rateSlots = opts.sharedRateLimits === false ? undefined : sharedRateSlots(store, opts.logger);
     if (!opts.engine) {
-      ownEngine = await createEngine({ connectors: opts.connectors, logger: opts.logger, onCredentials, outbound: opts.outbound });
+      ownEngine = await createEngine({ connectors: opts.connectors, logger: opts.logger, onCredentials, outbound: opts.outbound, rateSlots });
       if (opts.wrapEngine) ownEngine = opts.wrapEngine(ownEngine);
     }
     const engine = opts.engine ?? ownEngine!;
@@ -161,6 +172,7 @@ export async function createPlatform(opts: PlatformOptions = {}): Promise<Platfo
       engine,
       store,
       vault,
+      rateSlots,
       connections,
       sync: (ref, stream, o) => runner.sync(ref, stream, o),
       discover: (ref, family, o) => discovered.discover(ref, family, o),

@@ -105,7 +105,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   let platformRef: Platform | undefined;
   // The engine exists before the platform whose listener persists refreshed tokens: bind late.
   const onCredentials = (c: Connection, creds: Record<string, unknown>, settings?: Record<string, unknown>) => platformRef?.onCredentials(c, creds, settings);
-  const base = await createEngine({ connectors: opts.connectorsDir, logger, onCredentials, outbound: opts.outbound ?? outboundPolicyFromEnv() });
+  // Limiters are made on a key's first request, after the platform below exists.
+  const rateSlots = () => platformRef?.rateSlots;
+  const base = await createEngine({ connectors: opts.connectorsDir, logger, onCredentials, outbound: opts.outbound ?? outboundPolicyFromEnv(), rateSlots });
   const engine = opts.allowBaseUrlOverride ? withBaseUrlOverrides(base) : refusingBaseUrlOverrides(base);
   let platform: Platform;
   try {

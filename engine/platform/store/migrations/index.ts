@@ -16,6 +16,7 @@ import * as m010 from './010_retention.js';
 import * as m011 from './011_idempotency.js';
 import * as m012 from './012_provider_subscriptions.js';
 import * as m013 from './013_discovered_streams.js';
+import * as m015 from './015_rate_slots.js';
 
 interface MigrationModule {
   name: string;
@@ -23,7 +24,7 @@ interface MigrationModule {
   down(knex: Knex): Promise<void>;
 }
 
-export const MIGRATIONS: readonly MigrationModule[] = [m001, m002, m003, m004, m005, m006, m007, m008, m009, m010, m011, m012, m013];
+export const MIGRATIONS: readonly MigrationModule[] = [m001, m002, m003, m004, m005, m006, m007, m008, m009, m010, m011, m012, m013, m015];
 
 export const migrationSource: Knex.MigrationSource<MigrationModule> = {
   getMigrations: async () => [...MIGRATIONS],
