@@ -102,7 +102,7 @@ export class SlotCache {
    * `done` runs when the answer is in, whatever it is.
    */
   fill(demand: number, room: number, done: () => void): void {
-    if (this.pending || this.held() > 0) return;
+    if (this.pending || this.held() > 0 || this.spentUntil > this.now()) return;
     const n = Math.max(1, Math.min(this.cap, Math.max(this.batch, demand), room));
     this.pending = true;
     this.takes++;
@@ -116,7 +116,7 @@ export class SlotCache {
           this.expiresAt = g.expiresAtMs;
           this.spentUntil = 0;
           // Asked for a full batch and got it: demand is high, ask for more next time.
-          if (granted === n && n >= this.batch) this.batch = Math.min(this.cap, this.batch * 2);
+          if (granted === n && n >= this.batch) this.batch = Math.min(this.cap, n * 2);
         } else {
           // Without a time to ask again, wait a tenth of the window rather than spin.
           this.spentUntil = Math.max(now + 1, g.retryAtMs ?? now + Math.ceil(this.window.perMs / 10));
