@@ -27,7 +27,7 @@ for (const kind of databaseKinds()) {
     });
 
     it('grants no more than the window holds when three stores ask at once', async () => {
-      const repos = stores.map((s) => new RateSlotsRepo(s));
+      const repos = stores.map((s) => new RateSlotsRepo(s, () => clock));
       const window = { requests: 10, perMs: 60_000 };
       const takes = await Promise.all(Array.from({ length: 24 }, (_, i) => repos[i % 3].take({ key: 'connection:c1', tenant: 'acme' }, window, 1)));
       expect(takes.reduce((n, t) => n + t.granted, 0)).toBe(10);
@@ -44,7 +44,7 @@ for (const kind of databaseKinds()) {
     });
 
     it('keeps tenants, keys, window lengths and connector-wide budgets apart', async () => {
-      const repo = new RateSlotsRepo(stores[0]);
+      const repo = new RateSlotsRepo(stores[0], () => clock);
       const window = { requests: 2, perMs: 60_000 };
       const grant = (b: { key: string; tenant?: string }, w = window) => repo.take(b, w, 5).then((t) => t.granted);
       expect(await grant({ key: 'connection:c9', tenant: 'acme' })).toBe(2);
@@ -58,7 +58,7 @@ for (const kind of databaseKinds()) {
     });
 
     it('a window frees as its grants age out, and rows whose grants all expired are purged', async () => {
-      const repo = new RateSlotsRepo(stores[0]);
+      const repo = new RateSlotsRepo(stores[0], () => clock);
       const window = { requests: 1, perMs: 1000 };
       const budget = { key: 'connection:aging', tenant: 'acme' };
       const first = await repo.take(budget, window, 1);
@@ -75,7 +75,7 @@ for (const kind of databaseKinds()) {
       expect(Number((await stores[0].knex('rate_slots').count({ n: '*' }))[0].n)).toBe(0);
     });
 
-    it('the platform shares slots on PostgreSQL only, in this process\'s clock', async () => {
+    it('the platform shares slots on PostgreSQL only, by real time whatever the store\'s clock says', async () => {
       const source = sharedRateSlots(stores[0]);
       if (kind.dialect === 'sqlite') {
         expect(source).toBeUndefined();
@@ -84,7 +84,7 @@ for (const kind of databaseKinds()) {
       const before = Date.now();
       const g = await source!.take({ key: 'connection:clock', tenant: 'acme' }, { requests: 5, perMs: 1000 }, 2);
       expect(g.granted).toBe(2);
-      // The store's clock is a test's, years behind: the expiry is translated to Date.now's.
+      // The store's clock is a test's, years behind: slots are counted and held by real time.
       expect(g.expiresAtMs).toBeGreaterThanOrEqual(before + slotTiming(1000).holdMs);
       expect(g.expiresAtMs).toBeLessThanOrEqual(Date.now() + slotTiming(1000).holdMs);
     });

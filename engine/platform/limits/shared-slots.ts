@@ -17,9 +17,10 @@ export function sharedRateSlots(store: Store, logger?: Logger): RateSlotSource |
   let purgedAt = 0;
   return {
     async take(budget, window, n) {
+      const before = Date.now();
       const r = await repo.take(budget, window, n);
-      // The engine holds slots by this process's clock; the store's may be a test's.
-      const offset = Date.now() - r.now;
+      // Measured from before the round trip, a batch expires early rather than late.
+      const offset = before - r.now;
       if (r.now - purgedAt >= PURGE_EVERY_MS) {
         purgedAt = r.now;
         repo.purge().catch((err: unknown) => logger?.warn({ err: (err as Error).message }, 'purging expired rate slots failed'));

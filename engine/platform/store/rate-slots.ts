@@ -85,18 +85,22 @@ export function decide(buckets: Bucket[], requests: number, perMs: number, n: nu
 }
 
 export class RateSlotsRepo {
-  constructor(private readonly store: Store) {}
+  /**
+   * `now` is real time, not the store's clock: the limiters that use the slots wait on real
+   * timers, and a test's frozen store clock would never let a window free.
+   */
+  constructor(private readonly store: Store, private readonly now: () => number = Date.now) {}
 
   /** Grants up to `n` slots of `requests` per `perMs` for `key` (a connection's, of `tenant`; or a connector's, of none). */
   async take(budget: { key: string; tenant?: string }, window: { requests: number; perMs: number }, n: number): Promise<SlotTake> {
     const lock = this.store.dialect === 'postgres';
     const work = async (from: () => Knex.QueryBuilder, insert: (row: Record<string, unknown>) => Knex.QueryBuilder): Promise<SlotTake> => {
       const at = { key: budget.key, per_ms: window.perMs };
-      await insert({ ...at, buckets: '[]', expires_at: 0, updated_at: this.store.now() }).onConflict(['tenant', 'key', 'per_ms']).ignore();
+      await insert({ ...at, buckets: '[]', expires_at: 0, updated_at: this.now() }).onConflict(['tenant', 'key', 'per_ms']).ignore();
       const q = from().where(at).select('buckets');
       const row = (await (lock ? q.forUpdate() : q).first()) as { buckets: string } | undefined;
       // Read the clock only once the row is ours, so grants are recorded in the order they were made.
-      const out = decide(parseBuckets(row?.buckets), window.requests, window.perMs, n, this.store.now());
+      const out = decide(parseBuckets(row?.buckets), window.requests, window.perMs, n, this.now());
       if (out.take.granted > 0) {
         await from().where(at).update({ buckets: JSON.stringify(out.buckets), expires_at: out.expiresAt, updated_at: out.take.now });
       }
@@ -112,6 +116,6 @@ export class RateSlotsRepo {
 
   /** Deletes rows whose every grant has left its window; resolves with how many. */
   async purge(): Promise<number> {
-    return this.store.unscoped(PURGE).from(TABLE).where('expires_at', '<', this.store.now()).delete();
+    return this.store.unscoped(PURGE).from(TABLE).where('expires_at', '<', this.now()).delete();
   }
 }
