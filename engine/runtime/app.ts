@@ -51,9 +51,13 @@ export interface RuntimeOptions {
   routes?: readonly RouteDef[];
   /** Check each JSON reply against its documented schema (tests). */
   validateResponses?: boolean;
-  /** How long a verified API key is trusted before the database is asked again; default 5 s. */
+  /** How long a verified API key is trusted before the database is asked again; default 30 s on PostgreSQL (revocations are notified), 5 s on SQLite. */
   keyCacheMs?: number;
-  /** How long an action call may reuse a connection read by this process; default 2 s, 0 off (see RuntimePolicy). */
+  /**
+   * How long an action call may reuse a connection read by this process; 0 off (see
+   * RuntimePolicy). Default 30 s on PostgreSQL, where every process hears a change at once and
+   * the window is only a safety net, 2 s on SQLite.
+   */
   connectionCacheMs?: number;
   openapi?: Partial<OpenApiInfo>;
 }
@@ -67,6 +71,7 @@ export interface Runtime {
 }
 
 const DEFAULT_CONNECTION_CACHE_MS = 2000;
+const NOTIFIED_CONNECTION_CACHE_MS = 30_000;
 
 export function createRuntime(opts: RuntimeOptions): Runtime {
   const logger = opts.logger ?? silentLogger;
@@ -91,7 +96,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     platform: opts.platform,
     keys: new ApiKeys(new ApiKeysRepo(opts.platform.store), { adminKey: opts.adminKey, cacheMs: opts.keyCacheMs }),
     idempotency: new IdempotencyRepo(opts.platform.store),
-    policy: { allowBaseUrlOverride: allow, connectionCacheMs: opts.connectionCacheMs ?? DEFAULT_CONNECTION_CACHE_MS },
+    policy: { allowBaseUrlOverride: allow, connectionCacheMs: opts.connectionCacheMs ?? (opts.platform.connections.notified ? NOTIFIED_CONNECTION_CACHE_MS : DEFAULT_CONNECTION_CACHE_MS) },
     background: new BackgroundTasks(),
     ...(opts.webhookIntakeLimit === false ? {} : { intakeLimiter: new IntakeLimiter({ trustedProxies: proxyList, ...opts.webhookIntakeLimit }) }),
     lifecycle: { draining: false },

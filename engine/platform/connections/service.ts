@@ -62,6 +62,32 @@ export class ConnectionService {
   ) {
     this.repo = repo;
     this.routes = new ConnectionRoutesRepo(store);
+    // Another process changed a connection (or notices were missed): the copy here is stale.
+    this.watch((ref) => {
+      if (ref) this.drop(ref);
+      else {
+        this.writes++;
+        this.recent.clear();
+      }
+    });
+  }
+
+  /** Whether changes made by other processes are heard at once (PostgreSQL). */
+  get notified(): boolean {
+    return this.store.invalidations.crossProcess;
+  }
+
+  /** Calls `fn` when a connection changes in any process, or with nothing when every copy must be read again. */
+  watch(fn: (ref?: { tenant: string; id: string }) => void): () => void {
+    return this.store.invalidations.subscribe((c) => {
+      if (c.kind === 'all') fn();
+      else if (c.kind === 'connection') fn({ tenant: c.tenant, id: c.id });
+    });
+  }
+
+  private drop(ref: { tenant: string; id: string }): void {
+    this.writes++;
+    this.recent.delete(recentKey(ref.tenant, ref.id));
   }
 
   /** The check, returning the settings the manifest learns from its response. */
@@ -227,8 +253,7 @@ export class ConnectionService {
    * this service (a webhook subscription storing its secret).
    */
   forget(ref: { tenant: string; id: string }): void {
-    this.writes++;
-    this.recent.delete(recentKey(ref.tenant, ref.id));
+    this.drop(ref);
   }
 
   /**

@@ -83,7 +83,21 @@ export class ApiKeysRepo {
   /** Revokes a live key (of `tenant` when given); false when there is none. */
   async revoke(id: string, tenant?: string): Promise<boolean> {
     const n = await this.table(tenant, 'operator revoking a key by id').where('id', id).whereNull('revoked_at').update({ revoked_at: this.store.now() });
+    if (n > 0) await this.store.invalidations.publish('key', tenant ?? '*', id);
     return n > 0;
+  }
+
+  /** Whether changes made by other processes are heard (PostgreSQL). */
+  get notified(): boolean {
+    return this.store.invalidations.crossProcess;
+  }
+
+  /** Calls `fn` with a key id when that key changes in any process, or with nothing when every key must be read again. */
+  watch(fn: (id?: string) => void): () => void {
+    return this.store.invalidations.subscribe((c) => {
+      if (c.kind === 'all') fn();
+      else if (c.kind === 'key') fn(c.id);
+    });
   }
 
   /** Keys ever created, revoked ones included. */

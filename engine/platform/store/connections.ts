@@ -203,6 +203,7 @@ export class ConnectionsRepo {
       }
       throw err;
     }
+    await this.store.invalidations.publish('connection', scope.tenant, id);
     return this.get(scope, id);
   }
 }

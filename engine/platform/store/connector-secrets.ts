@@ -24,10 +24,19 @@ export class ConnectorSecretsRepo {
     return { values: fromJson(this.vault.open(r.secrets, sealContext('connector_secrets', 'secrets', connector)), {}), updatedAt: Number(r.updated_at) };
   }
 
+  /** Calls `fn` with a connector id when its secrets or an OAuth app of it change in any process, or with nothing to drop all. */
+  watch(fn: (connector?: string) => void): () => void {
+    return this.store.invalidations.subscribe((c) => {
+      if (c.kind === 'all') fn();
+      else if (c.kind === 'connector_secrets' || c.kind === 'oauth_app') fn(c.id);
+    });
+  }
+
   /** Replaces the connector's values with `values`. */
   async put(connector: string, values: Record<string, string>): Promise<void> {
     await this.store.unscoped(REASON).from('connector_secrets')
       .insert({ id: connector, secrets: this.vault.seal(toJson(values), sealContext('connector_secrets', 'secrets', connector)), updated_at: this.store.now() })
       .onConflict('id').merge(['secrets', 'updated_at']);
+    await this.store.invalidations.publish('connector_secrets', '*', connector);
   }
 }

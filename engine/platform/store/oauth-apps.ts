@@ -72,10 +72,13 @@ export class OAuthAppsRepo {
       }
       await trx.insert('oauth_apps', { id, connector, client_id: '', return_urls: '[]', created_at: now, ...set });
     });
+    await this.store.invalidations.publish('oauth_app', tenant, connector);
   }
 
   async remove(tenant: string, connector: string): Promise<boolean> {
-    return (await this.store.scope(tenant).from('oauth_apps').where('connector', connector).delete()) > 0;
+    const removed = (await this.store.scope(tenant).from('oauth_apps').where('connector', connector).delete()) > 0;
+    if (removed) await this.store.invalidations.publish('oauth_app', tenant, connector);
+    return removed;
   }
 
   /** Every stored app's tenant and connector, by connector then tenant (the operator's listing). */

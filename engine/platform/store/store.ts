@@ -7,6 +7,7 @@ import { ConnectorError } from '../../core/errors.js';
 import { databaseTarget, type Dialect, DEFAULT_DATABASE_URL } from './config.js';
 import { migrationSource } from './migrations/index.js';
 import { TenantScope, Unscoped } from './scope.js';
+import { createInvalidations, INVALIDATE_CHANNEL, type Invalidations, type ListenClient } from './notify.js';
 import { closeSync, existsSync, openSync } from 'node:fs';
 
 export interface StoreOptions {
@@ -16,6 +17,8 @@ export interface StoreOptions {
   migrate?: boolean;
   /** Clock in epoch ms; injectable so lease expiry can be tested without sleeping. */
   now?: () => number;
+  /** Where a broken invalidation listener is reported; default stderr. */
+  warn?: (message: string) => void;
 }
 
 export interface Store {
@@ -30,6 +33,8 @@ export interface Store {
   now(): number;
   /** Raw knex for benchmarks and tests; repositories must use `scope`. */
   readonly knex: Knex;
+  /** Changes other processes' caches must hear about (see notify.ts). */
+  readonly invalidations: Invalidations;
   close(): Promise<void>;
 }
 
@@ -122,6 +127,18 @@ export async function openStore(url: string = DEFAULT_DATABASE_URL, opts: StoreO
     });
   }
   const now = opts.now ?? Date.now;
+  const invalidations = createInvalidations({
+    dialect: target.dialect,
+    schema: target.schema,
+    ...(target.dialect === 'postgres'
+      ? {
+        send: (payload: string) => knex.raw('select pg_notify(?, ?)', [INVALIDATE_CHANNEL, payload]),
+        // Outside the pool: a LISTEN connection is held for the store's life.
+        openListener: () => knex.client.acquireRawConnection() as Promise<ListenClient>,
+      }
+      : {}),
+    warn: opts.warn ?? ((m) => process.stderr.write(`patchbay: ${m}\n`)),
+  });
   return {
     dialect: target.dialect,
     display: target.display,
@@ -131,6 +148,10 @@ export async function openStore(url: string = DEFAULT_DATABASE_URL, opts: StoreO
     scope: (tenant) => new TenantScope(knex, tenant, target.dialect),
     unscoped: (reason) => new Unscoped(knex, target.dialect, reason),
     now: () => now(),
-    close: () => knex.destroy(),
+    invalidations,
+    close: async () => {
+      await invalidations.close();
+      await knex.destroy();
+    },
   };
 }

@@ -31,7 +31,12 @@ const REUSE_MS = 2000;
 export class ConnectorSecrets {
   private readonly recent = new Map<string, { at: number; value: Promise<ConnectorContext> }>();
 
-  constructor(private readonly repo: ConnectorSecretsRepo, private readonly apps: OAuthApps) {}
+  constructor(private readonly repo: ConnectorSecretsRepo, private readonly apps: OAuthApps) {
+    repo.watch((connector) => {
+      if (connector === undefined) this.recent.clear();
+      else this.recent.delete(connector);
+    });
+  }
 
   private declared(plan: Plan): string[] {
     const s = plan.secretsSchema as { properties?: unknown } | undefined;

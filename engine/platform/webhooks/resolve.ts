@@ -36,7 +36,15 @@ export class ConnectionResolver {
   private readonly indexes = new Map<string, Index>();
   private readonly recent = new Map<string, { at: number; value: Promise<ResolvedStoredConnection | undefined> }>();
 
-  constructor(private readonly connections: ConnectionService) {}
+  constructor(private readonly connections: ConnectionService) {
+    connections.watch((ref) => {
+      if (ref) this.recent.delete(ref.id);
+      else {
+        this.recent.clear();
+        this.indexes.clear();
+      }
+    });
+  }
 
   /** A live connection of `connector` by id, or undefined. */
   async byId(connector: string, id: string, opts: { fresh?: boolean } = {}): Promise<Resolved | undefined> {

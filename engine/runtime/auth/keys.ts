@@ -43,7 +43,11 @@ export interface CreatedKey {
 export interface ApiKeysOptions {
   /** `PATCHBAY_ADMIN_KEY`; pass undefined to read the environment, '' for none. */
   adminKey?: string;
-  /** How long a verified key is trusted without reading the database again. Default 5 s. */
+  /**
+   * How long a verified key is trusted without reading the database again. Default 30 s on
+   * PostgreSQL, where a revocation in any process drops the entry at once (the window is only
+   * a safety net), 5 s on SQLite, where another process (the CLI) is not heard.
+   */
   cacheMs?: number;
 }
 
@@ -82,7 +86,11 @@ export class ApiKeys {
       if (env.length < 24) throw new ConnectorError({ kind: 'config', origin: 'caller', message: 'PATCHBAY_ADMIN_KEY is too short: use at least 24 random characters (or `patchbay keys create --admin`)' });
       this.envAdminHash = sha256(env);
     }
-    this.cacheMs = opts.cacheMs ?? 5000;
+    this.cacheMs = opts.cacheMs ?? (repo.notified ? 30_000 : 5000);
+    repo.watch((id) => {
+      if (id === undefined) this.cache.clear();
+      else for (const [digest, entry] of this.cache) if (entry.principal.keyId === id) this.cache.delete(digest);
+    });
   }
 
   get hasEnvAdminKey(): boolean {
