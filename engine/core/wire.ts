@@ -54,6 +54,20 @@ export interface Connection {
   environment?: string;
 }
 
+/** Credentials (and the settings learned with them) after a token refresh. */
+export interface RenewedCredentials {
+  credentials: Record<string, unknown>;
+  settings?: Record<string, unknown>;
+}
+
+/**
+ * Runs a token refresh on the host's terms, so that processes sharing a connection refresh it
+ * once: `refresh` is the token request, given the credentials to refresh from (the host's
+ * freshest copy). A gate may return credentials another process obtained without calling
+ * `refresh`; what it returns is already persisted (the credentials listener is not told).
+ */
+export type RefreshGate = (connection: Connection, method: string, refresh: (current: RenewedCredentials) => Promise<RenewedCredentials>) => Promise<RenewedCredentials>;
+
 /** Called when the engine obtains new credentials (a refreshed or rotated OAuth token). */
 export type CredentialsListener = (connection: Connection, credentials: Record<string, unknown>, settings?: Record<string, unknown>) => void | Promise<void>;
 

@@ -6,7 +6,8 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { createEngine, type Engine, type EngineOptions } from '../run/engine.js';
-import type { Connection, CredentialsListener } from '../core/wire.js';
+import type { Connection, CredentialsListener, RefreshGate } from '../core/wire.js';
+import { createRefreshGate, type RefreshGateOptions } from './oauth/refresh-gate.js';
 import type { Logger } from '../core/log.js';
 import { openStore, type Store } from './store/store.js';
 import { DEFAULT_DATABASE_URL } from './store/config.js';
@@ -37,9 +38,10 @@ import type { RateSlotSource } from '../run/http/rate-slots.js';
 
 export interface PlatformOptions {
   /**
-   * The engine to run connections with. Create it with `onCredentials` forwarding to
-   * `platform.onCredentials` so refreshed tokens are persisted; or pass `connectors` instead
-   * and the platform creates (and closes) an engine wired that way.
+   * The engine to run connections with. Create it with `onCredentials` and `refreshGate`
+   * forwarding to `platform.onCredentials` and `platform.refreshGate` so refreshed tokens are
+   * persisted, once per refresh across processes; or pass `connectors` instead and the
+   * platform creates (and closes) an engine wired that way.
    */
   engine?: Engine;
   /** Share `rate_limit` windows with the other processes on this PostgreSQL database (see `Platform.rateSlots`); default true. */
@@ -58,6 +60,8 @@ export interface PlatformOptions {
   /** A file holding the key list, re-read when it changes; default `PATCHBAY_SECRET_KEYS_FILE`. */
   secretKeysFile?: string;
   logger?: Logger;
+  /** The cross-process token refresh lease (see oauth/refresh-gate.ts): how long it may be held and waited for. */
+  refresh?: Pick<RefreshGateOptions, 'leaseMs' | 'waitMs' | 'pollMs'>;
   /** How long a sync's lease lasts without a heartbeat; a dead process's run is reclaimed after it. Default 60s. */
   leaseMs?: number;
   scheduler?: SchedulerOptions;
@@ -109,6 +113,8 @@ export interface Platform {
   };
   /** Give this to `createEngine({ onCredentials })` when you create the engine yourself. */
   readonly onCredentials: CredentialsListener;
+  /** Give this to `createEngine({ refreshGate })` too: one token refresh per connection across processes. */
+  readonly refreshGate: RefreshGate;
   /** Inbound webhooks: intake, processing worker (`start()` it), event log, replay, listeners. */
   readonly webhooks: WebhooksService;
   /** Outbound deliveries (the webhooks' event publisher): subscriptions, delivery log, redeliver, the worker (`start()` it). */
@@ -143,8 +149,12 @@ export async function createPlatform(opts: PlatformOptions = {}): Promise<Platfo
     const onCredentials: CredentialsListener = (conn: Connection, credentials, settings) =>
       connections?.persistCredentials(conn, credentials, settings);
     const rateSlots = opts.sharedRateLimits === false ? undefined : sharedRateSlots(store, opts.logger);
+    let gate: RefreshGate | undefined;
+    // Bound late like the listener: the engine exists before the connection service the gate commits through.
+    const refreshGate: RefreshGate = (conn, method, refresh) =>
+      gate ? gate(conn, method, refresh) : refresh({ credentials: conn.credentials ?? {}, settings: conn.settings });
     if (!opts.engine) {
-      ownEngine = await createEngine({ connectors: opts.connectors, logger: opts.logger, onCredentials, outbound: opts.outbound, rateSlots });
+      ownEngine = await createEngine({ connectors: opts.connectors, logger: opts.logger, onCredentials, refreshGate, outbound: opts.outbound, rateSlots });
       if (opts.wrapEngine) ownEngine = opts.wrapEngine(ownEngine);
     }
     const engine = opts.engine ?? ownEngine!;
@@ -159,6 +169,7 @@ export async function createPlatform(opts: PlatformOptions = {}): Promise<Platfo
     connections = new ConnectionService(store, new ConnectionsRepo(store, vault), seam);
     if (opts.logger) connections.logger = opts.logger;
     const owner = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+    gate = createRefreshGate({ store, connections, owner, logger: opts.logger, ...opts.refresh });
     const leaseMs = opts.leaseMs ?? DEFAULT_LEASE_MS;
     const discovered = new DiscoveredStreams(connections, seam, new DiscoveredStreamsRepo(now));
     const runner = new SyncRunner({ store, engine: seam, connections, state, records: recordsRepo, runs: runsRepo, leases: new LeasesRepo(now), streams: discovered, owner, leaseMs });
@@ -184,6 +195,7 @@ export async function createPlatform(opts: PlatformOptions = {}): Promise<Platfo
       scheduler,
       secrets: { rotate: (o) => rotateSecrets(sealedValues, vault, o), reload: (cause) => ring.reload(cause) },
       onCredentials,
+      refreshGate,
       get webhooks() {
         return (webhooks ??= createWebhooks({ publisher: deliveriesService(), ...opts.webhooks, platform: this as Platform, logger: opts.logger }));
       },

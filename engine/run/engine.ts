@@ -7,7 +7,7 @@ import path from 'node:path';
 import { getRecord } from './operations/get.js';
 import { ConnectorError } from '../core/errors.js';
 import { createHttpClient, type HttpClient } from './http/client.js';
-import type { Connection, CredentialsListener } from '../core/wire.js';
+import type { Connection, CredentialsListener, RefreshGate } from '../core/wire.js';
 import { secretSafe, silentLogger, type Logger } from '../core/log.js';
 import { loadConnectors } from '../plan/index.js';
 import { dynamicName, type Plan } from '../plan/plan.js';
@@ -40,6 +40,13 @@ export interface EngineOptions {
   logger?: Logger;
   /** Told when the engine obtains new credentials (refreshed OAuth tokens) to persist them. */
   onCredentials?: CredentialsListener;
+  /**
+   * Wraps every OAuth token refresh (see RefreshGate): the platform passes one that takes a
+   * lease per connection in the database, so processes sharing it refresh once. Without it,
+   * one refresh per connection is in flight in this process, and the result goes to
+   * `onCredentials`.
+   */
+  refreshGate?: RefreshGate;
   userAgent?: string;
   /**
    * Refuse connections to loopback, private, link-local and metadata addresses (see
@@ -204,8 +211,9 @@ class EmbeddedEngine implements Engine {
     private readonly client: HttpClient,
     private readonly logger: Logger,
     private readonly onCredentials?: CredentialsListener,
+    refreshGate?: RefreshGate,
   ) {
-    this.requests = sendingRuntime(this.client, this.logger, this.onCredentials);
+    this.requests = sendingRuntime(this.client, this.logger, this.onCredentials, refreshGate);
   }
 
   plan(id: string): Plan {
@@ -358,5 +366,5 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
   const logger = opts.logger ?? silentLogger;
   const guard = opts.outbound ? createOutboundGuard(opts.outbound) : undefined;
   const client = createHttpClient({ logger, userAgent: opts.userAgent, wrapAgent: guard && ((agent) => guard.guardAgent(agent)), rateSlots: opts.rateSlots });
-  return new EmbeddedEngine(plans, broken, client, logger, opts.onCredentials);
+  return new EmbeddedEngine(plans, broken, client, logger, opts.onCredentials, opts.refreshGate);
 }

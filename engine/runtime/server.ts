@@ -7,7 +7,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createEngine } from '../run/engine.js';
-import type { Connection } from '../core/wire.js';
+import type { Connection, RefreshGate } from '../core/wire.js';
 import { createLogger, type Logger } from '../core/log.js';
 import { createPlatform, type Platform } from '../platform/platform.js';
 import type { SchedulerOptions } from '../platform/sync/scheduler.js';
@@ -107,7 +107,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const onCredentials = (c: Connection, creds: Record<string, unknown>, settings?: Record<string, unknown>) => platformRef?.onCredentials(c, creds, settings);
   // Limiters are made on a key's first request, after the platform below exists.
   const rateSlots = () => platformRef?.rateSlots;
-  const base = await createEngine({ connectors: opts.connectorsDir, logger, onCredentials, outbound: opts.outbound ?? outboundPolicyFromEnv(), rateSlots });
+  const refreshGate: RefreshGate = (c, method, refresh) =>
+    platformRef ? platformRef.refreshGate(c, method, refresh) : refresh({ credentials: c.credentials ?? {}, settings: c.settings });
+  const base = await createEngine({ connectors: opts.connectorsDir, logger, onCredentials, refreshGate, outbound: opts.outbound ?? outboundPolicyFromEnv(), rateSlots });
   const engine = opts.allowBaseUrlOverride ? withBaseUrlOverrides(base) : refusingBaseUrlOverrides(base);
   let platform: Platform;
   try {

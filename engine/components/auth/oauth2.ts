@@ -8,7 +8,7 @@
  */
 import { ConnectorError } from '../../core/errors.js';
 import { connectionKey } from '../connection-key.js';
-import type { OutboundRequest } from '../../core/wire.js';
+import type { OutboundRequest, RenewedCredentials } from '../../core/wire.js';
 import { liveContext, liveCredential, putToken, specDurationMs } from './common.js';
 import { clientOf, credentialsFromToken, expiresAtMs, requestToken, type TokenResult } from './oauth2-token.js';
 import { defineAuth, type AuthContext } from './types.js';
@@ -69,28 +69,42 @@ async function notify(ctx: AuthContext, renewed: Renewed): Promise<void> {
   }
 }
 
+/** The token request itself, from `current` (the caller's credentials, or the host's fresher copy under its gate). */
+async function requestRefresh(ctx: AuthContext, current: RenewedCredentials): Promise<Renewed> {
+  const live = liveContext(ctx);
+  const tctx = { ...live, credentials: { ...live.credentials, ...current.credentials }, settings: { ...live.settings, ...current.settings } };
+  const refreshToken = tctx.credentials.refresh_token;
+  if (typeof refreshToken !== 'string' || refreshToken === '') {
+    throw new ConnectorError({ kind: 'auth', origin: 'connection', message: `auth method ${ctx.method.name}: the access token expired and there is no refresh token; reconnect` });
+  }
+  const client = clientOf(tctx);
+  const result: TokenResult = await requestToken({
+    method: ctx.method,
+    endpoint: 'refresh_url',
+    params: { grant_type: 'refresh_token', refresh_token: refreshToken },
+    clientId: client.id,
+    clientSecret: client.secret,
+    http: ctx.http,
+    template: tctx,
+    connector: ctx.connection.connector,
+  });
+  ctx.logger?.info({ connector: ctx.connection.connector, rotated: Boolean(result.refreshToken && result.refreshToken !== refreshToken) }, 'oauth2 token refreshed');
+  return { credentials: credentialsFromToken(tctx.credentials, result), settings: { ...tctx.settings, ...result.settings } };
+}
+
 function refresh(ctx: AuthContext): Promise<void> {
+  // One refresh per connection in this process; the gate, when there is one, makes it one across processes.
   const renewed = once(stateKey(ctx), async (): Promise<Renewed> => {
-    const tctx = liveContext(ctx);
-    const refreshToken = tctx.credentials.refresh_token;
-    if (typeof refreshToken !== 'string' || refreshToken === '') {
-      throw new ConnectorError({ kind: 'auth', origin: 'connection', message: `auth method ${ctx.method.name}: the access token expired and there is no refresh token; reconnect` });
+    const gate = ctx.refreshGate;
+    if (!gate) {
+      const next = await requestRefresh(ctx, { credentials: ctx.connection.credentials ?? {}, settings: ctx.connection.settings });
+      adopt(ctx, next);
+      await notify(ctx, next);
+      return next;
     }
-    const client = clientOf(tctx);
-    const result: TokenResult = await requestToken({
-      method: ctx.method,
-      endpoint: 'refresh_url',
-      params: { grant_type: 'refresh_token', refresh_token: refreshToken },
-      clientId: client.id,
-      clientSecret: client.secret,
-      http: ctx.http,
-      template: tctx,
-      connector: ctx.connection.connector,
-    });
-    const next: Renewed = { credentials: credentialsFromToken(tctx.credentials, result), settings: { ...tctx.settings, ...result.settings } };
+    const got = await gate(ctx.connection, ctx.method.name, (current) => requestRefresh(ctx, current));
+    const next: Renewed = { credentials: got.credentials, settings: got.settings ?? ctx.connection.settings ?? {} };
     adopt(ctx, next);
-    ctx.logger?.info({ connector: ctx.connection.connector, rotated: Boolean(result.refreshToken && result.refreshToken !== refreshToken) }, 'oauth2 token refreshed');
-    await notify(ctx, next);
     return next;
   });
   // Callers that joined a refresh started through another object for the same connection adopt it too.

@@ -7,7 +7,7 @@ import type { Logger } from '../../core/log.js';
 import type { PlanAuthMethod } from '../../plan/plan.js';
 import type { HttpSender } from '../../core/wire.js';
 import type { TemplateContext } from '../../lang/template.js';
-import type { Connection, CredentialsListener, OutboundRequest } from '../../core/wire.js';
+import type { Connection, CredentialsListener, OutboundRequest, RefreshGate } from '../../core/wire.js';
 
 export interface AuthContext {
   method: PlanAuthMethod;
@@ -22,6 +22,8 @@ export interface AuthContext {
   http: HttpSender;
   /** Told about new credentials (refreshed or rotated tokens) so the host can persist them. */
   onCredentials?: CredentialsListener;
+  /** Wraps token refreshes (one per connection across processes); without it a strategy refreshes and tells `onCredentials`. */
+  refreshGate?: RefreshGate;
   /** Strategies report values they send that are not plain credentials (obtained tokens, encoded headers). */
   addSecret?: (value: string) => void;
   logger?: Logger;

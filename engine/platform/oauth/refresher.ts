@@ -33,6 +33,8 @@ import type { OAuthApps } from './apps.js';
 import { appHostRule } from './flow.js';
 import type { HostRule } from '../../components/auth/oauth2-hosts.js';
 import { refreshCandidates } from '../store/connections.js';
+import { INTERRUPTED_NOTE, isRefusedGrant, refreshLeaseKey, refusedGrantError, takeRefreshLease } from './refresh-gate.js';
+import { ConnectorError } from '../../core/errors.js';
 
 export interface TokenRefresherOptions {
   store: Store;
@@ -66,7 +68,7 @@ export interface RefreshPass {
   failed: number;
 }
 
-export const refreshLeaseKey = (connectionId: string) => `oauth-refresh:${connectionId}`;
+export { refreshLeaseKey };
 
 export class TokenRefresher {
   private readonly leases: LeasesRepo;
@@ -138,10 +140,11 @@ export class TokenRefresher {
     const m = method ?? this.refreshMethod(first.info.connector, first.info.auth, first.connection.environment);
     if (!m) return 'skipped';
     if (first.info.status !== 'active' || !this.due(m, first.connection.credentials)) return 'fresh';
-    const runId = randomBytes(9).toString('base64url');
     const key = refreshLeaseKey(id);
-    if (!(await this.leases.acquire(first.scope, key, { owner: this.owner, runId }, this.opts.leaseMs ?? 60_000))) return 'busy';
+    const lease = await takeRefreshLease(this.leases, first.scope, id, this.owner, this.opts.leaseMs ?? 60_000);
+    if (!lease.acquired) return 'busy';
     let current: Connection | undefined;
+    let note: string | undefined;
     try {
       // Under the lease, read again: another process may have refreshed just before we took it.
       const again = await connections.resolve({ tenant, id });
@@ -153,15 +156,17 @@ export class TokenRefresher {
       const line = { tenant, connection: id, connector: first.info.connector, kind: isConnectorError(err) ? err.kind : undefined, err: (err as Error).message };
       // The provider refused the refresh token itself: only a new consent can fix that. Other
       // refusals (a client secret rotated at the provider) are the operator's to fix: keep trying.
-      if (isConnectorError(err) && err.kind === 'auth' && err.providerCode === 'invalid_grant') {
-        await connections.markError(first.scope, id, err, current);
+      if (isRefusedGrant(err)) {
+        await connections.markError(first.scope, id, refusedGrantError(err as ConnectorError, lease.interrupted), current);
         this.logger.warn(line, 'background token refresh rejected; the connection needs a new consent');
       } else {
+        if (lease.interrupted) note = INTERRUPTED_NOTE;
         this.logger.warn(line, 'background token refresh failed; will retry');
       }
       return 'failed';
     } finally {
-      await this.leases.release(first.scope, key, runId);
+      await this.leases.release(first.scope, key, lease.runId, note);
+      await this.opts.store.invalidations.publish('lease', tenant, key);
     }
   }
 

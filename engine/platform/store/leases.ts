@@ -27,8 +27,9 @@ export class LeasesRepo {
     return n === 1;
   }
 
-  async release(scope: TenantScope, key: string, runId: string): Promise<void> {
-    await scope.from('leases').where({ id: key, run_id: runId }).update({ owner: null, run_id: null, expires_at: 0, updated_at: this.now() });
+  /** Frees the lease; `note` stays in the owner column for the next holder to read (see `holder`). */
+  async release(scope: TenantScope, key: string, runId: string, note?: string): Promise<void> {
+    await scope.from('leases').where({ id: key, run_id: runId }).update({ owner: note ?? null, run_id: null, expires_at: 0, updated_at: this.now() });
   }
 
   async holder(scope: TenantScope, key: string): Promise<{ owner?: string; runId?: string; expiresAt: number } | undefined> {

@@ -5,7 +5,7 @@
 import { authStrategyFor } from '../../components/auth/registry.js';
 import type { HttpClient } from '../http/client.js';
 import { limiterKeyFor } from '../../components/connection-key.js';
-import type { Connection, CredentialsListener, InboundResponse, OutboundRequest } from '../../core/wire.js';
+import type { Connection, CredentialsListener, InboundResponse, OutboundRequest, RefreshGate } from '../../core/wire.js';
 import type { Logger } from '../../core/log.js';
 import type { PlanHttp } from '../../plan/plan.js';
 import type { ResolvedConnection } from './context.js';
@@ -34,19 +34,19 @@ export interface OperationRuntime {
  * limiter, and the operation's secret set (so tokens obtained on the way are redacted for
  * the whole operation). The engine and the webhooks' subscribe calls both use it.
  */
-export function sendingRuntime(client: HttpClient, logger: Logger, onCredentials?: CredentialsListener): OperationRuntime {
+export function sendingRuntime(client: HttpClient, logger: Logger, onCredentials?: CredentialsListener, refreshGate?: RefreshGate): OperationRuntime {
   return {
     revoke: async (rc) => {
       const strategy = authStrategyFor(rc.method);
       if (!strategy.revoke) return false;
-      return strategy.revoke({ method: rc.method, connection: rc.connection, template: rc.base, http: client, onCredentials, logger, addSecret: (v) => rc.secrets.add(v) });
+      return strategy.revoke({ method: rc.method, connection: rc.connection, template: rc.base, http: client, onCredentials, refreshGate, logger, addSecret: (v) => rc.secrets.add(v) });
     },
     send: (rc, req, o) =>
       client.execute(req, {
         http: o.http,
         auth: {
           strategy: authStrategyFor(rc.method),
-          ctx: { method: rc.method, connection: rc.connection, template: rc.base, http: client, onCredentials, logger },
+          ctx: { method: rc.method, connection: rc.connection, template: rc.base, http: client, onCredentials, refreshGate, logger },
         },
         secrets: rc.secrets,
         limiterKey: limiterKeyFor(rc.connection, o.http.rateLimit),
