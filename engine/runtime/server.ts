@@ -137,6 +137,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     throw err;
   }
 
+  // Serving before this process hears other processes' changes would serve revoked keys from its cache.
+  if (!(await platform.store.invalidations.ready())) logger.warn({}, 'not listening for changes from other processes yet; retrying in the background (caches fall back to their time-to-live)');
   const server = http.createServer(app.callback());
   // Slow clients must not hold sockets forever; a long sync is started with 202, not held open.
   server.requestTimeout = 5 * 60_000;

@@ -24,6 +24,11 @@ export class ConnectorSecretsRepo {
     return { values: fromJson(this.vault.open(r.secrets, sealContext('connector_secrets', 'secrets', connector)), {}), updatedAt: Number(r.updated_at) };
   }
 
+  /** Whether changes made by other processes are heard (PostgreSQL). */
+  get notified(): boolean {
+    return this.store.invalidations.crossProcess;
+  }
+
   /** Calls `fn` with a connector id when its secrets or an OAuth app of it change in any process, or with nothing to drop all. */
   watch(fn: (connector?: string) => void): () => void {
     return this.store.invalidations.subscribe((c) => {

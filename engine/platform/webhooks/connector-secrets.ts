@@ -26,12 +26,17 @@ export interface ConnectorContext {
   app: { client_id?: string; client_secret?: string };
 }
 
+/** How long values are reused; on PostgreSQL a change in any process drops them at once, and the window is a safety net. */
 const REUSE_MS = 2000;
+const NOTIFIED_REUSE_MS = 30_000;
 
 export class ConnectorSecrets {
   private readonly recent = new Map<string, { at: number; value: Promise<ConnectorContext> }>();
 
+  private readonly reuseMs: number;
+
   constructor(private readonly repo: ConnectorSecretsRepo, private readonly apps: OAuthApps) {
+    this.reuseMs = repo.notified ? NOTIFIED_REUSE_MS : REUSE_MS;
     repo.watch((connector) => {
       if (connector === undefined) this.recent.clear();
       else this.recent.delete(connector);
@@ -74,7 +79,7 @@ export class ConnectorSecrets {
   /** The values for verification, reused for a moment (one read per burst, not per delivery). */
   context(connector: string): Promise<ConnectorContext> {
     const hit = this.recent.get(connector);
-    if (hit && Date.now() - hit.at < REUSE_MS) return hit.value;
+    if (hit && Date.now() - hit.at < this.reuseMs) return hit.value;
     const value = (async () => {
       const app = await this.apps.resolve(OPERATOR_APP, connector);
       return {
