@@ -52,7 +52,7 @@ interface NotifyOptions {
 
 /** The part of a `pg` client the listener uses. */
 export interface ListenClient {
-  query(sql: string): Promise<unknown>;
+  query(sql: string, values?: unknown[]): Promise<unknown>;
   on(event: 'notification', fn: (n: { channel: string; payload?: string }) => void): unknown;
   on(event: 'error' | 'end', fn: (err?: Error) => void): unknown;
   removeAllListeners(): unknown;
@@ -60,6 +60,9 @@ export interface ListenClient {
 }
 
 const RECONNECT_MS = [100, 500, 1000, 2000, 5000];
+
+/** The LISTEN connection's `application_name`. */
+export const listenerName = (schema: string) => `patchbay-invalidations:${schema}`.slice(0, 63);
 
 const encode = (schema: string, kind: string, tenant: string, id: string) => JSON.stringify([schema, kind, tenant, id]);
 
@@ -117,6 +120,8 @@ export function createInvalidations(opts: NotifyOptions): Invalidations {
       };
       c.on('error', broken);
       try {
+        // Named, so an operator can tell the listeners apart in pg_stat_activity.
+        await c.query("select set_config('application_name', $1, false)", [listenerName(schema)]);
         await c.query(`LISTEN ${INVALIDATE_CHANNEL}`);
       } catch (err) {
         void c.end().catch(() => undefined);
