@@ -5,7 +5,6 @@
 import { ConnectorError, isConnectorError } from '../../core/errors.js';
 import type { Connection } from '../../core/wire.js';
 import type { Plan } from '../../plan/plan.js';
-import { expiresAtMs } from '../../components/auth/oauth2-token.js';
 import { chooseEnvironment, freezeSnapshot, resolveConnection } from '../../run/operations/context.js';
 import { collectSecrets, redact } from '../../core/redact.js';
 import type { Store } from '../store/store.js';
@@ -19,15 +18,10 @@ import type { ConnectionLifecycle, ConnectionRef, CreateConnectionInput, Resolve
 import { silentLogger, type Logger } from '../../core/log.js';
 import { ENVIRONMENT_SETTING, setChoice, storedChoice, storedEnvironment } from './settings.js';
 import { runTeardown, setupInPlace, type SetupResult } from './setup.js';
+import { copyResolved, expiringSoon, recentKey } from './recent.js';
 
 export type { ConnectionLifecycle, ConnectionRef, CreateConnectionInput, ResolvedStoredConnection, UpdateConnectionInput } from './types.js';
 
-/**
- * A credential expiring sooner than this is never served from the recent-connections cache:
- * near expiry the token may be refreshed (and a rotating refresh token replaced) by any
- * process, and a stale copy would then refresh with a spent refresh token.
- */
-const EXPIRY_MARGIN_MS = 5 * 60_000;
 /** Entries kept at most; past it the cache starts over (a burst of distinct connections). */
 const MAX_RECENT = 10_000;
 
@@ -63,31 +57,21 @@ export class ConnectionService {
     this.repo = repo;
     this.routes = new ConnectionRoutesRepo(store);
     // Another process changed a connection (or notices were missed): the copy here is stale.
-    this.watch((ref) => {
-      if (ref) this.drop(ref);
-      else {
-        this.writes++;
-        this.recent.clear();
-      }
+    repo.watch((ref) => {
+      this.writes++;
+      if (ref) this.recent.delete(recentKey(ref.tenant, ref.id));
+      else this.recent.clear();
     });
   }
 
   /** Whether changes made by other processes are heard at once (PostgreSQL). */
   get notified(): boolean {
-    return this.store.invalidations.crossProcess;
+    return this.repo.notified;
   }
 
   /** Calls `fn` when a connection changes in any process, or with nothing when every copy must be read again. */
   watch(fn: (ref?: { tenant: string; id: string }) => void): () => void {
-    return this.store.invalidations.subscribe((c) => {
-      if (c.kind === 'all') fn();
-      else if (c.kind === 'connection') fn({ tenant: c.tenant, id: c.id });
-    });
-  }
-
-  private drop(ref: { tenant: string; id: string }): void {
-    this.writes++;
-    this.recent.delete(recentKey(ref.tenant, ref.id));
+    return this.repo.watch(fn);
   }
 
   /** The check, returning the settings the manifest learns from its response. */
@@ -253,7 +237,8 @@ export class ConnectionService {
    * this service (a webhook subscription storing its secret).
    */
   forget(ref: { tenant: string; id: string }): void {
-    this.drop(ref);
+    this.writes++;
+    this.recent.delete(recentKey(ref.tenant, ref.id));
   }
 
   /**
@@ -415,18 +400,6 @@ export class ConnectionService {
     if (settings) await this.routes.merge({ tenant: connection.tenant, connector: info.connector, connectionId: connection.id }, settings, 'token');
     this.forget({ tenant: connection.tenant, id: connection.id });
   }
-}
-
-const recentKey = (tenant: string, id: string) => `${tenant}\u0000${id}`;
-
-function expiringSoon(connection: Connection): boolean {
-  const at = expiresAtMs(connection.credentials?.expires_at);
-  return at !== undefined && at - Date.now() < EXPIRY_MARGIN_MS;
-}
-
-/** The caller's own connection object around the shared frozen parts (the engine replaces `credentials` on it after a refresh). */
-function copyResolved(r: ResolvedStoredConnection): ResolvedStoredConnection {
-  return { scope: r.scope, info: r.info, connection: { ...r.connection } };
 }
 
 function notFound(id: string): ConnectorError {

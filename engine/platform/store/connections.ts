@@ -172,6 +172,19 @@ export class ConnectionsRepo {
     return r?.tenant;
   }
 
+  /** Whether changes made by other processes are heard (PostgreSQL). */
+  get notified(): boolean {
+    return this.store.invalidations.crossProcess;
+  }
+
+  /** Calls `fn` when a connection changes in any process, or with nothing when every copy must be read again. */
+  watch(fn: (ref?: { tenant: string; id: string }) => void): () => void {
+    return this.store.invalidations.subscribe((c) => {
+      if (c.kind === 'all') fn();
+      else if (c.kind === 'connection') fn({ tenant: c.tenant, id: c.id });
+    });
+  }
+
   async update(scope: TenantScope, id: string, patch: ConnectionPatch): Promise<ConnectionInfo | undefined> {
     const now = this.store.now();
     const set: Row = { updated_at: now };
