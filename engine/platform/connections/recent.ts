@@ -10,6 +10,19 @@ import type { ResolvedStoredConnection } from './types.js';
  */
 const EXPIRY_MARGIN_MS = 5 * 60_000;
 
+const DRAFT = Symbol('patchbay.draft');
+
+/**
+ * Marks a connection being created or changed, not stored yet (its check may refresh a token):
+ * the stored row is not its truth, so the refresh gate does not compare against it. A symbol
+ * property, so the copies the engine's wrappers make (`{ ...conn }`) keep it.
+ */
+export function markDraft(conn: Connection): void {
+  Object.defineProperty(conn, DRAFT, { value: true, enumerable: true });
+}
+
+export const isDraft = (conn: Connection): boolean => (conn as { [DRAFT]?: boolean })[DRAFT] === true;
+
 export const recentKey = (tenant: string, id: string) => `${tenant}\u0000${id}`;
 
 export function expiringSoon(connection: Connection): boolean {

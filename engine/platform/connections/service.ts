@@ -18,7 +18,7 @@ import type { ConnectionLifecycle, ConnectionRef, CreateConnectionInput, Resolve
 import { silentLogger, type Logger } from '../../core/log.js';
 import { ENVIRONMENT_SETTING, setChoice, storedChoice, storedEnvironment } from './settings.js';
 import { runTeardown, setupInPlace, type SetupResult } from './setup.js';
-import { copyResolved, expiringSoon, recentKey } from './recent.js';
+import { copyResolved, expiringSoon, markDraft, recentKey } from './recent.js';
 
 export type { ConnectionLifecycle, ConnectionRef, CreateConnectionInput, ResolvedStoredConnection, UpdateConnectionInput } from './types.js';
 
@@ -113,6 +113,7 @@ export class ConnectionService {
       settings: { ...input.settings, ...input.learned, ...(environment ? { [ENVIRONMENT_SETTING]: environment } : {}) },
       ...(environment ? { environment } : {}),
     };
+    markDraft(connection);
     const scope = this.store.scope(input.tenant);
     if (await this.repo.findByName(scope, plan.id, input.name)) {
       throw new ConnectorError({ kind: 'conflict', origin: 'caller', connector: plan.id, message: `tenant "${input.tenant}" already has a ${plan.id} connection named "${input.name}"` });
@@ -278,6 +279,7 @@ export class ConnectionService {
       credentials,
       settings: { ...(patch.settings ?? connection.settings), ...patch.learned },
     };
+    markDraft(next);
     const pending = patch.setupDone?.pendingChoice;
     if (patch.setupDone) setChoice(next.settings!, pending);
     resolveConnection(plan, next);

@@ -31,6 +31,8 @@ import type { RefreshGate, RenewedCredentials } from '../../core/wire.js';
 import { silentLogger, type Logger } from '../../core/log.js';
 import type { ConnectionService } from '../connections/service.js';
 import { LeasesRepo } from '../store/leases.js';
+import { isDraft } from '../connections/recent.js';
+import { expiresAtMs } from '../../components/auth/oauth2-token.js';
 import type { Store } from '../store/store.js';
 import type { TenantScope } from '../store/scope.js';
 
@@ -86,6 +88,13 @@ export function refusedGrantError(err: ConnectorError, interrupted: boolean): Co
 const same = (a: Record<string, unknown> | undefined, b: Record<string, unknown> | undefined) =>
   (a?.access_token ?? null) === (b?.access_token ?? null) && (a?.refresh_token ?? null) === (b?.refresh_token ?? null);
 
+/** What another process stored is worth adopting: different from the caller's copy and not expired itself. */
+function adoptable(stored: Record<string, unknown>, seen: Record<string, unknown> | undefined, now: number): boolean {
+  if (same(stored, seen)) return false;
+  const at = expiresAtMs(stored.expires_at);
+  return at === undefined || at > now;
+}
+
 export function createRefreshGate(opts: RefreshGateOptions): RefreshGate {
   const { store, connections } = opts;
   const leases = new LeasesRepo(() => store.now());
@@ -109,16 +118,24 @@ export function createRefreshGate(opts: RefreshGateOptions): RefreshGate {
       });
     });
 
-  const stored = async (tenant: string, id: string): Promise<RenewedCredentials & { disconnected: boolean }> => {
-    const r = await connections.resolve({ tenant, id });
-    return { credentials: r.connection.credentials ?? {}, settings: r.info.settings, disconnected: r.info.status === 'disconnected' };
+  /** The stored copy; undefined for a connection not stored (a host's own object with an id). */
+  const stored = async (tenant: string, id: string): Promise<(RenewedCredentials & { disconnected: boolean }) | undefined> => {
+    try {
+      const r = await connections.resolve({ tenant, id });
+      return { credentials: r.connection.credentials ?? {}, settings: r.info.settings, disconnected: r.info.status === 'disconnected' };
+    } catch (err) {
+      if (isConnectorError(err) && err.kind === 'not_found') return undefined;
+      throw err;
+    }
   };
 
   const disconnected = (connector: string, id: string) =>
     new ConnectorError({ kind: 'auth', origin: 'connection', connector, message: `connection ${id} was disconnected; reconnect` });
 
   return async (conn, _method, refresh) => {
-    if (!conn.id || !conn.tenant) return refresh({ credentials: conn.credentials ?? {}, settings: conn.settings });
+    // Not stored (yet): nobody else can hold it, and its creator stores what the check obtained.
+    const own = { credentials: conn.credentials ?? {}, settings: conn.settings };
+    if (!conn.id || !conn.tenant || isDraft(conn)) return refresh(own);
     const { id, tenant } = conn;
     const scope = store.scope(tenant);
     const key = refreshLeaseKey(id);
@@ -130,8 +147,9 @@ export function createRefreshGate(opts: RefreshGateOptions): RefreshGate {
         let note: string | undefined;
         try {
           const current = await stored(tenant, id);
+          if (!current) return await refresh(own);
           if (current.disconnected) throw disconnected(conn.connector, id);
-          if (!same(current.credentials, seen)) return current;
+          if (adoptable(current.credentials, seen, Date.now())) return current;
           let next: RenewedCredentials;
           try {
             next = await refresh(current);
@@ -167,8 +185,9 @@ export function createRefreshGate(opts: RefreshGateOptions): RefreshGate {
         continue;
       }
       const current = await stored(tenant, id);
+      if (!current) continue;
       if (current.disconnected) throw disconnected(conn.connector, id);
-      if (!same(current.credentials, seen)) return current;
+      if (adoptable(current.credentials, seen, Date.now())) return current;
       // Released with nothing new (the holder failed or found the token fresh): try ourselves.
     }
   };
