@@ -3,7 +3,8 @@
  * database and one OAuth connection whose access tokens expire every few seconds and whose
  * refresh tokens rotate, and call it as fast as they can. A refresh token presented twice
  * would be refused by the provider and leave the connection dead. PostgreSQL runs three
- * processes; SQLite, the single-process store, runs one. A process killed after the provider
+ * processes; SQLite, the single-process store, runs one: forked platforms calling the engine,
+ * and `serve` processes (workers and background refresher on) called over HTTP. A process killed after the provider
  * answered but before it stored the answer leaves a connection that either still works (a
  * provider with a grace window) or says it needs a new consent, never one silently broken.
  */
@@ -16,6 +17,7 @@ import { ensureBuilt } from '../cli/helpers.js';
 import { databaseKinds, KEY_A, type TestDatabase } from '../store/databases.js';
 import { collect, exited, forkChild, message } from '../sync/processes.js';
 import { ROTATING_MANIFEST, startRotatingProvider, type RotatingProvider } from './rotating-provider.js';
+import { call, serve, stop, type Serve } from '../runtime/serve-processes.js';
 
 const LOAD_MS = 8000;
 
@@ -82,6 +84,43 @@ for (const kind of databaseKinds()) {
         expect(provider.valid.size).toBe(1);
         await expect(platform.engine.call(connection, 'me')).resolves.toEqual({ ok: true });
       } finally {
+        await provider.close();
+      }
+    }, 120_000);
+
+    it(`through ${processes} \`serve\` process(es) with their workers: one refresh per expiry, every call answered`, async () => {
+      const provider = await startRotatingProvider({ expiresIn: 3 });
+      const servers: Serve[] = [];
+      try {
+        const info = await connect(provider, 'served', Date.now() + 3000);
+        // The per-key inbound limit is not what this measures.
+        for (let i = 0; i < processes; i++) servers.push(await serve(connectors, db.url, ['--rate-limit', '100000', '--burst', '100000']));
+        const failures: string[] = [];
+        let ok = 0;
+        const until = Date.now() + LOAD_MS;
+        const caller = async (s: Serve) => {
+          while (Date.now() < until) {
+            const r = await call(s.url, 'POST', `/v1/connections/${info.id}/actions/me`, { tenant: 'served', body: {} });
+            if (r.status === 200) ok++;
+            else failures.push(`${r.status} ${JSON.stringify(r.body)}`);
+          }
+        };
+        await Promise.all(servers.flatMap((s) => [caller(s), caller(s), caller(s)]));
+        const codes = await Promise.all(servers.map(stop));
+        expect(codes, servers.map((s) => s.stderr()).join('\n')).toEqual(servers.map(() => 0));
+
+        expect(failures).toEqual([]);
+        expect(ok).toBeGreaterThan(0);
+        expect(provider.refreshes.length).toBeGreaterThanOrEqual(2);
+        expect(new Set(provider.refreshes).size).toBe(provider.refreshes.length);
+        expect(provider.rejected).toEqual([]);
+        expect(provider.calls.unauthorized).toBe(0);
+        const { info: after, connection } = await platform.connections.resolve({ tenant: 'served', id: info.id });
+        expect(after.status).toBe('active');
+        expect(provider.valid.has(String(connection.credentials!.refresh_token))).toBe(true);
+        await expect(platform.engine.call(connection, 'me')).resolves.toEqual({ ok: true });
+      } finally {
+        await Promise.all(servers.map(stop));
         await provider.close();
       }
     }, 120_000);

@@ -6,17 +6,15 @@
  * or the CLI, and B must refuse the old value within a second. On SQLite, the single-process
  * store, A and B are one process.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, ensureBuilt } from '../cli/helpers.js';
-import { databaseKinds, KEY_A, type TestDatabase } from '../store/databases.js';
-
-const ADMIN = 'admin-key-for-invalidation-tests-0123456789';
+import { ensureBuilt } from '../cli/helpers.js';
+import { databaseKinds, type TestDatabase } from '../store/databases.js';
+import { call, cli, serve, stop, type Serve } from './serve-processes.js';
 /** Well inside the caches' 30 s window: a refusal this soon can only come from a notice. */
 const WITHIN_MS = 1000;
 
@@ -70,58 +68,6 @@ webhooks:
   routes: []
 `;
 
-interface Serve {
-  url: string;
-  child: ChildProcess;
-  stderr: () => string;
-}
-
-function env(): NodeJS.ProcessEnv {
-  const e: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', PATCHBAY_SECRET_KEYS: KEY_A, PATCHBAY_ADMIN_KEY: ADMIN, PATCHBAY_ALLOW_PRIVATE_NETWORKS: '1', PATCHBAY_ALLOW_HTTP_HOSTS: '127.0.0.1' };
-  for (const k of ['PATCHBAY_DATABASE_URL', 'PORT', 'PATCHBAY_PUBLIC_URL']) delete e[k];
-  return e;
-}
-
-function serve(connectors: string, db: string, extra: string[] = []): Promise<Serve> {
-  const child = spawn(process.execPath, [BIN, '--connectors', connectors, 'serve', '--db', db, '--port', '0', ...extra], { env: env() });
-  let stderr = '';
-  child.stdout!.resume();
-  child.stderr!.on('data', (c) => { stderr += c; });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${stderr}`)), 60_000);
-    child.stderr!.on('data', () => {
-      const m = /serving \d+ connector\(s\) on (http:\/\/[^\s]+)/.exec(stderr);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ url: m[1], child, stderr: () => stderr });
-      }
-    });
-    child.once('exit', () => reject(new Error(`server exited:\n${stderr}`)));
-  });
-}
-
-async function stop(s: Serve | undefined): Promise<void> {
-  if (!s || s.child.exitCode !== null) return;
-  const exited = new Promise((r) => s.child.once('exit', r));
-  s.child.kill('SIGTERM');
-  await exited;
-}
-
-async function call(base: string, method: string, p: string, opts: { key?: string; body?: unknown; tenant?: string } = {}) {
-  const headers: Record<string, string> = { authorization: `Bearer ${opts.key ?? ADMIN}` };
-  if (opts.tenant) headers['x-patchbay-tenant'] = opts.tenant;
-  if (opts.body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(`${base}${p}`, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body) });
-  const text = await res.text();
-  let body: any = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    // plain text (a handshake reply)
-  }
-  return { status: res.status, body };
-}
-
 /** Polls until `done` says yes or `ms` passes; returns whether it did. */
 async function within(ms: number, done: () => Promise<boolean>): Promise<boolean> {
   const until = Date.now() + ms;
@@ -130,15 +76,6 @@ async function within(ms: number, done: () => Promise<boolean>): Promise<boolean
     if (Date.now() > until) return false;
     await new Promise((r) => setTimeout(r, 25));
   }
-}
-
-function cli(args: string[], db: string, connectors: string, input?: string): Promise<{ code: number; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = execFile(process.execPath, [BIN, '--connectors', connectors, ...args, '--db', db], { env: env() }, (err, _out, stderr) => {
-      resolve({ code: err ? Number((err as { code?: number }).code ?? -1) : 0, stderr });
-    });
-    child.stdin!.end(input ?? '');
-  });
 }
 
 for (const kind of databaseKinds()) {
