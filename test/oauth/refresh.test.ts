@@ -78,6 +78,8 @@ auth:
 http:
   base_url: '{{config.base}}'
   retry: { max_attempts: 1 }
+check:
+  request: { path: /me }
 actions:
   me:
     request: { path: /me }
@@ -227,6 +229,20 @@ for (const kind of databaseKinds()) {
       await refresher(a).runOnce();
       expect(ts.refreshes.length).toBe(calls);
       expect(await refresher(a).refreshOne('revoked', info.id)).toBe('fresh');
+    });
+
+    it('refreshes from the credentials being set when their check needs a token, not from the stored ones', async () => {
+      const info = await connection(a, { expiresIn: 60 * 60_000, tenant: 'draft' });
+      const stored = await creds(a, 'draft', info.id);
+      const pasted = `rt-pasted-${Math.random().toString(36).slice(2)}`;
+      ts.valid.add(pasted);
+      await a.connections.update({ tenant: 'draft', id: info.id }, { credentials: { ...stored, access_token: 'pasted', refresh_token: pasted, expires_at: Date.now() - 1000 } });
+      expect(ts.refreshes.at(-1)?.refreshToken).toBe(pasted);
+      const after = await creds(a, 'draft', info.id);
+      expect(after.refresh_token).not.toBe(pasted);
+      expect(ts.valid.has(String(after.refresh_token))).toBe(true);
+      // The stored pair it replaced was never sent.
+      expect(ts.refreshes.map((r) => r.refreshToken)).not.toContain(stored.refresh_token);
     });
 
     it('runs passes on a timer until stopped', async () => {
