@@ -46,7 +46,10 @@ export const INTERRUPTED_MESSAGE = 'a token refresh was interrupted (a process s
 export interface RefreshGateOptions {
   store: Store;
   connections: ConnectionService;
-  /** How long one refresh may hold a connection's lease; a crashed holder blocks refreshes this long. Default 30 s. */
+  /**
+   * How long one refresh may hold a connection's lease; a crashed holder blocks refreshes this
+   * long. Default 45 s: longer than a token request may take (30 s), so a slow one is not overtaken.
+   */
   leaseMs?: number;
   /** How long a caller waits for another process's refresh before failing (retryable). Default `leaseMs` + 5 s. */
   waitMs?: number;
@@ -98,7 +101,7 @@ function adoptable(stored: Record<string, unknown>, seen: Record<string, unknown
 export function createRefreshGate(opts: RefreshGateOptions): RefreshGate {
   const { store, connections } = opts;
   const leases = new LeasesRepo(() => store.now());
-  const leaseMs = opts.leaseMs ?? 30_000;
+  const leaseMs = opts.leaseMs ?? 45_000;
   const waitMs = opts.waitMs ?? leaseMs + 5000;
   const pollMs = opts.pollMs ?? 100;
   const owner = opts.owner ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
