@@ -14,6 +14,7 @@
  * A process that dies between its write and the notice leaves the others on their cached copy
  * until the caches' own (long) time-to-live passes: that is the safety net, not the mechanism.
  */
+import { randomBytes } from 'node:crypto';
 import type { Dialect } from './config.js';
 
 export const INVALIDATE_CHANNEL = 'patchbay_invalidate';
@@ -64,12 +65,13 @@ const RECONNECT_MS = [100, 500, 1000, 2000, 5000];
 /** The LISTEN connection's `application_name`. */
 export const listenerName = (schema: string) => `patchbay-invalidations:${schema}`.slice(0, 63);
 
-const encode = (schema: string, kind: string, tenant: string, id: string) => JSON.stringify([schema, kind, tenant, id]);
+/** `[schema, kind, tenant, id, sender]`: the sender's own notices come back too, and were delivered already. */
+const encode = (schema: string, kind: string, tenant: string, id: string, sender: string) => JSON.stringify([schema, kind, tenant, id, sender]);
 
-function decode(schema: string, payload: string): Invalidation | undefined {
+function decode(schema: string, self: string, payload: string): Invalidation | undefined {
   try {
     const v = JSON.parse(payload) as unknown;
-    if (!Array.isArray(v) || v.length !== 4 || v[0] !== schema || v.some((x) => typeof x !== 'string')) return undefined;
+    if (!Array.isArray(v) || v.length !== 5 || v[0] !== schema || v[4] === self || v.some((x) => typeof x !== 'string')) return undefined;
     return { kind: v[1] as InvalidationKind, tenant: v[2] as string, id: v[3] as string };
   } catch {
     return undefined;
@@ -79,6 +81,7 @@ function decode(schema: string, payload: string): Invalidation | undefined {
 export function createInvalidations(opts: NotifyOptions): Invalidations {
   const listeners = new Set<InvalidationListener>();
   const schema = opts.schema ?? 'public';
+  const self = randomBytes(6).toString('base64url');
   const crossProcess = opts.dialect === 'postgres' && opts.send !== undefined && opts.openListener !== undefined;
   let client: ListenClient | undefined;
   let connecting: Promise<void> | undefined;
@@ -137,7 +140,7 @@ export function createInvalidations(opts: NotifyOptions): Invalidations {
       }
       c.on('notification', (n) => {
         if (n.channel !== INVALIDATE_CHANNEL || !n.payload) return;
-        const change = decode(schema, n.payload);
+        const change = decode(schema, self, n.payload);
         if (change) deliver(change);
       });
       c.on('end', () => broken());
@@ -169,7 +172,7 @@ export function createInvalidations(opts: NotifyOptions): Invalidations {
       deliver({ kind, tenant, id });
       if (!crossProcess || closed) return;
       try {
-        await opts.send!(encode(schema, kind, tenant, id));
+        await opts.send!(encode(schema, kind, tenant, id, self));
       } catch (err) {
         opts.warn?.(`sending an invalidation failed (${(err as Error).message}); other processes see the change when their caches expire`);
       }
