@@ -101,6 +101,21 @@ export class RateLimiter {
     return this.tokens;
   }
 
+  /**
+   * A call counts in each window from its grant until a window after its response, not after
+   * its grant: the provider counts it when it arrives, which may be well after the grant (a
+   * cold socket, a busy event loop), and a window counted from the grant would let the next
+   * call through before the provider's own window has room. Every start is at most `at`, so
+   * the moved one goes to the end and the starts stay in order.
+   */
+  private recountAt(grantedAt: number, at: number): void {
+    for (const w of this.windows) {
+      const i = w.starts.indexOf(grantedAt);
+      if (i >= 0) w.starts.splice(i, 1);
+      w.starts.push(at);
+    }
+  }
+
   /** The window that is full for longest, with the time its oldest call leaves it; undefined when every window has room. */
   private fullest(now: number): { window: Window; freeAt: number } | undefined {
     let out: { window: Window; freeAt: number } | undefined;
@@ -225,6 +240,7 @@ export class RateLimiter {
         if (released) return;
         released = true;
         this.inFlight--;
+        this.recountAt(now, Date.now());
         this.pump();
       });
     }
