@@ -18,22 +18,9 @@ import type { ConnectionLifecycle, ConnectionRef, CreateConnectionInput, Resolve
 import { silentLogger, type Logger } from '../../core/log.js';
 import { ENVIRONMENT_SETTING, setChoice, storedChoice, storedEnvironment } from './settings.js';
 import { runTeardown, setupInPlace, type SetupResult } from './setup.js';
-import { copyResolved, expiringSoon, markDraft, recentKey } from './recent.js';
+import { markDraft, RecentConnections } from './recent.js';
 
 export type { ConnectionLifecycle, ConnectionRef, CreateConnectionInput, ResolvedStoredConnection, UpdateConnectionInput } from './types.js';
-
-/** Entries kept at most; past it the cache starts over (a burst of distinct connections). */
-const MAX_RECENT = 10_000;
-
-interface Loaded {
-  fresh: ResolvedStoredConnection;
-  snapshot?: ResolvedStoredConnection;
-}
-
-interface RecentEntry {
-  at: number;
-  resolved: ResolvedStoredConnection;
-}
 
 export class ConnectionService {
   private readonly repo: ConnectionsRepo;
@@ -41,11 +28,8 @@ export class ConnectionService {
   lifecycle: ConnectionLifecycle = {};
   /** Where teardown failures are reported; set by the platform. */
   logger: Logger = silentLogger;
-  /** `resolveRecent`'s cache, keyed by tenant and id; see there for its window. */
-  private readonly recent = new Map<string, RecentEntry>();
-  /** Bumped by every write: a read that started before a write must not fill the cache after it. */
-  private writes = 0;
-  private readonly loading = new Map<string, { writes: number; promise: Promise<Loaded> }>();
+  /** `resolveRecent`'s cache (recent.ts). */
+  private readonly recent: RecentConnections;
   /** What each connection proved to its provider: the only values connector-level webhooks route by. */
   readonly routes: ConnectionRoutesRepo;
 
@@ -56,12 +40,9 @@ export class ConnectionService {
   ) {
     this.repo = repo;
     this.routes = new ConnectionRoutesRepo(store);
+    this.recent = new RecentConnections((ref) => this.resolve(ref), (r) => this.snapshot(r));
     // Another process changed a connection (or notices were missed): the copy here is stale.
-    repo.watch((ref) => {
-      this.writes++;
-      if (ref) this.recent.delete(recentKey(ref.tenant, ref.id));
-      else this.recent.clear();
-    });
+    repo.watch((ref) => (ref ? this.recent.forget(ref) : this.recent.clear()));
   }
 
   /** Whether changes made by other processes are heard at once (PostgreSQL). */
@@ -202,35 +183,8 @@ export class ConnectionService {
    * The config, credentials and settings handed out are frozen snapshots shared by the calls
    * in that window; the connection object around them is each caller's own.
    */
-  async resolveRecent(ref: { tenant: string; id: string }, maxAgeMs: number): Promise<ResolvedStoredConnection> {
-    if (!(maxAgeMs > 0)) return this.resolve(ref);
-    const key = recentKey(ref.tenant, ref.id);
-    const hit = this.recent.get(key);
-    if (hit && performance.now() - hit.at < maxAgeMs && !expiringSoon(hit.resolved.connection)) return copyResolved(hit.resolved);
-    if (hit) this.recent.delete(key);
-    // Concurrent misses share one read, so an expired entry under load costs one query, not one per request.
-    const pending = this.loading.get(key);
-    if (pending && pending.writes === this.writes) {
-      const loaded = await pending.promise;
-      return loaded.snapshot ? copyResolved(loaded.snapshot) : this.resolve(ref);
-    }
-    const writes = this.writes;
-    const promise = this.resolve(ref).then((fresh): Loaded => {
-      if (this.writes !== writes || expiringSoon(fresh.connection)) return { fresh };
-      const snapshot = this.snapshot(fresh);
-      if (!snapshot) return { fresh };
-      if (this.recent.size >= MAX_RECENT) this.recent.clear();
-      this.recent.set(key, { at: performance.now(), resolved: snapshot });
-      return { fresh, snapshot };
-    });
-    const entry = { writes, promise };
-    this.loading.set(key, entry);
-    try {
-      const loaded = await promise;
-      return loaded.snapshot ? copyResolved(loaded.snapshot) : loaded.fresh;
-    } finally {
-      if (this.loading.get(key) === entry) this.loading.delete(key);
-    }
+  resolveRecent(ref: { tenant: string; id: string }, maxAgeMs: number): Promise<ResolvedStoredConnection> {
+    return this.recent.resolve(ref, maxAgeMs);
   }
 
   /**
@@ -238,8 +192,7 @@ export class ConnectionService {
    * this service (a webhook subscription storing its secret).
    */
   forget(ref: { tenant: string; id: string }): void {
-    this.writes++;
-    this.recent.delete(recentKey(ref.tenant, ref.id));
+    this.recent.forget(ref);
   }
 
   /**
