@@ -5,25 +5,14 @@
  */
 import { fromJson, iso, toJson } from './json.js';
 import type { TenantScope } from './scope.js';
+import type { DiscoveredStream } from '../../run/operations/discover.js';
 
-export interface StoredDiscoveredStream {
+/** A stream as discovery lists it (engine/run/operations/discover.ts). */
+export type NewDiscoveredStream = DiscoveredStream;
+
+export interface StoredDiscoveredStream extends DiscoveredStream {
   connectionId: string;
-  name: string;
-  family: string;
-  key: string;
-  title?: string;
-  primaryKey: string[];
-  item: unknown;
   discoveredAt: string;
-}
-
-export interface NewDiscoveredStream {
-  name: string;
-  family: string;
-  key: string;
-  title?: string;
-  primaryKey: string[];
-  item: unknown;
 }
 
 type Row = Record<string, any>;
