@@ -9,8 +9,9 @@ import jsonata from 'jsonata';
 
 /**
  * JSONata's built-in functions (jsonata 2.x, https://docs.jsonata.org/): the ones its static
- * frame binds plus `$now` and `$millis`, bound per evaluation. Patchbay registers none of its
- * own. test/manifest keeps this list in step with the installed jsonata.
+ * frame binds plus `$now` and `$millis`, bound per evaluation, and Patchbay's own (`$money`,
+ * `$moneyFromMinor`: engine/lang/money.ts). test/manifest keeps this list in step with the
+ * installed jsonata.
  */
 export const JSONATA_FUNCTIONS: readonly string[] = [
   // string
@@ -32,6 +33,10 @@ export const JSONATA_FUNCTIONS: readonly string[] = [
   // higher-order
   'map', 'filter', 'single', 'reduce',
 ];
+
+/** Functions Patchbay registers on every expression (engine/lang/money.ts), and all a manifest may call. */
+export const PATCHBAY_FUNCTION_NAMES: readonly string[] = ['money', 'moneyFromMinor'];
+export const EXPR_FUNCTIONS: readonly string[] = [...JSONATA_FUNCTIONS, ...PATCHBAY_FUNCTION_NAMES];
 
 export interface NameUse {
   name: string;

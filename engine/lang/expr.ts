@@ -7,6 +7,7 @@ import jsonata from 'jsonata';
 import { ConnectorError } from '../core/errors.js';
 import { compileFast } from './expr-fast/index.js';
 import { exprHazards, type ExprHazard } from './regex/jsonata.js';
+import { PATCHBAY_FUNCTIONS } from './money.js';
 
 export interface ExprLocation {
   file?: string;
@@ -79,6 +80,7 @@ export function compileExpr(source: string, location?: ExprLocation, limits?: Ex
   } catch (err: any) {
     throw new ConnectorError({ kind: 'config', origin: 'manifest', message: `JSONata syntax error in ${where(location) || 'expression'}: ${err?.message ?? err}`, location, cause: err });
   }
+  for (const [name, f] of Object.entries(PATCHBAY_FUNCTIONS)) compiled.registerFunction(name, f.impl as any, f.signature);
   // Validation reports these too, but a manifest can be loaded without it; the time limit
   // only holds if nothing that escapes it ever runs.
   const [hazard] = exprHazards(compiled.ast());

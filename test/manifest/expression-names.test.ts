@@ -2,7 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import jsonata from 'jsonata';
 import { describe, expect, it } from 'vitest';
-import { exprNames, JSONATA_FUNCTIONS } from '../../engine/lang/expr-names.js';
+import { exprNames, JSONATA_FUNCTIONS, PATCHBAY_FUNCTION_NAMES } from '../../engine/lang/expr-names.js';
+import { PATCHBAY_FUNCTIONS } from '../../engine/lang/money.js';
 import { collectFields, EXPR_SCOPES } from '../../engine/manifest/fields.js';
 import { validateSource } from '../../engine/plan/index.js';
 import { BASE, FILE, edit } from './fixtures.js';
@@ -12,6 +13,10 @@ const CONNECTORS = resolve('connectors');
 describe('the built-in function list', () => {
   it('names only functions the installed JSONata defines', async () => {
     for (const name of JSONATA_FUNCTIONS) expect(await jsonata(`$type($${name})`).evaluate({}), name).toBe('function');
+  });
+
+  it('lists exactly the functions Patchbay registers', () => {
+    expect([...PATCHBAY_FUNCTION_NAMES].sort()).toEqual(Object.keys(PATCHBAY_FUNCTIONS).sort());
   });
 
   it('misses none JSONata binds (its own source lists them)', () => {

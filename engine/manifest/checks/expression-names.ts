@@ -6,7 +6,7 @@
  * three are errors here. Where the input is data (a response body, a record) bare names
  * are the provider's fields and are left alone.
  */
-import { exprNames, JSONATA_FUNCTIONS, type ExprNames, type NameUse } from '../../lang/expr-names.js';
+import { exprNames, EXPR_FUNCTIONS as JSONATA_FUNCTIONS, type ExprNames, type NameUse } from '../../lang/expr-names.js';
 import type { Field } from '../fields.js';
 import { didYouMean } from '../suggest.js';
 import { innerPosition } from './inner.js';
