@@ -41,6 +41,11 @@ export interface NormalizedEvent {
   connector: string;
   connection: string;
   tenant: string;
+  /** The unified record when the event names a model (`contact.updated`), else what the route chose. */
   data: unknown;
+  /** The unified model `data` follows, when the route emitted through a stream. */
+  model?: string;
+  /** The provider's own object `data` was mapped from, beside it. */
+  raw?: unknown;
   occurred_at: string;
 }

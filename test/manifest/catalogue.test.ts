@@ -116,6 +116,10 @@ webhooks:
     - on: [one.changed]
       fetch: { stream: a, id: $string(event.id), raw: true }
       upsert: { stream: a, record: fetched }
+    - on: [two.changed]
+      emit: { event: thing.changed, stream: a, record: event.data }
+    - on: [two.gone]
+      emit: { event: thing.gone, stream: a, id: event.id }
   subscribe:
     request: { method: POST, path: /hooks, body: { url: "{{webhook_url}}" } }
     id: id
@@ -222,6 +226,8 @@ const WHERE: Record<string, string[]> = {
   'route_upsert.record': ['webhooks.routes.0.upsert.record', 'webhooks.routes.1.upsert.record'],
   'route_delete.id': ['webhooks.routes.0.delete.id'],
   'route_emit.data': ['webhooks.routes.0.emit.data'],
+  'route_emit.record': ['webhooks.routes.2.emit.record'],
+  'route_emit.id': ['webhooks.routes.3.emit.id'],
 };
 
 function markedFields(): Array<{ where: string; kind: 'template' | 'jsonata' }> {

@@ -100,6 +100,9 @@ export const cases: Case[] = [
   }),
   c('parent names an unknown stream', S('parent: { stream: issues }', 'parent: { stream: tickets }'), 'unknown-stream', 'tickets', { only: true }),
   c('parent cycle', S('  issues:\n', '  issues:\n    parent: { stream: comments }\n'), 'parent-cycle', 'parent: { stream: issues }', { col: ['parent: { stream: issues }', 18], message: /comments → issues → comments/, only: true }),
+  c('model event without a stream', S('      upsert: { stream: issues, record: body.issue }', '      upsert: { stream: issues, record: body.issue }\n      emit: { event: ticket.updated, data: body.issue }'), 'emit-not-unified', 'ticket.updated', { severity: 'warning', col: 'ticket.updated', hint: /stream: <stream>/, only: true }),
+  c('model event through another model\'s stream', S('      upsert: { stream: issues, record: body.issue }', '      upsert: { stream: issues, record: body.issue }\n      emit: { event: contact.updated, stream: issues, record: body.issue }'), 'emit-model-mismatch', 'contact.updated, stream: issues', { message: /stream `issues` maps to model ticket/, only: true }),
+  c('emit through a stream without a record', S('      upsert: { stream: issues, record: body.issue }', '      upsert: { stream: issues, record: body.issue }\n      emit: { event: ticket.updated, stream: issues }'), 'emit-no-record', 'ticket.updated, stream: issues }', { message: /names no `record`/, only: true }),
   c('unknown model', S('    model: ticket', '    model: tickt'), 'unknown-model', 'model: tickt', { col: 'tickt', hint: /did you mean `ticket`/, only: true }),
   c('auth.default names no method', S('auth:\n  type: api_key\n  name: X-Api-Key\n  value: "{{credentials.api_key}}"', 'auth:\n  default: tokn\n  methods:\n    token:\n      type: bearer'), 'unknown-auth-method', 'tokn', {
     col: 'tokn', hint: /did you mean `token`/, only: true,

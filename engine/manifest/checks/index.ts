@@ -3,6 +3,7 @@ import { authDefault } from './auth-default.js';
 import { componentChecks } from './component-checks.js';
 import { cursorUnused } from './cursor-unused.js';
 import { dynamicStreams } from './dynamic-streams.js';
+import { emitModels } from './emit-models.js';
 import { expressionNames } from './expression-names.js';
 import { idMismatch } from './id-mismatch.js';
 import { insecureUrl } from './insecure-url.js';
@@ -34,6 +35,7 @@ export const CHECKS: readonly Check[] = [
   streamRefs,
   dynamicStreams,
   modelsCheck,
+  emitModels,
   authDefault,
   paginationStop,
   cursorUnused,

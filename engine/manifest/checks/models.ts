@@ -27,6 +27,11 @@ function models(dir: string): string[] {
   return names;
 }
 
+/** The unified models a manifest at `file` may name. */
+export function knownModels(file: string): string[] {
+  return models(modelsDir(file));
+}
+
 export const modelsCheck: Check = {
   name: 'unknown-model',
   run(ctx) {

@@ -73,7 +73,10 @@ const MAX_URL_LENGTH = 2000;
 
 /** The JSON body every attempt sends, fixed at queue time so each retry is byte-identical. */
 export function deliveryBody(e: NormalizedEvent): string {
-  return JSON.stringify({ id: e.id, type: e.type, timestamp: e.occurred_at, connector: e.connector, connection: e.connection, data: e.data ?? null });
+  return JSON.stringify({
+    id: e.id, type: e.type, timestamp: e.occurred_at, connector: e.connector, connection: e.connection,
+    ...(e.model ? { model: e.model } : {}), data: e.data ?? null, ...(e.raw !== undefined ? { raw: e.raw } : {}),
+  });
 }
 
 function invalid(path: string, message: string): ConnectorError {
