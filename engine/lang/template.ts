@@ -48,7 +48,10 @@ hb.registerHelper('default', (v: unknown, fallback: unknown) => (v === undefined
 hb.registerHelper('join', (v: unknown, sep: unknown) => (Array.isArray(v) ? v.join(isOptions(sep) ? ',' : String(sep)) : v));
 /** `{{now}}` ISO time; `{{now "unix"}}` epoch seconds; `{{now "unix_ms"}}`. */
 hb.registerHelper('now', (fmt: unknown) => formatDate(new Date(), isOptions(fmt) ? 'iso' : String(fmt)));
-/** `{{date value "unix"}}` converts ISO strings or epoch numbers: iso, unix, unix_ms, date (YYYY-MM-DD). */
+/**
+ * `{{date value "unix"}}` converts ISO strings or epoch numbers: iso, unix, unix_ms, date (YYYY-MM-DD),
+ * iso_seconds (UTC `YYYY-MM-DDTHH:MM:SS`, no fraction or zone: APIs that refuse milliseconds).
+ */
 hb.registerHelper('date', (v: unknown, fmt: unknown) => {
   const d = toDate(v);
   return d ? formatDate(d, isOptions(fmt) ? 'iso' : String(fmt)) : '';
@@ -59,6 +62,7 @@ function formatDate(d: Date, fmt: string): string {
     case 'unix': return String(Math.floor(d.getTime() / 1000));
     case 'unix_ms': return String(d.getTime());
     case 'date': return d.toISOString().slice(0, 10);
+    case 'iso_seconds': return d.toISOString().slice(0, 19);
     default: return d.toISOString();
   }
 }
