@@ -168,6 +168,15 @@ describe('next_url', () => {
       '/v1/users/more?%24skiptoken=abc',
     ]);
   });
+
+  it('with keepQuery false sends a next URL without a query as it is', async () => {
+    server = await startServer((_req, i) => ({ body: { value: [i], next: i === 0 ? '/q/locator-2000' : null } }));
+    const pagination: PlanPagination = { type: 'next_url', next: compileExpr('next'), keepQuery: false, maxPages: 100 };
+    const req = get(`${server.url}/q`);
+    const pages = await collect(pagination, { ...req, query: [['q', 'SELECT Id FROM X']] }, (r) => Promise.resolve(asRecords((r.body as any).value)));
+    expect(pages).toEqual([[0], [1]]);
+    expect(server.seen.map((s) => `${s.path}?${s.query}`)).toEqual(['/q?q=SELECT+Id+FROM+X', '/q/locator-2000?']);
+  });
 });
 
 describe('driver and registry', () => {
