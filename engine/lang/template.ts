@@ -9,6 +9,7 @@
  * - A template that is exactly one `{{…}}` can be resolved to its raw value, so body leaves
  *   keep their type (numbers, booleans, objects).
  */
+import { createHmac } from 'node:crypto';
 import Handlebars from 'handlebars';
 import { ConnectorError } from '../core/errors.js';
 import { escapeMarkers, marker, placeValues, type Slot, type UrlKind } from './template-url.js';
@@ -40,6 +41,16 @@ function toDate(value: unknown): Date | undefined {
 const isOptions = (v: unknown) => typeof v === 'object' && v !== null && 'hash' in v && 'data' in v;
 
 hb.registerHelper('base64', (v: unknown) => Buffer.from(String(v ?? '')).toString('base64'));
+/**
+ * `{{hmac_sha256 key value}}`: lowercase hex HMAC-SHA256 of `value` keyed by `key` (e.g. a
+ * request proof derived from a token and an app secret). Neither argument is logged or echoed.
+ */
+hb.registerHelper('hmac_sha256', (key: unknown, value: unknown) => {
+  if (isOptions(key) || isOptions(value)) {
+    throw new ConnectorError({ kind: 'internal', origin: 'internal', message: 'hmac_sha256 takes two arguments: key, value' });
+  }
+  return createHmac('sha256', String(key ?? '')).update(String(value ?? '')).digest('hex');
+});
 hb.registerHelper('json', (v: unknown) => JSON.stringify(v ?? null));
 hb.registerHelper('urlencode', (v: unknown) => encodeURIComponent(String(v ?? '')));
 hb.registerHelper('lower', (v: unknown) => String(v ?? '').toLowerCase());
@@ -67,7 +78,7 @@ function formatDate(d: Date, fmt: string): string {
   }
 }
 
-export const TEMPLATE_HELPERS = ['base64', 'json', 'urlencode', 'lower', 'upper', 'default', 'join', 'now', 'date'] as const;
+export const TEMPLATE_HELPERS = ['base64', 'hmac_sha256', 'json', 'urlencode', 'lower', 'upper', 'default', 'join', 'now', 'date'] as const;
 
 hb.registerHelper('__slot', (value: unknown, options: Handlebars.HelperOptions) => {
   const slots = options.data?.slots as Slot[] | undefined;

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authStrategyFor, getAuthStrategy, registerAuthStrategy } from '../../engine/components/auth/registry.js';
 import { ConnectorError } from '../../engine/core/errors.js';
@@ -53,6 +54,14 @@ describe('auth strategies on the wire', () => {
     expect(custom.headers['x-auth']).toBe('token t-2');
     expect(custom.headers.authorization).toBeUndefined();
     expect((await sendWith({ type: 'bearer', scheme: '' }, { token: 't-3' })).headers.authorization).toBe('t-3');
+  });
+
+  it('bearer query parameters derived from the credentials go with every request, empty ones dropped', async () => {
+    const auth = { type: 'bearer', token: '{{credentials.access_token}}', query: { appsecret_proof: '{{hmac_sha256 credentials.app_secret credentials.access_token}}', extra: '{{credentials.missing}}' } };
+    const seen = await sendWith(auth, { access_token: 'tok-123', app_secret: 's3cret' });
+    expect(seen.headers.authorization).toBe('Bearer tok-123');
+    expect(seen.query.get('appsecret_proof')).toBe(createHmac('sha256', 's3cret').update('tok-123').digest('hex'));
+    expect(seen.query.has('extra')).toBe(false);
   });
 
   it('oauth2 sends the stored access token', async () => {
