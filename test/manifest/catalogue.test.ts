@@ -19,6 +19,7 @@ auth:
     key: { type: api_key, name: X-Key, value: "{{credentials.key}}" }
     basic: { type: basic, username: "{{credentials.u}}", password: "{{credentials.p}}" }
     bearer: { type: bearer, token: "{{credentials.t}}" }
+    sigv4: { type: aws_sigv4, access_key: "{{credentials.ak}}", secret_key: "{{credentials.sk}}", session_token: "{{credentials.st}}", region: "{{config.region}}", service: execute-api }
     oauth:
       type: oauth2
       authorize_url: https://acme.test/authorize
@@ -146,6 +147,11 @@ const WHERE: Record<string, string[]> = {
   'auth_basic.username': ['auth.methods.basic.username'],
   'auth_basic.password': ['auth.methods.basic.password'],
   'auth_bearer.token': ['auth.methods.bearer.token'],
+  'auth_aws_sigv4.access_key': ['auth.methods.sigv4.access_key'],
+  'auth_aws_sigv4.secret_key': ['auth.methods.sigv4.secret_key'],
+  'auth_aws_sigv4.session_token': ['auth.methods.sigv4.session_token'],
+  'auth_aws_sigv4.region': ['auth.methods.sigv4.region'],
+  'auth_aws_sigv4.service': ['auth.methods.sigv4.service'],
   'auth_oauth2.authorize_url': ['auth.methods.oauth.authorize_url'],
   'auth_oauth2.token_url': ['auth.methods.oauth.token_url'],
   'auth_oauth2.refresh_url': ['auth.methods.oauth.refresh_url'],

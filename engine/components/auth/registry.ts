@@ -7,6 +7,7 @@
 import { Family, literal, schemaOf } from '../kit.js';
 import type { PlanAuthMethod } from '../../plan/plan.js';
 import { apiKeyStrategy } from './api-key.js';
+import { awsSigV4Strategy } from './aws-sigv4.js';
 import { basicStrategy } from './basic.js';
 import { bearerStrategy } from './bearer.js';
 import { noneStrategy } from './none.js';
@@ -32,7 +33,7 @@ export const authKinds = new Family<AuthKind>({
   context: 'auth',
 });
 
-export const BUILTIN_AUTH = [noneStrategy, apiKeyStrategy, basicStrategy, bearerStrategy, oauth2Strategy] as const;
+export const BUILTIN_AUTH = [noneStrategy, apiKeyStrategy, basicStrategy, bearerStrategy, oauth2Strategy, awsSigV4Strategy] as const;
 
 /** The built-in auth types; a method's `type` is any registered one. */
 export type BuiltinAuthType = (typeof BUILTIN_AUTH)[number]['type'];
