@@ -71,16 +71,22 @@ function where(loc?: ExprLocation): string {
   return [loc.path, at].filter(Boolean).join(' at ');
 }
 
+/** JSONata with Patchbay's own functions bound: what every manifest expression is compiled with. */
+export function jsonataWithFunctions(source: string, options?: { timeout?: number; stack?: number }): jsonata.Expression {
+  const compiled = jsonata(source, options as any);
+  for (const [name, f] of Object.entries(PATCHBAY_FUNCTIONS)) compiled.registerFunction(name, f.impl as any, f.signature);
+  return compiled;
+}
+
 export function compileExpr(source: string, location?: ExprLocation, limits?: ExprLimits): CompiledExpr {
   const { timeoutMs, maxDepth } = { ...DEFAULT_LIMITS, ...limits };
   let compiled: jsonata.Expression;
   try {
     // JSONata's own guardrails bound each evaluation's wall time and stack depth.
-    compiled = jsonata(source, { timeout: timeoutMs, stack: maxDepth });
+    compiled = jsonataWithFunctions(source, { timeout: timeoutMs, stack: maxDepth });
   } catch (err: any) {
     throw new ConnectorError({ kind: 'config', origin: 'manifest', message: `JSONata syntax error in ${where(location) || 'expression'}: ${err?.message ?? err}`, location, cause: err });
   }
-  for (const [name, f] of Object.entries(PATCHBAY_FUNCTIONS)) compiled.registerFunction(name, f.impl as any, f.signature);
   // Validation reports these too, but a manifest can be loaded without it; the time limit
   // only holds if nothing that escapes it ever runs.
   const [hazard] = exprHazards(compiled.ast());

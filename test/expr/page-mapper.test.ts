@@ -5,6 +5,7 @@
  * one plain array out), or fail with the same `mapping` error.
  */
 import fc from 'fast-check';
+import { jsonataWithFunctions } from '../../engine/lang/expr.js';
 import jsonata from 'jsonata';
 import { describe, expect, it } from 'vitest';
 import { ConnectorError } from '../../engine/core/errors.js';
@@ -48,7 +49,7 @@ describe('page mapper fast path agrees with the JSONata wrapper', () => {
       expect(fast, 'mapping should be in the fast subset').toBeDefined();
       const wired = pageMapper(compileExpr(source, { path: 'streams.s.mapping' }));
       expect(wired.fast).toBe(true);
-      const wrapped = jsonata(source);
+      const wrapped = jsonataWithFunctions(source);
       const names = [...namesOf(m.source), 'id'];
       await fc.assert(
         fc.asyncProperty(page(names), bindings(names), async (raw, b) => {
@@ -85,7 +86,7 @@ describe('page mapper fallback', () => {
     const mapper = pageMapper(compileExpr(wrapMapping(mapping)));
     expect(mapper.fast).toBe(true);
     expect(() => compileFastPageMapper(wrapMapping(mapping))!.mapPage(raw)).toThrow(FastBail);
-    const want = await reference(jsonata(wrapMapping(mapping)), raw, {});
+    const want = await reference(jsonataWithFunctions(wrapMapping(mapping)), raw, {});
     expect(want.ok).toBe(true);
     expect(await mapper.evaluate(raw)).toEqual(want.ok && want.value);
   });
@@ -98,7 +99,7 @@ describe('page mapper fallback', () => {
     const err = await mapper.evaluate(raw).then(() => undefined, (e) => e);
     expect(err).toBeInstanceOf(ConnectorError);
     expect(err.kind).toBe('mapping');
-    const jsonataMessage = await jsonata(wrapMapping(mapping)).evaluate(raw).then(() => '', (e) => String(e.message));
+    const jsonataMessage = await jsonataWithFunctions(wrapMapping(mapping)).evaluate(raw).then(() => '', (e) => String(e.message));
     expect(jsonataMessage).not.toBe('');
     expect(err.message).toBe(`JSONata streams.issues.mapping at c.yaml:3 failed: ${jsonataMessage}`);
   });

@@ -4,6 +4,7 @@
  * unusual argument (a regex, a picture string, a function value) bails to real JSONata.
  */
 import { parseSignature, type Signature } from './signature.js';
+import { money, moneyFromMinor } from '../money.js';
 import { bail, isFunction, isNumeric, lookup, toBoolean, toStr } from './values.js';
 
 export interface FastRuntime {
@@ -141,6 +142,9 @@ export const BUILTINS: Readonly<Record<string, Builtin>> = {
   }),
   millis: def('<:n>', [0], (_a, rt) => (rt.now ??= Date.now())),
   now: def('<s?s?:s>', [0], (_a, rt) => isoFromMillis((rt.now ??= Date.now()))),
+  // Patchbay's own (engine/lang/money.ts); a refused amount throws, so JSONata reports it.
+  money: def('<x-x?:s>', [1, 2], (a) => money(a[0], a[1])),
+  moneyFromMinor: def('<x-x?:s>', [1, 2], (a) => moneyFromMinor(a[0], a[1])),
 };
 
 /** Names JSONata binds outside the static frame (per compiled expression); bindings shadow them too. */
@@ -151,4 +155,5 @@ export const BUILTIN_NAMES: ReadonlySet<string> = new Set([
   'filter', 'single', 'reduce', 'sift', 'keys', 'lookup', 'append', 'exists', 'spread', 'merge', 'reverse', 'each', 'error',
   'assert', 'type', 'sort', 'shuffle', 'distinct', 'base64encode', 'base64decode', 'encodeUrlComponent', 'encodeUrl',
   'decodeUrlComponent', 'decodeUrl', 'eval', 'toMillis', 'fromMillis', 'clone', 'now', 'millis',
+  'money', 'moneyFromMinor',
 ]);
