@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, ensureBuilt } from '../cli/helpers.js';
+import { SHIPPED_IDS } from './helpers.js';
 
 interface Result { code: number; stdout: string; stderr: string }
 
@@ -75,7 +76,7 @@ describe('CLI: keys and serve', () => {
       const url = await new Promise<string>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`server did not start:\n${stderr}`)), 60_000);
         const look = () => {
-          const m = /serving 4 connector\(s\) on (http:\/\/[^\s]+)/.exec(stderr);
+          const m = new RegExp(`serving ${SHIPPED_IDS.length} connector\\(s\\) on (http://[^\\s]+)`).exec(stderr);
           if (m) {
             clearTimeout(timer);
             resolve(m[1]);

@@ -3,7 +3,7 @@
  * JSON log lines captured, every reply checked against its documented schema, and helpers
  * to call it as a tenant or as the admin.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -14,6 +14,8 @@ import { startServer, type RunningServer, type ServerOptions } from '../../engin
 import { LOCAL_OUTBOUND } from '../outbound/helpers.js';
 
 export const SHIPPED_CONNECTORS = path.join(packageRoot(), 'connectors');
+/** Ids of the connectors shipped in connectors/ (what `npm start` serves). */
+export const SHIPPED_IDS: string[] = readdirSync(SHIPPED_CONNECTORS).filter((d) => existsSync(path.join(SHIPPED_CONNECTORS, d, 'connector.yaml'))).sort();
 export const TEST_SECRET_KEYS = `test:${randomBytes(32).toString('base64')}`;
 
 export interface Reply {

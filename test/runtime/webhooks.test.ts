@@ -45,7 +45,7 @@ describe('webhook intake over HTTP', () => {
     await platform().deliveries.runOnce();
     const sent = verifiedDeliveries().slice(before);
     expect(sent).toHaveLength(1);
-    expect(sent[0]).toMatchObject({ type: 'ticket.created', connector: 'github', connection: w.conns.github, data: { id: '7001', title: 'Printer on fire', repository: 'octocat/hello' } });
+    expect(sent[0]).toMatchObject({ type: 'ticket.created', connector: 'github', connection: w.conns.github, model: 'ticket', data: { id: '7001', title: 'Printer on fire' }, raw: { id: 7001, title: 'Printer on fire' } });
     expect(receiver.received.at(-1)!.headers['webhook-id']).toBe(sent[0].id);
 
     // The event log shows it, with the payload byte for byte.

@@ -78,7 +78,8 @@ for (const kind of databaseKinds()) {
       expect(rec).toMatchObject({ model: 'ticket', data: { id: '11', title: 'Bug', status: 'open', labels: ['bug'], author_login: 'octocat', is_pull_request: false } });
       expect(emitted).toEqual([{
         id: `${opened.id}.2`, type: 'ticket.created', connector: 'github', connection: conns.github.id, tenant,
-        data: { id: '11', number: 1, title: 'Bug', status: 'open', repository: 'octo/hello', action: 'opened', sender: 'octocat' },
+        // The unified ticket, exactly as stored, with GitHub's issue beside it.
+        model: 'ticket', data: rec!.data, raw: issue('Bug'),
         occurred_at: new Date(clock).toISOString(),
       }]);
 
@@ -89,7 +90,7 @@ for (const kind of databaseKinds()) {
       const after = await platform.records.get(conns.github.id, 'issues', '11');
       expect(after?.data).toMatchObject({ title: 'Bug, renamed' });
       expect(after?.deletedAt).toBeDefined();
-      expect(emitted.map((e) => [e.type, (e.data as { title: string }).title])).toEqual([['ticket.updated', 'Bug, renamed'], ['ticket.deleted', 'Bug, renamed']]);
+      expect(emitted.map((e) => [e.type, e.data])).toEqual([['ticket.updated', { ...after!.data }], ['ticket.deleted', { id: '11' }]]);
       const changes = await platform.records.changes(conns.github.id, 'issues');
       expect(changes.items.map((c) => c.action)).toEqual(['deleted']);
     });
