@@ -60,10 +60,10 @@ export const emitAction = defineRouteAction({
   summary: (c: EmitAction) => `emit ${c.event}${c.stream ? ` (${c.stream})` : ''}`,
   async run(ctx) {
     const list = await payloads(ctx);
-    const one = list.length === 1 && ctx.config.stream === undefined;
     for (const [i, p] of list.entries()) {
       await ctx.services.emit({
-        id: one || list.length === 1 ? `${ctx.event.id}.${ctx.routeIndex}` : `${ctx.event.id}.${ctx.routeIndex}.${i}`,
+        // One event keeps the route's id (as before records were lists); several are numbered.
+        id: list.length === 1 ? `${ctx.event.id}.${ctx.routeIndex}` : `${ctx.event.id}.${ctx.routeIndex}.${i}`,
         type: ctx.config.event,
         connector: ctx.plan.id,
         connection: ctx.connectionId,
