@@ -1,4 +1,4 @@
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderManifestDocs } from '../../cli/docs-gen.js';
@@ -76,5 +76,25 @@ describe('renderManifestDocs', () => {
       const anchor = h.toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-');
       expect(doc).toContain(`[${h}](#${anchor})`);
     }
+  });
+});
+
+describe('docs/connectors/README.md', () => {
+  it('equals a fresh render of the shipped connectors', async () => {
+    const { renderCurrentCatalog } = await import('../../cli/docs-gen.js');
+    const file = join(ROOT, 'docs/connectors/README.md');
+    const fresh = await renderCurrentCatalog(join(ROOT, 'connectors'));
+    const committed = existsSync(file) ? readFileSync(file, 'utf8') : '';
+    expect(committed === fresh, 'the connector catalog is stale: run npm run build && npm run docs').toBe(true);
+  });
+
+  it('lists every shipped connector with its streams, models and unified events', async () => {
+    const { renderCurrentCatalog } = await import('../../cli/docs-gen.js');
+    const doc = await renderCurrentCatalog(join(ROOT, 'connectors'));
+    const shipped = readdirSync(join(ROOT, 'connectors')).filter((d) => existsSync(join(ROOT, 'connectors', d, 'connector.yaml')));
+    expect(shipped.length).toBeGreaterThanOrEqual(10);
+    for (const id of shipped) expect(doc).toContain(`(\`${id}\`)`);
+    expect(doc).toMatch(/- `customers` → `contact`: incremental on `updated_at`/);
+    expect(doc).toMatch(/- Emits: .*`contact\.created`/);
   });
 });
