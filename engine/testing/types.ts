@@ -150,8 +150,8 @@ export interface CaseExpectation {
   deleted?: Record<string, string[]>;
   /** Subscribe cases: the connection's provider subscriptions afterwards, oldest first, the fields named compared. */
   subscriptions?: Array<Record<string, unknown>>;
-  /** Webhook cases: normalized events emitted, `{ type, data }`, in order; absent means none. */
-  emitted?: Array<{ type: string; data?: unknown }>;
+  /** Webhook cases: normalized events emitted, `{ type, data, model, raw }`, in order; absent means none. Fields left out are not checked (`type` always is). */
+  emitted?: Array<{ type: string; data?: unknown; model?: string; raw?: unknown }>;
   /** OAuth cases: the authorize URL. */
   authorize_url?: ExpectedAuthorizeUrl;
   /** OAuth cases: how the callback ended. */
