@@ -10,6 +10,8 @@ export { createDeliveries, type Deliveries, type DeliveriesOptions } from './del
 export type { Subscription, Delivery, DeliveryPage } from './deliveries/index.js';
 export type { ConnectionRef, ConnectionLifecycle } from './connections/service.js';
 export type { SyncRun } from './store/runs.js';
+export type { StoredRecord, RecordQuery } from './store/records.js';
+export { FILTER_OPS, parseFilterParam, type RecordFilter, type FilterOp } from './store/record-filters.js';
 export type { ConnectionStatus } from './store/connections.js';
 export { openStore, type Store } from './store/store.js';
 export { DEFAULT_DATABASE_URL } from './store/config.js';

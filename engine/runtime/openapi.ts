@@ -60,6 +60,11 @@ function parameters(route: RouteDef, w: SchemaWriter): Doc[] {
   };
   add('path', route.params);
   add('query', route.query);
+  // Parameters a flat property list cannot describe (deepObject `filter[…]` keys, matched by
+  // patternProperties) are written by the route itself.
+  for (const p of ((route.query as { 'x-parameters'?: Doc[] } | undefined)?.['x-parameters'] ?? [])) {
+    out.push({ ...p, schema: w.write(p.schema as JsonSchema) });
+  }
   if ((route.access ?? 'tenant') === 'tenant') {
     out.push({ $ref: '#/components/parameters/TenantQuery' }, { $ref: '#/components/parameters/TenantHeader' });
   }

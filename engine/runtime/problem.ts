@@ -83,6 +83,7 @@ const KIND_MAP: Record<ErrorKind, { status: number; code: string; local?: { stat
 const CODED: Record<string, number> = {
   base_url_not_allowed: 422,
   invalid_cursor: 400,
+  invalid_filter: 400,
   insecure_url: 422,
   // A discovered stream the provider does not list (any more).
   stream_not_found: 404,

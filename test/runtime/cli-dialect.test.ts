@@ -60,6 +60,8 @@ describe('CLI --json is the HTTP body', () => {
     ['runs', ['runs', '--connection', '$conn', '--json'], (): string => `/v1/connections/${s.conn.id}/runs`, false],
     ['records', ['records', '$conn', 'customers', '--include-deleted'], (): string => `/v1/connections/${s.conn.id}/streams/customers/records?include_deleted=true`, false],
     ['changes', ['records', '$conn', 'customers', '--changes'], (): string => `/v1/connections/${s.conn.id}/streams/customers/changes`, false],
+    ['filtered records', ['records', '$conn', 'customers', '--filter', 'email>=c3', '--filter', 'name!=Customer 9', '--include-deleted'], (): string => `/v1/connections/${s.conn.id}/streams/customers/records?filter[email][gte]=c3&filter[name][ne]=${encodeURIComponent('Customer 9')}&include_deleted=true`, false],
+    ['one record', ['records', '$conn', 'customers', 'cus_0004'], (): string => `/v1/connections/${s.conn.id}/streams/customers/records/cus_0004`, false],
     ['keys', ['keys', 'list', '--tenant', TENANT, '--json'], (): string => `/v1/keys?tenant=${TENANT}`, true],
     ['connectors', ['list', '--json'], (): string => '/v1/connectors', true],
     ['a connector', ['describe', 'stripe', '--json'], (): string => '/v1/connectors/stripe', true],

@@ -120,6 +120,29 @@ describe('runtime: connections, actions, syncs, reads, schedules', () => {
     expect(page2.body.records).toHaveLength(51);
     expect(page2.body).toMatchObject({ next_cursor: null, has_more: false });
 
+    // Queries on the stored records: a field filter, a range, one record by id.
+    const one = page1.body.records[7];
+    const byEmail = await rt.call('GET', `/v1/connections/${conn.id}/streams/customers/records?filter[email]=${encodeURIComponent(one.data.email)}`, { key });
+    expect(byEmail.status).toBe(200);
+    expect(byEmail.body.records.map((r: { id: string }) => r.id)).toEqual([one.id]);
+    const ranged = await rt.call('GET', `/v1/connections/${conn.id}/streams/customers/records?filter[email][gte]=c250&filter[email][lt]=c251&limit=5`, { key });
+    expect(ranged.body.records.map((r: { data: { email: string } }) => r.data.email)).toEqual(['c250@example.com']);
+    const since = await rt.call('GET', `/v1/connections/${conn.id}/streams/customers/records?updated_since=2999-01-01T00:00:00Z`, { key });
+    expect(since.body).toEqual({ records: [], next_cursor: null, has_more: false });
+    const got = await rt.call('GET', `/v1/connections/${conn.id}/streams/customers/records/${one.id}`, { key });
+    expect(got.status).toBe(200);
+    expect(got.body.record).toEqual(one);
+    const missing = await rt.call('GET', `/v1/connections/${conn.id}/streams/customers/records/cus_nope`, { key });
+    expect(missing.status).toBe(404);
+    expect(missing.body.code).toBe('record_not_found');
+    const badOp = await rt.call('GET', `/v1/connections/${conn.id}/streams/customers/records?filter[email][like]=x`, { key });
+    expect(badOp.status).toBe(400);
+    expect(badOp.body).toMatchObject({ code: 'invalid_filter' });
+    expect(badOp.body.detail).toMatch(/filter\[email\]\[like\]: unknown operator "like"/);
+    const badKey = await rt.call('GET', `/v1/connections/${conn.id}/streams/customers/records?filters[email]=x`, { key });
+    expect(badKey.status).toBe(400);
+    expect(badKey.body.code).toBe('invalid_query');
+
     const changes = await rt.call('GET', `/v1/connections/${conn.id}/streams/customers/changes?limit=1000`, { key });
     expect(changes.body.changes).toHaveLength(251);
     expect(changes.body.changes[0].action).toBe('added');

@@ -54,7 +54,10 @@ describe('runtime: OpenAPI document', () => {
     expect(doc.security).toEqual([{ bearerAuth: [] }]);
     const records = doc.paths['/v1/connections/{id}/streams/{stream}/records'].get;
     const names = records.parameters.map((p: any) => p.name ?? p.$ref);
-    expect(names).toEqual(['id', 'stream', 'limit', 'cursor', 'include_deleted', '#/components/parameters/TenantQuery', '#/components/parameters/TenantHeader']);
+    expect(names).toEqual(['id', 'stream', 'limit', 'cursor', 'include_deleted', 'updated_since', 'filter', '#/components/parameters/TenantQuery', '#/components/parameters/TenantHeader']);
+    // `filter[<field>][<op>]` keys, described as one deepObject parameter.
+    expect(records.parameters.find((p: any) => p.name === 'filter')).toMatchObject({ in: 'query', style: 'deepObject', explode: true, schema: { type: 'object' } });
+    expect(doc.paths['/v1/connections/{id}/streams/{stream}/records/{record_id}'].get.operationId).toBe('getRecord');
     expect(records.responses['200'].content['application/json'].schema.properties.records.items).toEqual({ $ref: '#/components/schemas/StoredRecord' });
   });
 

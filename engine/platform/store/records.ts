@@ -9,6 +9,7 @@ import { batchAfter, decodeCursor, encodeCursor, invalidCursor, keysetPage, page
 import type { StateRepo } from './state.js';
 import { contentHash, fromJson, iso, toJson } from './json.js';
 import type { UpsertShape } from './upsert.js';
+import { applyFilters, checkFilters, type RecordFilter } from './record-filters.js';
 
 export interface IncomingRecord {
   externalId: string;
@@ -69,6 +70,15 @@ export interface RecordChange extends StoredRecord {
  */
 export interface ChangePage extends Page<RecordChange> {
   nextCursor: string;
+}
+
+/** A page of stored records: every condition given must hold. */
+export interface RecordQuery extends PageRequest {
+  includeDeleted?: boolean;
+  /** Only records Patchbay wrote (added, changed or deleted) at or after this time, epoch ms. */
+  updatedSince?: number;
+  /** Conditions on the record's fields (its mapped data). */
+  filters?: RecordFilter[];
 }
 
 const RECORD_LIMITS = LIMITS.records;
@@ -209,15 +219,12 @@ export class RecordsRepo {
     return r ? toStored(r) : undefined;
   }
 
-  /** Records in insertion order. */
-  async list(
-    scope: TenantScope,
-    connectionId: string,
-    stream: string,
-    opts: PageRequest & { includeDeleted?: boolean } = {},
-  ): Promise<Page<StoredRecord>> {
+  /** Records in insertion order, optionally only those matching every filter (record-filters.ts). */
+  async list(scope: TenantScope, connectionId: string, stream: string, opts: RecordQuery = {}): Promise<Page<StoredRecord>> {
     const q = scope.from('records').where({ connection_id: connectionId, stream });
     if (!opts.includeDeleted) q.whereNull('deleted_at');
+    if (opts.updatedSince !== undefined) q.where('updated_at', '>=', opts.updatedSince);
+    if (opts.filters?.length) applyFilters(q, scope.dialect, checkFilters(opts.filters));
     return keysetPage(q, RECORD_KEY, opts, toStored, RECORD_LIMITS);
   }
 

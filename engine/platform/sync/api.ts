@@ -8,7 +8,7 @@ import type { ConnectionRef, ConnectionService } from '../connections/service.js
 import type { EngineSeam } from '../connections/seam.js';
 import type { Store } from '../store/store.js';
 import type { TenantScope } from '../store/scope.js';
-import type { RecordsRepo, ChangePage, StoredRecord } from '../store/records.js';
+import type { RecordsRepo, ChangePage, RecordQuery, StoredRecord } from '../store/records.js';
 import type { StateRepo } from '../store/state.js';
 import type { Page, PageRequest } from '../store/paging.js';
 import type { RunsRepo, SyncRun, SyncStatus } from '../store/runs.js';
@@ -32,8 +32,13 @@ function byConnection<A extends unknown[], R>(
 }
 
 export interface RecordsApi {
-  /** `cursor`: a previous `nextCursor` (a bad one is a validation error with code `invalid_cursor`; `param` names it). */
-  list(ref: ConnectionRef, stream: string, opts?: PageRequest & { includeDeleted?: boolean }): Promise<Page<StoredRecord>>;
+  /**
+   * `cursor`: a previous `nextCursor` (a bad one is a validation error with code `invalid_cursor`; `param` names it).
+   * `filters`: `{ field, op, value }` conditions on the record's fields, all of which must hold
+   * (a bad one is a validation error with code `invalid_filter`); `updatedSince`: epoch ms.
+   */
+  list(ref: ConnectionRef, stream: string, opts?: RecordQuery): Promise<Page<StoredRecord>>;
+  /** One stored record by its primary key, also when it is soft-deleted (`deletedAt` says so). */
   get(ref: ConnectionRef, stream: string, id: string): Promise<StoredRecord | undefined>;
   count(ref: ConnectionRef, stream: string, opts?: { includeDeleted?: boolean }): Promise<number>;
   /**

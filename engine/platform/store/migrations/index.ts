@@ -17,6 +17,7 @@ import * as m011 from './011_idempotency.js';
 import * as m012 from './012_provider_subscriptions.js';
 import * as m013 from './013_discovered_streams.js';
 import * as m015 from './015_rate_slots.js';
+import * as m016 from './016_record_queries.js';
 
 interface MigrationModule {
   name: string;
@@ -24,7 +25,7 @@ interface MigrationModule {
   down(knex: Knex): Promise<void>;
 }
 
-export const MIGRATIONS: readonly MigrationModule[] = [m001, m002, m003, m004, m005, m006, m007, m008, m009, m010, m011, m012, m013, m015];
+export const MIGRATIONS: readonly MigrationModule[] = [m001, m002, m003, m004, m005, m006, m007, m008, m009, m010, m011, m012, m013, m015, m016];
 
 export const migrationSource: Knex.MigrationSource<MigrationModule> = {
   getMigrations: async () => [...MIGRATIONS],
