@@ -48,14 +48,17 @@ export const EXPR_SCOPES = {
   /** `records` selecting from a response (selectRecords). */
   records: { bindings: ['headers', 'status'] },
   actionOutput: { bindings: ['input', 'headers', 'status'] },
-  /** `$r` is the page wrapper's own parameter (lang/mapping.ts); it works, so it is not reported. */
-  mapping: { bindings: ['r'] },
+  /**
+   * `$r` is the page wrapper's own parameter (lang/mapping.ts); it works, so it is not
+   * reported. `$config` and `$settings` are the connection's values (operations/records.ts).
+   */
+  mapping: { bindings: ['r', 'config', 'settings'] },
   /** A stream's `deleted` test, over one raw record (read.ts). */
   rawRecord: { bindings: [] },
-  childMapping: { bindings: ['r', 'parent'] },
+  childMapping: { bindings: ['r', 'parent', 'config', 'settings'] },
   /** A dynamic family's template: its `records` and `mapping` also see the discovered item (operations/discover.ts). */
   dynamicRecords: { bindings: ['headers', 'status', 'item'] },
-  dynamicMapping: { bindings: ['r', 'item'] },
+  dynamicMapping: { bindings: ['r', 'item', 'config', 'settings'] },
   /** A token endpoint's answer; `error_when` also sees `$status`. */
   tokenResponse: { bindings: [] },
   tokenError: { bindings: ['status'] },

@@ -42,6 +42,12 @@ streams:
     records: data
     primary_key: id
     cursor: { field: seq }
+  prices:
+    request: { path: /prices }
+    records: data
+    primary_key: id
+    get: { request: { path: "/prices/{{id}}" } }
+    mapping: "{ 'id': id, 'amount': $money(amount, currency ? currency : $settings.home_currency), 'region': $config.region, 'token': $config.token }"
 `;
 
 const fx = engineOverServer(() => new Map([['tracker', compile(MANIFEST, '/virtual/connectors/tracker/connector.yaml')]]));
@@ -137,6 +143,19 @@ describe('read', () => {
     expect(fx.server.seen.map((s) => `${s.path}${s.query.get('cursor') ? `?${s.query}` : ''}`)).toEqual([
       '/repos', '/repos/alpha/issues', '/repos/alpha/issues?cursor=more', '/repos/beta/issues', '/repos?cursor=r2', '/repos/gamma/issues',
     ]);
+  });
+
+  it("mappings see the connection's config and settings as $config and $settings, never its credentials", async () => {
+    const e = await setup((req) => ({ body: req.path === '/prices' ? { data: [{ id: 'p1', amount: 5 }, { id: 'p2', amount: 5, currency: 'JPY' }], next: null } : { id: 'p3', amount: '1.5' } }));
+    const c = conn({ config: { region: 'eu' }, settings: { home_currency: 'KWD' } });
+    const records = [];
+    for await (const r of e.read(c, 'prices')) records.push(r);
+    expect(records).toEqual([
+      { id: 'p1', amount: '5.000', region: 'eu' },
+      { id: 'p2', amount: '5', region: 'eu' },
+    ]);
+    // A credential is not a config value: `$config.token` reads nothing though the connection has a token.
+    expect(await e.get(c, 'prices', 'p3')).toEqual({ id: 'p3', amount: '1.500', region: 'eu' });
   });
 
   it('stops at limit without further requests; state covers only emitted records', async () => {

@@ -7,7 +7,7 @@
 import type { RouteServices, SyncOutcome } from '../../components/actions/protocol.js';
 import type { NormalizedEvent } from '../../core/webhook.js';
 import type { Connection } from '../../core/wire.js';
-import { mapPage } from '../../run/operations/records.js';
+import { mapPage, mappingValues, readsConnectionValues } from '../../run/operations/records.js';
 import type { RecordsRepo } from '../store/records.js';
 import type { StateRepo } from '../store/state.js';
 import type { Store } from '../store/store.js';
@@ -36,7 +36,8 @@ export function routeServices(d: RouteServiceDeps, tenant: string, connectionId:
       throw err;
     }));
   return {
-    map: (stream, raw) => mapPage(stream, raw, {}),
+    // Only a mapping that reads `$config` or `$settings` opens the connection for them.
+    map: async (stream, raw) => mapPage(stream, raw, readsConnectionValues(stream) ? mappingValues(await opened()) : {}),
     identify: (stream, record) => externalIdOf(stream, record),
     write: (stream, records) =>
       scope.transaction(async (tx) => {

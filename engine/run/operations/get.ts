@@ -8,7 +8,7 @@ import { plain } from '../../lang/plain.js';
 import { renderRequest } from '../http/render.js';
 import { renderOptions, type ResolvedConnection } from './context.js';
 import { findStream } from './read.js';
-import { mapPage, selectRecords } from './records.js';
+import { mapPage, mappingValues, selectRecords } from './records.js';
 import type { OperationRuntime } from './runtime.js';
 
 export async function getRecord(rt: OperationRuntime, rc: ResolvedConnection, streamName: string, id: string, opts: { raw?: boolean; signal?: AbortSignal } = {}): Promise<unknown> {
@@ -28,6 +28,6 @@ export async function getRecord(rt: OperationRuntime, rc: ResolvedConnection, st
     throw new ConnectorError({ kind: 'not_found', origin: 'provider', connector: rc.plan.id, message: `${rc.plan.id} answered no record for ${streamName} ${JSON.stringify(id)}` });
   }
   if (opts.raw) return plain(raw);
-  const [record] = await mapPage(stream, [raw], {});
+  const [record] = await mapPage(stream, [raw], mappingValues(rc.base));
   return record;
 }

@@ -15,7 +15,7 @@ import type { Page } from '../../components/pagination/protocol.js';
 import { followUrl } from '../../components/pagination/params.js';
 import { truthy } from '../../lang/truthy.js';
 import { externalIdOf } from './keys.js';
-import { mapPage, selectRecords } from './records.js';
+import { mapPage, mappingValues, selectRecords } from './records.js';
 import { ParentSlots, refusalOf, resumesFrom, resumeUrl, Slot, StateRefused, type StreamState } from './stream-state.js';
 import type { OperationRuntime } from './runtime.js';
 import { unknownName } from './suggest.js';
@@ -216,7 +216,7 @@ class StreamReader implements ReadHandle {
       const slot = new Slot(stream, rc.base, given);
       this.committed = slot.start;
       for await (const page of this.fetch(rc, stream, { ...rc.base, state: slot.start }, resumesFrom(given))) {
-        const out = await this.take(stream, slot, page, {}, () => slot.checkpoint());
+        const out = await this.take(stream, slot, page, mappingValues(rc.base), () => slot.checkpoint());
         yield out;
         this.committed = out.state;
         await this.opts.onPage?.(out);
@@ -234,7 +234,7 @@ class StreamReader implements ReadHandle {
       const slot = new Slot(stream, rc.base, from);
       const ctx = { ...rc.base, parent: record, state: slot.start };
       for await (const page of this.fetch(rc, stream, ctx, resumesFrom(from))) {
-        const out = await this.take(stream, slot, page, { parent: record }, () => slots.with(key, slot.checkpoint()));
+        const out = await this.take(stream, slot, page, { ...mappingValues(rc.base), parent: record }, () => slots.with(key, slot.checkpoint()));
         yield out;
         this.committed = out.state;
         await this.opts.onPage?.(out);
@@ -285,21 +285,22 @@ class StreamReader implements ReadHandle {
     }
     const pages: AsyncIterable<{ raw: unknown[]; bindings: Record<string, unknown> }> = parent.parent
       ? this.grouped(this.parentRecords(rc, findStream(rc, parent.parent), depth + 1), rc, parent)
-      : this.mapFetched(this.fetch(rc, parent, { ...rc.base, state: new Slot(parent, rc.base, {}).start }, false));
+      : this.mapFetched(rc, this.fetch(rc, parent, { ...rc.base, state: new Slot(parent, rc.base, {}).start }, false));
     for await (const { raw, bindings } of pages) {
       const keys = keyed ? await keysOf(parent, raw, bindings) : [];
       for (let i = 0; i < raw.length; i++) yield { record: raw[i], key: keys[i] };
     }
   }
 
-  private async *mapFetched(pages: AsyncIterable<RawPage>): AsyncGenerator<{ raw: unknown[]; bindings: Record<string, unknown> }, void, undefined> {
-    for await (const p of pages) yield { raw: p.raw, bindings: {} };
+  private async *mapFetched(rc: ResolvedConnection, pages: AsyncIterable<RawPage>): AsyncGenerator<{ raw: unknown[]; bindings: Record<string, unknown> }, void, undefined> {
+    const bindings = mappingValues(rc.base);
+    for await (const p of pages) yield { raw: p.raw, bindings };
   }
 
   /** A middle stream of a chain: its raw records for each of its own parent records. */
   private async *grouped(parents: AsyncIterable<{ record: unknown }>, rc: ResolvedConnection, stream: PlanStream): AsyncGenerator<{ raw: unknown[]; bindings: Record<string, unknown> }, void, undefined> {
     for await (const { record } of parents) {
-      for await (const p of this.fetch(rc, stream, { ...rc.base, parent: record, state: new Slot(stream, rc.base, {}).start }, false)) yield { raw: p.raw, bindings: { parent: record } };
+      for await (const p of this.fetch(rc, stream, { ...rc.base, parent: record, state: new Slot(stream, rc.base, {}).start }, false)) yield { raw: p.raw, bindings: { ...mappingValues(rc.base), parent: record } };
     }
   }
 

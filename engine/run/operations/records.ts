@@ -10,11 +10,23 @@ export async function selectRecords(expr: CompiledExpr | undefined, res: Inbound
   return asRecords(selected);
 }
 
+/**
+ * What every mapping sees besides the record: `$config` and `$settings`, the connection's
+ * values (a default currency, an instance URL), never its credentials.
+ */
+export function mappingValues(values: { config?: Record<string, unknown>; settings?: Record<string, unknown> }): Record<string, unknown> {
+  return { config: values.config ?? {}, settings: values.settings ?? {} };
+}
+
+/** Whether a stream's mapping reads the connection's values, so a caller without them at hand knows to load them. */
+export const readsConnectionValues = (stream: PlanStream): boolean => stream.mapPage !== undefined && /\$(config|settings)\b/.test(stream.mapPage.source);
+
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * One JSONata evaluation per page, not per record: the per-record mapping was compiled into
- * a `$map` over the page. `$parent` is bound for child streams.
+ * a `$map` over the page. `$parent` is bound for child streams, `$config` and `$settings`
+ * by the callers that have a connection (mappingValues).
  */
 export async function mapPage(stream: PlanStream, raw: unknown[], bindings: Record<string, unknown>): Promise<Array<Record<string, unknown>>> {
   if (raw.length === 0) return [];
