@@ -14,7 +14,7 @@ import type { SchedulerOptions } from '../platform/sync/scheduler.js';
 import { createApp, type RuntimeApp, type RuntimeOptions } from './app.js';
 import { writeAdminKeyFile } from './bootstrap.js';
 import { refusingBaseUrlOverrides, withBaseUrlOverrides } from './base-url.js';
-import { withConnectorSecrets } from './connector-secrets.js';
+import { withConnectorSecrets } from '../platform/connector-secrets-engine.js';
 import { outboundPolicyFromEnv, type OutboundPolicy } from '../run/http/outbound-guard.js';
 import { startOAuthWorkers, type OAuthWorkers } from './oauth/context.js';
 import { intakeLimitsFromEnv } from './auth/intake-limit.js';

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../../engine/run/engine.js';
-import { withConnectorSecrets } from '../../engine/runtime/connector-secrets.js';
+import { withConnectorSecrets } from '../../engine/platform/connector-secrets-engine.js';
 import { startServer, type TestServer } from '../paginate/helpers.js';
 import { compile } from '../engine/helpers.js';
 
