@@ -69,9 +69,11 @@ function collectStrings(value: unknown, out: string[], key?: string): void {
  * `user:pass` in base64 for Basic auth). Longest first, so a secret containing another is
  * replaced whole.
  */
-export function collectSecrets(connection?: Pick<Connection, 'credentials'>, extra: Iterable<string> = []): string[] {
+export function collectSecrets(connection?: Pick<Connection, 'credentials' | 'secrets'>, extra: Iterable<string> = []): string[] {
   const raw: string[] = [];
   collectStrings(connection?.credentials ?? {}, raw);
+  // Operator secrets reach auth templates too (an app secret keying a request proof).
+  for (const v of Object.values(connection?.secrets ?? {})) if (typeof v === 'string' && v !== '') raw.push(v);
   for (const e of extra) if (typeof e === 'string' && e !== '') raw.push(e);
   const creds = connection?.credentials ?? {};
   const user = creds.username ?? creds.user ?? creds.client_id;

@@ -48,6 +48,12 @@ export interface Connection {
   credentials?: Record<string, unknown>;
   /** Values learned at run time (token response fields, webhook ids). */
   settings?: Record<string, unknown>;
+  /**
+   * The operator's connector-level secrets (the manifest's top-level `secrets:`), which the
+   * host supplies with each connection: request-time auth templates read them as `secrets.*`
+   * (an app secret signing every call). Redacted like credentials.
+   */
+  secrets?: Record<string, string>;
   /** Replaces the manifest's base_url (tests, proxies, sandboxes). */
   baseUrl?: string;
   /** One of the connector's declared `environments`; default its default one. */

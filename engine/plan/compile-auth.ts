@@ -14,7 +14,9 @@ import type { PlanAuth, PlanAuthMethod } from './plan.js';
 
 function compileMethod(ctx: CompileContext, name: string, method: Record<string, unknown>, path: Path, topCredentials: unknown): PlanAuthMethod {
   const type = String(method.type);
-  const fields: FieldSpecs = authKinds.get(type)?.fields ?? {};
+  // The family's shared fields too: `query` is a template of every kind.
+  const kind = authKinds.get(type);
+  const fields: FieldSpecs = kind ? authKinds.fieldsOf(kind) : {};
   const spec: Record<string, unknown> = { ...literalDefaults(fields), ...method };
   for (const [k, f] of Object.entries(fields)) if (f.kind === 'literal' && f.normalize && spec[k] !== undefined) spec[k] = f.normalize(spec[k]);
   const { templates, exprs } = flattenCompiled(fields, resolveFields(ctx, fields, method, path));

@@ -30,6 +30,7 @@ import { DiscoveredStreamsRepo } from './store/discovered-streams.js';
 import type { DiscoverResult } from '../run/operations/discover.js';
 import { Scheduler, type SchedulerOptions } from './sync/scheduler.js';
 import { recordsApi, runsApi, schedulesApi, stateApi, type RecordsApi, type RunsApi, type SchedulesApi, type StateApi } from './sync/api.js';
+import { withConnectorSecrets } from './connector-secrets-engine.js';
 import { createWebhooks, type WebhooksOptions, type WebhooksService } from './webhooks/service.js';
 import { createDeliveries, type Deliveries, type DeliveriesOptions } from './deliveries/service.js';
 import { createRetention, type Retention, type RetentionOptions } from './retention/service.js';
@@ -150,11 +151,14 @@ export async function createPlatform(opts: PlatformOptions = {}): Promise<Platfo
       connections?.persistCredentials(conn, credentials, settings);
     const rateSlots = opts.sharedRateLimits === false ? undefined : sharedRateSlots(store, opts.logger);
     let gate: RefreshGate | undefined;
+    let self: Platform | undefined;
     // Bound late like the listener: the engine exists before the connection service the gate commits through.
     const refreshGate: RefreshGate = (conn, method, refresh) =>
       gate ? gate(conn, method, refresh) : refresh({ credentials: conn.credentials ?? {}, settings: conn.settings });
     if (!opts.engine) {
       ownEngine = await createEngine({ connectors: opts.connectors, logger: opts.logger, onCredentials, refreshGate, outbound: opts.outbound, rateSlots });
+      // The operator's connector secrets reach auth templates; the store that keeps them is bound below.
+      ownEngine = withConnectorSecrets(ownEngine, async (connector) => (self ? (await self.webhooks.connectorSecrets.context(connector)).secrets : {}));
       if (opts.wrapEngine) ownEngine = opts.wrapEngine(ownEngine);
     }
     const engine = opts.engine ?? ownEngine!;
@@ -213,6 +217,7 @@ export async function createPlatform(opts: PlatformOptions = {}): Promise<Platfo
       },
     };
     connections.lifecycle = webhookLifecycle(platform, opts);
+    self = platform;
     return platform;
   } catch (err) {
     await ownEngine?.close();

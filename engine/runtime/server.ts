@@ -14,6 +14,7 @@ import type { SchedulerOptions } from '../platform/sync/scheduler.js';
 import { createApp, type RuntimeApp, type RuntimeOptions } from './app.js';
 import { writeAdminKeyFile } from './bootstrap.js';
 import { refusingBaseUrlOverrides, withBaseUrlOverrides } from './base-url.js';
+import { withConnectorSecrets } from '../platform/connector-secrets-engine.js';
 import { outboundPolicyFromEnv, type OutboundPolicy } from '../run/http/outbound-guard.js';
 import { startOAuthWorkers, type OAuthWorkers } from './oauth/context.js';
 import { intakeLimitsFromEnv } from './auth/intake-limit.js';
@@ -110,7 +111,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const refreshGate: RefreshGate = (c, method, refresh) =>
     platformRef ? platformRef.refreshGate(c, method, refresh) : refresh({ credentials: c.credentials ?? {}, settings: c.settings });
   const base = await createEngine({ connectors: opts.connectorsDir, logger, onCredentials, refreshGate, outbound: opts.outbound ?? outboundPolicyFromEnv(), rateSlots });
-  const engine = opts.allowBaseUrlOverride ? withBaseUrlOverrides(base) : refusingBaseUrlOverrides(base);
+  // Operator secrets come from the platform's store, read when an operation starts (bound late too).
+  const withSecrets = withConnectorSecrets(base, async (connector) => (platformRef ? (await platformRef.webhooks.connectorSecrets.context(connector)).secrets : {}));
+  const engine = opts.allowBaseUrlOverride ? withBaseUrlOverrides(withSecrets) : refusingBaseUrlOverrides(withSecrets);
   let platform: Platform;
   try {
     platform = await createPlatform({ engine, database: opts.database, secretKeys: opts.secretKeys, secretKeysFile: opts.secretKeysFile, logger, scheduler: opts.scheduler, outbound: opts.outbound ?? outboundPolicyFromEnv(), webhooks: { publicUrl: process.env.PATCHBAY_PUBLIC_URL }, warn: (m) => print(m.trimEnd()) });

@@ -107,7 +107,7 @@ function propsAt(schema: any, parts: Array<string | number>): string[] {
 }
 
 const WEBHOOK_ONLY_EXPECT = ['status', 'response', 'content_type', 'verified', 'rejected', 'events', 'upserted', 'deleted', 'emitted'];
-const WEBHOOK_ONLY_CASE = ['now', 'secrets', 'app', 'records_before'];
+const WEBHOOK_ONLY_CASE = ['now', 'app', 'records_before'];
 const OAUTH_ONLY_EXPECT = ['authorize_url', 'consent', 'settings'];
 const OPERATION_EXPECT = ['output', 'records', 'record_count', 'state', 'error'];
 

@@ -97,6 +97,7 @@ function connectionFor(suite: TestSuite, testCase: TestCase, plan: Plan, serverU
     // between cases. The runs of a `repeat` share it, like concurrent callers of one account.
     id: `test:${suite.connector}:${testCase.name}`,
     ...values,
+    ...(testCase.secrets ? { secrets: { ...testCase.secrets } } : {}),
     baseUrl: scriptedBaseUrl(plan, values, serverUrl, testCase.environment ?? d.environment),
   };
   const auth = testCase.auth ?? d.auth;

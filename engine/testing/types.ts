@@ -202,7 +202,7 @@ export interface TestCase extends ConnectionValues {
   repeat?: number;
   /** Webhook cases: the clock (ISO 8601), so a published example's timestamp is within tolerance. */
   now?: string;
-  /** Webhook cases: connector-level secrets (`secrets:` in the manifest), as the operator sets them. */
+  /** Connector-level secrets (`secrets:` in the manifest), as the operator sets them: webhook verification reads them, and so do an operation's auth templates. */
   secrets?: Record<string, string>;
   /** Webhook cases: the operator's OAuth app of the connector (`app.client_secret` in templates). */
   app?: { client_id: string; client_secret: string };

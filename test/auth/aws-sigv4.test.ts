@@ -72,6 +72,18 @@ describe('aws_sigv4', () => {
     expect(recompute({ ...seen, rawBody: seen.rawBody.replace('C-001', 'C-002') }, 'wire/secret+key')).not.toBe(auth);
   });
 
+  it('signs the auth method\'s shared query parameters too: they go on before the signature', async () => {
+    const method = compileAuthMethod({ type: 'aws_sigv4', region: 'us-east-1', service: 'execute-api', query: { tenant: '{{secrets.tenant}}' } });
+    const conn: Connection = { connector: 'demo', id: 'wire-q', credentials: { access_key: 'AKIAWIRE', secret_key: 'wire/secret+key' }, secrets: { tenant: 't-42' } };
+    await executeRequest(
+      { method: 'GET', url: `${server.url}/api/v1/items`, query: [['page', '2']], headers: {}, bodyFormat: 'none' },
+      { http: compileHttp(), auth: { strategy, ctx: authContext(method, conn, client) }, client, limiterKey: 'k-q', connector: 'demo', operation: 'stream:items' },
+    );
+    const seen = server.seen.at(-1)!;
+    expect(seen.query.get('tenant')).toBe('t-42');
+    expect(recompute(seen, 'wire/secret+key')).toBe(String(seen.headers.authorization));
+  });
+
   it('never puts the secret key or session token in errors or logs', async () => {
     lines.length = 0;
     const method = compileAuthMethod({ type: 'aws_sigv4', region: 'us-east-1', service: 'execute-api', session_token: '{{credentials.session_token}}' });

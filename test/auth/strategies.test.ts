@@ -14,9 +14,9 @@ beforeAll(async () => { server = await startServer(); });
 afterAll(async () => { await server.close(); client.close(); });
 
 /** Sends one GET with the auth method compiled from an `auth` block as a connector author writes it. */
-async function sendWith(auth: Block, credentials: Record<string, unknown>, query: Array<[string, string]> = [], options?: CompileOptions): Promise<Seen> {
+async function sendWith(auth: Block, credentials: Record<string, unknown>, query: Array<[string, string]> = [], options?: CompileOptions, secrets?: Record<string, string>): Promise<Seen> {
   const { method, http } = compileSnippet({ auth }, options);
-  const conn: Connection = { connector: 'demo', id: `c-${method.type}`, credentials };
+  const conn: Connection = { connector: 'demo', id: `c-${method.type}`, credentials, ...(secrets ? { secrets } : {}) };
   await executeRequest({ method: 'GET', url: `${server.url}/me`, query, headers: {}, bodyFormat: 'none' }, {
     http, auth: { strategy: authStrategyFor(method), ctx: authContext(method, conn, client) },
     client, limiterKey: 'k', connector: 'demo', operation: 'check',
@@ -62,6 +62,38 @@ describe('auth strategies on the wire', () => {
     expect(seen.headers.authorization).toBe('Bearer tok-123');
     expect(seen.query.get('appsecret_proof')).toBe(createHmac('sha256', 's3cret').update('tok-123').digest('hex'));
     expect(seen.query.has('extra')).toBe(false);
+  });
+
+  it('query is common to every kind and reads the operator\'s connector secrets', async () => {
+    const query = { appsecret_proof: '{{hmac_sha256 secrets.app_secret credentials.access_token}}' };
+    const proof = createHmac('sha256', 'op-secret').update('at-9').digest('hex');
+    const oauth = await sendWith({ type: 'oauth2', token_url: `${server.url}/token`, query }, { access_token: 'at-9', expires_at: Date.now() + 3_600_000 }, [], undefined, { app_secret: 'op-secret' });
+    expect(oauth.headers.authorization).toBe('Bearer at-9');
+    expect(oauth.query.get('appsecret_proof')).toBe(proof);
+    const bearer = await sendWith({ type: 'bearer', token: '{{credentials.access_token}}', query }, { access_token: 'at-9' }, [], undefined, { app_secret: 'op-secret' });
+    expect(bearer.query.get('appsecret_proof')).toBe(proof);
+    const key = await sendWith({ type: 'api_key', name: 'X-Key', query: { sig: '{{secrets.app_secret}}-{{credentials.api_key}}' } }, { api_key: 'k1' }, [], undefined, { app_secret: 'op' });
+    expect(key.query.get('sig')).toBe('op-k1');
+  });
+
+  it('an auth query value built from an operator secret is redacted from errors', async () => {
+    const query = { appsecret_proof: '{{hmac_sha256 secrets.app_secret credentials.access_token}}' };
+    const proof = createHmac('sha256', 'op-secret').update('at-9').digest('hex');
+    const { method, http } = compileSnippet({ auth: { type: 'bearer', token: '{{credentials.access_token}}', query } });
+    const conn: Connection = { connector: 'demo', id: 'c-redact', credentials: { access_token: 'at-9' }, secrets: { app_secret: 'op-secret' } };
+    // A provider echoing the request back in its error (Graph quotes bad parameters).
+    const echo = await startServer((req) => ({ status: 403, body: { error: { message: `refused ${req.rawUrl}` } } }));
+    const err = await executeRequest({ method: 'GET', url: `${echo.url}/me`, query: [], headers: {}, bodyFormat: 'none' }, {
+      http, auth: { strategy: authStrategyFor(method), ctx: authContext(method, conn, client) },
+      client, limiterKey: 'k-redact', connector: 'demo', operation: 'check',
+    }).catch((e: unknown) => e as ConnectorError).finally(() => echo.close());
+    expect(err).toBeInstanceOf(ConnectorError);
+    expect(echo.seen[0].query.get('appsecret_proof')).toBe(proof);
+    const e = err as ConnectorError;
+    const text = JSON.stringify({ message: e.message, request: e.request, provider: e.providerMessage });
+    expect(text).toContain('appsecret_proof');
+    expect(text).not.toContain(proof);
+    expect(text).not.toContain('op-secret');
   });
 
   it('oauth2 sends the stored access token', async () => {

@@ -19,6 +19,7 @@ import { defineAuth } from './types.js';
 
 export const awsSigV4Strategy = defineAuth({
   type: 'aws_sigv4',
+  signsRequest: true,
   description: 'AWS Signature Version 4: each request is signed with an access key pair for a region and service.',
   fields: {
     access_key: secret({ description: 'Access key id; default `{{credentials.access_key}}`', default: '{{credentials.access_key}}' }),

@@ -8,8 +8,17 @@ import type { CompiledExpr } from '../../lang/expr.js';
 import type { PlanAuthMethod } from '../../plan/plan.js';
 import type { CompiledTemplate } from '../../lang/template.js';
 import type { TemplateContext } from '../../lang/template.js';
-import type { Connection } from '../../core/wire.js';
+import type { Connection, OutboundRequest } from '../../core/wire.js';
 import type { AuthContext } from './types.js';
+
+/** What every auth template sees. */
+export const AUTH_ROOTS = ['config', 'credentials', 'settings', 'environment'] as const;
+/**
+ * What templates rendered on each API request see: the auth roots plus the operator's
+ * connector secrets (`secrets.*`). Token endpoint templates do not get them: the platform's
+ * consent and background refresh render those without a connection's request context.
+ */
+export const AUTH_REQUEST_ROOTS = [...AUTH_ROOTS, 'secrets'] as const;
 
 /** The compiled template of a method field, when the manifest or the field's default gives one. */
 export function methodTemplate(method: PlanAuthMethod, name: string): CompiledTemplate | undefined {
@@ -32,12 +41,16 @@ export function settingNames(method: PlanAuthMethod): string[] {
   return Object.keys(method.exprs).filter((k) => k.startsWith('settings.')).map((k) => k.slice('settings.'.length));
 }
 
-/** The template context with the connection's current credentials and settings (they change on refresh). */
+/**
+ * The template context with the connection's current credentials and settings (they change
+ * on refresh) and the operator's connector secrets the host gave the connection.
+ */
 export function liveContext(ctx: AuthContext): TemplateContext {
   return {
     ...ctx.template,
     credentials: { ...(ctx.template.credentials ?? {}), ...(ctx.connection.credentials ?? {}) },
     settings: { ...(ctx.template.settings ?? {}), ...(ctx.connection.settings ?? {}) },
+    secrets: { ...(ctx.connection.secrets ?? {}) },
   };
 }
 
@@ -45,6 +58,7 @@ interface RenderedFor {
   template: TemplateContext;
   credentials: Connection['credentials'];
   settings: Connection['settings'];
+  secrets: Connection['secrets'];
   values: Map<CompiledTemplate, string>;
 }
 
@@ -59,8 +73,8 @@ const rendered = new WeakMap<Connection, RenderedFor>();
 function renderedFor(ctx: AuthContext): RenderedFor {
   const { connection } = ctx;
   let entry = rendered.get(connection);
-  if (!entry || entry.template !== ctx.template || entry.credentials !== connection.credentials || entry.settings !== connection.settings) {
-    entry = { template: ctx.template, credentials: connection.credentials, settings: connection.settings, values: new Map() };
+  if (!entry || entry.template !== ctx.template || entry.credentials !== connection.credentials || entry.settings !== connection.settings || entry.secrets !== connection.secrets) {
+    entry = { template: ctx.template, credentials: connection.credentials, settings: connection.settings, secrets: connection.secrets, values: new Map() };
     rendered.set(connection, entry);
   }
   return entry;
@@ -94,6 +108,31 @@ export function renderCredential(t: CompiledTemplate, tctx: TemplateContext, wha
     throw new ConnectorError({ kind: 'auth', origin: 'connection', message: `auth method ${method.name}: ${what} is empty (template ${t.source}); the connection lacks that credential` });
   }
   return value;
+}
+
+/**
+ * The shared `query` field of every auth kind: parameters rendered against the live context
+ * and sent with each request beside the kind's own credentials (redacted like them). A value
+ * that renders empty is left out, so an optional proof needs no second method.
+ */
+export function applyAuthQuery(req: OutboundRequest, ctx: AuthContext): void {
+  const extra = ctx.method.spec.query;
+  if (!extra || typeof extra !== 'object') return;
+  let tctx: TemplateContext | undefined;
+  for (const name of Object.keys(extra)) {
+    const t = methodTemplate(ctx.method, `query.${name}`);
+    if (!t) continue;
+    let value: string;
+    try {
+      value = t.render((tctx ??= liveContext(ctx)));
+    } catch (err) {
+      throw new ConnectorError({ kind: 'config', origin: 'manifest', message: `auth method ${ctx.method.name}: query.${name} template failed: ${(err as Error).message}` });
+    }
+    if (value === '') continue;
+    ctx.addSecret?.(value);
+    req.query = req.query.filter(([k]) => k !== name);
+    req.query.push([name, value]);
+  }
 }
 
 /** A duration from the spec: milliseconds (compiled plans) or a `30s`-style string (hand-written). */

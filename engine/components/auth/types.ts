@@ -58,6 +58,12 @@ export interface AuthKind<Fs extends FieldSpecs = FieldSpecs> extends AuthStrate
   refreshable?(method: PlanAuthMethod): boolean;
   /** A disconnect owes the provider a `revoke` of this method's credentials (it declares where). */
   revocable?(method: PlanAuthMethod): boolean;
+  /**
+   * The kind signs the request as it is (AWS SigV4): the family's shared `query` goes on before
+   * `apply`, so it is signed. Otherwise it goes on after, rendered with the credentials `apply`
+   * may just have refreshed.
+   */
+  readonly signsRequest?: boolean;
   /** What `describe` shows of the method beside its type: where a credential goes, never its value. */
   summary?(method: PlanAuthMethod): Record<string, unknown>;
 }

@@ -156,7 +156,8 @@ export function renderOptions(rc: ResolvedConnection): { baseUrl?: string; envir
 
 function secretsFor(conn: Connection): string[] {
   const creds = conn.credentials;
-  if (!creds || !isSnapshot(creds)) return collectSecrets(conn);
+  // The memo is per credentials object; operator secrets travel beside it, so they are collected afresh.
+  if (!creds || !isSnapshot(creds) || conn.secrets) return collectSecrets(conn);
   let list = secretsOf.get(creds);
   if (!list) secretsOf.set(creds, (list = collectSecrets(conn)));
   return list;
