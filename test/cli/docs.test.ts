@@ -98,3 +98,29 @@ describe('docs/connectors/README.md', () => {
     expect(doc).toMatch(/- Emits: .*`contact\.created`/);
   });
 });
+
+describe('docs/models.md', () => {
+  it('names, for every model schema, exactly the connectors whose streams map to it, at least two', async () => {
+    const { loadConnectors } = await import('../../engine/index.js');
+    const { plans } = await loadConnectors(join(ROOT, 'connectors'));
+    const mappedBy = new Map<string, Set<string>>();
+    for (const plan of plans.values()) {
+      for (const s of Object.values(plan.streams)) if (s.model) mappedBy.set(s.model, (mappedBy.get(s.model) ?? new Set()).add(plan.id));
+    }
+    const doc = readFileSync(join(ROOT, 'docs/models.md'), 'utf8');
+    const rows = new Map<string, string[]>();
+    for (const m of doc.matchAll(/^\| ((?:`[a-z_]+`(?:, )?)+) \| [^|]+ \| ([^|]+) \|$/gm)) {
+      const providers = m[2].split(',').map((p) => p.trim()).filter(Boolean);
+      for (const model of m[1].match(/[a-z_]+/g)!) rows.set(model, providers);
+    }
+    const models = readdirSync(join(ROOT, 'schemas/models')).map((f) => f.replace(/\.schema\.json$/, '')).sort();
+    expect([...rows.keys()].sort()).toEqual(models);
+    for (const model of models) {
+      const actual = [...(mappedBy.get(model) ?? [])].sort();
+      expect(actual.length, `model ${model} is mapped by ${actual.join(', ') || 'no connector'}`).toBeGreaterThanOrEqual(2);
+      // A row may group models (`ticket`, `message`, `user`): it lists every connector of any of them.
+      const grouped = [...rows.entries()].filter(([, p]) => p === rows.get(model)).flatMap(([m]) => [...(mappedBy.get(m) ?? [])]);
+      expect([...rows.get(model)!].sort(), `docs/models.md row of ${model}`).toEqual([...new Set(grouped)].sort());
+    }
+  });
+});
