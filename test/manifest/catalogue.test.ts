@@ -27,6 +27,7 @@ auth:
       refresh_url: https://acme.test/refresh
       revoke_url: https://acme.test/revoke
       issuer: https://acme.test
+      callback_signature: { param: hmac, secret: "{{app.client_secret}}" }
       token: "{{credentials.access_token}}"
       error_when: ok = false
       token_fields: { access_token: a.token, refresh_token: a.refresh, expires_in: a.ttl, scope: a.scope }
@@ -157,6 +158,7 @@ const WHERE: Record<string, string[]> = {
   'auth_oauth2.refresh_url': ['auth.methods.oauth.refresh_url'],
   'auth_oauth2.revoke_url': ['auth.methods.oauth.revoke_url'],
   'auth_oauth2.issuer': ['auth.methods.oauth.issuer'],
+  'auth_oauth2.callback_signature.secret': ['auth.methods.oauth.callback_signature.secret'],
   'auth_oauth2.token': ['auth.methods.oauth.token'],
   'auth_oauth2.error_when': ['auth.methods.oauth.error_when'],
   'auth_oauth2.token_fields.access_token': ['auth.methods.oauth.token_fields.access_token'],

@@ -23,6 +23,23 @@ export const OAUTH2_FIELDS = {
     description: "Hosts the operator's OAuth app may be sent to when the OAuth URLs depend on config (`example.com`, `*.example.com`: `*` is one DNS label, `:port` optional). Default: the hosts the URLs give with an empty config. Other hosts need the tenant's own OAuth app or the operator's `PATCHBAY_OAUTH_<CONNECTOR>_HOSTS`.",
   }),
   issuer: template({ description: "The authorization server's issuer identifier (RFC 9207): the callback must carry this `iss`, else the consent is refused" }),
+  callback_signature: object({
+    optional: true,
+    description:
+      "A signature the provider puts on the authorization callback's query, checked before the code is exchanged: HMAC of the other parameters (the signature parameter left out), sorted by name and form-encoded as `k=v&k2=v2`. A callback without it, or with a wrong one, is refused (`invalid_callback_signature`).",
+    fields: {
+      param: literal({ schema: schemaOf<string>({ type: 'string', minLength: 1 }), description: 'Query parameter holding the signature, e.g. `hmac`.', required: true }),
+      secret: template({
+        description: "The HMAC key, e.g. `{{app.client_secret}}` (the OAuth app's client secret); sees `config`, `environment` and `app`",
+        required: true,
+        roots: ['config', 'environment', 'app'],
+        context: 'an OAuth callback signature',
+      }),
+      algorithm: literal({ schema: schemaOf<'sha256' | 'sha512'>({ enum: ['sha256', 'sha512'] }), description: 'Hash; default sha256.', default: 'sha256' }),
+      encoding: literal({ schema: schemaOf<'hex' | 'base64'>({ enum: ['hex', 'base64'] }), description: 'Encoding of the signature; default hex.', default: 'hex' }),
+      exclude: literal({ schema: schemaOf<string[]>({ type: 'array', items: { type: 'string' } }), description: 'Further parameters left out of the signed text besides `param` (a second signature parameter).' }),
+    },
+  }),
   scopes: literal({ schema: schemaOf<string[]>({ type: 'array', items: { type: 'string' } }), description: 'Scopes requested.' }),
   scope_separator: text('How scopes are joined; default a space.'),
   pkce: literal({ schema: schemaOf<boolean>({ type: 'boolean' }), description: 'Use PKCE (S256). Default true.', default: true }),

@@ -29,6 +29,7 @@ import { redact } from '../../core/redact.js';
 import { envPrefix, OPERATOR_APP, type OAuthApps, type ResolvedOAuthApp } from './apps.js';
 import { checkHosts, manifestHosts, PINNED_HOSTS_SETTING, type HostRule } from '../../components/auth/oauth2-hosts.js';
 import { methodTemplate } from '../../components/auth/common.js';
+import { verifyCallbackSignature, type CallbackSignatureSpec } from '../../components/auth/oauth2-callback.js';
 import { connectionCredentials, consentMethod, usesPkce } from './method.js';
 import { matchesReturnUrl, withOutcome } from './return-urls.js';
 import type { ConsumedState, OAuthStates } from './states.js';
@@ -46,6 +47,7 @@ export type ConsentErrorCode =
   | 'exchange_failed'
   | 'oauth_host_not_allowed'
   | 'invalid_issuer'
+  | 'invalid_callback_signature'
   | 'setup_failed'
   | 'check_failed';
 
@@ -239,6 +241,13 @@ export class OAuthFlow {
     if (expectedIssuer && input.iss !== expectedIssuer) {
       const got = input.iss === undefined ? 'no iss parameter' : `iss ${JSON.stringify(clip(input.iss))}`;
       return this.finish(st, { error: 'invalid_issuer', description: `the authorization response came with ${got}, expected ${expectedIssuer}` });
+    }
+    // A signed callback (`callback_signature`) is checked before its code is used for anything.
+    const signature = method.spec.callback_signature as CallbackSignatureSpec | undefined;
+    if (signature) {
+      const key = methodTemplate(method, 'callback_signature.secret')?.render({ ...templateOf(config, env), app: { client_id: app.clientId, client_secret: app.clientSecret ?? '' } }) ?? '';
+      const verdict = verifyCallbackSignature(signature, key, input.query ?? {});
+      if (!verdict.ok) return this.finish(st, { error: 'invalid_callback_signature', description: verdict.reason });
     }
     const rule = appHostRule(plan.id, method, app);
     let pinned: string[] | undefined;

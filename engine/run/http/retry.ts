@@ -21,14 +21,17 @@ export function mayRetryMethod(method: HttpMethod, retry: PlanRetry): boolean {
 export const MAX_RETRY_AFTER_MS = 86_400_000;
 
 /**
- * `Retry-After` (RFC 9110 §10.2.3), the one parser for every caller: delta-seconds (digits
- * only) or an HTTP-date, in ms from `now`, clamped to [0, maxMs]; anything else is undefined.
+ * `Retry-After` (RFC 9110 §10.2.3), the one parser for every caller: delta-seconds or an
+ * HTTP-date, in ms from `now`, clamped to [0, maxMs]; anything else is undefined.
+ * RFC delta-seconds are digits only, but some providers send a decimal ("2.0"); digits with one
+ * fractional part are read too, rounded up to whole ms so a fractional wait is never cut short.
+ * Signs, exponents, hex, a bare "." or a trailing "1." are still refused.
  */
 export function parseRetryAfter(raw: string | undefined, now = Date.now(), maxMs = MAX_RETRY_AFTER_MS): number | undefined {
   const s = (raw ?? '').trim();
   if (s === '') return undefined;
   let ms: number;
-  if (/^\d+$/.test(s)) ms = Number(s) * 1000;
+  if (/^\d+(\.\d+)?$/.test(s)) ms = Math.ceil(Number(s) * 1000);
   else {
     // An HTTP-date names a weekday and a GMT time; bare numbers like "1.5" are no date.
     if (!/^[A-Za-z]{3},? /.test(s)) return undefined;

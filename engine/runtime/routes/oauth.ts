@@ -133,7 +133,7 @@ export const routes: RouteDef[] = [
     description:
       'Consumes the state, exchanges the code, stores the sealed tokens in the connection, runs its check, and redirects to the return URL with ' +
       '`status=success&connection_id=…`, `status=needs_choice&connection_id=…` (a set-up step found several accounts: GET the connection for its `pending_choice`, then POST its choice) ' +
-      'or `status=error&error=access_denied|authorization_failed|state_reused|state_expired|exchange_failed|setup_failed|check_failed&error_description=…`. ' +
+      'or `status=error&error=access_denied|authorization_failed|state_reused|state_expired|exchange_failed|invalid_issuer|invalid_callback_signature|setup_failed|check_failed&error_description=…`. ' +
       'An unknown state is a 400 (`invalid_state`): without it there is no trustworthy return URL.',
     tags: ['oauth'],
     access: 'public',
