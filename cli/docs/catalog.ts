@@ -84,7 +84,7 @@ export function renderCatalog(docs: ConnectorDocument[]): string {
   return `${out.join('\n').trimEnd()}\n`;
 }
 
-/** GitHub's heading anchor for `## Name (`id`)`. */
+/** The heading anchor Markdown renderers derive from `## Name (`id`)`: lower case, punctuation dropped, spaces as dashes. */
 function anchor(d: ConnectorDocument): string {
   return `${d.name} (${d.id})`.toLowerCase().replace(/[^a-z0-9 _-]/g, '').replace(/ /g, '-');
 }

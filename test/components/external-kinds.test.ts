@@ -79,7 +79,7 @@ describe('kinds registered from outside', () => {
     const defs = manifestSchema().$defs as Record<string, { properties?: Record<string, unknown>; required?: string[] }>;
     expect(defs.page_header_token.required).toEqual(['type', 'header']);
     expect(Object.keys(defs.page_header_token.properties!)).toEqual(['type', 'header', 'param', 'size_param', 'size', 'max_pages', 'stop_when']);
-    expect(Object.keys(defs.auth_hmac_header.properties!)).toEqual(['type', 'label', 'description', 'credentials', 'key', 'header']);
+    expect(Object.keys(defs.auth_hmac_header.properties!)).toEqual(['type', 'label', 'description', 'credentials', 'query', 'key', 'header']);
     expect(defs.auth_hmac_header.properties!.key).toMatchObject({ description: expect.stringMatching(/\(Handlebars template\)$/), default: '{{credentials.signing_key}}' });
   });
 

@@ -151,8 +151,8 @@ export const cases: Case[] = [
     col: '$strng(', message: /unknown function `\$strng`/, hint: /did you mean `\$string`\?/, only: true,
   }),
   c('unknown function applied with ~>', S('    records: data', '    records: data ~> $fliter(function($r) { $r.id })'), 'unknown-function', '$fliter', { col: '$fliter', hint: /did you mean `\$filter`/, only: true }),
-  c('unbound variable in a mapping', S("'title': title,", "'title': title, 'repo': $config.owner,"), 'expression-variable', 'mapping:', {
-    col: '$config.owner', message: /`\$config` is not bound/, hint: /nothing is bound here/, only: true,
+  c('unbound variable in a mapping', S("'title': title,", "'title': title, 'repo': $secrets.owner,"), 'expression-variable', 'mapping:', {
+    col: '$secrets.owner', message: /`\$secrets` is not bound/, hint: /bound here: `\$config`, `\$settings`/, only: true,
   }),
   c('misspelt binding in an action output', S(`    output: "{ 'id': $string(id) }"`, `    output: "{ 'id': $string(id), 'title': $inptu.title }"`), 'expression-variable', '$inptu', { col: '$inptu', hint: /bound here: `\$input`, `\$headers`, `\$status`; did you mean `\$input`\?/, only: true }),
   c('$parent in a stream that has none', S("'title': title,", "'title': title, 'issue': $parent.id,"), 'expression-variable', 'mapping:', { col: '$parent.id', only: true }),
