@@ -14,29 +14,13 @@ import { ApiVersion, shopifyApi } from '@shopify/shopify-api';
 import { signCallback, verifyCallbackSignature, type CallbackSignatureSpec } from '../../engine/components/auth/oauth2-callback.js';
 import { configureOAuth, oauthFor } from '../../engine/runtime/oauth/context.js';
 import { startRuntime, type TestRuntime } from '../runtime/helpers.js';
-import { startMockIdp, type MockIdp } from './helpers.js';
+import { oauthManifestHead, startMockIdp, type MockIdp } from './helpers.js';
 
 const SPEC: CallbackSignatureSpec = { param: 'hmac', algorithm: 'sha256', encoding: 'hex', exclude: ['signature'] };
 const RETURN = 'https://host.example/done';
 const SECRET = 'hush';
 
-const MANIFEST = `
-patchbay: 1
-id: signedidp
-name: Signed callback provider
-config:
-  type: object
-  required: [issuer]
-  properties:
-    issuer: { type: string }
-auth:
-  default: oauth
-  methods:
-    oauth:
-      type: oauth2
-      authorize_url: '{{config.issuer}}/authorize'
-      token_url: '{{config.issuer}}/token'
-      scopes: [read_orders]
+const MANIFEST = `${oauthManifestHead('signedidp', 'Signed callback provider')}      scopes: [read_orders]
       scope_separator: ","
       pkce: false
       callback_signature:

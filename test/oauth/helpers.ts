@@ -15,10 +15,12 @@ import { startRuntime } from '../runtime/helpers.js';
 
 export const CONNECTOR_ID = 'mockidp';
 
-export const MANIFEST = `
+/** The head of an oauth2 manifest whose endpoints live under the `issuer` config: the suites add scopes and the rest. */
+export function oauthManifestHead(id: string, name: string): string {
+  return `
 patchbay: 1
-id: ${CONNECTOR_ID}
-name: Mock identity provider
+id: ${id}
+name: ${name}
 config:
   type: object
   required: [issuer]
@@ -31,7 +33,10 @@ auth:
       type: oauth2
       authorize_url: '{{config.issuer}}/authorize'
       token_url: '{{config.issuer}}/token'
-      scopes: [openid, profile]
+`;
+}
+
+export const MANIFEST = `${oauthManifestHead(CONNECTOR_ID, 'Mock identity provider')}      scopes: [openid, profile]
       authorize_params:
         audience: patchbay-tests
       settings:

@@ -25,6 +25,15 @@ export const StreamParams = {
   properties: { id: { ...Id, description: 'Connection id.' }, stream: { ...Name, description: 'Stream name from the connector manifest, or `<family>.<key>` of a discovered stream.' } },
 } as const;
 
+/** A stream's path plus one record id: what the id means (stored key, or the provider's id) is the route's to say. */
+export function recordParams(recordId: Record<string, unknown>) {
+  return {
+    type: 'object',
+    required: ['id', 'stream', 'record_id'],
+    properties: { ...StreamParams.properties, record_id: recordId },
+  } as const;
+}
+
 export type TenantRequest<P = { id: string }, Q = Record<string, unknown>, B = unknown> = RouteRequest<P, Q, B>;
 
 /**

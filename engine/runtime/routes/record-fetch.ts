@@ -5,8 +5,8 @@
  */
 import { HttpProblem } from '../problem.js';
 import { defineRoute, type RouteDef } from '../route.js';
-import { Id, Name } from '../schemas.js';
-import { markingRefusals, requireStream, requireUsable, resolveConnectionForCall } from './common.js';
+import { Id } from '../schemas.js';
+import { markingRefusals, recordParams, requireStream, requireUsable, resolveConnectionForCall } from './common.js';
 
 export const routes: RouteDef[] = [
   defineRoute({
@@ -18,15 +18,7 @@ export const routes: RouteDef[] = [
       "Mapped by the stream's `mapping`, as a sync would store it (`raw=true`: as the provider sent it). " +
       'A stream without a single-record request is 404 `stream_has_no_get`; a record the provider does not have is 404 `provider_not_found`.',
     tags: ['records'],
-    params: {
-      type: 'object',
-      required: ['id', 'stream', 'record_id'],
-      properties: {
-        id: { ...Id, description: 'Connection id.' },
-        stream: { ...Name, description: 'Stream name from the connector manifest.' },
-        record_id: { ...Id, description: "The record's id at the provider." },
-      },
-    },
+    params: recordParams({ ...Id, description: "The record's id at the provider." }),
     query: { type: 'object', additionalProperties: false, properties: { raw: { type: 'boolean', default: false } } },
     responses: {
       200: { description: 'The record', schema: { type: 'object', required: ['record'], properties: { record: { type: 'object', additionalProperties: true } } } },

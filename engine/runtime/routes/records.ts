@@ -4,8 +4,8 @@ import { FILTER_OPS, FILTER_PARAM, MAX_FILTERS, parseFilterParam, type RecordFil
 import { HttpProblem } from '../problem.js';
 import { presentChange, presentPage, presentRecord } from '../present.js';
 import { defineRoute, type RouteDef } from '../route.js';
-import { ChangeSchema, Id, pageOf, pageQuery, RecordSchema } from '../schemas.js';
-import { requireConnection, requireStreamName, StreamParams } from './common.js';
+import { ChangeSchema, pageOf, pageQuery, RecordSchema } from '../schemas.js';
+import { recordParams, requireConnection, requireStreamName, StreamParams } from './common.js';
 
 const FILTER_DOC =
   `Conditions on the record's fields, all of which must hold (at most ${MAX_FILTERS}): \`filter[email]=ada@example.com\` ` +
@@ -71,15 +71,7 @@ export const routes: RouteDef[] = [
     summary: 'One stored record of a stream by its primary key',
     description: 'As the last sync or webhook stored it; a soft-deleted record is returned with `deleted_at`. A record never stored is 404 `record_not_found` (`/fetch/:record_id` reads the provider instead).',
     tags: ['records'],
-    params: {
-      type: 'object',
-      required: ['id', 'stream', 'record_id'],
-      properties: {
-        id: { ...Id, description: 'Connection id.' },
-        stream: StreamParams.properties.stream,
-        record_id: { type: 'string', minLength: 1, maxLength: 500, description: "The record's primary key value (`id` in the list)." },
-      },
-    },
+    params: recordParams({ type: 'string', minLength: 1, maxLength: 500, description: "The record's primary key value (`id` in the list)." }),
     responses: { 200: { description: 'The record', schema: { type: 'object', required: ['record'], additionalProperties: false, properties: { record: RecordSchema } } } },
     problems: [404],
     handler: async (req) => {
