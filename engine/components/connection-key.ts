@@ -21,7 +21,12 @@ export function connectionKey(connection: Connection): string {
   return k;
 }
 
-/** Whose budget a call draws on: its connection's, or the whole connector's (`scope: connector`). */
+/**
+ * Whose budget a call draws on: its connection's, or the whole connector's (`scope: connector`),
+ * and within it the default pool or a named one (`pool`), so a provider's APIs with separate
+ * limits do not queue behind each other.
+ */
 export function limiterKeyFor(connection: Connection, rateLimit?: PlanRateLimit): string {
-  return rateLimit?.scope === 'connector' ? `connector:${connection.connector}` : `connection:${connectionKey(connection)}`;
+  const key = rateLimit?.scope === 'connector' ? `connector:${connection.connector}` : `connection:${connectionKey(connection)}`;
+  return rateLimit?.pool ? `${key}#${rateLimit.pool}` : key;
 }

@@ -96,6 +96,7 @@ function compileRateLimit(ctx: CompileContext, layers: HttpLayer[]): PlanRateLim
     ...(budgets.length ? { budgets } : {}),
     ...(v('concurrency') !== undefined ? { concurrency: v('concurrency') as number } : {}),
     scope: (v('scope') as PlanRateLimit['scope']) ?? HTTP_DEFAULTS.rateLimit.scope,
+    ...(typeof v('pool') === 'string' ? { pool: v('pool') as string } : {}),
     ...(v('remaining_header') !== undefined ? { remainingHeader: v('remaining_header') as string } : {}),
     ...(v('reset_header') !== undefined ? { resetHeader: v('reset_header') as string } : {}),
     resetFormat: (v('reset_format') as PlanRateLimit['resetFormat']) ?? HTTP_DEFAULTS.rateLimit.resetFormat,

@@ -64,6 +64,8 @@ export interface PlanRateLimit {
   budgets?: Array<{ requests: number; perMs: number }>;
   concurrency?: number;
   scope: 'connection' | 'connector';
+  /** A named budget apart from the default one under the same scope (`rate_limit.pool`). */
+  pool?: string;
   remainingHeader?: string;
   resetHeader?: string;
   resetFormat: 'epoch_seconds' | 'epoch_ms' | 'seconds';
