@@ -49,7 +49,7 @@ export const DIAGNOSTIC_CODES: Record<string, string> = {
   'emit-no-record': 'An `emit` through a stream names neither `record` nor `id`, or also gives `data`.',
   'parent-cycle': 'Child streams form a cycle through `parent`.',
   'dynamic-parent': 'The stream template of a `dynamic_streams` family has a `parent`; a discovered stream is read on its own.',
-  'unknown-auth-method': '`auth.default` names a method that is not under `auth.methods`.',
+  'unknown-auth-method': '`auth.default` or a set-up step\'s `auth` names a method that is not under `auth.methods`.',
   'id-mismatch': 'The connector id differs from the name of the folder holding connector.yaml.',
   'duplicate-id': 'Two manifests declare the same connector id.',
   'unsupported-version': '`patchbay` names a manifest language version this engine does not know.',

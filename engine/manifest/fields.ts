@@ -92,7 +92,8 @@ export const ROOTS = {
   checkRequest: ['config', 'settings', 'environment'],
   connectorSecret: ['secrets', 'app'],
   subscribeRequest: ['config', 'settings', 'credentials', 'webhook_url', 'secret', 'environment'],
-  setupRequest: ['config', 'settings', 'credentials', 'environment'],
+  setupRequest: ['config', 'settings', 'credentials', 'environment', 'app'],
+  teardownRequest: ['config', 'settings', 'credentials', 'environment'],
   subscriptionRequest: ['config', 'settings', 'credentials', 'webhook_url', 'secret', 'item', 'key', 'expires_at', 'environment'],
   subscriptionFollowUp: ['config', 'settings', 'credentials', 'webhook_url', 'secret', 'item', 'key', 'expires_at', 'subscription', 'environment'],
   cursorInitial: ['config'],
@@ -289,7 +290,8 @@ function stepFields(m: Record<string, unknown>, sink: Sink): void {
     list.forEach((s, i) => {
       if (!isPlainObject(s)) return;
       const base: Path = [section, i];
-      requestFields(s.request, [...base, 'request'], ROOTS.setupRequest, `${section} request`, sink);
+      requestFields(s.request, [...base, 'request'], section === 'setup' ? ROOTS.setupRequest : ROOTS.teardownRequest, `${section} request`, sink);
+      if (section === 'setup') httpFields(s.http, [...base, 'http'], sink);
       for (const k of ['from', 'id', 'label']) expr(sink, s, base, ['choose', k], undefined, EXPR_SCOPES.setupResponse);
       for (const block of ['settings', 'credentials'] as const) eachEntry(s[block], (k) => expr(sink, s, base, [block, k], undefined, EXPR_SCOPES.setupResponse));
     });

@@ -30,7 +30,7 @@ function compileStep(ctx: CompileContext, m: Obj, section: 'setup' | 'teardown',
   const req = isPlainObject(s.request) ? s.request : undefined;
   let request: PlanSetupStep['request'];
   if (req) {
-    const http = compileHttp(ctx, layersFor(m, undefined, []));
+    const http = compileHttp(ctx, layersFor(m, section === 'setup' ? s.http : undefined, [...path, 'http']));
     const origin = str(req.url) ?? http.baseUrl?.source;
     const fixed = origin !== undefined ? proofHost(origin) : undefined;
     request = { request: compileRequest(ctx, req, [...path, 'request']), http, ...(fixed ? { proofHost: fixed } : {}) };
@@ -41,6 +41,7 @@ function compileStep(ctx: CompileContext, m: Obj, section: 'setup' | 'teardown',
   return {
     name: str(s.name) ?? `${section}[${index}]`,
     index,
+    ...(Array.isArray(s.auth) ? { auth: s.auth.map(String) } : {}),
     ...(isPlainObject(s.capture) ? { capture: Object.fromEntries(Object.entries(s.capture).map(([k, v]) => [k, String(v)])) } : {}),
     ...(request ? { request } : {}),
     ...(choose ? {

@@ -321,6 +321,8 @@ export interface PlanSetupStep {
   /** The manifest's name, else `setup[<index>]`: what a failure or a pending choice names. */
   name: string;
   index: number;
+  /** Auth methods the step runs for; absent: all of them. */
+  auth?: readonly string[];
   /** Setting → callback query parameter (the OAuth redirect's own parameters). */
   capture?: Readonly<Record<string, string>>;
   request?: { request: PlanRequest; http: PlanHttp; proofHost?: ProofHost };

@@ -107,6 +107,10 @@ export const cases: Case[] = [
   c('auth.default names no method', S('auth:\n  type: api_key\n  name: X-Api-Key\n  value: "{{credentials.api_key}}"', 'auth:\n  default: tokn\n  methods:\n    token:\n      type: bearer'), 'unknown-auth-method', 'tokn', {
     col: 'tokn', hint: /did you mean `token`/, only: true,
   }),
+  c('a set-up step names no method', S('auth:\n  type: api_key\n  name: X-Api-Key\n  value: "{{credentials.api_key}}"', 'auth:\n  default: token\n  methods:\n    token:\n      type: bearer\nsetup:\n  - name: exchange\n    auth: [tokn]\n    request: { path: /me }'), 'unknown-auth-method', 'tokn]', {
+    col: 'tokn]', message: /set-up step `exchange` names method `tokn`/, hint: /did you mean `token`/, only: true,
+  }),
+  c('a teardown request reads the OAuth app, which only set-up steps see', S('auth:\n  type: api_key', 'teardown:\n  - request: { path: "/apps/{{app.client_id}}" }\nauth:\n  type: api_key'), 'template-variable', 'app.client_id', { col: 'app.client_id', only: true }),
   c('id differs from folder', BASE, 'id-mismatch', 'id: acme', { severity: 'warning', column: 5, only: true, file: FILE.replace('/acme/', '/other/') }),
   c('page pagination without size or stop_when', S('    type: cursor\n    next: meta.next\n    param: { name: cursor }\n    size_param: limit\n    size: 50', '    type: page'), 'pagination-no-stop', 'pagination:', {
     col: 'pagination:', only: true,

@@ -30,6 +30,8 @@ export interface SetupInput {
   callback?: Readonly<Record<string, unknown>>;
   /** Resume a pending choice: the step it waits at, and the option the caller picked. */
   resume?: { index: number; option: string };
+  /** The consent's OAuth app, as `app.*` in step requests (a token exchange that names the app). */
+  app?: { client_id: string; client_secret: string };
 }
 
 export interface SetupResult {
@@ -72,9 +74,11 @@ async function evaluateMap(map: PlanSetupStep['settings'], input: unknown, vars:
   }
 }
 
-async function send(plan: Plan, runtime: OperationRuntime, rc: ResolvedConnection, step: PlanSetupStep, section: 'setup' | 'teardown') {
+async function send(plan: Plan, runtime: OperationRuntime, rc: ResolvedConnection, step: PlanSetupStep, section: 'setup' | 'teardown', app?: SetupInput['app']) {
   const { request, http, proofHost } = step.request!;
-  const req = await renderRequest(request, http, { ...rc.base }, renderOptions(rc));
+  // Outside a consent `app.*` renders empty, as an unset setting does; the secret joins the redaction set.
+  if (app?.client_secret) rc.secrets.add(app.client_secret);
+  const req = await renderRequest(request, http, { ...rc.base, app: app ?? { client_id: '', client_secret: '' } }, renderOptions(rc));
   const fixed = rc.environment?.baseUrl && http.inheritsBaseUrl && !request.url ? rc.environment.proofHost : proofHost;
   // As for a check: what a step learns routes webhooks, so it must come from the provider's host.
   if (step.settings && fixed && rc.connection.baseUrl === undefined && !reachesProofHost(req.url, fixed)) {
@@ -109,8 +113,10 @@ async function candidates(step: PlanSetupStep, body: unknown, vars: Record<strin
 export async function runSetup(plan: Plan, runtime: OperationRuntime, connection: Connection, input: SetupInput = {}): Promise<SetupResult> {
   const result: SetupResult = { settings: {}, learned: {}, credentials: {} };
   const current: Connection = { ...connection, settings: { ...connection.settings }, credentials: { ...connection.credentials } };
+  const method = connection.auth ?? plan.auth.defaultMethod;
   for (const step of plan.setup ?? []) {
     if (input.resume && step.index < input.resume.index) continue;
+    if (step.auth && !step.auth.includes(method)) continue;
     try {
       if (step.capture) {
         if (!input.callback) continue;
@@ -125,7 +131,7 @@ export async function runSetup(plan: Plan, runtime: OperationRuntime, connection
       // As every platform-rendered request: the engine's wrappers (a base URL override, a test's
       // scripted server) prepare the connection first, or refuse it.
       const rc = resolveConnection(plan, runtime.prepare?.(current) ?? current);
-      const { res, proven } = await send(plan, runtime, rc, step, 'setup');
+      const { res, proven } = await send(plan, runtime, rc, step, 'setup', input.app);
       const vars = { status: res.status, headers: res.headers };
       let target: unknown = res.body;
       if (step.choose) {
@@ -149,7 +155,7 @@ export async function runSetup(plan: Plan, runtime: OperationRuntime, connection
       await evaluateMap(step.settings, target, vars, [proven ? result.learned : result.settings, current.settings!]);
       await evaluateMap(step.credentials, target, vars, [result.credentials, current.credentials!]);
     } catch (err) {
-      throw stepError(plan, step, err, collectSecrets(current));
+      throw stepError(plan, step, err, [...collectSecrets(current), ...(input.app?.client_secret ? [input.app.client_secret] : [])]);
     }
   }
   return result;

@@ -281,7 +281,7 @@ export class OAuthFlow {
       try {
         const credentials = connectionCredentials(method, previous ? (await this.deps.connections.resolve({ tenant: st.tenant, id: previous.id })).connection.credentials ?? {} : {}, app, exchanged.credentials);
         const draft = { connector: plan.id, tenant: st.tenant, auth: method.name, config, credentials, settings: { ...previous?.settings, ...withoutUndefined(tokenSettings) }, ...(env ? { environment: env.name } : {}) };
-        setup = await runSetup(plan, this.deps.engine.requests, draft, { callback: input.query ?? {} });
+        setup = await runSetup(plan, this.deps.engine.requests, draft, { callback: input.query ?? {}, app: { client_id: app.clientId, client_secret: app.clientSecret ?? '' } });
       } catch (err) {
         return this.finish(st, { error: 'setup_failed', description: clip(this.safeMessage(err, exchanged.credentials, app)) });
       }
