@@ -35,7 +35,7 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-/** Per path, the most requests the server held at once. */
+/** The most REST calls the server held at once, and whether a GraphQL call overlapped one. */
 function overlaps(s: TestServer, from: number): { rest: number; both: boolean } {
   const seen = s.seen.slice(from);
   const spans = seen.map((r) => ({ path: r.path, start: r.at, end: r.at + 150 }));
@@ -54,26 +54,22 @@ async function run(engine: Engine, id: string) {
   return overlaps(server, from);
 }
 
+/** Two REST calls and one GraphQL call at once on a fresh engine; what overlapped. */
+async function runWith(pool: string, id: string) {
+  const engine = await createEngine({ connectors: [compile(manifest(pool), '/virtual/connectors/pooled/connector.yaml')] });
+  try {
+    return await run(engine, id);
+  } finally {
+    await engine.close();
+  }
+}
+
 describe('rate-limit pools', () => {
   it('a pooled action runs beside the default pool, whose calls still queue one at a time', async () => {
-    const engine = await createEngine({ connectors: [compile(manifest(', pool: graphql'), '/virtual/connectors/pooled/connector.yaml')] });
-    try {
-      const out = await run(engine, 'c-pool');
-      expect(out.rest).toBe(1);
-      expect(out.both).toBe(true);
-    } finally {
-      await engine.close();
-    }
+    expect(await runWith(', pool: graphql', 'c-pool')).toEqual({ rest: 1, both: true });
   });
 
   it('without a pool the same declaration shares one limiter: the GraphQL call waits its turn', async () => {
-    const engine = await createEngine({ connectors: [compile(manifest(''), '/virtual/connectors/pooled/connector.yaml')] });
-    try {
-      const out = await run(engine, 'c-shared');
-      expect(out.rest).toBe(1);
-      expect(out.both).toBe(false);
-    } finally {
-      await engine.close();
-    }
+    expect(await runWith('', 'c-shared')).toEqual({ rest: 1, both: false });
   });
 });
