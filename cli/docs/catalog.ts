@@ -52,7 +52,7 @@ function section(d: ConnectorDocument): string[] {
   if (d.description) out.push(cell(d.description), '');
   out.push(`- Categories: ${d.categories.join(', ') || '—'}`);
   out.push(`- Auth: ${authLine(d)}`);
-  if (d.setup?.length) out.push(`- Set-up steps: ${d.setup.map((s) => `${code(s.name)} (${s.kind})`).join(', ')}`);
+  if (d.setup?.length) out.push(`- Set-up steps: ${d.setup.map((s) => `${code(s.name)} (${s.kind}${s.auth ? `; ${s.auth.map(code).join(', ')} only` : ''})`).join(', ')}`);
   out.push(`- Streams:${d.streams.length ? '' : ' none'}`);
   for (const s of d.streams) out.push(`  ${streamLine(s)}`);
   out.push(`- Actions: ${d.actions.map((a) => `${code(a.name)} (${a.method})`).join(', ') || 'none'}`);

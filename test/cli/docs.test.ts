@@ -96,6 +96,8 @@ describe('docs/connectors/README.md', () => {
     for (const id of shipped) expect(doc).toContain(`(\`${id}\`)`);
     expect(doc).toMatch(/- `customers` → `contact`: incremental on `updated_at`/);
     expect(doc).toMatch(/- Emits: .*`contact\.created`/);
+    // A set-up step limited to some auth methods says so.
+    expect(doc).toContain('`page_token` (choose; `facebook_login` only)');
   });
 });
 

@@ -48,7 +48,8 @@ export interface ConnectorDocument {
   }>;
   dynamic_streams?: Array<{ family: string; title?: string; description?: string; primary_key: string[]; incremental: boolean; cursor_field?: string; pagination: string }>;
   environments?: Array<{ name: string; title?: string; default: boolean; base_url?: string }>;
-  setup?: Array<{ name: string; kind: 'capture' | 'request' | 'choose' }>;
+  /** `auth`: the methods the step runs for, when not all. */
+  setup?: Array<{ name: string; kind: 'capture' | 'request' | 'choose'; auth?: string[] }>;
   webhooks?: {
     verification: string; algorithm?: string; signature_header?: string; handshake: boolean;
     events: string[]; routes: Array<{ on: string[]; actions: string[] }>;
@@ -153,7 +154,7 @@ export function describeConnector(plan: Plan): ConnectorDocument {
     })),
     dynamic_streams: dynamicFamilies(plan),
     environments: environments(plan),
-    setup: plan.setup?.map((s) => ({ name: s.name, kind: s.capture ? 'capture' : s.choose ? 'choose' : 'request' })),
+    setup: plan.setup?.map((s) => ({ name: s.name, kind: s.capture ? 'capture' : s.choose ? 'choose' : 'request', ...(s.auth ? { auth: [...s.auth] } : {}) })),
     webhooks: w
       ? compact({
           verification: w.verify.type,
