@@ -80,8 +80,7 @@ export async function runConsent(plan: Plan, suite: TestSuite, testCase: TestCas
   });
   try {
     // The operator's connector secrets, as set-up and consent requests see them (an app secret's proof).
-    const secrets = testCase.secrets;
-    if (secrets) await platform.webhooks.connectorSecrets.set(plan, secrets);
+    if (testCase.secrets) await platform.webhooks.connectorSecrets.set(plan, testCase.secrets);
     // An empty environment: no operator app (PATCHBAY_OAUTH_*) of the machine running the tests joins in.
     const apps = new OAuthApps(new OAuthAppsRepo(platform.store, platform.vault), {});
     const returnUrl = o.return_url ?? DEFAULT_RETURN_URL;

@@ -76,7 +76,7 @@ async function evaluateMap(map: PlanSetupStep['settings'], input: unknown, vars:
 
 async function send(plan: Plan, runtime: OperationRuntime, rc: ResolvedConnection, step: PlanSetupStep, section: 'setup' | 'teardown', app?: SetupInput['app']) {
   const { request, http, proofHost } = step.request!;
-  // Outside a consent `app.*` renders empty, as an unset setting does; the secret joins the redaction set.
+  // Outside a consent `app.*` renders empty, as an unset setting does.
   if (app?.client_secret) rc.secrets.add(app.client_secret);
   const req = await renderRequest(request, http, { ...rc.base, app: app ?? { client_id: '', client_secret: '' } }, renderOptions(rc));
   const fixed = rc.environment?.baseUrl && http.inheritsBaseUrl && !request.url ? rc.environment.proofHost : proofHost;
@@ -114,6 +114,8 @@ export async function runSetup(plan: Plan, runtime: OperationRuntime, connection
   const result: SetupResult = { settings: {}, learned: {}, credentials: {} };
   const current: Connection = { ...connection, settings: { ...connection.settings }, credentials: { ...connection.credentials } };
   const method = connection.auth ?? plan.auth.defaultMethod;
+  // The consent's app secret is redacted like the connection's own: from every log and message.
+  const appSecrets = input.app?.client_secret ? [input.app.client_secret] : [];
   for (const step of plan.setup ?? []) {
     if (input.resume && step.index < input.resume.index) continue;
     if (step.auth && !step.auth.includes(method)) continue;
@@ -155,7 +157,7 @@ export async function runSetup(plan: Plan, runtime: OperationRuntime, connection
       await evaluateMap(step.settings, target, vars, [proven ? result.learned : result.settings, current.settings!]);
       await evaluateMap(step.credentials, target, vars, [result.credentials, current.credentials!]);
     } catch (err) {
-      throw stepError(plan, step, err, [...collectSecrets(current), ...(input.app?.client_secret ? [input.app.client_secret] : [])]);
+      throw stepError(plan, step, err, [...collectSecrets(current), ...appSecrets]);
     }
   }
   return result;
